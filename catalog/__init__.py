@@ -1,0 +1,1 @@
+"""Gifts residents trade points for, their stock per center, and desk redemptions."""

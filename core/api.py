@@ -1,0 +1,103 @@
+"""The flask-smorest Api: OpenAPI document, problem+json errors, cursor pagination."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import http
+import json
+from typing import Any
+
+import flask_smorest
+import marshmallow as ma
+from flask_smorest.utils import prepare_response
+from werkzeug.exceptions import HTTPException
+
+from core.errors import PROBLEM_CONTENT_TYPE, BadRequest, http_problem
+
+
+class ProblemSchema(ma.Schema):
+    """RFC 9457 problem details, as every error of this API is shaped."""
+
+    type = ma.fields.String(required=True)
+    title = ma.fields.String(required=True)
+    status = ma.fields.Integer(required=True)
+    detail = ma.fields.String(required=True)
+    code = ma.fields.String(
+        required=True, metadata={"description": "Stable snake_case code clients switch on"}
+    )
+    errors = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.List(ma.fields.String()),
+        metadata={"description": "Field messages (422 only)"},
+    )
+
+
+class Api(flask_smorest.Api):
+    ERROR_SCHEMA = ProblemSchema
+
+    def handle_http_exception(self, error: HTTPException) -> Any:
+        return http_problem(error)
+
+    def _register_responses(self) -> None:
+        # flask-smorest documents errors as application/json; ours are problem+json.
+        for status in http.HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            if status >= 400:
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM_CONTENT_TYPE)
+            self.spec.components.response(status.name, response, lazy=True)
+        default = {"description": "Problem details", "schema": self.ERROR_SCHEMA}
+        prepare_response(default, self.spec, PROBLEM_CONTENT_TYPE)
+        self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, default, lazy=True)
+
+
+
+class PageArgsSchema(ma.Schema):
+    """``?limit=&cursor=`` of every list."""
+
+    limit = ma.fields.Integer(load_default=20, validate=ma.validate.Range(min=1, max=100))
+    cursor = ma.fields.String(
+        load_default=None, validate=ma.validate.Length(max=200), allow_none=True
+    )
+
+
+def page_schema(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
+    """``{"items": [...], "next_cursor": str|null}`` around ``item_schema``."""
+    return ma.Schema.from_dict(
+        {
+            "items": ma.fields.List(ma.fields.Nested(item_schema), required=True),
+            "next_cursor": ma.fields.String(required=True, allow_none=True),
+        },
+        name=name,
+    )
+
+
+def encode_cursor(*key: Any) -> str:
+    """An opaque keyset cursor: the sort key of the last item of a page."""
+    raw = json.dumps(list(key), separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, types: tuple[type, ...]) -> list[Any]:
+    """The key ``encode_cursor`` packed, checked to have one value of each of ``types``."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        key = json.loads(raw)
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise BadRequest("The cursor is not one this API handed out.") from None
+    if (
+        not isinstance(key, list)
+        or len(key) != len(types)
+        or any(type(value) is not kind for value, kind in zip(key, types, strict=True))
+    ):
+        raise BadRequest("The cursor is not one this API handed out.")
+    return key
+
+
+def page(items: list[Any], limit: int, key: Any) -> dict[str, Any]:
+    """Cut a list fetched with ``limit + 1`` rows into a page and its next cursor."""
+    has_more = len(items) > limit
+    items = items[:limit]
+    next_cursor = encode_cursor(*key(items[-1])) if has_more else None
+    return {"items": items, "next_cursor": next_cursor}

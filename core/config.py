@@ -1,0 +1,86 @@
+"""Configuration from environment variables, with defaults that are safe on a laptop.
+
+Production (``APP_ENV=production``) refuses to start with the built-in development keys.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEV_SECRET_KEY = "dev-only-secret-key-change-me"
+DEV_JWT_SECRET_KEY = "dev-only-jwt-key-change-me"
+DEV_QR_SECRET_KEY = "dev-only-qr-key-change-me"
+MIN_PRODUCTION_KEY_LENGTH = 32
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def database_uri(url: str) -> str:
+    """Route plain ``postgresql://`` URLs to psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def from_environment(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
+    get = environ.get
+    config: dict[str, Any] = {
+        "APP_ENV": get("APP_ENV", "development"),
+        "SECRET_KEY": get("SECRET_KEY", DEV_SECRET_KEY),
+        "JWT_SECRET_KEY": get("JWT_SECRET_KEY", DEV_JWT_SECRET_KEY),
+        "JWT_ISSUER": get("JWT_ISSUER", "health-points"),
+        "JWT_AUDIENCE": get("JWT_AUDIENCE", "health-points-api"),
+        "ACCESS_TOKEN_TTL": int(get("ACCESS_TOKEN_TTL", "900")),
+        "REFRESH_TOKEN_TTL": int(get("REFRESH_TOKEN_TTL", str(30 * 24 * 3600))),
+        "QR_SECRET_KEY": get("QR_SECRET_KEY", DEV_QR_SECRET_KEY),
+        "PUBLIC_BASE_URL": get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "WECHAT_APPID": get("WECHAT_APPID", ""),
+        "WECHAT_SECRET": get("WECHAT_SECRET", ""),
+        "WECHAT_API_BASE": get("WECHAT_API_BASE", "https://api.weixin.qq.com").rstrip("/"),
+        "WECHAT_TIMEOUT": float(get("WECHAT_TIMEOUT", "5")),
+        "TIMEZONE": get("TIMEZONE", "Asia/Shanghai"),
+        "RATELIMIT_ENABLED": _flag(get("RATELIMIT_ENABLED"), True),
+        "RATELIMIT_STORAGE_URI": get("RATELIMIT_STORAGE_URI", "memory://"),
+        "LOGIN_RATE_LIMIT": get("LOGIN_RATE_LIMIT", "10 per minute"),
+        "WECHAT_LOGIN_RATE_LIMIT": get("WECHAT_LOGIN_RATE_LIMIT", "300 per minute"),
+        "LOG_LEVEL": get("LOG_LEVEL", "INFO"),
+    }
+    if get("DATABASE_URL"):
+        config["SQLALCHEMY_DATABASE_URI"] = database_uri(get("DATABASE_URL", ""))
+    return config
+
+
+def check(config: Mapping[str, Any]) -> None:
+    """Refuse a configuration that would be unsafe or cannot work."""
+    try:
+        ZoneInfo(config["TIMEZONE"])
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"TIMEZONE {config['TIMEZONE']!r} is not a known time zone") from None
+    if config["APP_ENV"] != "production":
+        return
+    dev_values = {
+        "SECRET_KEY": DEV_SECRET_KEY,
+        "JWT_SECRET_KEY": DEV_JWT_SECRET_KEY,
+        "QR_SECRET_KEY": DEV_QR_SECRET_KEY,
+    }
+    for name, dev_value in dev_values.items():
+        value = config[name]
+        if value == dev_value or len(value) < MIN_PRODUCTION_KEY_LENGTH:
+            raise ConfigError(
+                f"{name} must be set to a random value of at least "
+                f"{MIN_PRODUCTION_KEY_LENGTH} characters when APP_ENV=production"
+            )
+    if len({config[name] for name in dev_values}) != len(dev_values):
+        raise ConfigError("SECRET_KEY, JWT_SECRET_KEY and QR_SECRET_KEY must differ")

@@ -1,0 +1,28 @@
+"""``GET /api/v1/health``: the process is up and the database answers."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask_smorest import Blueprint
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from core.db import db
+from core.errors import Unavailable
+
+blp = Blueprint("health", __name__, url_prefix="/api/v1/health", description="Liveness")
+
+
+class HealthSchema(ma.Schema):
+    status = ma.fields.String(required=True)
+
+
+@blp.get("")
+@blp.response(200, HealthSchema)
+def health() -> dict[str, str]:
+    """200 when the database answers, 503 `unavailable` otherwise."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        raise Unavailable("The database is not answering.") from None
+    return {"status": "ok"}

@@ -1,0 +1,72 @@
+"""``flask seed-demo``: three centers, staff of every role and about fifty residents."""
+
+from __future__ import annotations
+
+import random
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from core.db import db
+from identity import service as identity
+from identity.models import CONDITIONS, HEALTH_CONDITIONS_CONSENT, Center
+from identity.tokens import Principal
+
+DEMO_PASSWORD = "demo-pass-2026"
+CENTERS = (
+    ("登峰街社区卫生服务中心", "广州市越秀区登峰路"),
+    ("黄花岗街社区卫生服务中心", "广州市越秀区先烈中路"),
+    ("白云街社区卫生服务中心", "广州市越秀区东湖路"),
+)
+SURNAMES = "陈李黄张梁林刘吴何罗郑谢冯邓曾彭"
+GIVEN = ("伟", "芳", "秀英", "敏", "静", "丽", "强", "磊", "洁", "勇", "艳", "杰", "娟", "涛", "明")
+RESIDENTS_PER_CENTER = 17
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo() -> None:
+    """Create the demo district (once; a second run changes nothing)."""
+    if db.session.scalar(select(Center.id).where(Center.name == CENTERS[0][0])) is not None:
+        click.echo("The demo district is there already.")
+        _print_logins()
+        return
+    rng = random.Random(2026)
+    identity.create_staff("admin", DEMO_PASSWORD, "admin", display_name="系统管理员")
+    identity.create_staff("district", DEMO_PASSWORD, "manager", display_name="区卫健局")
+    for number, (name, address) in enumerate(CENTERS, start=1):
+        center = identity.create_center(name, address)
+        identity.create_staff(f"manager{number}", DEMO_PASSWORD, "manager", center.id)
+        desk = identity.create_staff(f"desk{number}", DEMO_PASSWORD, "staff", center.id)
+        _seed_residents(rng, number, center.id, identity.staff_principal(desk))
+    db.session.commit()
+    click.echo("Seeded the demo district.")
+    _print_logins()
+
+
+def _seed_residents(rng: random.Random, number: int, center_id: int, desk: Principal) -> None:
+    for index in range(1, RESIDENTS_PER_CENTER + 1):
+        name = rng.choice(SURNAMES) + rng.choice(GIVEN)
+        phone = f"138{number:02d}{rng.randrange(10**6):06d}"
+        resident = identity.register_resident(desk, name, phone, center_id)
+        if index % 4 != 0:
+            # Most residents use the mini-program; every fourth is checked in by staff.
+            resident.openid = f"demo-c{number}-r{index:02d}"
+        if index % 3 == 0:
+            identity.grant_consent(resident, HEALTH_CONDITIONS_CONSENT, "2026-01")
+            tags = rng.sample(sorted(CONDITIONS)[:3], k=rng.randint(1, 2))
+            identity.set_conditions(desk, resident, tags)
+
+
+def _print_logins() -> None:
+    click.echo(f"Staff logins (password {DEMO_PASSWORD}):")
+    click.echo("  admin     admin, manages centers and staff")
+    click.echo("  district  district manager, sees every center")
+    for number, (name, _) in enumerate(CENTERS, start=1):
+        click.echo(f"  manager{number}  manager of {name}")
+        click.echo(f"  desk{number}     desk staff of {name}")
+    click.echo("Resident logins: POST /api/v1/auth/wechat with code dev:demo-c1-r01 (or any dev:<id>)")
+
+
+commands = (seed_demo,)

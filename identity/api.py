@@ -1,0 +1,205 @@
+"""Login, the resident's own profile, and staff access to residents, centers and accounts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from core.db import db
+from core.ratelimit import limiter
+from identity import service, wechat
+from identity.auth import RESIDENT, STAFF_ROLES, auth_required, current_principal
+from identity.models import Center, Resident, Staff
+from identity.schemas import (
+    CenterCreateSchema,
+    CenterSchema,
+    ConditionsSchema,
+    ConsentGrantSchema,
+    ConsentSchema,
+    MeSchema,
+    MeUpdateSchema,
+    RefreshedTokensSchema,
+    RefreshSchema,
+    ResidentCreateSchema,
+    ResidentDetailSchema,
+    ResidentPageSchema,
+    ResidentQueryArgsSchema,
+    ResidentSchema,
+    ResidentTokensSchema,
+    StaffCreateSchema,
+    StaffLoginSchema,
+    StaffSchema,
+    StaffTokensSchema,
+    WeChatLoginSchema,
+)
+from identity.tokens import REFRESH, decode, issue_tokens
+
+auth_blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Log in")
+me_blp = Blueprint("me", __name__, url_prefix="/api/v1/me", description="The resident's own data")
+residents_blp = Blueprint(
+    "residents", __name__, url_prefix="/api/v1/residents", description="Residents, for staff"
+)
+centers_blp = Blueprint("centers", __name__, url_prefix="/api/v1/centers", description="Centers")
+staff_blp = Blueprint("staff", __name__, url_prefix="/api/v1/staff", description="Staff accounts")
+
+blueprints = (auth_blp, me_blp, residents_blp, centers_blp, staff_blp)
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]  # type: ignore[no-any-return]
+
+
+def _wechat_login_limit() -> str:
+    return current_app.config["WECHAT_LOGIN_RATE_LIMIT"]  # type: ignore[no-any-return]
+
+
+def _tokens_for(account: Resident | Staff) -> dict[str, Any]:
+    if isinstance(account, Staff):
+        return {**issue_tokens(service.staff_principal(account)), "staff": account}
+    return {**issue_tokens(service.resident_principal(account)), "resident": account}
+
+
+@auth_blp.post("/wechat")
+@limiter.limit(_wechat_login_limit)
+@auth_blp.arguments(WeChatLoginSchema)
+@auth_blp.response(200, ResidentTokensSchema)
+def wechat_login(args: dict[str, Any]) -> dict[str, Any]:
+    """Log a resident in with the mini-program's ``wx.login`` code."""
+    identity = wechat.identify(args["code"], current_app.config)
+    return _tokens_for(service.resident_for_wechat(identity))
+
+
+@auth_blp.post("/login")
+@limiter.limit(_login_limit)
+@auth_blp.arguments(StaffLoginSchema)
+@auth_blp.response(200, StaffTokensSchema)
+def staff_login(args: dict[str, Any]) -> dict[str, Any]:
+    """Log a staff member in with username and password."""
+    return _tokens_for(service.authenticate_staff(args["username"], args["password"]))
+
+
+@auth_blp.post("/refresh")
+@limiter.limit(_login_limit)
+@auth_blp.arguments(RefreshSchema)
+@auth_blp.response(200, RefreshedTokensSchema)
+def refresh(args: dict[str, Any]) -> dict[str, Any]:
+    """Trade a refresh token for a new pair."""
+    principal = decode(args["refresh_token"], REFRESH)
+    return _tokens_for(service.account_for_refresh(principal))
+
+
+@me_blp.route("")
+class Me(MethodView):
+    @me_blp.response(200, MeSchema)
+    @auth_required(RESIDENT)
+    def get(self) -> Resident:
+        """The resident's own profile."""
+        return service.get_resident(current_principal().id)
+
+    @me_blp.response(200, MeSchema)
+    @auth_required(RESIDENT)
+    @me_blp.arguments(MeUpdateSchema)
+    def patch(self, changes: dict[str, Any]) -> Resident:
+        """Change name, phone or home center."""
+        resident = service.get_resident(current_principal().id)
+        return service.update_profile(resident, changes)
+
+
+@me_blp.post("/consents")
+@me_blp.response(201, ConsentSchema)
+@auth_required(RESIDENT)
+@me_blp.arguments(ConsentGrantSchema)
+def grant_consent(args: dict[str, Any]) -> Any:
+    """Record the resident's consent (e.g. to have chronic conditions recorded)."""
+    resident = service.get_resident(current_principal().id)
+    return service.grant_consent(resident, args["purpose"], args["version"])
+
+
+@me_blp.delete("/consents/<string:purpose>")
+@me_blp.response(200, ConsentSchema)
+@auth_required(RESIDENT)
+def withdraw_consent(purpose: str) -> Any:
+    """Withdraw a consent; what it allowed us to keep is erased."""
+    resident = service.get_resident(current_principal().id)
+    return service.withdraw_consent(resident, purpose)
+
+
+@residents_blp.route("")
+class Residents(MethodView):
+    @residents_blp.response(200, ResidentPageSchema)
+    @auth_required(*STAFF_ROLES)
+    @residents_blp.arguments(ResidentQueryArgsSchema, location="query")
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Find residents by phone (full or last digits) or name; phones come back masked."""
+        return service.search_residents(
+            current_principal(), args["q"], args["limit"], args["cursor"]
+        )
+
+    @residents_blp.response(201, ResidentSchema)
+    @auth_required(*STAFF_ROLES)
+    @residents_blp.arguments(ResidentCreateSchema)
+    def post(self, args: dict[str, Any]) -> Resident:
+        """Register a resident at the desk (for people without a smartphone)."""
+        return service.register_resident(
+            current_principal(), args["name"], args["phone"], args["center_id"]
+        )
+
+
+@residents_blp.get("/<int:resident_id>")
+@residents_blp.response(200, ResidentDetailSchema)
+@auth_required(*STAFF_ROLES)
+def get_resident(resident_id: int) -> Resident:
+    """Open a resident's record (audited), with condition tags and consents."""
+    return service.resident_for_staff(current_principal(), resident_id)
+
+
+@residents_blp.put("/<int:resident_id>/conditions")
+@residents_blp.response(200, ResidentDetailSchema)
+@auth_required(*STAFF_ROLES)
+@residents_blp.arguments(ConditionsSchema)
+def set_conditions(args: dict[str, Any], resident_id: int) -> Resident:
+    """Replace a resident's chronic-condition tags; needs their consent (`consent_required`)."""
+    actor = current_principal()
+    resident = service.resident_for_staff(actor, resident_id)
+    service.set_conditions(actor, resident, args["conditions"])
+    return resident
+
+
+@centers_blp.route("")
+class Centers(MethodView):
+    @centers_blp.response(200, CenterSchema(many=True))
+    @auth_required()
+    def get(self) -> list[Center]:
+        """Every center of the district."""
+        return list(db.session.scalars(select(Center).order_by(Center.id)))
+
+    @centers_blp.response(201, CenterSchema)
+    @auth_required("admin")
+    @centers_blp.arguments(CenterCreateSchema)
+    def post(self, args: dict[str, Any]) -> Center:
+        """Add a center (admin)."""
+        return service.create_center(args["name"], args["address"])
+
+
+@staff_blp.route("")
+class StaffAccounts(MethodView):
+    @staff_blp.response(200, StaffSchema(many=True))
+    @auth_required("admin", "manager")
+    def get(self) -> list[Staff]:
+        """Staff accounts: all for an admin or district manager, a center's for its manager."""
+        actor = current_principal()
+        stmt = select(Staff).order_by(Staff.id)
+        if not actor.is_district_wide:
+            stmt = stmt.where(Staff.center_id == actor.center_id)
+        return list(db.session.scalars(stmt))
+
+    @staff_blp.response(201, StaffSchema)
+    @auth_required("admin")
+    @staff_blp.arguments(StaffCreateSchema)
+    def post(self, args: dict[str, Any]) -> Staff:
+        """Create a staff account (admin)."""
+        return service.create_staff(**args)

@@ -1,0 +1,163 @@
+"""Who takes part: centers, their staff, residents, consents and the personal-data audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import UTCDateTime, db, utcnow
+
+
+class Role(StrEnum):
+    STAFF = "staff"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+
+#: Chronic conditions staff may tag, keyed by a code that never leaves staff views.
+CONDITIONS = {
+    "hypertension": "高血压",
+    "type2_diabetes": "2型糖尿病",
+    "hyperlipidemia": "高脂血症",
+    "coronary_heart_disease": "冠心病",
+    "stroke": "脑卒中",
+    "copd": "慢性阻塞性肺疾病",
+}
+
+#: Consent purposes a resident can grant; the one below gates condition tags.
+HEALTH_CONDITIONS_CONSENT = "health_conditions"
+CONSENT_PURPOSES = (HEALTH_CONDITIONS_CONSENT,)
+
+
+class Center(db.Model):
+    """A community health center (社区卫生服务中心) of the district."""
+
+    __tablename__ = "centers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Display name, unique in the district.
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    address: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Staff(db.Model):
+    """A staff account. A manager without a center is a district manager."""
+
+    __tablename__ = "staff"
+    __table_args__ = (
+        CheckConstraint("role IN ('staff', 'manager', 'admin')", name="role"),
+        CheckConstraint("role <> 'staff' OR center_id IS NOT NULL", name="staff_has_center"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    #: Argon2id hash; the password itself is never stored.
+    password_hash: Mapped[str] = mapped_column(String(255))
+    display_name: Mapped[str | None] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    center_id: Mapped[int | None] = mapped_column(ForeignKey("centers.id"), index=True)
+    #: A deactivated account cannot log in or refresh its tokens.
+    active: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Resident(db.Model):
+    """A resident taking part in the programme, through WeChat or registered at a desk."""
+
+    __tablename__ = "residents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: WeChat openid for this mini-program; null for residents registered at a desk.
+    openid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    unionid: Mapped[str | None] = mapped_column(String(64), index=True)
+    name: Mapped[str | None] = mapped_column(String(64))
+    #: Full number, kept so the desk can find a resident; shown only masked.
+    phone: Mapped[str | None] = mapped_column(String(20), index=True)
+    #: The center the resident usually attends (the desk that registered them, or their choice).
+    center_id: Mapped[int | None] = mapped_column(ForeignKey("centers.id"), index=True)
+    registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    #: Read-only views; the service writes consents and tags and expires these.
+    consents: Mapped[list[Consent]] = relationship(order_by="Consent.id", viewonly=True)
+    condition_tags: Mapped[list[ResidentCondition]] = relationship(
+        order_by="ResidentCondition.condition", viewonly=True
+    )
+
+    @property
+    def phone_masked(self) -> str | None:
+        return mask_phone(self.phone)
+
+    @property
+    def has_wechat(self) -> bool:
+        return self.openid is not None
+
+    @property
+    def conditions(self) -> list[str]:
+        return [tag.condition for tag in self.condition_tags]
+
+
+def mask_phone(phone: str | None) -> str | None:
+    """``13812341234`` → ``138****1234``; short numbers keep only their last two digits."""
+    if not phone:
+        return None
+    if len(phone) >= 11:
+        return f"{phone[:3]}****{phone[-4:]}"
+    return "*" * max(len(phone) - 2, 0) + phone[-2:]
+
+
+class Consent(db.Model):
+    """A resident's recorded consent to one purpose; withdrawing keeps the record."""
+
+    __tablename__ = "consents"
+    __table_args__ = (
+        Index(
+            "uq_consents_active_purpose",
+            "resident_id",
+            "purpose",
+            unique=True,
+            postgresql_where=text("withdrawn_at IS NULL"),
+            sqlite_where=text("withdrawn_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(40))
+    #: Version of the consent text the resident agreed to.
+    version: Mapped[str] = mapped_column(String(20))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ResidentCondition(db.Model):
+    """A chronic-condition tag, valid only under the consent it was recorded with."""
+
+    __tablename__ = "resident_conditions"
+
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), primary_key=True)
+    condition: Mapped[str] = mapped_column(String(40), primary_key=True)
+    consent_id: Mapped[int] = mapped_column(ForeignKey("consents.id"), index=True)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AuditEvent(db.Model):
+    """Who read, changed or exported which resident's personal data, and when."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    #: ``staff``, ``resident`` or ``system``.
+    actor_kind: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[int | None]
+    #: What was done, e.g. ``resident.read``, ``resident.search``, ``resident.export``.
+    action: Mapped[str] = mapped_column(String(40))
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"), index=True)
+    #: Free text without personal data in clear (search terms are stored masked).
+    detail: Mapped[str | None] = mapped_column(String(255))

@@ -1,0 +1,157 @@
+"""What the identity endpoints accept and return."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import validate
+
+from core.api import PageArgsSchema, page_schema
+from identity.models import CONDITIONS, CONSENT_PURPOSES, Role
+from identity.service import PHONE_PATTERN
+
+_phone = validate.Regexp(PHONE_PATTERN, error="A mainland mobile number of 11 digits.")
+_name = validate.Length(min=1, max=64)
+
+
+class WeChatLoginSchema(ma.Schema):
+    code = ma.fields.String(required=True, validate=validate.Length(min=1, max=128))
+
+
+class StaffLoginSchema(ma.Schema):
+    username = ma.fields.String(required=True, validate=validate.Length(min=1, max=64))
+    password = ma.fields.String(
+        required=True, validate=validate.Length(min=1, max=256), load_only=True
+    )
+
+
+class RefreshSchema(ma.Schema):
+    refresh_token = ma.fields.String(required=True, validate=validate.Length(min=1, max=4096))
+
+
+class CenterSchema(ma.Schema):
+    id = ma.fields.Integer(dump_only=True)
+    name = ma.fields.String(dump_only=True)
+    address = ma.fields.String(dump_only=True, allow_none=True)
+
+
+class CenterCreateSchema(ma.Schema):
+    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=100))
+    address = ma.fields.String(load_default=None, validate=validate.Length(max=200))
+
+
+class StaffSchema(ma.Schema):
+    id = ma.fields.Integer(dump_only=True)
+    username = ma.fields.String(dump_only=True)
+    display_name = ma.fields.String(dump_only=True, allow_none=True)
+    role = ma.fields.String(dump_only=True)
+    center_id = ma.fields.Integer(dump_only=True, allow_none=True)
+    active = ma.fields.Boolean(dump_only=True)
+
+
+class StaffCreateSchema(ma.Schema):
+    username = ma.fields.String(
+        required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.-]{3,64}$")
+    )
+    password = ma.fields.String(
+        required=True, load_only=True, validate=validate.Length(min=8, max=256)
+    )
+    role = ma.fields.String(required=True, validate=validate.OneOf([r.value for r in Role]))
+    center_id = ma.fields.Integer(load_default=None, allow_none=True)
+    display_name = ma.fields.String(load_default=None, validate=validate.Length(max=64))
+
+
+class ResidentSchema(ma.Schema):
+    """A resident as staff lists them: the phone only masked."""
+
+    id = ma.fields.Integer(dump_only=True)
+    name = ma.fields.String(dump_only=True, allow_none=True)
+    phone_masked = ma.fields.String(dump_only=True, allow_none=True)
+    center_id = ma.fields.Integer(dump_only=True, allow_none=True)
+    has_wechat = ma.fields.Boolean(dump_only=True)
+    created_at = ma.fields.AwareDateTime(dump_only=True)
+
+
+class ConsentSchema(ma.Schema):
+    purpose = ma.fields.String(dump_only=True)
+    version = ma.fields.String(dump_only=True)
+    granted_at = ma.fields.AwareDateTime(dump_only=True)
+    withdrawn_at = ma.fields.AwareDateTime(dump_only=True, allow_none=True)
+
+
+class ResidentDetailSchema(ResidentSchema):
+    """What staff see when they open a resident (the opening is audited)."""
+
+    conditions = ma.fields.List(ma.fields.String(), dump_only=True)
+    consents = ma.fields.List(ma.fields.Nested(ConsentSchema), dump_only=True)
+
+
+class ResidentCreateSchema(ma.Schema):
+    name = ma.fields.String(required=True, validate=_name)
+    phone = ma.fields.String(load_default=None, allow_none=True, validate=_phone)
+    center_id = ma.fields.Integer(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "Defaults to the staff member's own center"},
+    )
+
+
+class ResidentQueryArgsSchema(PageArgsSchema):
+    q = ma.fields.String(
+        load_default=None,
+        validate=validate.Length(max=64),
+        metadata={"description": "A full phone number, its last 4+ digits, or part of a name"},
+    )
+
+
+ResidentPageSchema = page_schema(ResidentSchema, "ResidentPage")
+
+
+class ConditionsSchema(ma.Schema):
+    conditions = ma.fields.List(
+        ma.fields.String(validate=validate.OneOf(sorted(CONDITIONS))),
+        required=True,
+        validate=validate.Length(max=len(CONDITIONS)),
+    )
+
+
+class MeSchema(ma.Schema):
+    """The resident's own profile."""
+
+    id = ma.fields.Integer(dump_only=True)
+    name = ma.fields.String(dump_only=True, allow_none=True)
+    phone_masked = ma.fields.String(dump_only=True, allow_none=True)
+    center_id = ma.fields.Integer(dump_only=True, allow_none=True)
+    consents = ma.fields.List(ma.fields.Nested(ConsentSchema), dump_only=True)
+
+
+class MeUpdateSchema(ma.Schema):
+    name = ma.fields.String(validate=_name)
+    phone = ma.fields.String(allow_none=True, validate=_phone)
+    center_id = ma.fields.Integer(allow_none=True)
+
+
+class ConsentGrantSchema(ma.Schema):
+    purpose = ma.fields.String(required=True, validate=validate.OneOf(CONSENT_PURPOSES))
+    version = ma.fields.String(required=True, validate=validate.Length(min=1, max=20))
+
+
+class TokensSchema(ma.Schema):
+    access_token = ma.fields.String(required=True)
+    refresh_token = ma.fields.String(required=True)
+    token_type = ma.fields.String(required=True)
+    expires_in = ma.fields.Integer(required=True)
+
+
+class ResidentTokensSchema(TokensSchema):
+    resident = ma.fields.Nested(ResidentSchema, required=True)
+
+
+class StaffTokensSchema(TokensSchema):
+    staff = ma.fields.Nested(StaffSchema, required=True)
+
+
+class RefreshedTokensSchema(TokensSchema):
+    """The same shape as the login that issued the refresh token."""
+
+    resident = ma.fields.Nested(ResidentSchema)
+    staff = ma.fields.Nested(StaffSchema)

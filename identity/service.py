@@ -1,0 +1,330 @@
+"""The rules for accounts: centers, staff, residents, consent and condition tags.
+
+Functions flush and never commit; the request commits once. Every read or change of a
+resident's personal data by staff leaves an :class:`AuditEvent`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from core.api import decode_cursor, page
+from core.db import db, utcnow
+from core.errors import Conflict, DomainError, NotFound, Unauthorized, ValidationFailed
+from identity.models import (
+    CONDITIONS,
+    HEALTH_CONDITIONS_CONSENT,
+    AuditEvent,
+    Center,
+    Consent,
+    Resident,
+    ResidentCondition,
+    Role,
+    Staff,
+    mask_phone,
+)
+from identity.tokens import Principal
+from identity.wechat import WeChatIdentity
+
+_hasher = PasswordHasher()
+#: Verified against when the username is unknown, so both cases take the same time.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+MIN_PASSWORD_LENGTH = 8
+PHONE_PATTERN = re.compile(r"^1[3-9]\d{9}$")
+
+
+class InvalidCredentials(DomainError):
+    status, code, title = 401, "invalid_credentials", "Wrong username or password"
+
+
+class ConsentRequired(DomainError):
+    status, code, title = 409, "consent_required", "The resident has not consented to this"
+
+
+# -- centers and staff ------------------------------------------------------------------
+
+
+def create_center(name: str, address: str | None = None) -> Center:
+    name = name.strip()
+    if not name:
+        raise ValidationFailed(errors={"name": ["A center needs a name."]})
+    if db.session.scalar(select(Center.id).where(Center.name == name)) is not None:
+        raise Conflict(f"A center named {name!r} exists already.")
+    center = Center(name=name, address=address)
+    db.session.add(center)
+    db.session.flush()
+    return center
+
+
+def create_staff(
+    username: str,
+    password: str,
+    role: str,
+    center_id: int | None = None,
+    display_name: str | None = None,
+) -> Staff:
+    errors: dict[str, list[str]] = {}
+    if role not in set(Role):
+        errors["role"] = [f"Must be one of {', '.join(Role)}."]
+    if role == Role.STAFF and center_id is None:
+        errors["center_id"] = ["Staff must belong to a center."]
+    if center_id is not None and db.session.get(Center, center_id) is None:
+        errors["center_id"] = ["No such center."]
+    if len(password) < MIN_PASSWORD_LENGTH:
+        errors["password"] = [f"At least {MIN_PASSWORD_LENGTH} characters."]
+    if errors:
+        raise ValidationFailed(errors=errors)
+    if db.session.scalar(select(Staff.id).where(Staff.username == username)) is not None:
+        raise Conflict(f"The username {username!r} is taken.")
+    staff = Staff(
+        username=username,
+        password_hash=_hasher.hash(password),
+        role=role,
+        center_id=center_id,
+        display_name=display_name,
+    )
+    db.session.add(staff)
+    db.session.flush()
+    return staff
+
+
+def authenticate_staff(username: str, password: str) -> Staff:
+    staff = db.session.scalar(select(Staff).where(Staff.username == username))
+    try:
+        _hasher.verify(staff.password_hash if staff else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        raise InvalidCredentials() from None
+    if staff is None or not staff.active:
+        raise InvalidCredentials()
+    if _hasher.check_needs_rehash(staff.password_hash):
+        staff.password_hash = _hasher.hash(password)
+    return staff
+
+
+def staff_principal(staff: Staff) -> Principal:
+    return Principal(kind="staff", id=staff.id, role=staff.role, center_id=staff.center_id)
+
+
+def resident_principal(resident: Resident) -> Principal:
+    return Principal(kind="resident", id=resident.id, role="resident")
+
+
+def account_for_refresh(principal: Principal) -> Staff | Resident:
+    """The live account behind a refresh token: a deactivated staff member gets nothing."""
+    if principal.kind == "staff":
+        staff = db.session.get(Staff, principal.id)
+        if staff is None or not staff.active:
+            raise Unauthorized("This account can no longer log in.")
+        return staff
+    resident = db.session.get(Resident, principal.id)
+    if resident is None:
+        raise Unauthorized("This account can no longer log in.")
+    return resident
+
+
+# -- residents ----------------------------------------------------------------------------
+
+
+def resident_for_wechat(identity: WeChatIdentity) -> Resident:
+    """The resident with this openid, created on first login (safe against a double tap)."""
+    found = db.session.scalar(select(Resident).where(Resident.openid == identity.openid))
+    if found is not None:
+        if identity.unionid and found.unionid != identity.unionid:
+            found.unionid = identity.unionid
+        return found
+    try:
+        with db.session.begin_nested():
+            resident = Resident(openid=identity.openid, unionid=identity.unionid)
+            db.session.add(resident)
+    except IntegrityError:
+        # A concurrent first login created it between our read and our insert.
+        return db.session.scalars(select(Resident).where(Resident.openid == identity.openid)).one()
+    return resident
+
+
+def register_resident(
+    actor: Principal, name: str, phone: str | None, center_id: int | None = None
+) -> Resident:
+    """A desk registration, for residents without a smartphone."""
+    center_id = center_id if center_id is not None else actor.center_id
+    if center_id is None:
+        raise ValidationFailed(errors={"center_id": ["Say at which center to register."]})
+    if not actor.can_access_center(center_id):
+        raise NotFound("No such center.")
+    if db.session.get(Center, center_id) is None:
+        raise ValidationFailed(errors={"center_id": ["No such center."]})
+    resident = Resident(
+        name=name.strip(), phone=phone, center_id=center_id, registered_by_id=actor.id
+    )
+    db.session.add(resident)
+    db.session.flush()
+    record_audit(actor, "resident.create", resident.id)
+    return resident
+
+
+def search_residents(
+    actor: Principal, q: str | None, limit: int, cursor: str | None
+) -> dict[str, Any]:
+    """Residents the actor may see, newest first, by phone (full or last digits) or name."""
+    stmt = select(Resident).order_by(Resident.id.desc()).limit(limit + 1)
+    if not actor.is_district_wide:
+        stmt = stmt.where(Resident.center_id == actor.center_id)
+    term = (q or "").strip()
+    digits = re.sub(r"[\s-]", "", term)
+    if digits.isdigit():
+        if len(digits) < 4:
+            raise ValidationFailed(errors={"q": ["Give at least the last 4 digits of a phone."]})
+        stmt = stmt.where(
+            Resident.phone == digits if len(digits) >= 11 else Resident.phone.endswith(digits)
+        )
+    elif term:
+        stmt = stmt.where(Resident.name.contains(term, autoescape=True))
+    if cursor:
+        (last_id,) = decode_cursor(cursor, (int,))
+        stmt = stmt.where(Resident.id < last_id)
+    residents = list(db.session.scalars(stmt))
+    result = page(residents, limit, key=lambda r: (r.id,))
+    record_audit(
+        actor, "resident.search", None, f"q={_mask_term(digits if digits.isdigit() else term)}"
+    )
+    return result
+
+
+def resident_for_staff(actor: Principal, resident_id: int) -> Resident:
+    """A resident the actor may see, or 404 (another center's residents do not exist to them)."""
+    resident = db.session.get(Resident, resident_id)
+    if resident is None or not actor.can_access_center(resident.center_id):
+        raise NotFound("No such resident.")
+    record_audit(actor, "resident.read", resident.id)
+    return resident
+
+
+def get_resident(resident_id: int) -> Resident:
+    resident = db.session.get(Resident, resident_id)
+    if resident is None:
+        raise NotFound("No such resident.")
+    return resident
+
+
+def update_profile(resident: Resident, changes: dict[str, Any]) -> Resident:
+    if "center_id" in changes and changes["center_id"] is not None:
+        if db.session.get(Center, changes["center_id"]) is None:
+            raise ValidationFailed(errors={"center_id": ["No such center."]})
+    for field in ("name", "phone", "center_id"):
+        if field in changes:
+            setattr(resident, field, changes[field])
+    db.session.flush()
+    return resident
+
+
+# -- consent and condition tags --------------------------------------------------------------
+
+
+def active_consent(resident_id: int, purpose: str) -> Consent | None:
+    return db.session.scalar(
+        select(Consent).where(
+            Consent.resident_id == resident_id,
+            Consent.purpose == purpose,
+            Consent.withdrawn_at.is_(None),
+        )
+    )
+
+
+def grant_consent(resident: Resident, purpose: str, version: str) -> Consent:
+    """Record consent; a newer version supersedes the active one and keeps its tags."""
+    current = active_consent(resident.id, purpose)
+    if current is not None and current.version == version:
+        return current
+    if current is not None:
+        current.withdrawn_at = utcnow()
+        db.session.flush()
+    consent = Consent(resident_id=resident.id, purpose=purpose, version=version)
+    db.session.add(consent)
+    db.session.flush()
+    if current is not None:
+        for tag in db.session.scalars(
+            select(ResidentCondition).where(ResidentCondition.consent_id == current.id)
+        ):
+            tag.consent_id = consent.id
+    db.session.flush()
+    db.session.expire(resident, ["consents"])
+    record_audit(resident_principal(resident), "consent.grant", resident.id, purpose)
+    return consent
+
+
+def withdraw_consent(resident: Resident, purpose: str) -> Consent:
+    """Withdraw consent; the data it allowed is erased, the record of consent is kept."""
+    consent = active_consent(resident.id, purpose)
+    if consent is None:
+        raise NotFound("There is no active consent for this purpose.")
+    consent.withdrawn_at = utcnow()
+    if purpose == HEALTH_CONDITIONS_CONSENT:
+        db.session.execute(
+            delete(ResidentCondition).where(ResidentCondition.resident_id == resident.id)
+        )
+    db.session.flush()
+    db.session.expire(resident, ["consents", "condition_tags"])
+    record_audit(resident_principal(resident), "consent.withdraw", resident.id, purpose)
+    return consent
+
+
+def set_conditions(actor: Principal, resident: Resident, conditions: Iterable[str]) -> list[str]:
+    """Replace a resident's condition tags; allowed only under their active consent."""
+    wanted = set(conditions)
+    unknown = wanted - CONDITIONS.keys()
+    if unknown:
+        raise ValidationFailed(errors={"conditions": [f"Unknown: {', '.join(sorted(unknown))}."]})
+    consent = active_consent(resident.id, HEALTH_CONDITIONS_CONSENT)
+    if consent is None and wanted:
+        raise ConsentRequired("Record the resident's consent before tagging conditions.")
+    current = set(resident.conditions)
+    if current - wanted:
+        db.session.execute(
+            delete(ResidentCondition).where(
+                ResidentCondition.resident_id == resident.id,
+                ResidentCondition.condition.in_(current - wanted),
+            )
+        )
+    for condition in sorted(wanted - current):
+        db.session.add(
+            ResidentCondition(
+                resident_id=resident.id,
+                condition=condition,
+                consent_id=consent.id,  # type: ignore[union-attr]
+                recorded_by_id=actor.id,
+            )
+        )
+    db.session.flush()
+    db.session.expire(resident, ["condition_tags"])
+    record_audit(actor, "resident.conditions.update", resident.id)
+    return sorted(wanted)
+
+
+# -- audit ----------------------------------------------------------------------------------------
+
+
+def record_audit(
+    actor: Principal | None, action: str, resident_id: int | None, detail: str | None = None
+) -> None:
+    db.session.add(
+        AuditEvent(
+            actor_kind=actor.kind if actor else "system",
+            actor_id=actor.id if actor else None,
+            action=action,
+            resident_id=resident_id,
+            detail=detail,
+        )
+    )
+
+
+def _mask_term(term: str) -> str:
+    if term.isdigit():
+        return mask_phone(term) or ""
+    return term[:1] + "*" * (len(term) - 1)

@@ -1,0 +1,22 @@
+from flask.testing import FlaskClient
+
+from app import create_app
+from tests.conftest import app_config
+
+
+def test_health_answers_ok_when_the_database_answers(client: FlaskClient) -> None:
+    response = client.get("/api/v1/health")
+
+    assert response.status_code == 200
+    assert response.json == {"status": "ok"}
+
+
+def test_health_is_unavailable_without_a_database(tmp_path) -> None:
+    missing = tmp_path / "no-such-dir" / "db.sqlite"
+    app = create_app(app_config(f"sqlite:///{missing}"))
+
+    response = app.test_client().get("/api/v1/health")
+
+    assert response.status_code == 503
+    assert response.content_type == "application/problem+json"
+    assert response.json["code"] == "unavailable"
