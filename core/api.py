@@ -12,6 +12,7 @@ import flask_smorest
 import marshmallow as ma
 from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter, Map
 
 from core.errors import PROBLEM_CONTENT_TYPE, BadRequest, http_problem
 
@@ -33,8 +34,31 @@ class ProblemSchema(ma.Schema):
     )
 
 
+#: Ids are 32-bit integers in every table; a larger number cannot name a row.
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """``<id:name>`` in a route: a positive id within range, else the route does not match."""
+
+    def __init__(self, url_map: Map) -> None:
+        super().__init__(url_map, min=1, max=MAX_ID)
+
+
+def id_field(**kwargs: Any) -> ma.fields.Integer:
+    """An integer field that only accepts a possible row id."""
+    return ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1, max=MAX_ID), **kwargs)
+
+
 class Api(flask_smorest.Api):
     ERROR_SCHEMA = ProblemSchema
+
+    def init_app(self, app: Any, *, spec_kwargs: Any = None) -> None:
+        app.url_map.converters["id"] = IdConverter
+        super().init_app(app, spec_kwargs=spec_kwargs)
+        self.register_converter(
+            IdConverter, lambda _: {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+        )
 
     def handle_http_exception(self, error: HTTPException) -> Any:
         return http_problem(error)
@@ -50,7 +74,6 @@ class Api(flask_smorest.Api):
         default = {"description": "Problem details", "schema": self.ERROR_SCHEMA}
         prepare_response(default, self.spec, PROBLEM_CONTENT_TYPE)
         self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, default, lazy=True)
-
 
 
 class PageArgsSchema(ma.Schema):

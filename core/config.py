@@ -10,9 +10,9 @@ from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-DEV_SECRET_KEY = "dev-only-secret-key-change-me"
-DEV_JWT_SECRET_KEY = "dev-only-jwt-key-change-me"
-DEV_QR_SECRET_KEY = "dev-only-qr-key-change-me"
+DEV_SECRET_KEY = "dev-only-secret-key--set-SECRET_KEY-in-production"
+DEV_JWT_SECRET_KEY = "dev-only-jwt-key--set-JWT_SECRET_KEY-in-production"
+DEV_QR_SECRET_KEY = "dev-only-qr-key--set-QR_SECRET_KEY-in-production"
 MIN_PRODUCTION_KEY_LENGTH = 32
 
 

@@ -66,7 +66,9 @@ def _print_logins() -> None:
     for number, (name, _) in enumerate(CENTERS, start=1):
         click.echo(f"  manager{number}  manager of {name}")
         click.echo(f"  desk{number}     desk staff of {name}")
-    click.echo("Resident logins: POST /api/v1/auth/wechat with code dev:demo-c1-r01 (or any dev:<id>)")
+    click.echo(
+        "Resident logins: POST /api/v1/auth/wechat with code dev:demo-c1-r01 (or any dev:<id>)"
+    )
 
 
 commands = (seed_demo,)

@@ -149,7 +149,7 @@ class Residents(MethodView):
         )
 
 
-@residents_blp.get("/<int:resident_id>")
+@residents_blp.get("/<id:resident_id>")
 @residents_blp.response(200, ResidentDetailSchema)
 @auth_required(*STAFF_ROLES)
 def get_resident(resident_id: int) -> Resident:
@@ -157,7 +157,7 @@ def get_resident(resident_id: int) -> Resident:
     return service.resident_for_staff(current_principal(), resident_id)
 
 
-@residents_blp.put("/<int:resident_id>/conditions")
+@residents_blp.put("/<id:resident_id>/conditions")
 @residents_blp.response(200, ResidentDetailSchema)
 @auth_required(*STAFF_ROLES)
 @residents_blp.arguments(ConditionsSchema)

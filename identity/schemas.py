@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from core.api import PageArgsSchema, page_schema
+from core.api import PageArgsSchema, id_field, page_schema
 from identity.models import CONDITIONS, CONSENT_PURPOSES, Role
 from identity.service import PHONE_PATTERN
 
@@ -49,14 +49,12 @@ class StaffSchema(ma.Schema):
 
 
 class StaffCreateSchema(ma.Schema):
-    username = ma.fields.String(
-        required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.-]{3,64}$")
-    )
+    username = ma.fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.-]{3,64}$"))
     password = ma.fields.String(
         required=True, load_only=True, validate=validate.Length(min=8, max=256)
     )
     role = ma.fields.String(required=True, validate=validate.OneOf([r.value for r in Role]))
-    center_id = ma.fields.Integer(load_default=None, allow_none=True)
+    center_id = id_field(load_default=None, allow_none=True)
     display_name = ma.fields.String(load_default=None, validate=validate.Length(max=64))
 
 
@@ -88,7 +86,7 @@ class ResidentDetailSchema(ResidentSchema):
 class ResidentCreateSchema(ma.Schema):
     name = ma.fields.String(required=True, validate=_name)
     phone = ma.fields.String(load_default=None, allow_none=True, validate=_phone)
-    center_id = ma.fields.Integer(
+    center_id = id_field(
         load_default=None,
         allow_none=True,
         metadata={"description": "Defaults to the staff member's own center"},
@@ -127,7 +125,7 @@ class MeSchema(ma.Schema):
 class MeUpdateSchema(ma.Schema):
     name = ma.fields.String(validate=_name)
     phone = ma.fields.String(allow_none=True, validate=_phone)
-    center_id = ma.fields.Integer(allow_none=True)
+    center_id = id_field(allow_none=True)
 
 
 class ConsentGrantSchema(ma.Schema):

@@ -214,9 +214,9 @@ def get_resident(resident_id: int) -> Resident:
 
 
 def update_profile(resident: Resident, changes: dict[str, Any]) -> Resident:
-    if "center_id" in changes and changes["center_id"] is not None:
-        if db.session.get(Center, changes["center_id"]) is None:
-            raise ValidationFailed(errors={"center_id": ["No such center."]})
+    center_id = changes.get("center_id")
+    if center_id is not None and db.session.get(Center, center_id) is None:
+        raise ValidationFailed(errors={"center_id": ["No such center."]})
     for field in ("name", "phone", "center_id"):
         if field in changes:
             setattr(resident, field, changes[field])
