@@ -20,6 +20,8 @@ from core.ratelimit import limiter
 from demo import cli as demo_cli
 from identity import api as identity_api
 from identity import cli as identity_cli
+from points import api as points_api
+from points import cli as points_cli
 
 ROOT = Path(__file__).resolve().parent
 
@@ -58,9 +60,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
 
     api.register_blueprint(health.blp)
-    for blueprint in identity_api.blueprints:
+    for blueprint in (*identity_api.blueprints, *points_api.blueprints):
         api.register_blueprint(blueprint)
 
-    for command in (*identity_cli.commands, *demo_cli.commands):
+    for command in (*identity_cli.commands, *points_cli.commands, *demo_cli.commands):
         app.cli.add_command(command)
     return app

@@ -47,7 +47,7 @@ class IdConverter(IntegerConverter):
 
 def id_field(**kwargs: Any) -> ma.fields.Integer:
     """An integer field that only accepts a possible row id."""
-    return ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1, max=MAX_ID), **kwargs)
+    return ma.fields.Integer(validate=ma.validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
 class Api(flask_smorest.Api):

@@ -51,6 +51,7 @@ def from_environment(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
         "WECHAT_API_BASE": get("WECHAT_API_BASE", "https://api.weixin.qq.com").rstrip("/"),
         "WECHAT_TIMEOUT": float(get("WECHAT_TIMEOUT", "5")),
         "TIMEZONE": get("TIMEZONE", "Asia/Shanghai"),
+        "POINTS_EXPIRY": get("POINTS_EXPIRY", "end_of_next_year"),
         "RATELIMIT_ENABLED": _flag(get("RATELIMIT_ENABLED"), True),
         "RATELIMIT_STORAGE_URI": get("RATELIMIT_STORAGE_URI", "memory://"),
         "LOGIN_RATE_LIMIT": get("LOGIN_RATE_LIMIT", "10 per minute"),

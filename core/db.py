@@ -9,6 +9,7 @@ from flask import Flask, Response, current_app
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase
@@ -98,3 +99,9 @@ def init_app(app: Flask, migrations_directory: str) -> None:
             event.listen(db.engine, "connect", _sqlite_connect)
             event.listen(db.engine, "begin", _sqlite_begin)
     app.after_request(finish_request_transaction)
+
+
+def upsert(model: Any) -> Any:
+    """``INSERT`` with ``on_conflict_do_*`` for the dialect in use (PostgreSQL or SQLite)."""
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    return dialect.insert(model)

@@ -92,21 +92,14 @@ def refresh(args: dict[str, Any]) -> dict[str, Any]:
     return _tokens_for(service.account_for_refresh(principal))
 
 
-@me_blp.route("")
-class Me(MethodView):
-    @me_blp.response(200, MeSchema)
-    @auth_required(RESIDENT)
-    def get(self) -> Resident:
-        """The resident's own profile."""
-        return service.get_resident(current_principal().id)
-
-    @me_blp.response(200, MeSchema)
-    @auth_required(RESIDENT)
-    @me_blp.arguments(MeUpdateSchema)
-    def patch(self, changes: dict[str, Any]) -> Resident:
-        """Change name, phone or home center."""
-        resident = service.get_resident(current_principal().id)
-        return service.update_profile(resident, changes)
+@me_blp.patch("")
+@me_blp.response(200, MeSchema)
+@auth_required(RESIDENT)
+@me_blp.arguments(MeUpdateSchema)
+def update_me(changes: dict[str, Any]) -> Resident:
+    """Change name, phone or home center (`GET /me`, with points, is the ledger's)."""
+    resident = service.get_resident(current_principal().id)
+    return service.update_profile(resident, changes)
 
 
 @me_blp.post("/consents")

@@ -19,6 +19,7 @@ from sqlalchemy import create_engine, text
 from app import create_app
 from core.config import database_uri
 from core.db import db
+from points.verify import verify
 from tests.factories import Factory
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
@@ -57,12 +58,15 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture
-def app(database_url: str) -> Iterator[Flask]:
+def app(database_url: str, request: pytest.FixtureRequest) -> Iterator[Flask]:
     app = create_app(app_config(database_url))
     with app.app_context():
         empty_all_tables()
     yield app
     with app.app_context():
+        # Whatever a test did, the ledger must still add up (unless it tampers on purpose).
+        if not request.node.get_closest_marker("tampers_ledger"):
+            assert verify() == []
         db.engine.dispose()
 
 

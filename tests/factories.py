@@ -5,12 +5,16 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
+from datetime import datetime
+
 from flask import Flask
 
 from core.db import db
 from identity import service
-from identity.tokens import issue_tokens
+from identity.tokens import Principal, issue_tokens
 from identity.wechat import WeChatIdentity
+from points import service as points
+from points.service import Source
 
 PASSWORD = "correct horse battery"
 _sequence = itertools.count(1)
@@ -31,6 +35,11 @@ class Account:
         return str(self.tokens["access_token"])
 
     @property
+    def principal(self) -> Principal:
+        kind = "resident" if self.role == "resident" else "staff"
+        return Principal(kind=kind, id=self.id, role=self.role, center_id=self.center_id)
+
+    @property
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
 
@@ -38,6 +47,17 @@ class Account:
 class Factory:
     def __init__(self, app: Flask) -> None:
         self.app = app
+
+    def credit(
+        self, resident_id: int, amount: int, *, expires_at: datetime | None = None
+    ) -> int:
+        """Give a resident points (a test source, like a check-in would); returns the txn id."""
+        with self.app.app_context():
+            source = Source("test", f"grant-{next(_sequence)}", "测试积分")
+            movement = points.credit(resident_id, amount, source, None, expires_at=expires_at)
+            db.session.commit()
+            assert movement.transaction_id is not None
+            return movement.transaction_id
 
     def center(self, name: str | None = None) -> int:
         with self.app.app_context():

@@ -1,0 +1,124 @@
+"""The resident's points, staff views of a ledger, manager adjustments and earning rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from flask_smorest import Blueprint
+
+from core.api import PageArgsSchema
+from core.db import utcnow
+from identity import service as identity
+from identity.auth import RESIDENT, STAFF_ROLES, auth_required, current_principal
+from points import rules, service
+from points.expiry import PointsSettings, expiring
+from points.history import ledger_page
+from points.idempotency import idempotent
+from points.schemas import (
+    AdjustmentCreateSchema,
+    LedgerPageSchema,
+    MePointsSchema,
+    MovementSchema,
+    RuleQueryArgsSchema,
+    RuleSchema,
+    RuleUpdateSchema,
+)
+
+me_points_blp = Blueprint(
+    "me_points", __name__, url_prefix="/api/v1/me", description="The resident's points"
+)
+ledgers_blp = Blueprint(
+    "ledgers", __name__, url_prefix="/api/v1/residents", description="Residents' points, for staff"
+)
+rules_blp = Blueprint(
+    "points_rules", __name__, url_prefix="/api/v1/points/rules", description="Earning rules"
+)
+
+blueprints = (me_points_blp, ledgers_blp, rules_blp)
+
+
+def _settings() -> PointsSettings:
+    return PointsSettings.from_config(current_app.config)
+
+
+@me_points_blp.get("")
+@me_points_blp.response(200, MePointsSchema)
+@auth_required(RESIDENT)
+def me() -> dict[str, Any]:
+    """The resident's profile, balance, and what expires when."""
+    resident = identity.get_resident(current_principal().id)
+    balance, reserved = service.balance_of(resident.id)
+    return {
+        "id": resident.id,
+        "name": resident.name,
+        "phone_masked": resident.phone_masked,
+        "center_id": resident.center_id,
+        "consents": resident.consents,
+        "balance": balance,
+        "reserved": reserved,
+        "expiring": expiring(resident.id, _settings()),
+    }
+
+
+@me_points_blp.get("/ledger")
+@me_points_blp.response(200, LedgerPageSchema)
+@auth_required(RESIDENT)
+@me_points_blp.arguments(PageArgsSchema, location="query")
+def my_ledger(args: dict[str, Any]) -> dict[str, Any]:
+    """Every change of the resident's points, newest first, each with its reason."""
+    return ledger_page(current_principal().id, args["limit"], args["cursor"])
+
+
+@ledgers_blp.get("/<id:resident_id>/ledger")
+@ledgers_blp.response(200, LedgerPageSchema)
+@auth_required(*STAFF_ROLES)
+@ledgers_blp.arguments(PageArgsSchema, location="query")
+def resident_ledger(args: dict[str, Any], resident_id: int) -> dict[str, Any]:
+    """A resident's ledger, for staff of their center (audited)."""
+    resident = identity.resident_for_staff(current_principal(), resident_id)
+    return ledger_page(resident.id, args["limit"], args["cursor"])
+
+
+@ledgers_blp.post("/<id:resident_id>/adjustments")
+@idempotent
+@ledgers_blp.response(201, MovementSchema)
+@auth_required("manager")
+@ledgers_blp.arguments(AdjustmentCreateSchema)
+def adjust(args: dict[str, Any], resident_id: int) -> dict[str, Any]:
+    """Correct a resident's points with a reason they will read (`insufficient_points`)."""
+    actor = current_principal()
+    resident = identity.resident_for_staff(actor, resident_id)
+    movement = service.adjust(
+        resident.id,
+        args["points"],
+        args["reason"],
+        actor,
+        center_id=actor.center_id or resident.center_id,
+        expires_at=_settings().expires_at(utcnow()),
+    )
+    return {
+        "transaction_id": movement.transaction_id,
+        "points": movement.amount,
+        "balance": movement.balance,
+    }
+
+
+@rules_blp.get("")
+@rules_blp.response(200, RuleSchema(many=True))
+@auth_required(*STAFF_ROLES)
+@rules_blp.arguments(RuleQueryArgsSchema, location="query")
+def list_rules(args: dict[str, Any]) -> list[rules.Rule]:
+    """The rules in force at a center (or the district's defaults)."""
+    actor = current_principal()
+    center_id = args["center_id"] if args["center_id"] is not None else actor.center_id
+    return rules.rules_for(center_id)
+
+
+@rules_blp.put("/<string:activity>")
+@rules_blp.response(200, RuleSchema)
+@auth_required("manager")
+@rules_blp.arguments(RuleUpdateSchema)
+def set_rule(args: dict[str, Any], activity: str) -> rules.Rule:
+    """Set the points and caps for an activity at a center, or the district default."""
+    return rules.set_rule(current_principal(), activity=activity, **args)

@@ -1,0 +1,103 @@
+"""``Idempotency-Key`` for every write that moves points or stock: ``@idempotent``.
+
+The key (per user) is claimed with an insert in the request's own transaction, and the
+response is stored on that row before the request commits: a replay returns the stored
+response; a concurrent duplicate blocks on the claim until the first commits, then replays
+it; a refused first attempt rolls its claim back, so the retry runs afresh. The same key
+with a different request is ``idempotency_key_reused``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import Response, make_response, request
+from flask_smorest import Blueprint
+from sqlalchemy import delete, select, update
+
+from core.db import db, upsert, utcnow
+from core.errors import BadRequest, Conflict, DomainError
+from identity.auth import authenticate
+from points.models import IdempotencyKey
+
+F = TypeVar("F", bound=Callable[..., Any])
+HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+_VALID_KEY = re.compile(r"^[\x21-\x7e]{1,64}$")
+#: Keys are kept at least this long; ``flask points prune-keys`` deletes older ones.
+KEEP_FOR = timedelta(hours=24)
+
+
+class IdempotencyKeyReused(DomainError):
+    status, code, title = 409, "idempotency_key_reused", "Idempotency-Key used for another request"
+
+
+def idempotent(view: F) -> F:
+    """Honour ``Idempotency-Key``. Put it above ``@blp.response`` so it stores the final body."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        key = request.headers.get(HEADER)
+        if key is None:
+            return view(*args, **kwargs)
+        if not _VALID_KEY.match(key):
+            raise BadRequest(f"{HEADER} is 1-64 printable characters without spaces.")
+        principal = authenticate()
+        owner = f"{principal.kind}:{principal.id}"
+        request_hash = hashlib.sha256(
+            b"\n".join([request.method.encode(), request.path.encode(), request.get_data()])
+        ).hexdigest()
+        claimed = db.session.execute(
+            upsert(IdempotencyKey)
+            .values(principal=owner, key=key, request_hash=request_hash, created_at=utcnow())
+            .on_conflict_do_nothing()
+            .returning(IdempotencyKey.key)
+        ).scalar()
+        if claimed is None:
+            return _replay(owner, key, request_hash)
+        response = make_response(view(*args, **kwargs))
+        if response.status_code < 400:
+            db.session.execute(
+                update(IdempotencyKey)
+                .where(IdempotencyKey.principal == owner, IdempotencyKey.key == key)
+                .values(status_code=response.status_code, body=response.get_data(as_text=True))
+            )
+        return response
+
+    return Blueprint.doc(  # type: ignore[return-value]
+        parameters=[
+            {
+                "in": "header",
+                "name": HEADER,
+                "required": False,
+                "description": "Retry-safe key: the same key and body replay the first response",
+                "schema": {"type": "string", "minLength": 1, "maxLength": 64},
+            }
+        ]
+    )(wrapper)
+
+
+def _replay(owner: str, key: str, request_hash: str) -> Response:
+    stored = db.session.scalars(
+        select(IdempotencyKey).where(IdempotencyKey.principal == owner, IdempotencyKey.key == key)
+    ).one_or_none()
+    if stored is None or stored.status_code is None:
+        raise Conflict("The first request with this key is still being handled; retry.")
+    if stored.request_hash != request_hash:
+        raise IdempotencyKeyReused("This key was used with a different request.")
+    response = Response(stored.body, status=stored.status_code, content_type="application/json")
+    response.headers[REPLAYED_HEADER] = "true"
+    return response
+
+
+def prune(older_than: datetime) -> int:
+    """Forget keys claimed before ``older_than``; returns how many."""
+    result = db.session.execute(
+        delete(IdempotencyKey).where(IdempotencyKey.created_at < older_than)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

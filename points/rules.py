@@ -1,0 +1,176 @@
+"""Earning rules: how many points an activity is worth at a center, and the caps per resident.
+
+A center's own rule wins over the district's; without either, built-in defaults apply.
+Caps are enforced by a conditional upsert on a per-period counter, under the account lock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import or_, select
+
+from core.db import db, upsert, utcnow
+from core.errors import Conflict, Forbidden, ValidationFailed
+from identity.models import Center
+from identity.tokens import Principal
+from points.expiry import PointsSettings
+from points.models import ACTIVITIES, EarningCounter, EarningRule
+from points.service import Movement, Source, credit_account, find_movement, lock_account
+
+#: Points per activity when neither the center nor the district set a rule.
+DEFAULT_POINTS = {"lecture": 10, "consultation": 5, "followup": 10, "revisit": 5, "screening": 10}
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    activity: str
+    points: int
+    daily_cap: int | None
+    monthly_cap: int | None
+    #: Where the rule comes from: ``center``, ``district`` or ``default``.
+    origin: str
+    center_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Earned:
+    """A credit by the rules: ``capped`` when a cap cut it below what the rule gives."""
+
+    movement: Movement
+    wanted: int
+    capped: bool
+
+
+def rules_for(center_id: int | None) -> list[Rule]:
+    """The rule in force for every activity at a center (or the district's, for None)."""
+    rows = db.session.scalars(
+        select(EarningRule).where(
+            or_(EarningRule.center_id.is_(None), EarningRule.center_id == center_id)
+        )
+    ).all()
+    found = {(row.center_id, row.activity): row for row in rows}
+    rules = []
+    for activity in ACTIVITIES:
+        row = found.get((center_id, activity)) if center_id else None
+        row = row or found.get((None, activity))
+        if row is None:
+            rules.append(Rule(activity, DEFAULT_POINTS[activity], None, None, "default"))
+        else:
+            origin = "center" if row.center_id is not None else "district"
+            rules.append(
+                Rule(activity, row.points, row.daily_cap, row.monthly_cap, origin, row.center_id)
+            )
+    return rules
+
+
+def rule_for(center_id: int | None, activity: str) -> Rule:
+    return next(rule for rule in rules_for(center_id) if rule.activity == activity)
+
+
+def set_rule(
+    actor: Principal,
+    center_id: int | None,
+    activity: str,
+    points: int,
+    daily_cap: int | None,
+    monthly_cap: int | None,
+) -> Rule:
+    """Set a center's rule (its manager) or the district default (a district manager)."""
+    if center_id is None and not actor.is_district_wide:
+        raise Forbidden("Only district managers set the district's rules.")
+    if center_id is not None and not actor.can_access_center(center_id):
+        raise Forbidden("You manage another center.")
+    if center_id is not None and db.session.get(Center, center_id) is None:
+        raise ValidationFailed(errors={"center_id": ["No such center."]})
+    if activity not in ACTIVITIES:
+        raise ValidationFailed(errors={"activity": [f"One of {', '.join(ACTIVITIES)}."]})
+    rule = db.session.scalar(
+        select(EarningRule).where(
+            EarningRule.activity == activity,
+            EarningRule.center_id.is_(None)
+            if center_id is None
+            else EarningRule.center_id == center_id,
+        )
+    )
+    if rule is None:
+        rule = EarningRule(center_id=center_id, activity=activity)
+        db.session.add(rule)
+    rule.points, rule.daily_cap, rule.monthly_cap = points, daily_cap, monthly_cap
+    rule.updated_by_id, rule.updated_at = actor.id, utcnow()
+    db.session.flush()
+    return rule_for(center_id, activity)
+
+
+def earn(
+    resident_id: int,
+    activity: str,
+    source: Source,
+    actor: Principal | None,
+    settings: PointsSettings,
+    *,
+    points: int | None = None,
+    at: datetime | None = None,
+) -> Earned:
+    """Credit an activity by the rules of ``source.center_id``, within the caps.
+
+    ``points`` overrides the rule's amount (an event worth more); caps still apply.
+    A capped earn may credit nothing: its ``movement.transaction_id`` is then None.
+    """
+    at = at or utcnow()
+    rule = rule_for(source.center_id, activity)
+    wanted = rule.points if points is None else points
+    account = lock_account(resident_id)
+    earlier = find_movement(source, "earn", account)
+    if earlier is not None:
+        return Earned(earlier, wanted, capped=False)
+    granted = _count_against_caps(resident_id, activity, wanted, rule, at, settings)
+    if granted == 0:
+        return Earned(Movement(None, 0, account.balance), wanted, capped=wanted > 0)
+    movement = credit_account(account, granted, source, actor, expires_at=settings.expires_at(at))
+    return Earned(movement, wanted, capped=granted < wanted)
+
+
+def _count_against_caps(
+    resident_id: int,
+    activity: str,
+    wanted: int,
+    rule: Rule,
+    at: datetime,
+    settings: PointsSettings,
+) -> int:
+    """Bump the day's and month's counters by what may still be earned; return that."""
+    if wanted <= 0:
+        return 0
+    local = at.astimezone(settings.tz)
+    periods = {f"D{local:%Y-%m-%d}": rule.daily_cap, f"M{local:%Y-%m}": rule.monthly_cap}
+    granted = wanted
+    if any(cap is not None for cap in periods.values()):
+        used = dict(
+            db.session.execute(
+                select(EarningCounter.period, EarningCounter.points).where(
+                    EarningCounter.resident_id == resident_id,
+                    EarningCounter.activity == activity,
+                    EarningCounter.period.in_(periods),
+                )
+            ).all()
+        )
+        for period, cap in periods.items():
+            if cap is not None:
+                granted = min(granted, cap - used.get(period, 0))
+        if granted <= 0:
+            return 0
+    for period, cap in periods.items():
+        stmt = upsert(EarningCounter).values(
+            resident_id=resident_id, activity=activity, period=period, points=granted
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["resident_id", "activity", "period"],
+            set_={"points": EarningCounter.points + granted},
+            where=(EarningCounter.points + granted <= cap) if cap is not None else None,
+        ).returning(EarningCounter.points)
+        if db.session.execute(stmt).scalar() is None:
+            # Impossible under the account lock; the database refuses rather than overshoot.
+            raise Conflict("The earning cap changed underneath; try again.")
+    return granted

@@ -1,0 +1,96 @@
+"""What the points endpoints accept and return."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import validate
+
+from core.api import id_field, page_schema
+from identity.schemas import MeSchema
+from points.models import KINDS
+
+_cap = validate.Range(min=1, max=100_000)
+
+
+class LedgerSourceSchema(ma.Schema):
+    type = ma.fields.String(required=True)
+    id = ma.fields.String(required=True, allow_none=True)
+    center_id = ma.fields.Integer(required=True, allow_none=True)
+
+
+class LedgerEntrySchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    delta = ma.fields.Integer(required=True)
+    kind = ma.fields.String(required=True, validate=validate.OneOf(KINDS))
+    reason = ma.fields.String(required=True)
+    balance_after = ma.fields.Integer(required=True)
+    created_at = ma.fields.AwareDateTime(required=True)
+    source = ma.fields.Nested(LedgerSourceSchema, required=True)
+
+
+LedgerPageSchema = page_schema(LedgerEntrySchema, "LedgerPage")
+
+
+class ExpiringSchema(ma.Schema):
+    points = ma.fields.Integer(required=True)
+    on = ma.fields.String(
+        required=True, metadata={"description": "The last day (YYYY-MM-DD) they can be used"}
+    )
+
+
+class MePointsSchema(MeSchema):
+    """The resident's profile with their points."""
+
+    balance = ma.fields.Integer(required=True)
+    reserved = ma.fields.Integer(
+        required=True, metadata={"description": "Held for pickups; spendable is balance - reserved"}
+    )
+    expiring = ma.fields.List(ma.fields.Nested(ExpiringSchema), required=True)
+
+
+class AdjustmentCreateSchema(ma.Schema):
+    points = ma.fields.Integer(
+        required=True,
+        strict=True,
+        validate=[
+            validate.Range(min=-100_000, max=100_000),
+            validate.NoneOf([0], error="An adjustment moves points."),
+        ],
+    )
+    reason = ma.fields.String(
+        required=True,
+        validate=validate.Length(min=2, max=200),
+        metadata={"description": "Shown to the resident in their ledger"},
+    )
+
+
+class MovementSchema(ma.Schema):
+    transaction_id = ma.fields.Integer(required=True)
+    points = ma.fields.Integer(required=True)
+    balance = ma.fields.Integer(required=True)
+
+
+class RuleSchema(ma.Schema):
+    activity = ma.fields.String(required=True)
+    points = ma.fields.Integer(required=True)
+    daily_cap = ma.fields.Integer(required=True, allow_none=True)
+    monthly_cap = ma.fields.Integer(required=True, allow_none=True)
+    origin = ma.fields.String(
+        required=True, validate=validate.OneOf(("center", "district", "default"))
+    )
+    center_id = ma.fields.Integer(required=True, allow_none=True)
+
+
+class RuleQueryArgsSchema(ma.Schema):
+    center_id = id_field(
+        load_default=None, metadata={"description": "Default: your own center (district: none)"}
+    )
+
+
+class RuleUpdateSchema(ma.Schema):
+    center_id = id_field(
+        load_default=None, allow_none=True, metadata={"description": "null: the district default"}
+    )
+    points = ma.fields.Integer(required=True, strict=True, validate=validate.Range(0, 10_000))
+    daily_cap = ma.fields.Integer(load_default=None, allow_none=True, strict=True, validate=_cap)
+    monthly_cap = ma.fields.Integer(load_default=None, allow_none=True, strict=True, validate=_cap)
