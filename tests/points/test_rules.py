@@ -115,9 +115,7 @@ def test_a_repeated_source_earns_nothing_more_and_counts_nothing(
     assert other.movement.amount == 10  # the repeat did not eat into the cap
 
 
-def test_managers_read_and_change_rules_through_the_api(
-    client: FlaskClient, make: Factory
-) -> None:
+def test_managers_read_and_change_rules_through_the_api(client: FlaskClient, make: Factory) -> None:
     manager = make.staff("manager", center_id=make.center())
     desk = make.staff("staff", center_id=manager.center_id)
 

@@ -1,0 +1,162 @@
+"""Real threads racing on PostgreSQL: row locks and unique keys keep the ledger right."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from app import create_app
+from core.db import db
+from points import rules, service
+from points.expiry import PointsSettings, expire_due
+from points.models import LedgerTransaction
+from points.service import InsufficientPoints, Source
+from tests.conftest import TEST_DATABASE_URL, app_config
+from tests.factories import Factory
+
+pytestmark = pytest.mark.skipif(
+    not TEST_DATABASE_URL,
+    reason="concurrency is proven on PostgreSQL; set TEST_DATABASE_URL to run these",
+)
+T = TypeVar("T")
+
+
+@pytest.fixture
+def racing_app(app: Flask, database_url: str) -> Flask:
+    """The test's database, with a connection for every thread."""
+    racing = create_app(
+        app_config(database_url, SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 60, "max_overflow": 0})
+    )
+    yield racing
+    with racing.app_context():
+        db.engine.dispose()
+
+
+def race(app: Flask, threads: int, work: Callable[[int], T]) -> list[T | Exception]:
+    """Run ``work(i)`` in ``threads`` threads released together, each in its own transaction."""
+    barrier = threading.Barrier(threads)
+
+    def one(i: int) -> T | Exception:
+        with app.app_context():
+            db.session.connection()  # hold a connection before the start line
+            barrier.wait()
+            try:
+                result = work(i)
+                db.session.commit()
+                return result
+            except Exception as error:  # the race reports refusals as results
+                db.session.rollback()
+                return error
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        return list(pool.map(one, range(threads)))
+
+
+def count_transactions(app: Flask, **where: Any) -> int:
+    with app.app_context():
+        stmt = select(func.count(LedgerTransaction.id)).filter_by(**where)
+        return int(db.session.scalar(stmt))
+
+
+def test_fifty_threads_crediting_one_source_credit_it_once(
+    racing_app: Flask, make: Factory
+) -> None:
+    resident = make.resident()
+    source = Source("checkin", "42", "参加健康讲座")
+
+    results = race(racing_app, 50, lambda _: service.credit(resident.id, 10, source, None))
+
+    assert not [r for r in results if isinstance(r, Exception)]
+    assert len({r.transaction_id for r in results}) == 1
+    assert sum(not r.duplicate for r in results) == 1
+    assert count_transactions(racing_app) == 1
+    with racing_app.app_context():
+        assert service.balance_of(resident.id) == (10, 0)
+
+
+def test_thirty_debits_of_ten_from_a_hundred_leave_exactly_zero(
+    racing_app: Flask, make: Factory
+) -> None:
+    resident = make.resident()
+    make.credit(resident.id, 100)
+
+    results = race(
+        racing_app,
+        30,
+        lambda i: service.debit(resident.id, 10, Source("gift", str(i), "兑换"), None),
+    )
+
+    succeeded = [r for r in results if not isinstance(r, Exception)]
+    refused = [r for r in results if isinstance(r, Exception)]
+    assert len(succeeded) == 10
+    assert len(refused) == 20 and all(isinstance(r, InsufficientPoints) for r in refused)
+    with racing_app.app_context():
+        assert service.balance_of(resident.id) == (0, 0)
+
+
+def test_twenty_replays_of_one_idempotency_key_have_one_effect(
+    racing_app: Flask, make: Factory
+) -> None:
+    manager = make.staff("manager", center_id=make.center())
+    resident = make.resident(manager.center_id)
+    headers = {**manager.headers, "Idempotency-Key": "flaky-wifi-1"}
+    url = f"/api/v1/residents/{resident.id}/adjustments"
+    barrier = threading.Barrier(20)
+
+    def post(_: int) -> tuple[int, bytes]:
+        client = racing_app.test_client()
+        barrier.wait()
+        response = client.post(url, headers=headers, json={"points": 50, "reason": "补录"})
+        return response.status_code, response.get_data()
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        responses = list(pool.map(post, range(20)))
+
+    assert len(set(responses)) == 1
+    assert responses[0][0] == 201
+    assert count_transactions(racing_app, kind="adjust") == 1
+
+
+def test_two_expiry_jobs_at_once_expire_each_lot_once(racing_app: Flask, make: Factory) -> None:
+    now = datetime.now(UTC)
+    residents = [make.resident() for _ in range(3)]
+    for resident in residents:
+        make.credit(resident.id, 10, expires_at=now - timedelta(days=1))
+
+    results = race(racing_app, 2, lambda _: expire_due(now))
+
+    assert sorted(results) == [0, 3]
+    assert count_transactions(racing_app, kind="expire") == 3
+
+
+def test_a_daily_cap_holds_when_a_resident_earns_from_many_threads(
+    racing_app: Flask, make: Factory, commit: Callable[..., Any]
+) -> None:
+    resident = make.resident()
+    manager = make.staff("manager", center_id=resident.center_id)
+    commit(rules.set_rule, manager.principal, resident.center_id, "lecture", 10, 30, None)
+    settings = PointsSettings(ZoneInfo("Asia/Shanghai"), "never")
+
+    results = race(
+        racing_app,
+        20,
+        lambda i: rules.earn(
+            resident.id,
+            "lecture",
+            Source("checkin", str(i), "参加健康讲座", resident.center_id),
+            None,
+            settings,
+        ),
+    )
+
+    assert sum(r.movement.amount for r in results) == 30
+    with racing_app.app_context():
+        assert service.balance_of(resident.id) == (30, 0)
