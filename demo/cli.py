@@ -5,13 +5,16 @@ from __future__ import annotations
 import random
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from core.db import db
+from core.db import db, utcnow
 from identity import service as identity
-from identity.models import CONDITIONS, HEALTH_CONDITIONS_CONSENT, Center
+from identity.models import CONDITIONS, HEALTH_CONDITIONS_CONSENT, Center, Resident
 from identity.tokens import Principal
+from points import service as points
+from points.expiry import PointsSettings
 
 DEMO_PASSWORD = "demo-pass-2026"
 CENTERS = (
@@ -35,17 +38,22 @@ def seed_demo() -> None:
     rng = random.Random(2026)
     identity.create_staff("admin", DEMO_PASSWORD, "admin", display_name="系统管理员")
     identity.create_staff("district", DEMO_PASSWORD, "manager", display_name="区卫健局")
+    settings = PointsSettings.from_config(current_app.config)
     for number, (name, address) in enumerate(CENTERS, start=1):
         center = identity.create_center(name, address)
-        identity.create_staff(f"manager{number}", DEMO_PASSWORD, "manager", center.id)
+        manager = identity.create_staff(f"manager{number}", DEMO_PASSWORD, "manager", center.id)
         desk = identity.create_staff(f"desk{number}", DEMO_PASSWORD, "staff", center.id)
-        _seed_residents(rng, number, center.id, identity.staff_principal(desk))
+        residents = _seed_residents(rng, number, center.id, identity.staff_principal(desk))
+        _seed_paper_balances(rng, residents, identity.staff_principal(manager), settings)
     db.session.commit()
     click.echo("Seeded the demo district.")
     _print_logins()
 
 
-def _seed_residents(rng: random.Random, number: int, center_id: int, desk: Principal) -> None:
+def _seed_residents(
+    rng: random.Random, number: int, center_id: int, desk: Principal
+) -> list[Resident]:
+    residents = []
     for index in range(1, RESIDENTS_PER_CENTER + 1):
         name = rng.choice(SURNAMES) + rng.choice(GIVEN)
         phone = f"138{number:02d}{rng.randrange(10**6):06d}"
@@ -57,6 +65,34 @@ def _seed_residents(rng: random.Random, number: int, center_id: int, desk: Princ
             identity.grant_consent(resident, HEALTH_CONDITIONS_CONSENT, "2026-01")
             tags = rng.sample(sorted(CONDITIONS)[:3], k=rng.randint(1, 2))
             identity.set_conditions(desk, resident, tags)
+        residents.append(resident)
+    return residents
+
+
+def _seed_paper_balances(
+    rng: random.Random, residents: list[Resident], manager: Principal, settings: PointsSettings
+) -> None:
+    """The paper booklets' stamps carried over at launch, and a few corrections."""
+    expires_at = settings.expires_at(utcnow())
+    for index, resident in enumerate(residents):
+        opening = rng.choice((20, 30, 50, 80, 120))
+        points.adjust(
+            resident.id,
+            opening,
+            "纸质积分卡余额转入",
+            manager,
+            center_id=manager.center_id,
+            expires_at=expires_at,
+        )
+        if index % 5 == 4:
+            points.adjust(
+                resident.id,
+                -10,
+                "纸质积分卡重复登记，更正",
+                manager,
+                center_id=manager.center_id,
+                expires_at=None,
+            )
 
 
 def _print_logins() -> None:

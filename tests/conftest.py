@@ -65,7 +65,9 @@ def app(database_url: str, request: pytest.FixtureRequest) -> Iterator[Flask]:
     yield app
     with app.app_context():
         # Whatever a test did, the ledger must still add up (unless it tampers on purpose).
-        if not request.node.get_closest_marker("tampers_ledger"):
+        if request.node.get_closest_marker("tampers_ledger"):
+            empty_all_tables()  # leave nothing broken behind for `flask points verify` in CI
+        else:
             assert verify() == []
         db.engine.dispose()
 

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from core.db import db
 from identity.models import Center, Consent, Resident, ResidentCondition, Staff
+from points.models import LedgerTransaction
 from tests.factories import PASSWORD
 
 
@@ -91,6 +92,7 @@ def test_seed_demo_builds_a_small_district_once(app: Flask) -> None:
         assert count(Consent.id) > 0
         assert count(ResidentCondition.resident_id) > 0
         roles = set(db.session.scalars(select(Staff.role)))
+        assert count(LedgerTransaction.id) > count(Resident.id)
     assert roles == {"admin", "manager", "staff"}
     login = app.test_client().post(
         "/api/v1/auth/login", json={"username": "desk1", "password": "demo-pass-2026"}
