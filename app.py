@@ -18,6 +18,8 @@ from core import errors, health, requestlog
 from core.api import Api
 from core.ratelimit import limiter
 from demo import cli as demo_cli
+from events import api as events_api
+from events import pages as events_pages
 from identity import api as identity_api
 from identity import cli as identity_cli
 from points import api as points_api
@@ -60,8 +62,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
 
     api.register_blueprint(health.blp)
-    for blueprint in (*identity_api.blueprints, *points_api.blueprints):
+    for blueprint in (*identity_api.blueprints, *points_api.blueprints, *events_api.blueprints):
         api.register_blueprint(blueprint)
+    app.register_blueprint(events_pages.pages)
 
     for command in (*identity_cli.commands, *points_cli.commands, *demo_cli.commands):
         app.cli.add_command(command)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask, Response, current_app
+from flask import Flask, Response, current_app, g
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, Table, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import SQLAlchemyError
@@ -74,6 +74,20 @@ def _sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def record_regardless(table: Table, values: dict[str, Any]) -> None:
+    """Insert a row when the request ends, whether its work commits or is refused.
+
+    For records of attempts (a check-in scan log): on success the row joins the request's
+    transaction; on a refusal it is written alone, after the rollback.
+    """
+    g.setdefault("_rows_regardless", []).append((table, values))
+
+
+def _insert_regardless() -> None:
+    for table, values in g.pop("_rows_regardless", ()):
+        db.session.execute(table.insert().values(**values))
+
+
 def finish_request_transaction(response: Response) -> Response:
     """Commit the request's work if it succeeded, roll it back otherwise.
 
@@ -81,8 +95,16 @@ def finish_request_transaction(response: Response) -> Response:
     """
     if response.status_code >= 400:
         db.session.rollback()
+        if "_rows_regardless" in g:
+            try:
+                _insert_regardless()
+                db.session.commit()
+            except SQLAlchemyError:
+                db.session.rollback()
+                current_app.logger.exception("could not record a refused request")
         return response
     try:
+        _insert_regardless()
         db.session.commit()
     except SQLAlchemyError:
         db.session.rollback()

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
+from flask import Response, current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from core.db import db
+from core.codes import current_keys, qr_image
+from core.db import db, utcnow
 from core.ratelimit import limiter
-from identity import service, wechat
+from identity import member_codes, service, wechat
 from identity.auth import RESIDENT, STAFF_ROLES, auth_required, current_principal
 from identity.models import Center, Resident, Staff
 from identity.schemas import (
@@ -20,6 +21,8 @@ from identity.schemas import (
     ConditionsSchema,
     ConsentGrantSchema,
     ConsentSchema,
+    MemberCodeQueryArgsSchema,
+    MemberCodeSchema,
     MeSchema,
     MeUpdateSchema,
     RefreshedTokensSchema,
@@ -100,6 +103,21 @@ def update_me(changes: dict[str, Any]) -> Resident:
     """Change name, phone or home center (`GET /me`, with points, is the ledger's)."""
     resident = service.get_resident(current_principal().id)
     return service.update_profile(resident, changes)
+
+
+@me_blp.get("/member-code")
+@me_blp.response(200, MemberCodeSchema)
+@me_blp.alt_response(200, description="The code as a QR image", content_type="image/png")
+@auth_required(RESIDENT)
+@me_blp.arguments(MemberCodeQueryArgsSchema, location="query")
+def member_code(args: dict[str, Any]) -> Any:
+    """The code the desk scans to identify the resident; a new one every 30 seconds."""
+    resident = service.get_resident(current_principal().id)
+    issued = member_codes.issue(resident, current_keys(), utcnow())
+    if args["format"] == "json":
+        return issued
+    body, content_type = qr_image(issued.code, args["format"])
+    return Response(body, content_type=content_type, headers={"Cache-Control": "no-store"})
 
 
 @me_blp.post("/consents")

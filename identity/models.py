@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from enum import StrEnum
 
@@ -80,6 +81,8 @@ class Resident(db.Model):
     #: The center the resident usually attends (the desk that registered them, or their choice).
     center_id: Mapped[int | None] = mapped_column(ForeignKey("centers.id"), index=True)
     registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    #: Keys the resident's member codes; a new one voids every code issued before.
+    member_secret: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     #: Read-only views; the service writes consents and tags and expires these.

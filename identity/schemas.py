@@ -153,3 +153,12 @@ class RefreshedTokensSchema(TokensSchema):
 
     resident = ma.fields.Nested(ResidentSchema)
     staff = ma.fields.Nested(StaffSchema)
+
+
+class MemberCodeSchema(ma.Schema):
+    code = ma.fields.String(required=True)
+    expires_at = ma.fields.AwareDateTime(required=True)
+
+
+class MemberCodeQueryArgsSchema(ma.Schema):
+    format = ma.fields.String(load_default="json", validate=validate.OneOf(("json", "png", "svg")))

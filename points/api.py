@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
 from flask_smorest import Blueprint
 
 from core.api import PageArgsSchema
@@ -12,7 +11,7 @@ from core.db import utcnow
 from identity import service as identity
 from identity.auth import RESIDENT, STAFF_ROLES, auth_required, current_principal
 from points import rules, service
-from points.expiry import PointsSettings, expiring
+from points.expiry import current_settings, expiring
 from points.history import ledger_page
 from points.idempotency import idempotent
 from points.schemas import (
@@ -38,10 +37,6 @@ rules_blp = Blueprint(
 blueprints = (me_points_blp, ledgers_blp, rules_blp)
 
 
-def _settings() -> PointsSettings:
-    return PointsSettings.from_config(current_app.config)
-
-
 @me_points_blp.get("")
 @me_points_blp.response(200, MePointsSchema)
 @auth_required(RESIDENT)
@@ -57,7 +52,7 @@ def me() -> dict[str, Any]:
         "consents": resident.consents,
         "balance": balance,
         "reserved": reserved,
-        "expiring": expiring(resident.id, _settings()),
+        "expiring": expiring(resident.id, current_settings()),
     }
 
 
@@ -95,7 +90,7 @@ def adjust(args: dict[str, Any], resident_id: int) -> dict[str, Any]:
         args["reason"],
         actor,
         center_id=actor.center_id or resident.center_id,
-        expires_at=_settings().expires_at(utcnow()),
+        expires_at=current_settings().expires_at(utcnow()),
     )
     return {
         "transaction_id": movement.transaction_id,

@@ -14,6 +14,7 @@ from itertools import groupby
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy import func, select
 
 from core.db import db
@@ -50,6 +51,14 @@ class PointsSettings:
     def last_day(self, expires_at: datetime) -> str:
         """The last local day the points can be used, as ``YYYY-MM-DD``."""
         return (expires_at.astimezone(self.tz) - timedelta(microseconds=1)).date().isoformat()
+
+
+def current_settings() -> PointsSettings:
+    """The running app's settings (for views; services take them as an argument)."""
+    extensions = current_app.extensions
+    if "points_settings" not in extensions:
+        extensions["points_settings"] = PointsSettings.from_config(current_app.config)
+    return extensions["points_settings"]  # type: ignore[no-any-return]
 
 
 def expiring(resident_id: int, settings: PointsSettings) -> list[dict[str, object]]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-
 from datetime import datetime
 
 from flask import Flask

@@ -1,0 +1,350 @@
+"""Events, their QR codes, check-in (self and staff-assisted), attendance and the scan log."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from flask import Response, current_app, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from core.api import PageArgsSchema
+from core.codes import current_keys, qr_image
+from core.csvfiles import csv_response
+from core.db import record_regardless, utcnow
+from core.errors import DomainError
+from events import checkin, codes, followups, service
+from events.checkin import CheckinResult
+from events.models import ScanAttempt
+from events.schemas import (
+    AnnulledSchema,
+    AnnulSchema,
+    AttendancePageSchema,
+    AttendanceQueryArgsSchema,
+    CheckinCreateSchema,
+    CheckinResultSchema,
+    CodeLinkSchema,
+    DeviceFlagSchema,
+    DisplayLinkSchema,
+    EventCreateSchema,
+    EventDetailSchema,
+    EventPageSchema,
+    EventQueryArgsSchema,
+    EventUpdateSchema,
+    FollowUpCreateSchema,
+    FollowUpPageSchema,
+    FollowUpQueryArgsSchema,
+    FollowUpSchema,
+    PersonalCodeCreateSchema,
+    QrQueryArgsSchema,
+    ScanPageSchema,
+    StaffCheckinCreateSchema,
+)
+from identity import member_codes
+from identity import service as identity
+from identity.auth import RESIDENT, STAFF_ROLES, auth_required, current_principal
+from points.expiry import current_settings
+
+events_blp = Blueprint("events", __name__, url_prefix="/api/v1/events", description="Events")
+checkins_blp = Blueprint(
+    "checkins", __name__, url_prefix="/api/v1/checkins", description="Checking in by QR code"
+)
+followups_blp = Blueprint(
+    "followups", __name__, url_prefix="/api/v1/followups", description="Follow-ups (staff)"
+)
+EVENT_EDITORS = ("staff", "manager")
+DISPLAY_HOURS = 12
+
+
+@events_blp.route("")
+class Events(MethodView):
+    @events_blp.response(201, EventDetailSchema)
+    @auth_required(*EVENT_EDITORS)
+    @events_blp.arguments(EventCreateSchema)
+    def post(self, fields: dict[str, Any]) -> dict[str, Any]:
+        """Create an event at your center (check-in opens 30 min before, closes 30 min after)."""
+        event = service.create_event(current_principal(), fields)
+        return _detail(event)
+
+    @events_blp.response(200, EventPageSchema)
+    @auth_required()
+    @events_blp.arguments(EventQueryArgsSchema, location="query")
+    def get(self, filters: dict[str, Any]) -> dict[str, Any]:
+        """Events by start (newest first); staff see their center's, residents every center's."""
+        principal = current_principal()
+        filters["from"] = filters.pop("from_")
+        actor = principal if principal.kind == "staff" else None
+        return service.list_events(actor, filters, current_settings().tz)
+
+
+def _detail(event: Any) -> dict[str, Any]:
+    return {**EventDetailSchema().dump(event), "attendance": service.attendance_of(event.id)}
+
+
+@events_blp.route("/<id:event_id>")
+class EventDetail(MethodView):
+    @events_blp.response(200, EventDetailSchema)
+    @auth_required()
+    def get(self, event_id: int) -> dict[str, Any]:
+        """An event with its live attendance."""
+        principal = current_principal()
+        if principal.kind == "staff":
+            return _detail(service.event_for_staff(principal, event_id))
+        return _detail(service.event_for_resident(event_id))
+
+    @events_blp.response(200, EventDetailSchema)
+    @auth_required(*EVENT_EDITORS)
+    @events_blp.arguments(EventUpdateSchema)
+    def patch(self, changes: dict[str, Any], event_id: int) -> dict[str, Any]:
+        """Change an event's title, place, times, points or capacity."""
+        return _detail(service.update_event(current_principal(), event_id, changes))
+
+
+@events_blp.post("/<id:event_id>/cancel")
+@events_blp.response(200, EventDetailSchema)
+@auth_required(*EVENT_EDITORS)
+def cancel(event_id: int) -> dict[str, Any]:
+    """Cancel an event: scans are refused with `event_cancelled` from then on."""
+    return _detail(service.cancel_event(current_principal(), event_id, utcnow()))
+
+
+@events_blp.get("/<id:event_id>/qr")
+@events_blp.response(200, CodeLinkSchema)
+@events_blp.alt_response(200, description="The QR image", content_type="image/png")
+@auth_required(*STAFF_ROLES)
+@events_blp.arguments(QrQueryArgsSchema, location="query")
+def qr(args: dict[str, Any], event_id: int) -> Any:
+    """The check-in code: `rotating` (the projector; new every 20 s) or `static` (a poster)."""
+    event = service.event_for_staff(current_principal(), event_id)
+    base_url = current_app.config["PUBLIC_BASE_URL"]
+    if args["mode"] == "static":
+        link = codes.static(event.id, event.checkin_closes_at, current_keys(), base_url)
+    else:
+        seconds = current_app.config["QR_ROTATION_SECONDS"]
+        link = codes.rotating(event.id, current_keys(), utcnow(), base_url, seconds)
+    return _code_response(link, args["format"])
+
+
+def _code_response(link: codes.CodeLink, image_format: str) -> Any:
+    if image_format == "json":
+        return link
+    body, content_type = qr_image(link.url, image_format)
+    return Response(body, content_type=content_type, headers={"Cache-Control": "no-store"})
+
+
+@events_blp.post("/<id:event_id>/personal-codes")
+@events_blp.response(201, CodeLinkSchema)
+@auth_required(*STAFF_ROLES)
+@events_blp.arguments(PersonalCodeCreateSchema)
+@events_blp.arguments(QrQueryArgsSchema(only=("format",)), location="query")
+def personal_code(args: dict[str, Any], query: dict[str, Any], event_id: int) -> Any:
+    """A one-time code for one resident (a follow-up or re-visit): `not_your_code` for others."""
+    actor = current_principal()
+    event = service.event_for_staff(actor, event_id)
+    resident = identity.resident_for_staff(actor, args["resident_id"])
+    link = codes.personal(
+        event.id, resident.id, current_keys(), current_app.config["PUBLIC_BASE_URL"]
+    )
+    return _code_response(link, query["format"])
+
+
+@events_blp.post("/<id:event_id>/display")
+@events_blp.response(201, DisplayLinkSchema)
+@auth_required(*STAFF_ROLES)
+def display_link(event_id: int) -> dict[str, Any]:
+    """A short-lived link to the full-screen projector page with the rotating code."""
+    event = service.event_for_staff(current_principal(), event_id)
+    expires_at = utcnow() + timedelta(hours=DISPLAY_HOURS)
+    token = codes.display(event.id, expires_at, current_keys())
+    url = f"{current_app.config['PUBLIC_BASE_URL']}/display/{token}"
+    return {"url": url, "expires_at": expires_at.replace(second=0, microsecond=0)}
+
+
+@dataclass
+class _Scan:
+    event_id: int | None = None
+    resident_id: int | None = None
+    outcome: str = "checked_in"
+
+
+@contextmanager
+def _scan_recorded(method: str, staff_id: int | None = None) -> Iterator[_Scan]:
+    """Log the attempt whatever its outcome (the refusal's code when it fails)."""
+    scan = _Scan()
+    try:
+        yield scan
+    except DomainError as error:
+        scan.outcome = error.code
+        raise
+    finally:
+        record_regardless(
+            ScanAttempt.__table__,
+            {
+                "at": utcnow(),
+                "event_id": scan.event_id,
+                "resident_id": scan.resident_id,
+                "outcome": scan.outcome,
+                "method": method,
+                "staff_id": staff_id,
+                "client_ip": request.remote_addr,
+                "user_agent": request.user_agent.string[:200] or None,
+            },
+        )
+
+
+def _result(result: CheckinResult) -> tuple[dict[str, Any], int]:
+    body = {
+        "checkin": {
+            "id": result.checkin_id,
+            "event_id": result.event_id,
+            "created_at": result.created_at,
+        },
+        "points_awarded": result.points_awarded,
+        "balance": result.balance,
+        "already_checked_in": result.already_checked_in,
+        "capped": result.capped,
+    }
+    return body, 200 if result.already_checked_in else 201
+
+
+@checkins_blp.post("")
+@checkins_blp.response(201, CheckinResultSchema)
+@checkins_blp.alt_response(200, schema=CheckinResultSchema, description="Already checked in")
+@auth_required(RESIDENT)
+@checkins_blp.arguments(CheckinCreateSchema)
+def self_checkin(args: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """Check in with a scanned code (`url`, or its `token`); a repeat is a 200, never a credit."""
+    resident_id = current_principal().id
+    now = utcnow()
+    config = current_app.config
+    with _scan_recorded("self") as scan:
+        scan.resident_id = resident_id
+        token = codes.token_of(args.get("url") or args["token"], config["PUBLIC_BASE_URL"])
+        code = codes.read(token, current_keys(), now, config["QR_ROTATION_SECONDS"])
+        scan.event_id = code.event_id
+        result = checkin.check_in(
+            code.event_id,
+            resident_id,
+            now=now,
+            settings=current_settings(),
+            code_owner=code.resident_id,
+        )
+        scan.outcome = "already_checked_in" if result.already_checked_in else "checked_in"
+    return _result(result)
+
+
+@events_blp.post("/<id:event_id>/checkins")
+@events_blp.response(201, CheckinResultSchema)
+@events_blp.alt_response(200, schema=CheckinResultSchema, description="Already checked in")
+@auth_required(*STAFF_ROLES)
+@events_blp.arguments(StaffCheckinCreateSchema)
+def staff_checkin(args: dict[str, Any], event_id: int) -> tuple[dict[str, Any], int]:
+    """Check a resident in at the desk by their member code, or by id after a search."""
+    actor = current_principal()
+    now = utcnow()
+    with _scan_recorded("staff", actor.id) as scan:
+        scan.event_id = service.event_for_staff(actor, event_id).id
+        if "member_code" in args:
+            resident = member_codes.resident_of(args["member_code"], current_keys(), now)
+        else:
+            resident = identity.resident_for_staff(actor, args["resident_id"])
+        scan.resident_id = resident.id
+        result = checkin.check_in(
+            event_id, resident.id, now=now, settings=current_settings(), staff=actor
+        )
+        scan.outcome = "already_checked_in" if result.already_checked_in else "checked_in"
+    return _result(result)
+
+
+@checkins_blp.post("/<id:checkin_id>/annul")
+@checkins_blp.response(200, AnnulledSchema)
+@auth_required(*STAFF_ROLES)
+@checkins_blp.arguments(AnnulSchema)
+def annul(args: dict[str, Any], checkin_id: int) -> Any:
+    """Annul a check-in: its points are reversed in the ledger; the record stays, marked."""
+    return checkin.annul(checkin_id, current_principal(), args["reason"], utcnow())
+
+
+@events_blp.get("/<id:event_id>/attendance")
+@events_blp.response(200, AttendancePageSchema)
+@events_blp.alt_response(200, description="CSV (UTF-8 with BOM)", content_type="text/csv")
+@auth_required(*STAFF_ROLES)
+@events_blp.arguments(AttendanceQueryArgsSchema, location="query")
+def attendance(args: dict[str, Any], event_id: int) -> Any:
+    """Who checked in (annulled ones marked); `format=csv` exports it all (audited)."""
+    actor = current_principal()
+    event = service.event_for_staff(actor, event_id)
+    if args["format"] == "csv":
+        rows = service.attendance_rows(event)
+        for row in rows:
+            identity.record_audit(
+                actor, "attendance.export", row["resident_id"], f"event {event.id}"
+            )
+        return csv_response(service.attendance_csv(rows), f"attendance-{event.id}.csv")
+    return service.attendance_page(event, args["limit"], args["cursor"])
+
+
+@events_blp.get("/<id:event_id>/scans")
+@events_blp.response(200, ScanPageSchema)
+@auth_required(*STAFF_ROLES)
+@events_blp.arguments(PageArgsSchema, location="query")
+def scans(args: dict[str, Any], event_id: int) -> dict[str, Any]:
+    """Every check-in attempt at the event, newest first, refusals included."""
+    event = service.event_for_staff(current_principal(), event_id)
+    return service.scan_log(event.id, args["limit"], args["cursor"])
+
+
+@events_blp.get("/<id:event_id>/flags")
+@events_blp.response(200, DeviceFlagSchema(many=True))
+@auth_required(*STAFF_ROLES)
+def flags(event_id: int) -> list[service.DeviceFlag]:
+    """Devices that checked in several residents here: worth a look, never blocked."""
+    event = service.event_for_staff(current_principal(), event_id)
+    return service.device_flags(event.id)
+
+
+@followups_blp.route("")
+class FollowUps(MethodView):
+    @followups_blp.response(201, FollowUpSchema)
+    @auth_required(*STAFF_ROLES)
+    @followups_blp.arguments(FollowUpCreateSchema)
+    def post(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Schedule a follow-up (needs the resident's consent: `consent_required`)."""
+        actor = current_principal()
+        followup = followups.schedule(actor, args["resident_id"], args["condition"], args["due_on"])
+        return followups.describe(followup, _today())
+
+    @followups_blp.response(200, FollowUpPageSchema)
+    @auth_required(*STAFF_ROLES)
+    @followups_blp.arguments(FollowUpQueryArgsSchema, location="query")
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Follow-ups by due date; `status=overdue` is the list to phone (逾期未随访)."""
+        return followups.followup_page(
+            current_principal(),
+            args["center_id"],
+            args["status"],
+            _today(),
+            args["limit"],
+            args["cursor"],
+        )
+
+
+@followups_blp.get("/overdue.csv")
+@followups_blp.response(200, description="CSV (UTF-8 with BOM)", content_type="text/csv")
+@auth_required(*STAFF_ROLES)
+@followups_blp.arguments(FollowUpQueryArgsSchema(only=("center_id",)), location="query")
+def overdue_csv(args: dict[str, Any]) -> Response:
+    """The overdue follow-ups with full phone numbers, for calling (the export is audited)."""
+    text = followups.overdue_csv(current_principal(), args["center_id"], _today())
+    return csv_response(text, "overdue-followups.csv")
+
+
+def _today() -> date:
+    return utcnow().astimezone(current_settings().tz).date()
+
+
+blueprints = (events_blp, checkins_blp, followups_blp)

@@ -1,0 +1,122 @@
+"""Check-in codes: what the QR on the projector, the poster or a personal slip encodes.
+
+An https link under ``PUBLIC_BASE_URL`` (so WeChat's "scan an ordinary link" rule opens the
+mini-program) carrying a 27-character signed code: the event, and a time step for rotating
+codes or the resident for a personal one. Validity is decided by the server's clock only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from core import codes
+from core.codes import Code, CodeKeys, InvalidCode
+from identity.member_codes import InvalidQr, QrExpired
+
+ROTATING, STATIC, PERSONAL = 1, 2, 3
+PURPOSE = "checkin"
+LINK_PATH = "/q/"
+
+
+@dataclass(frozen=True, slots=True)
+class CheckinCode:
+    """A verified code: which event, and whose it is if it is personal."""
+
+    event_id: int
+    kind: int
+    resident_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CodeLink:
+    url: str
+    token: str
+    expires_at: datetime | None
+
+
+def link(base_url: str, token: str) -> str:
+    return f"{base_url}{LINK_PATH}{token}"
+
+
+def rotating(event_id: int, keys: CodeKeys, now: datetime, base_url: str, seconds: int) -> CodeLink:
+    """The code on the projector now; it is accepted for this step and the next."""
+    step = int(now.timestamp()) // seconds
+    token = _sign(ROTATING, event_id, step, keys)
+    expires_at = datetime.fromtimestamp((step + 2) * seconds, UTC)
+    return CodeLink(link(base_url, token), token, expires_at)
+
+
+def static(event_id: int, closes_at: datetime, keys: CodeKeys, base_url: str) -> CodeLink:
+    """A code for a poster: good for the whole check-in window."""
+    token = _sign(STATIC, event_id, 0, keys)
+    return CodeLink(link(base_url, token), token, closes_at)
+
+
+def personal(event_id: int, resident_id: int, keys: CodeKeys, base_url: str) -> CodeLink:
+    """A code bound to one resident (a follow-up visit); its second use checks in nobody."""
+    token = _sign(PERSONAL, event_id, resident_id, keys)
+    return CodeLink(link(base_url, token), token, None)
+
+
+def _sign(kind: int, event_id: int, counter: int, keys: CodeKeys) -> str:
+    return codes.encode(
+        Code(kind, keys.current, event_id, counter), keys.key(keys.current, PURPOSE)
+    )
+
+
+def token_of(scanned: str, base_url: str) -> str:
+    """The code inside a scanned link (or the bare code)."""
+    scanned = scanned.strip()
+    prefix = base_url + LINK_PATH
+    if scanned.startswith(prefix):
+        return scanned[len(prefix) :].split("?", 1)[0].split("#", 1)[0]
+    if "/" in scanned:
+        raise InvalidQr("This link is not one of our check-in codes.")
+    return scanned
+
+
+def read(token: str, keys: CodeKeys, now: datetime, seconds: int) -> CheckinCode:
+    """Verify a code; ``invalid_qr`` if forged or unknown, ``qr_expired`` if too old."""
+    try:
+        code, fields, tag = codes.parse(token)
+        if code.kind not in (ROTATING, STATIC, PERSONAL):
+            raise InvalidCode("not a check-in code")
+        codes.verify(fields, tag, keys.key(code.kid, PURPOSE))
+    except InvalidCode:
+        raise InvalidQr("This is not a valid check-in code.") from None
+    if code.kind == ROTATING:
+        age = int(now.timestamp()) // seconds - code.counter
+        if age < 0:
+            raise InvalidQr("This code is not valid yet.")
+        if age > 1:
+            raise QrExpired("This code has expired; scan the one on the screen now.")
+    elif code.kind == STATIC and code.counter != 0:
+        raise InvalidQr("This is not a valid check-in code.")
+    resident_id = code.counter if code.kind == PERSONAL else None
+    return CheckinCode(code.subject, code.kind, resident_id)
+
+
+DISPLAY = 5
+DISPLAY_PURPOSE = "display"
+
+
+def display(event_id: int, expires_at: datetime, keys: CodeKeys) -> str:
+    """A token for the projector page of one event, good until ``expires_at`` (to the minute)."""
+    minute = int(expires_at.timestamp()) // 60
+    code = Code(DISPLAY, keys.current, event_id, minute)
+    return codes.encode(code, keys.key(keys.current, DISPLAY_PURPOSE))
+
+
+def read_display(token: str, keys: CodeKeys, now: datetime) -> int:
+    """The event a projector token shows; ``invalid_qr`` / ``qr_expired`` otherwise."""
+    try:
+        code, fields, tag = codes.parse(token)
+        if code.kind != DISPLAY:
+            raise InvalidCode("not a display token")
+        codes.verify(fields, tag, keys.key(code.kid, DISPLAY_PURPOSE))
+    except InvalidCode:
+        raise InvalidQr("This display link is not valid.") from None
+    if now.timestamp() >= code.counter * 60:
+        raise QrExpired("This display link has expired; open a new one.")
+    return code.subject

@@ -1,0 +1,142 @@
+"""Scheduled follow-ups (随访) and the list of overdue ones staff phone (逾期未随访).
+
+Condition names live here for staff only; a follow-up's check-in, code and ledger entry
+never name one.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from core.api import decode_cursor, page
+from core.csvfiles import csv_text
+from core.db import db
+from core.errors import BadRequest, ValidationFailed
+from events.models import FollowUp
+from identity import service as identity
+from identity.models import CONDITIONS, HEALTH_CONDITIONS_CONSENT, Resident, mask_phone
+from identity.service import ConsentRequired
+from identity.tokens import Principal
+
+STATUSES = ("open", "overdue", "done")
+
+
+def schedule(actor: Principal, resident_id: int, condition: str, due_on: date) -> FollowUp:
+    """Schedule a follow-up for a resident of the actor's center, under their consent."""
+    resident = identity.resident_for_staff(actor, resident_id)
+    if condition not in CONDITIONS:
+        raise ValidationFailed(errors={"condition": [f"One of {', '.join(CONDITIONS)}."]})
+    if identity.active_consent(resident.id, HEALTH_CONDITIONS_CONSENT) is None:
+        raise ConsentRequired("The resident has not consented to condition records.")
+    followup = FollowUp(
+        resident_id=resident.id,
+        center_id=resident.center_id,
+        condition=condition,
+        due_on=due_on,
+        created_by_id=actor.id,
+    )
+    db.session.add(followup)
+    db.session.flush()
+    return followup
+
+
+def status_of(followup: FollowUp, today: date) -> str:
+    if followup.done_at is not None:
+        return "done"
+    return "overdue" if followup.due_on < today else "open"
+
+
+def _query(actor: Principal, center_id: int | None, status: str | None, today: date) -> Any:
+    stmt = select(FollowUp, Resident.name, Resident.phone).join(
+        Resident, Resident.id == FollowUp.resident_id
+    )
+    center_id = center_id if actor.is_district_wide else actor.center_id
+    if center_id is not None:
+        stmt = stmt.where(FollowUp.center_id == center_id)
+    if status == "done":
+        stmt = stmt.where(FollowUp.done_at.is_not(None))
+    elif status == "overdue":
+        stmt = stmt.where(FollowUp.done_at.is_(None), FollowUp.due_on < today)
+    elif status == "open":
+        stmt = stmt.where(FollowUp.done_at.is_(None), FollowUp.due_on >= today)
+    return stmt
+
+
+def followup_page(
+    actor: Principal,
+    center_id: int | None,
+    status: str | None,
+    today: date,
+    limit: int,
+    cursor: str | None,
+) -> dict[str, Any]:
+    """Follow-ups by due date, oldest first: the overdue ones are the phone list."""
+    stmt = _query(actor, center_id, status, today).order_by(FollowUp.due_on, FollowUp.id)
+    if cursor:
+        due_on, last_id = decode_cursor(cursor, (str, int))
+        try:
+            due = date.fromisoformat(due_on)
+        except ValueError:
+            raise BadRequest("The cursor is not one this API handed out.") from None
+        stmt = stmt.where(
+            (FollowUp.due_on > due) | ((FollowUp.due_on == due) & (FollowUp.id > last_id))
+        )
+    rows = db.session.execute(stmt.limit(limit + 1)).all()
+    result = page(rows, limit, key=lambda row: (row.FollowUp.due_on.isoformat(), row.FollowUp.id))
+    result["items"] = [_row(row, today) for row in result["items"]]
+    identity.record_audit(actor, "followup.list", None, f"status={status or 'all'}")
+    return result
+
+
+def describe(followup: FollowUp, today: date) -> dict[str, Any]:
+    resident = db.session.get(Resident, followup.resident_id)
+    return _described(followup, resident.name, resident.phone, today)  # type: ignore[union-attr]
+
+
+def _row(row: Any, today: date) -> dict[str, Any]:
+    return _described(row.FollowUp, row.name, row.phone, today)
+
+
+def _described(
+    followup: FollowUp, name: str | None, phone: str | None, today: date
+) -> dict[str, Any]:
+    return {
+        "id": followup.id,
+        "resident_id": followup.resident_id,
+        "name": name,
+        "phone_masked": mask_phone(phone),
+        "center_id": followup.center_id,
+        "condition": followup.condition,
+        "due_on": followup.due_on,
+        "done_at": followup.done_at,
+        "status": status_of(followup, today),
+    }
+
+
+def overdue_csv(actor: Principal, center_id: int | None, today: date) -> str:
+    """The overdue list for the phone, as CSV with a BOM so Excel reads the Chinese right.
+
+    Staff phone these residents, so the full number is in it; the export is audited.
+    """
+    stmt = _query(actor, center_id, "overdue", today).order_by(FollowUp.due_on, FollowUp.id)
+    rows = db.session.execute(stmt).all()
+    for row in rows:
+        identity.record_audit(actor, "followup.export", row.FollowUp.resident_id, "overdue csv")
+    return csv_text(
+        ["随访编号", "居民编号", "姓名", "电话", "随访类别", "应随访日期", "逾期天数"],
+        (
+            [
+                row.FollowUp.id,
+                row.FollowUp.resident_id,
+                row.name,
+                row.phone,
+                CONDITIONS[row.FollowUp.condition],
+                row.FollowUp.due_on.isoformat(),
+                (today - row.FollowUp.due_on).days,
+            ]
+            for row in rows
+        ),
+    )

@@ -1,0 +1,119 @@
+"""Events residents attend, their check-ins, every scan attempt, and scheduled follow-ups."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import UTCDateTime, db, utcnow
+from points.models import ACTIVITIES
+
+#: What a resident's ledger says for each kind: never the event's title, which may name a
+#: condition ("高血压讲座"), and never a diagnosis.
+CHECKIN_REASONS = {
+    "lecture": "参加健康讲座",
+    "consultation": "参加健康咨询活动",
+    "followup": "按时参加随访",
+    "revisit": "按时复诊",
+    "screening": "参加健康筛查",
+}
+
+
+class Event(db.Model):
+    """A lecture, consultation day, follow-up or re-visit session, or screening at a center."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        CheckConstraint(f"kind IN {ACTIVITIES!r}", name="kind"),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint("checkin_closes_at > checkin_opens_at", name="window_order"),
+        CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity_positive"),
+        CheckConstraint("seats_taken <= COALESCE(capacity, seats_taken)", name="within_capacity"),
+        CheckConstraint("points IS NULL OR points >= 0", name="points_not_negative"),
+        Index("ix_events_center_starts_at", "center_id", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    center_id: Mapped[int] = mapped_column(ForeignKey("centers.id"))
+    title: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(16))
+    location: Mapped[str | None] = mapped_column(String(100))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    checkin_opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    checkin_closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: Points for attending; null: the center's earning rule for the kind.
+    points: Mapped[int | None]
+    capacity: Mapped[int | None]
+    #: Valid check-ins of an event with a capacity, taken by a conditional update so the
+    #: capacity holds under load. Events without one do not count here (no hot row).
+    seats_taken: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Checkin(db.Model):
+    """A resident's attendance at an event: one per resident and event; annulled, never deleted."""
+
+    __tablename__ = "checkins"
+    __table_args__ = (
+        UniqueConstraint("event_id", "resident_id", name="uq_checkins_event_resident"),
+        CheckConstraint("method IN ('self', 'staff')", name="method"),
+        Index("ix_checkins_resident_id", "resident_id"),
+        Index("ix_checkins_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"))
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"))
+    #: ``self`` (the resident scanned) or ``staff`` (checked in at the desk).
+    method: Mapped[str] = mapped_column(String(8))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    annulled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    annulled_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    annul_reason: Mapped[str | None] = mapped_column(String(200))
+
+
+class ScanAttempt(db.Model):
+    """Every check-in attempt, successful or not, for the record and for fraud flags."""
+
+    __tablename__ = "scan_attempts"
+    __table_args__ = (Index("ix_scan_attempts_event_id_at", "event_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Null when the code named no event we know.
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"))
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"))
+    #: ``checked_in``, ``already_checked_in`` or the refusal's code (``qr_expired``...).
+    outcome: Mapped[str] = mapped_column(String(32))
+    method: Mapped[str] = mapped_column(String(8))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    client_ip: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(200))
+
+
+class FollowUp(db.Model):
+    """A scheduled follow-up (随访) for a resident with a chronic condition; staff-only."""
+
+    __tablename__ = "followups"
+    __table_args__ = (
+        Index("ix_followups_center_due", "center_id", "due_on"),
+        Index("ix_followups_resident_id", "resident_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"))
+    center_id: Mapped[int] = mapped_column(ForeignKey("centers.id"))
+    #: A condition code (see ``identity.models.CONDITIONS``): shown to staff only.
+    condition: Mapped[str] = mapped_column(String(40))
+    due_on: Mapped[date] = mapped_column(Date)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The check-in that completed it.
+    checkin_id: Mapped[int | None] = mapped_column(ForeignKey("checkins.id"))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,212 @@
+"""What the events, check-in and follow-up endpoints accept and return."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import validate
+
+from core.api import PageArgsSchema, id_field, page_schema
+from identity.models import CONDITIONS
+from points.models import ACTIVITIES
+
+_title = validate.Length(min=1, max=100)
+_reason = validate.Length(min=2, max=200)
+QR_MODES = ("static", "rotating")
+QR_FORMATS = ("json", "png", "svg")
+
+
+class EventSchema(ma.Schema):
+    id = ma.fields.Integer(dump_only=True)
+    center_id = ma.fields.Integer(dump_only=True)
+    title = ma.fields.String(dump_only=True)
+    kind = ma.fields.String(dump_only=True)
+    location = ma.fields.String(dump_only=True, allow_none=True)
+    starts_at = ma.fields.AwareDateTime(dump_only=True)
+    ends_at = ma.fields.AwareDateTime(dump_only=True)
+    checkin_opens_at = ma.fields.AwareDateTime(dump_only=True)
+    checkin_closes_at = ma.fields.AwareDateTime(dump_only=True)
+    points = ma.fields.Integer(
+        dump_only=True, allow_none=True, metadata={"description": "null: the center's rule"}
+    )
+    capacity = ma.fields.Integer(dump_only=True, allow_none=True)
+    cancelled = ma.fields.Function(lambda e: e.cancelled_at is not None, dump_only=True)
+
+
+class EventDetailSchema(EventSchema):
+    attendance = ma.fields.Integer(dump_only=True, metadata={"description": "Valid check-ins"})
+
+
+class EventCreateSchema(ma.Schema):
+    title = ma.fields.String(required=True, validate=_title)
+    kind = ma.fields.String(required=True, validate=validate.OneOf(ACTIVITIES))
+    starts_at = ma.fields.AwareDateTime(required=True)
+    ends_at = ma.fields.AwareDateTime(required=True)
+    location = ma.fields.String(load_default=None, validate=validate.Length(max=100))
+    points = ma.fields.Integer(
+        load_default=None, allow_none=True, strict=True, validate=validate.Range(0, 10_000)
+    )
+    capacity = ma.fields.Integer(
+        load_default=None, allow_none=True, strict=True, validate=validate.Range(1, 100_000)
+    )
+    checkin_opens_at = ma.fields.AwareDateTime(load_default=None)
+    checkin_closes_at = ma.fields.AwareDateTime(load_default=None)
+    center_id = id_field(load_default=None, metadata={"description": "Default: your center"})
+
+
+class EventUpdateSchema(ma.Schema):
+    title = ma.fields.String(validate=_title)
+    location = ma.fields.String(allow_none=True, validate=validate.Length(max=100))
+    starts_at = ma.fields.AwareDateTime()
+    ends_at = ma.fields.AwareDateTime()
+    checkin_opens_at = ma.fields.AwareDateTime()
+    checkin_closes_at = ma.fields.AwareDateTime()
+    points = ma.fields.Integer(allow_none=True, strict=True, validate=validate.Range(0, 10_000))
+    capacity = ma.fields.Integer(allow_none=True, strict=True, validate=validate.Range(1, 100_000))
+
+
+class EventQueryArgsSchema(PageArgsSchema):
+    center_id = id_field(load_default=None)
+    kind = ma.fields.String(load_default=None, validate=validate.OneOf(ACTIVITIES))
+    from_ = ma.fields.Date(data_key="from", load_default=None)
+    to = ma.fields.Date(load_default=None)
+
+
+EventPageSchema = page_schema(EventSchema, "EventPage")
+
+
+class QrQueryArgsSchema(ma.Schema):
+    mode = ma.fields.String(
+        load_default="rotating", validate=validate.OneOf(("static", "rotating"))
+    )
+    format = ma.fields.String(load_default="json", validate=validate.OneOf(("json", "png", "svg")))
+
+
+class CodeLinkSchema(ma.Schema):
+    url = ma.fields.String(required=True)
+    token = ma.fields.String(required=True)
+    expires_at = ma.fields.AwareDateTime(required=True, allow_none=True)
+
+
+class CheckinCreateSchema(ma.Schema):
+    token = ma.fields.String(validate=validate.Length(min=1, max=200))
+    url = ma.fields.String(validate=validate.Length(min=1, max=300))
+
+    @ma.validates_schema
+    def one_of_them(self, data: dict[str, str], **_: object) -> None:
+        if ("token" in data) == ("url" in data):
+            raise ma.ValidationError("Send either the scanned url or its token.", "_schema")
+
+
+class StaffCheckinCreateSchema(ma.Schema):
+    member_code = ma.fields.String(validate=validate.Length(min=1, max=200))
+    resident_id = id_field()
+
+    @ma.validates_schema
+    def one_of_them(self, data: dict[str, object], **_: object) -> None:
+        if ("member_code" in data) == ("resident_id" in data):
+            raise ma.ValidationError("Send either a member_code or a resident_id.", "_schema")
+
+
+class CheckinSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    event_id = ma.fields.Integer(required=True)
+    created_at = ma.fields.AwareDateTime(required=True)
+
+
+class CheckinResultSchema(ma.Schema):
+    checkin = ma.fields.Nested(CheckinSchema, required=True)
+    points_awarded = ma.fields.Integer(required=True)
+    balance = ma.fields.Integer(required=True)
+    already_checked_in = ma.fields.Boolean(required=True)
+    capped = ma.fields.Boolean(
+        required=True, metadata={"description": "A daily or monthly cap cut the points"}
+    )
+
+
+class AnnulSchema(ma.Schema):
+    reason = ma.fields.String(required=True, validate=_reason)
+
+
+class AnnulledSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    event_id = ma.fields.Integer(required=True)
+    resident_id = ma.fields.Integer(required=True)
+    annulled_at = ma.fields.AwareDateTime(required=True)
+    annul_reason = ma.fields.String(required=True)
+
+
+class AttendeeSchema(ma.Schema):
+    checkin_id = ma.fields.Integer(required=True)
+    resident_id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True, allow_none=True)
+    phone_masked = ma.fields.String(required=True, allow_none=True)
+    method = ma.fields.String(required=True)
+    staff_id = ma.fields.Integer(required=True, allow_none=True)
+    created_at = ma.fields.AwareDateTime(required=True)
+    annulled_at = ma.fields.AwareDateTime(required=True, allow_none=True)
+    annul_reason = ma.fields.String(required=True, allow_none=True)
+
+
+AttendancePageSchema = page_schema(AttendeeSchema, "AttendancePage")
+
+
+class AttendanceQueryArgsSchema(PageArgsSchema):
+    format = ma.fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
+
+
+class ScanAttemptSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    at = ma.fields.AwareDateTime(required=True)
+    resident_id = ma.fields.Integer(required=True, allow_none=True)
+    outcome = ma.fields.String(required=True)
+    method = ma.fields.String(required=True)
+    staff_id = ma.fields.Integer(required=True, allow_none=True)
+    client_ip = ma.fields.String(required=True, allow_none=True)
+    user_agent = ma.fields.String(required=True, allow_none=True)
+
+
+ScanPageSchema = page_schema(ScanAttemptSchema, "ScanPage")
+
+
+class DeviceFlagSchema(ma.Schema):
+    client_ip = ma.fields.String(required=True, allow_none=True)
+    user_agent = ma.fields.String(required=True, allow_none=True)
+    residents = ma.fields.Integer(required=True)
+    attempts = ma.fields.Integer(required=True)
+
+
+class PersonalCodeCreateSchema(ma.Schema):
+    resident_id = id_field(required=True)
+
+
+class FollowUpSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    resident_id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True, allow_none=True)
+    phone_masked = ma.fields.String(required=True, allow_none=True)
+    center_id = ma.fields.Integer(required=True)
+    condition = ma.fields.String(required=True)
+    due_on = ma.fields.Date(required=True)
+    done_at = ma.fields.AwareDateTime(required=True, allow_none=True)
+    status = ma.fields.String(required=True)
+
+
+FollowUpPageSchema = page_schema(FollowUpSchema, "FollowUpPage")
+
+
+class FollowUpCreateSchema(ma.Schema):
+    resident_id = id_field(required=True)
+    condition = ma.fields.String(required=True, validate=validate.OneOf(sorted(CONDITIONS)))
+    due_on = ma.fields.Date(required=True)
+
+
+class FollowUpQueryArgsSchema(PageArgsSchema):
+    center_id = id_field(load_default=None)
+    status = ma.fields.String(
+        load_default=None, validate=validate.OneOf(("open", "overdue", "done"))
+    )
+
+
+class DisplayLinkSchema(ma.Schema):
+    url = ma.fields.String(required=True)
+    expires_at = ma.fields.AwareDateTime(required=True)

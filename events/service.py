@@ -1,0 +1,234 @@
+"""Events: creating, editing, cancelling and listing them; who attended; what looks odd."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from core.api import decode_cursor, page
+from core.csvfiles import csv_text
+from core.db import db
+from core.errors import BadRequest, Conflict, NotFound, ValidationFailed
+from events.models import Checkin, Event, ScanAttempt
+from identity.models import Resident, mask_phone
+from identity.tokens import Principal
+
+#: Check-in opens this long before the start and closes this long after the end by default.
+DEFAULT_WINDOW = timedelta(minutes=30)
+#: One device checking in this many residents to one event is flagged for a look.
+RESIDENTS_PER_DEVICE_FLAG = 3
+EDITABLE = ("title", "location", "starts_at", "ends_at", "checkin_opens_at", "checkin_closes_at")
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceFlag:
+    client_ip: str | None
+    user_agent: str | None
+    residents: int
+    attempts: int
+
+
+def create_event(actor: Principal, fields: dict[str, Any]) -> Event:
+    center_id = fields.pop("center_id", None) or actor.center_id
+    if center_id is None:
+        raise ValidationFailed(errors={"center_id": ["Say which center holds the event."]})
+    if not actor.can_access_center(center_id):
+        raise NotFound("No such center.")
+    event = Event(center_id=center_id, created_by_id=actor.id, **fields)
+    _default_window(event)
+    _check_times(event)
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def _default_window(event: Event) -> None:
+    if event.checkin_opens_at is None:
+        event.checkin_opens_at = event.starts_at - DEFAULT_WINDOW
+    if event.checkin_closes_at is None:
+        event.checkin_closes_at = event.ends_at + DEFAULT_WINDOW
+
+
+def _check_times(event: Event) -> None:
+    errors = {}
+    if event.ends_at <= event.starts_at:
+        errors["ends_at"] = ["The event must end after it starts."]
+    if event.checkin_closes_at <= event.checkin_opens_at:
+        errors["checkin_closes_at"] = ["Check-in must close after it opens."]
+    if errors:
+        raise ValidationFailed(errors=errors)
+
+
+def event_for_resident(event_id: int) -> Event:
+    event = db.session.get(Event, event_id)
+    if event is None:
+        raise NotFound("No such event.")
+    return event
+
+
+def event_for_staff(actor: Principal, event_id: int) -> Event:
+    event = db.session.get(Event, event_id)
+    if event is None or not actor.can_access_center(event.center_id):
+        raise NotFound("No such event.")
+    return event
+
+
+def update_event(actor: Principal, event_id: int, changes: dict[str, Any]) -> Event:
+    event = event_for_staff(actor, event_id)
+    if event.cancelled_at is not None:
+        raise Conflict("A cancelled event cannot be changed.")
+    for field, value in changes.items():
+        setattr(event, field, value)
+    _check_times(event)
+    if event.capacity is not None and event.capacity < attendance_of(event.id):
+        raise ValidationFailed(errors={"capacity": ["More residents have checked in already."]})
+    if "capacity" in changes:
+        event.seats_taken = attendance_of(event.id) if event.capacity is not None else 0
+    db.session.flush()
+    return event
+
+
+def cancel_event(actor: Principal, event_id: int, now: datetime) -> Event:
+    event = event_for_staff(actor, event_id)
+    if event.cancelled_at is None:
+        event.cancelled_at = now
+        db.session.flush()
+    return event
+
+
+def attendance_of(event_id: int) -> int:
+    return int(
+        db.session.scalar(
+            select(func.count(Checkin.id)).where(
+                Checkin.event_id == event_id, Checkin.annulled_at.is_(None)
+            )
+        )
+    )
+
+
+def list_events(actor: Principal | None, filters: dict[str, Any], tz: ZoneInfo) -> dict[str, Any]:
+    """Events by start time (newest first); residents see every center's, staff their own."""
+    stmt = select(Event).order_by(Event.starts_at.desc(), Event.id.desc())
+    center_id = filters.get("center_id")
+    if actor is not None and not actor.is_district_wide:
+        center_id = actor.center_id
+    if center_id is not None:
+        stmt = stmt.where(Event.center_id == center_id)
+    if filters.get("kind"):
+        stmt = stmt.where(Event.kind == filters["kind"])
+    if filters.get("from"):
+        stmt = stmt.where(Event.starts_at >= _start_of(filters["from"], tz))
+    if filters.get("to"):
+        stmt = stmt.where(Event.starts_at < _start_of(filters["to"] + timedelta(days=1), tz))
+    if filters.get("cursor"):
+        starts_at, last_id = decode_cursor(filters["cursor"], (str, int))
+        try:
+            starts = datetime.fromisoformat(starts_at)
+        except ValueError:
+            raise BadRequest("The cursor is not one this API handed out.") from None
+        stmt = stmt.where(
+            (Event.starts_at < starts) | ((Event.starts_at == starts) & (Event.id < last_id))
+        )
+    limit = filters["limit"]
+    events = list(db.session.scalars(stmt.limit(limit + 1)))
+    return page(events, limit, key=lambda e: (e.starts_at.isoformat(), e.id))
+
+
+def _start_of(day: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(), tzinfo=tz)
+
+
+def attendance_page(event: Event, limit: int, cursor: str | None) -> dict[str, Any]:
+    stmt = (
+        select(Checkin, Resident.name, Resident.phone)
+        .join(Resident, Resident.id == Checkin.resident_id)
+        .where(Checkin.event_id == event.id)
+        .order_by(Checkin.id)
+        .limit(limit + 1)
+    )
+    if cursor:
+        (last_id,) = decode_cursor(cursor, (int,))
+        stmt = stmt.where(Checkin.id > last_id)
+    rows = db.session.execute(stmt).all()
+    result = page(rows, limit, key=lambda row: (row.Checkin.id,))
+    result["items"] = [_attendee(row) for row in result["items"]]
+    return result
+
+
+def attendance_rows(event: Event) -> list[dict[str, Any]]:
+    rows = db.session.execute(
+        select(Checkin, Resident.name, Resident.phone)
+        .join(Resident, Resident.id == Checkin.resident_id)
+        .where(Checkin.event_id == event.id)
+        .order_by(Checkin.id)
+    ).all()
+    return [_attendee(row) for row in rows]
+
+
+def attendance_csv(attendees: list[dict[str, Any]]) -> str:
+    """The attendance list for Excel; phones stay masked (a list of names, not a call list)."""
+    return csv_text(
+        ["签到编号", "居民编号", "姓名", "电话", "方式", "签到时间", "作废时间", "作废原因"],
+        (
+            [
+                a["checkin_id"],
+                a["resident_id"],
+                a["name"],
+                a["phone_masked"],
+                "本人扫码" if a["method"] == "self" else "工作人员代签",
+                a["created_at"].isoformat(),
+                a["annulled_at"].isoformat() if a["annulled_at"] else None,
+                a["annul_reason"],
+            ]
+            for a in attendees
+        ),
+    )
+
+
+def _attendee(row: Any) -> dict[str, Any]:
+    checkin: Checkin = row.Checkin
+    return {
+        "checkin_id": checkin.id,
+        "resident_id": checkin.resident_id,
+        "name": row.name,
+        "phone_masked": mask_phone(row.phone),
+        "method": checkin.method,
+        "staff_id": checkin.staff_id,
+        "created_at": checkin.created_at,
+        "annulled_at": checkin.annulled_at,
+        "annul_reason": checkin.annul_reason,
+    }
+
+
+def device_flags(event_id: int) -> list[DeviceFlag]:
+    """Devices (address and browser) that checked in several residents to this event."""
+    rows = db.session.execute(
+        select(
+            ScanAttempt.client_ip,
+            ScanAttempt.user_agent,
+            func.count(func.distinct(ScanAttempt.resident_id)),
+            func.count(ScanAttempt.id),
+        )
+        .where(ScanAttempt.event_id == event_id, ScanAttempt.method == "self")
+        .group_by(ScanAttempt.client_ip, ScanAttempt.user_agent)
+        .having(func.count(func.distinct(ScanAttempt.resident_id)) >= RESIDENTS_PER_DEVICE_FLAG)
+        .order_by(func.count(func.distinct(ScanAttempt.resident_id)).desc())
+    ).all()
+    return [DeviceFlag(*row) for row in rows]
+
+
+def scan_log(event_id: int, limit: int, cursor: str | None) -> dict[str, Any]:
+    stmt = (
+        select(ScanAttempt)
+        .where(ScanAttempt.event_id == event_id)
+        .order_by(ScanAttempt.id.desc())
+        .limit(limit + 1)
+    )
+    if cursor:
+        (last_id,) = decode_cursor(cursor, (int,))
+        stmt = stmt.where(ScanAttempt.id < last_id)
+    return page(list(db.session.scalars(stmt)), limit, key=lambda s: (s.id,))
