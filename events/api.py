@@ -34,6 +34,7 @@ from events.schemas import (
     EventDetailSchema,
     EventPageSchema,
     EventQueryArgsSchema,
+    EventSchema,
     EventUpdateSchema,
     FollowUpCreateSchema,
     FollowUpPageSchema,
@@ -81,8 +82,12 @@ class Events(MethodView):
         return service.list_events(actor, filters, current_settings().tz)
 
 
+_EVENT_FIELDS = tuple(EventSchema().fields)
+
+
 def _detail(event: Any) -> dict[str, Any]:
-    return {**EventDetailSchema().dump(event), "attendance": service.attendance_of(event.id)}
+    fields = {name: getattr(event, name) for name in _EVENT_FIELDS}
+    return {**fields, "attendance": service.attendance_of(event.id)}
 
 
 @events_blp.route("/<id:event_id>")

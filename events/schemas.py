@@ -29,7 +29,7 @@ class EventSchema(ma.Schema):
         dump_only=True, allow_none=True, metadata={"description": "null: the center's rule"}
     )
     capacity = ma.fields.Integer(dump_only=True, allow_none=True)
-    cancelled = ma.fields.Function(lambda e: e.cancelled_at is not None, dump_only=True)
+    cancelled_at = ma.fields.AwareDateTime(dump_only=True, allow_none=True)
 
 
 class EventDetailSchema(EventSchema):
