@@ -84,6 +84,17 @@ def empty_all_tables() -> None:
 
 
 @pytest.fixture
+def racing_app(app: Flask, database_url: str) -> Iterator[Flask]:
+    """The test's database, with a connection for every thread."""
+    racing = create_app(
+        app_config(database_url, SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 60, "max_overflow": 0})
+    )
+    yield racing
+    with racing.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from flask import Flask
 
 from core.db import db
+from events import service as events
 from identity import service
 from identity.tokens import Principal, issue_tokens
 from identity.wechat import WeChatIdentity
@@ -46,6 +47,36 @@ class Account:
 class Factory:
     def __init__(self, app: Flask) -> None:
         self.app = app
+        self._organizers: dict[int, Account] = {}
+
+    def event(
+        self,
+        center_id: int | None = None,
+        *,
+        kind: str = "lecture",
+        starts_in: timedelta = timedelta(minutes=10),
+        lasts: timedelta = timedelta(hours=1),
+        **fields: object,
+    ) -> int:
+        """An event at a center, by default starting in 10 minutes (check-in already open)."""
+        center_id = center_id or self.center()
+        if center_id not in self._organizers:
+            self._organizers[center_id] = self.staff("staff", center_id=center_id)
+        starts_at = datetime.now(UTC) + starts_in
+        with self.app.app_context():
+            event = events.create_event(
+                self._organizers[center_id].principal,
+                {
+                    "title": "控制血压，从吃盐做起",
+                    "kind": kind,
+                    "starts_at": starts_at,
+                    "ends_at": starts_at + lasts,
+                    "center_id": center_id,
+                    **fields,
+                },
+            )
+            db.session.commit()
+            return event.id
 
     def credit(
         self, resident_id: int, amount: int, *, expires_at: datetime | None = None

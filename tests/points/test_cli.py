@@ -33,9 +33,7 @@ def test_expire_as_of_a_day_expires_what_is_due_by_its_start_once(
         assert service.balance_of(resident.id) == (4, 0)
 
 
-def test_prune_keys_forgets_only_keys_older_than_a_day(
-    app: Flask, client, make: Factory
-) -> None:  # type: ignore[no-untyped-def]
+def test_prune_keys_forgets_only_keys_older_than_a_day(app: Flask, client, make: Factory) -> None:  # type: ignore[no-untyped-def]
     manager = make.staff("manager", center_id=make.center())
     resident = make.resident(manager.center_id)
     for key in ("old", "new"):

@@ -6,58 +6,21 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
-import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from app import create_app
 from core.db import db
 from points import rules, service
 from points.expiry import PointsSettings, expire_due
 from points.models import LedgerTransaction
 from points.service import InsufficientPoints, Source
-from tests.conftest import TEST_DATABASE_URL, app_config
 from tests.factories import Factory
+from tests.racing import needs_postgresql, race
 
-pytestmark = pytest.mark.skipif(
-    not TEST_DATABASE_URL,
-    reason="concurrency is proven on PostgreSQL; set TEST_DATABASE_URL to run these",
-)
-T = TypeVar("T")
-
-
-@pytest.fixture
-def racing_app(app: Flask, database_url: str) -> Flask:
-    """The test's database, with a connection for every thread."""
-    racing = create_app(
-        app_config(database_url, SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 60, "max_overflow": 0})
-    )
-    yield racing
-    with racing.app_context():
-        db.engine.dispose()
-
-
-def race(app: Flask, threads: int, work: Callable[[int], T]) -> list[T | Exception]:
-    """Run ``work(i)`` in ``threads`` threads released together, each in its own transaction."""
-    barrier = threading.Barrier(threads)
-
-    def one(i: int) -> T | Exception:
-        with app.app_context():
-            db.session.connection()  # hold a connection before the start line
-            barrier.wait()
-            try:
-                result = work(i)
-                db.session.commit()
-                return result
-            except Exception as error:  # the race reports refusals as results
-                db.session.rollback()
-                return error
-
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        return list(pool.map(one, range(threads)))
+pytestmark = needs_postgresql
 
 
 def count_transactions(app: Flask, **where: Any) -> int:
