@@ -1,4 +1,5 @@
-"""``flask seed-demo``: three centers, staff of every role and about fifty residents."""
+"""``flask seed-demo``: three centers, staff of every role, about fifty residents with points,
+two months of events with attendance, follow-ups, and events to try now."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from core.db import db, utcnow
+from demo.activities import seed_activities
 from identity import service as identity
 from identity.models import CONDITIONS, HEALTH_CONDITIONS_CONSENT, Center, Resident
 from identity.tokens import Principal
@@ -43,8 +45,10 @@ def seed_demo() -> None:
         center = identity.create_center(name, address)
         manager = identity.create_staff(f"manager{number}", DEMO_PASSWORD, "manager", center.id)
         desk = identity.create_staff(f"desk{number}", DEMO_PASSWORD, "staff", center.id)
-        residents = _seed_residents(rng, number, center.id, identity.staff_principal(desk))
+        desk_staff = identity.staff_principal(desk)
+        residents = _seed_residents(rng, number, center.id, desk_staff)
         _seed_paper_balances(rng, residents, identity.staff_principal(manager), settings)
+        seed_activities(rng, desk_staff, residents, settings, utcnow())
     db.session.commit()
     click.echo("Seeded the demo district.")
     _print_logins()

@@ -6,6 +6,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from core.db import db
+from events.models import Checkin, Event, FollowUp
 from identity.models import Center, Consent, Resident, ResidentCondition, Staff
 from points.models import LedgerTransaction
 from tests.factories import PASSWORD
@@ -93,6 +94,9 @@ def test_seed_demo_builds_a_small_district_once(app: Flask) -> None:
         assert count(ResidentCondition.resident_id) > 0
         roles = set(db.session.scalars(select(Staff.role)))
         assert count(LedgerTransaction.id) > count(Resident.id)
+        assert count(Event.id) >= 3 * 13
+        assert count(Checkin.id) > 3 * 50
+        assert count(FollowUp.id) > 0
     assert roles == {"admin", "manager", "staff"}
     login = app.test_client().post(
         "/api/v1/auth/login", json={"username": "desk1", "password": "demo-pass-2026"}
