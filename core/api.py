@@ -6,6 +6,7 @@ import base64
 import binascii
 import http
 import json
+from http import HTTPStatus
 from typing import Any
 
 import flask_smorest
@@ -74,6 +75,18 @@ class Api(flask_smorest.Api):
         default = {"description": "Problem details", "schema": self.ERROR_SCHEMA}
         prepare_response(default, self.spec, PROBLEM_CONTENT_TYPE)
         self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, default, lazy=True)
+
+
+def also_returns(schema: type[ma.Schema], *content_types: str, status: int = 200) -> Any:
+    """Document a success response that is JSON by ``schema`` or a file (QR image, CSV).
+
+    flask-smorest documents one media type per status; this writes the response whole.
+    """
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    content = {"application/json": {"schema": schema}, **dict.fromkeys(content_types, binary)}
+    return flask_smorest.Blueprint.doc(
+        responses={str(status): {"description": HTTPStatus(status).phrase, "content": content}}
+    )
 
 
 class PageArgsSchema(ma.Schema):

@@ -12,7 +12,7 @@ from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from core.api import PageArgsSchema
+from core.api import PageArgsSchema, also_returns
 from core.codes import current_keys, qr_image
 from core.csvfiles import csv_response
 from core.db import record_regardless, utcnow
@@ -119,7 +119,7 @@ def cancel(event_id: int) -> dict[str, Any]:
 
 @events_blp.get("/<id:event_id>/qr")
 @events_blp.response(200, CodeLinkSchema)
-@events_blp.alt_response(200, description="The QR image", content_type="image/png")
+@also_returns(CodeLinkSchema, "image/png", "image/svg+xml")
 @auth_required(*STAFF_ROLES)
 @events_blp.arguments(QrQueryArgsSchema, location="query")
 def qr(args: dict[str, Any], event_id: int) -> Any:
@@ -134,15 +134,18 @@ def qr(args: dict[str, Any], event_id: int) -> Any:
     return _code_response(link, args["format"])
 
 
-def _code_response(link: codes.CodeLink, image_format: str) -> Any:
+def _code_response(link: codes.CodeLink, image_format: str, status: int = 200) -> Any:
     if image_format == "json":
         return link
     body, content_type = qr_image(link.url, image_format)
-    return Response(body, content_type=content_type, headers={"Cache-Control": "no-store"})
+    return Response(
+        body, status=status, content_type=content_type, headers={"Cache-Control": "no-store"}
+    )
 
 
 @events_blp.post("/<id:event_id>/personal-codes")
 @events_blp.response(201, CodeLinkSchema)
+@also_returns(CodeLinkSchema, "image/png", "image/svg+xml", status=201)
 @auth_required(*STAFF_ROLES)
 @events_blp.arguments(PersonalCodeCreateSchema)
 @events_blp.arguments(QrQueryArgsSchema(only=("format",)), location="query")
@@ -154,7 +157,7 @@ def personal_code(args: dict[str, Any], query: dict[str, Any], event_id: int) ->
     link = codes.personal(
         event.id, resident.id, current_keys(), current_app.config["PUBLIC_BASE_URL"]
     )
-    return _code_response(link, query["format"])
+    return _code_response(link, query["format"], status=201)
 
 
 @events_blp.post("/<id:event_id>/display")
@@ -276,7 +279,7 @@ def annul(args: dict[str, Any], checkin_id: int) -> Any:
 
 @events_blp.get("/<id:event_id>/attendance")
 @events_blp.response(200, AttendancePageSchema)
-@events_blp.alt_response(200, description="CSV (UTF-8 with BOM)", content_type="text/csv")
+@also_returns(AttendancePageSchema, "text/csv")
 @auth_required(*STAFF_ROLES)
 @events_blp.arguments(AttendanceQueryArgsSchema, location="query")
 def attendance(args: dict[str, Any], event_id: int) -> Any:

@@ -9,6 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
+from core.api import also_returns
 from core.codes import current_keys, qr_image
 from core.db import db, utcnow
 from core.ratelimit import limiter
@@ -107,7 +108,7 @@ def update_me(changes: dict[str, Any]) -> Resident:
 
 @me_blp.get("/member-code")
 @me_blp.response(200, MemberCodeSchema)
-@me_blp.alt_response(200, description="The code as a QR image", content_type="image/png")
+@also_returns(MemberCodeSchema, "image/png", "image/svg+xml")
 @auth_required(RESIDENT)
 @me_blp.arguments(MemberCodeQueryArgsSchema, location="query")
 def member_code(args: dict[str, Any]) -> Any:
