@@ -12,7 +12,7 @@ from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, Response, current_app, json
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -174,6 +174,11 @@ def register_error_handlers(app: Flask) -> None:
         # A constraint the service did not anticipate: the database kept the invariant.
         app.logger.warning("unhandled integrity error: %s", error.orig)
         return problem_response(Conflict("The change conflicts with existing data."))
+
+    @app.errorhandler(DataError)
+    def unstorable_value(error: DataError) -> Response:
+        # A value the schema let through but the database cannot hold (a NUL character).
+        return problem_response(BadRequest("A value in the request cannot be stored."))
 
     @app.errorhandler(OperationalError)
     def database_unavailable(error: OperationalError) -> Response:

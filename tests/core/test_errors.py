@@ -7,6 +7,7 @@ import logging
 import pytest
 from flask.testing import FlaskClient
 
+from tests.conftest import TEST_DATABASE_URL
 from tests.factories import Factory
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "code"}
@@ -97,3 +98,19 @@ def test_the_request_log_never_holds_a_token_or_a_phone_number(
     assert f"user=staff:{desk.id}" in line
     assert "1234" not in line
     assert desk.token not in line
+
+
+def test_a_value_the_database_cannot_hold_is_a_bad_request(
+    client: FlaskClient, make: Factory
+) -> None:
+    desk = make.staff("staff")
+
+    response = client.post("/api/v1/residents", headers=desk.headers, json={"name": "a\x00b"})
+    search = client.get("/api/v1/residents?q=%00", headers=desk.headers)
+
+    # PostgreSQL refuses NUL characters; SQLite stores them. Neither is a 500.
+    if TEST_DATABASE_URL:
+        assert (response.status_code, response.json["code"]) == (400, "bad_request")
+        assert (search.status_code, search.json["code"]) == (400, "bad_request")
+    else:
+        assert (response.status_code, search.status_code) == (201, 200)
