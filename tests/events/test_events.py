@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -227,3 +229,23 @@ def test_a_display_link_of_another_kind_or_forged_is_refused(
 
     assert page.status_code == 400
     assert (state.status_code, state.json["code"]) == (400, "invalid_qr")
+
+
+def test_the_attendance_list_exports_for_excel(client: FlaskClient, make: Factory) -> None:
+    desk = make.staff("staff")
+    event_id = make.event(desk.center_id)
+    resident = make.resident(desk.center_id, name="陈伟", phone="13800001111")
+    client.post(
+        f"/api/v1/events/{event_id}/checkins",
+        headers=desk.headers,
+        json={"resident_id": resident.id},
+    )
+
+    export = client.get(f"/api/v1/events/{event_id}/attendance?format=csv", headers=desk.headers)
+
+    assert export.content_type == "text/csv; charset=utf-8"
+    text = export.data.decode("utf-8")
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
+    assert rows[0][:4] == ["签到编号", "居民编号", "姓名", "电话"]
+    assert rows[1][1:5] == [str(resident.id), "陈伟", "138****1111", "工作人员代签"]
