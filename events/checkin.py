@@ -112,7 +112,14 @@ def check_in(
 
     source = Source("checkin", str(inserted.id), CHECKIN_REASONS[event.kind], event.center_id)
     earned = rules.earn(
-        resident_id, event.kind, source, staff, settings, points=event.points, at=now
+        resident_id,
+        event.kind,
+        source,
+        staff,
+        settings,
+        points=event.points,
+        at=now,
+        new_source=True,
     )
     if event.kind == "followup":
         _complete_followup(resident_id, event.center_id, inserted.id, now)

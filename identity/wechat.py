@@ -18,6 +18,10 @@ from core.errors import DomainError, RateLimited
 logger = logging.getLogger("health_points.wechat")
 
 
+#: One client for the process: it keeps the TLS session and connection to WeChat warm.
+_client = httpx.Client()
+
+
 class WeChatLoginFailed(DomainError):
     status, code, title = 401, "wechat_login_failed", "WeChat login failed"
 
@@ -42,7 +46,7 @@ def code_to_session(
 ) -> WeChatIdentity:
     unavailable = WeChatLoginFailed("WeChat cannot be reached; try again.", status=503)
     try:
-        response = httpx.get(
+        response = _client.get(
             f"{api_base}/sns/jscode2session",
             params={
                 "appid": appid,

@@ -112,17 +112,20 @@ def earn(
     *,
     points: int | None = None,
     at: datetime | None = None,
+    new_source: bool = False,
 ) -> Earned:
     """Credit an activity by the rules of ``source.center_id``, within the caps.
 
     ``points`` overrides the rule's amount (an event worth more); caps still apply.
     A capped earn may credit nothing: its ``movement.transaction_id`` is then None.
+    ``new_source``: the caller just created the source (a check-in row), so it cannot have
+    earned before; the lookup is skipped (the unique key still guards).
     """
     at = at or utcnow()
     rule = rule_for(source.center_id, activity)
     wanted = rule.points if points is None else points
     account = lock_account(resident_id)
-    earlier = find_movement(source, "earn", account)
+    earlier = None if new_source else find_movement(source, "earn", account)
     if earlier is not None:
         return Earned(earlier, wanted, capped=False)
     granted = _count_against_caps(resident_id, activity, wanted, rule, at, settings)
@@ -161,6 +164,21 @@ def _count_against_caps(
                 granted = min(granted, cap - used.get(period, 0))
         if granted <= 0:
             return 0
+    if all(cap is None for cap in periods.values()):
+        # No cap to hold: count both periods in one statement.
+        stmt = upsert(EarningCounter).values(
+            [
+                {"resident_id": resident_id, "activity": activity, "period": p, "points": granted}
+                for p in periods
+            ]
+        )
+        db.session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["resident_id", "activity", "period"],
+                set_={"points": EarningCounter.points + stmt.excluded.points},
+            )
+        )
+        return granted
     for period, cap in periods.items():
         stmt = upsert(EarningCounter).values(
             resident_id=resident_id, activity=activity, period=period, points=granted
