@@ -7,16 +7,15 @@ taken at BEGIN does the same), writes, flushes, and never commits.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
 
 from sqlalchemy import select, update
 
 from core.db import db, upsert, utcnow
 from core.errors import Conflict, DomainError, NotFound
 from identity.tokens import Principal
+from points.chain import entry_hash
 from points.models import (
     GENESIS_HASH,
     LedgerEntry,
@@ -64,33 +63,6 @@ class LockedAccount:
     reserved: int
     version: int
     chain_head: str
-
-
-def entry_hash(prev_hash: str, entry: dict[str, Any], transaction: dict[str, Any]) -> str:
-    """SHA-256 over the previous hash and the entry's canonical content (its transaction's too)."""
-    created_at: datetime = entry["created_at"]
-    canonical = "|".join(
-        str(part)
-        for part in (
-            prev_hash,
-            entry["resident_id"],
-            entry["seq"],
-            entry["transaction_id"],
-            entry["delta"],
-            entry["balance_after"],
-            created_at.astimezone(UTC).isoformat(timespec="microseconds"),
-            transaction["kind"],
-            transaction["amount"],
-            transaction["reason"],
-            transaction["source_type"],
-            transaction["source_id"],
-            transaction["center_id"],
-            transaction["actor_kind"],
-            transaction["actor_id"],
-            transaction["reverses_id"],
-        )
-    )
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def lock_account(resident_id: int) -> LockedAccount:

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from core.db import db
+from points.chain import entry_hash
 from points.models import (
     GENESIS_HASH,
     LedgerEntry,
@@ -17,7 +18,6 @@ from points.models import (
     PointsHold,
     PointsLot,
 )
-from points.service import entry_hash
 
 _BATCH = 10_000
 
