@@ -21,8 +21,6 @@ from identity.models import CONDITIONS, HEALTH_CONDITIONS_CONSENT, Resident, mas
 from identity.service import ConsentRequired
 from identity.tokens import Principal
 
-STATUSES = ("open", "overdue", "done")
-
 
 def schedule(actor: Principal, resident_id: int, condition: str, due_on: date) -> FollowUp:
     """Schedule a follow-up for a resident of the actor's center, under their consent."""

@@ -21,7 +21,6 @@ from identity.tokens import Principal
 DEFAULT_WINDOW = timedelta(minutes=30)
 #: One device checking in this many residents to one event is flagged for a look.
 RESIDENTS_PER_DEVICE_FLAG = 3
-EDITABLE = ("title", "location", "starts_at", "ends_at", "checkin_opens_at", "checkin_closes_at")
 
 
 @dataclass(frozen=True, slots=True)
