@@ -78,9 +78,7 @@ class Factory:
             db.session.commit()
             return event.id
 
-    def credit(
-        self, resident_id: int, amount: int, *, expires_at: datetime | None = None
-    ) -> int:
+    def credit(self, resident_id: int, amount: int, *, expires_at: datetime | None = None) -> int:
         """Give a resident points (a test source, like a check-in would); returns the txn id."""
         with self.app.app_context():
             source = Source("test", f"grant-{next(_sequence)}", "测试积分")
