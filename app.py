@@ -12,6 +12,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from catalog import api as catalog_api
 from core import config as app_config
 from core import db as database
 from core import errors, health, requestlog
@@ -62,7 +63,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
 
     api.register_blueprint(health.blp)
-    for blueprint in (*identity_api.blueprints, *points_api.blueprints, *events_api.blueprints):
+    domains = (identity_api, points_api, events_api, catalog_api)
+    for blueprint in (bp for domain in domains for bp in domain.blueprints):
         api.register_blueprint(blueprint)
     app.register_blueprint(events_pages.pages)
 

@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from app import create_app
+from catalog.service import stock_problems
 from core.config import database_uri
 from core.db import db
 from points.verify import verify
@@ -69,6 +70,7 @@ def app(database_url: str, request: pytest.FixtureRequest) -> Iterator[Flask]:
             empty_all_tables()  # leave nothing broken behind for `flask points verify` in CI
         else:
             assert verify() == []
+            assert stock_problems() == []
         db.engine.dispose()
 
 

@@ -1,0 +1,184 @@
+"""The gift catalog, stock at each center, and redemption at the desk."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from catalog import service
+from catalog.models import CatalogItem, Redemption, StockLevel
+from catalog.schemas import (
+    CancelSchema,
+    ItemAtCenterSchema,
+    ItemCreateSchema,
+    ItemQueryArgsSchema,
+    ItemSchema,
+    ItemUpdateSchema,
+    PreviewSchema,
+    RedemptionCreateSchema,
+    RedemptionResultSchema,
+    RedemptionSchema,
+    StockLevelSchema,
+    StockMoveSchema,
+)
+from core.codes import current_keys
+from core.db import utcnow
+from identity import member_codes
+from identity import service as identity
+from identity.auth import STAFF_ROLES, auth_required, current_principal
+from identity.tokens import Principal
+from points import service as points
+from points.expiry import current_settings
+from points.idempotency import idempotent
+
+items_blp = Blueprint(
+    "catalog", __name__, url_prefix="/api/v1/catalog/items", description="Gifts and stock"
+)
+redemptions_blp = Blueprint(
+    "redemptions", __name__, url_prefix="/api/v1/redemptions", description="Redeeming gifts"
+)
+blueprints = (items_blp, redemptions_blp)
+_ITEM_FIELDS = tuple(ItemSchema().fields)
+
+
+@items_blp.route("")
+class Items(MethodView):
+    @items_blp.response(200, ItemAtCenterSchema(many=True))
+    @auth_required()
+    @items_blp.arguments(ItemQueryArgsSchema, location="query")
+    def get(self, args: dict[str, Any]) -> list[dict[str, Any]]:
+        """Gifts at a center with their stock; for a resident, whether they can have each."""
+        principal = current_principal()
+        resident = principal.id if principal.kind == "resident" else None
+        spendable = None
+        if resident is not None:
+            balance, reserved = points.balance_of(resident)
+            spendable = balance - reserved
+        now, tz = utcnow(), current_settings().tz
+        offered = []
+        for item, level in service.items_at(args["center_id"]):
+            if resident is not None and not item.active:
+                continue
+            available = level.on_hand - level.reserved if level else 0
+            row = {name: getattr(item, name) for name in _ITEM_FIELDS}
+            row["stock"] = available
+            row["low_stock"] = bool(
+                level and level.low_threshold is not None and available <= level.low_threshold
+            )
+            if resident is not None and spendable is not None:
+                refusal = service.quote(resident, item.id, 1, args["center_id"], now, tz).refusal
+                row["affordable"] = item.points_cost <= spendable
+                row["within_limit"] = not isinstance(refusal, service.LimitReached)
+            offered.append(row)
+        return offered
+
+    @items_blp.response(201, ItemSchema)
+    @auth_required("manager", "admin")
+    @items_blp.arguments(ItemCreateSchema)
+    def post(self, fields: dict[str, Any]) -> CatalogItem:
+        """Add a gift to the district's catalog."""
+        return service.create_item(fields)
+
+
+@items_blp.patch("/<id:item_id>")
+@items_blp.response(200, ItemSchema)
+@auth_required("manager", "admin")
+@items_blp.arguments(ItemUpdateSchema)
+def update_item(changes: dict[str, Any], item_id: int) -> CatalogItem:
+    """Change a gift: its cost, limit, or whether it is offered (`active`)."""
+    return service.update_item(item_id, changes)
+
+
+@items_blp.post("/<id:item_id>/stock")
+@idempotent
+@items_blp.response(200, StockLevelSchema)
+@auth_required(*STAFF_ROLES)
+@items_blp.arguments(StockMoveSchema)
+def move_stock(args: dict[str, Any], item_id: int) -> StockLevel:
+    """Receive, write off (`damaged`) or count (`stock_take`) a gift's stock at a center."""
+    return service.move_stock(
+        current_principal(),
+        item_id,
+        args["center_id"],
+        args["delta"],
+        args["reason"],
+        args["note"],
+        args["low_threshold"],
+    )
+
+
+def _resident_for_desk(actor: Principal, args: dict[str, Any]) -> int:
+    if "member_code" in args:
+        return member_codes.resident_of(args["member_code"], current_keys(), utcnow()).id
+    return identity.resident_for_staff(actor, args["resident_id"]).id
+
+
+@redemptions_blp.post("")
+@idempotent
+@redemptions_blp.response(201, RedemptionResultSchema)
+@auth_required(*STAFF_ROLES)
+@redemptions_blp.arguments(RedemptionCreateSchema)
+def redeem(args: dict[str, Any]) -> dict[str, Any]:
+    """Hand a gift over: `insufficient_points`, `out_of_stock`, `limit_reached`, `item_inactive`."""
+    actor = current_principal()
+    redemption, balance = service.redeem(
+        actor,
+        _resident_for_desk(actor, args),
+        args["item_id"],
+        args["quantity"],
+        args["center_id"] or actor.center_id,
+        utcnow(),
+        current_settings().tz,
+    )
+    return {**_fields(redemption), "balance": balance}
+
+
+def _fields(redemption: Redemption) -> dict[str, Any]:
+    return {name: getattr(redemption, name) for name in RedemptionSchema().fields}
+
+
+@redemptions_blp.post("/preview")
+@redemptions_blp.response(200, PreviewSchema)
+@auth_required(*STAFF_ROLES)
+@redemptions_blp.arguments(RedemptionCreateSchema)
+def preview(args: dict[str, Any]) -> dict[str, Any]:
+    """What the redemption would do, for the desk to confirm; nothing is written."""
+    actor = current_principal()
+    quote = service.quote(
+        _resident_for_desk(actor, args),
+        args["item_id"],
+        args["quantity"],
+        args["center_id"] or actor.center_id,
+        utcnow(),
+        current_settings().tz,
+    )
+    return {
+        "item_id": quote.item_id,
+        "quantity": quote.quantity,
+        "points_cost": quote.points_cost,
+        "balance": quote.balance,
+        "balance_after": quote.balance_after,
+        "stock": quote.stock,
+        "ok": quote.refusal is None,
+        "refusal": quote.refusal.code if quote.refusal else None,
+    }
+
+
+@redemptions_blp.get("/<id:redemption_id>")
+@redemptions_blp.response(200, RedemptionSchema)
+@auth_required()
+def get_redemption(redemption_id: int) -> Redemption:
+    """A redemption: the resident's own, or any of their center's for staff."""
+    return service.redemption_for(current_principal(), redemption_id)
+
+
+@redemptions_blp.post("/<id:redemption_id>/cancel")
+@idempotent
+@redemptions_blp.response(200, RedemptionSchema)
+@auth_required(*STAFF_ROLES)
+@redemptions_blp.arguments(CancelSchema)
+def cancel(args: dict[str, Any], redemption_id: int) -> Redemption:
+    """Cancel a redemption (the gift came back): points refunded, stock returned."""
+    return service.cancel(current_principal(), redemption_id, args["reason"], utcnow())

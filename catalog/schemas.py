@@ -1,0 +1,134 @@
+"""What the catalog and redemption endpoints accept and return."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import validate
+
+from catalog.models import LIMIT_PERIODS, REDEMPTION_STATUSES
+from catalog.service import MANUAL_MOVEMENTS
+from core.api import id_field
+
+_name = validate.Length(min=1, max=60)
+_description = validate.Length(max=500)
+_cost = validate.Range(min=1, max=1_000_000)
+_limit = validate.Range(min=1, max=1000)
+
+
+class ItemSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    description = ma.fields.String(required=True, allow_none=True)
+    points_cost = ma.fields.Integer(required=True)
+    active = ma.fields.Boolean(required=True)
+    limit_quantity = ma.fields.Integer(required=True, allow_none=True)
+    limit_period = ma.fields.String(required=True, allow_none=True)
+
+
+class ItemAtCenterSchema(ItemSchema):
+    """A gift as a center offers it: what is in stock, and whether the asker can have it."""
+
+    stock = ma.fields.Integer(required=True, metadata={"description": "Available to take now"})
+    low_stock = ma.fields.Boolean(required=True)
+    affordable = ma.fields.Boolean(
+        allow_none=True, metadata={"description": "For a resident: enough points now"}
+    )
+    within_limit = ma.fields.Boolean(
+        allow_none=True, metadata={"description": "For a resident: their limit allows one"}
+    )
+
+
+class ItemQueryArgsSchema(ma.Schema):
+    center_id = id_field(required=True)
+
+
+class ItemCreateSchema(ma.Schema):
+    name = ma.fields.String(required=True, validate=_name)
+    points_cost = ma.fields.Integer(required=True, strict=True, validate=_cost)
+    description = ma.fields.String(load_default=None, allow_none=True, validate=_description)
+    active = ma.fields.Boolean(load_default=True)
+    limit_quantity = ma.fields.Integer(
+        load_default=None, allow_none=True, strict=True, validate=_limit
+    )
+    limit_period = ma.fields.String(
+        load_default=None, allow_none=True, validate=validate.OneOf(LIMIT_PERIODS)
+    )
+
+
+class ItemUpdateSchema(ma.Schema):
+    name = ma.fields.String(validate=_name)
+    points_cost = ma.fields.Integer(strict=True, validate=_cost)
+    description = ma.fields.String(allow_none=True, validate=_description)
+    active = ma.fields.Boolean()
+    limit_quantity = ma.fields.Integer(allow_none=True, strict=True, validate=_limit)
+    limit_period = ma.fields.String(allow_none=True, validate=validate.OneOf(LIMIT_PERIODS))
+
+
+class StockMoveSchema(ma.Schema):
+    center_id = id_field(required=True)
+    delta = ma.fields.Integer(
+        required=True,
+        strict=True,
+        validate=[validate.Range(-100_000, 100_000), validate.NoneOf([0])],
+    )
+    reason = ma.fields.String(required=True, validate=validate.OneOf(MANUAL_MOVEMENTS))
+    note = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    low_threshold = ma.fields.Integer(
+        load_default=None, allow_none=True, strict=True, validate=validate.Range(0, 100_000)
+    )
+
+
+class StockLevelSchema(ma.Schema):
+    item_id = ma.fields.Integer(required=True)
+    center_id = ma.fields.Integer(required=True)
+    on_hand = ma.fields.Integer(required=True)
+    reserved = ma.fields.Integer(required=True)
+    low_threshold = ma.fields.Integer(required=True, allow_none=True)
+
+
+class RedemptionCreateSchema(ma.Schema):
+    member_code = ma.fields.String(validate=validate.Length(min=1, max=200))
+    resident_id = id_field()
+    item_id = id_field(required=True)
+    quantity = ma.fields.Integer(load_default=1, strict=True, validate=validate.Range(1, 20))
+    center_id = id_field(load_default=None, metadata={"description": "Default: your center"})
+
+    @ma.validates_schema
+    def one_resident(self, data: dict[str, object], **_: object) -> None:
+        if ("member_code" in data) == ("resident_id" in data):
+            raise ma.ValidationError("Send either a member_code or a resident_id.", "_schema")
+
+
+class RedemptionSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    resident_id = ma.fields.Integer(required=True)
+    item_id = ma.fields.Integer(required=True)
+    center_id = ma.fields.Integer(required=True)
+    quantity = ma.fields.Integer(required=True)
+    points_spent = ma.fields.Integer(required=True)
+    status = ma.fields.String(required=True, validate=validate.OneOf(REDEMPTION_STATUSES))
+    staff_id = ma.fields.Integer(required=True, allow_none=True)
+    created_at = ma.fields.AwareDateTime(required=True)
+    cancelled_at = ma.fields.AwareDateTime(required=True, allow_none=True)
+    cancel_reason = ma.fields.String(required=True, allow_none=True)
+
+
+class RedemptionResultSchema(RedemptionSchema):
+    balance = ma.fields.Integer(required=True)
+
+
+class PreviewSchema(ma.Schema):
+    item_id = ma.fields.Integer(required=True)
+    quantity = ma.fields.Integer(required=True)
+    points_cost = ma.fields.Integer(required=True)
+    balance = ma.fields.Integer(required=True)
+    balance_after = ma.fields.Integer(required=True)
+    stock = ma.fields.Integer(required=True)
+    ok = ma.fields.Boolean(required=True)
+    refusal = ma.fields.String(
+        required=True, allow_none=True, metadata={"description": "The code a redemption would get"}
+    )
+
+
+class CancelSchema(ma.Schema):
+    reason = ma.fields.String(required=True, validate=validate.Length(min=2, max=200))

@@ -1,0 +1,361 @@
+"""The catalog's rules: items, stock movements, desk redemptions and their cancellation.
+
+A redemption locks the resident's points account first (so one resident's redemptions
+queue), takes stock with a conditional update (so the last unit goes once), debits the
+points through the ledger, and records it all in the request's one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, update
+
+from catalog.models import CatalogItem, Redemption, StockLevel, StockMovement
+from core.db import db, upsert, utcnow
+from core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from identity.models import Center
+from identity.tokens import Principal
+from points import service as points
+from points.service import InsufficientPoints, Source
+
+#: Stock changes staff make by hand, by what happened.
+MANUAL_MOVEMENTS = ("received", "damaged", "stock_take")
+
+
+class OutOfStock(DomainError):
+    status, code, title = 409, "out_of_stock", "Not enough in stock"
+
+
+class LimitReached(DomainError):
+    status, code, title = 409, "limit_reached", "The resident has had their share of this gift"
+
+
+class ItemInactive(DomainError):
+    status, code, title = 409, "item_inactive", "This gift is not offered now"
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """What a redemption would do: a preview writes nothing and says what would refuse it."""
+
+    item_id: int
+    quantity: int
+    points_cost: int
+    balance: int
+    balance_after: int
+    stock: int
+    refusal: DomainError | None
+
+
+def create_item(fields: dict[str, Any]) -> CatalogItem:
+    if db.session.scalar(select(CatalogItem.id).where(CatalogItem.name == fields["name"])):
+        raise Conflict(f"A gift named {fields['name']!r} exists already.")
+    item = CatalogItem(**fields)
+    _check_limit(item)
+    db.session.add(item)
+    db.session.flush()
+    return item
+
+
+def update_item(item_id: int, changes: dict[str, Any]) -> CatalogItem:
+    item = get_item(item_id)
+    for field, value in changes.items():
+        setattr(item, field, value)
+    _check_limit(item)
+    item.updated_at = utcnow()
+    db.session.flush()
+    return item
+
+
+def _check_limit(item: CatalogItem) -> None:
+    if (item.limit_quantity is None) != (item.limit_period is None):
+        raise ValidationFailed(errors={"limit_period": ["Give a limit and its period together."]})
+
+
+def get_item(item_id: int) -> CatalogItem:
+    item = db.session.get(CatalogItem, item_id)
+    if item is None:
+        raise NotFound("No such gift.")
+    return item
+
+
+def items_at(center_id: int) -> list[tuple[CatalogItem, StockLevel | None]]:
+    """Every gift with its stock at a center, cheapest first."""
+    rows = db.session.execute(
+        select(CatalogItem, StockLevel)
+        .outerjoin(
+            StockLevel,
+            (StockLevel.item_id == CatalogItem.id) & (StockLevel.center_id == center_id),
+        )
+        .order_by(CatalogItem.points_cost, CatalogItem.id)
+    ).all()
+    return [(row.CatalogItem, row.StockLevel) for row in rows]
+
+
+def move_stock(
+    actor: Principal,
+    item_id: int,
+    center_id: int,
+    delta: int,
+    kind: str,
+    note: str | None = None,
+    threshold: int | None = None,
+) -> StockLevel:
+    """Receive, write off or count stock by hand; never below what is held for pickups."""
+    get_item(item_id)
+    if not actor.can_access_center(center_id) or db.session.get(Center, center_id) is None:
+        raise NotFound("No such center.")
+    if kind not in MANUAL_MOVEMENTS:
+        raise ValidationFailed(errors={"reason": [f"One of {', '.join(MANUAL_MOVEMENTS)}."]})
+    _ensure_level(item_id, center_id)
+    moved = db.session.execute(
+        update(StockLevel)
+        .where(
+            StockLevel.item_id == item_id,
+            StockLevel.center_id == center_id,
+            StockLevel.on_hand + delta >= StockLevel.reserved,
+        )
+        .values(on_hand=StockLevel.on_hand + delta)
+        .returning(StockLevel.on_hand)
+    ).one_or_none()
+    if moved is None:
+        raise OutOfStock("Stock cannot go below zero or below what is held for pickups.")
+    _record_movement(item_id, center_id, kind, delta, 0, actor, note)
+    level = db.session.get(StockLevel, (item_id, center_id))
+    assert level is not None
+    db.session.refresh(level)
+    if threshold is not None:
+        level.low_threshold = threshold
+    db.session.flush()
+    return level
+
+
+def _ensure_level(item_id: int, center_id: int) -> None:
+    db.session.execute(
+        upsert(StockLevel)
+        .values(item_id=item_id, center_id=center_id, on_hand=0, reserved=0)
+        .on_conflict_do_nothing()
+    )
+
+
+def _record_movement(
+    item_id: int,
+    center_id: int,
+    kind: str,
+    on_hand_delta: int,
+    reserved_delta: int,
+    actor: Principal | None,
+    note: str | None = None,
+    redemption_id: int | None = None,
+) -> None:
+    db.session.execute(
+        StockMovement.__table__.insert().values(
+            item_id=item_id,
+            center_id=center_id,
+            kind=kind,
+            on_hand_delta=on_hand_delta,
+            reserved_delta=reserved_delta,
+            note=note,
+            staff_id=actor.id if actor and actor.kind == "staff" else None,
+            redemption_id=redemption_id,
+            created_at=utcnow(),
+        )
+    )
+
+
+def _period_start(period: str, now: datetime, tz: ZoneInfo) -> datetime:
+    local = now.astimezone(tz).date()
+    first = date(local.year, local.month if period == "month" else 1, 1)
+    return datetime.combine(first, time(), tzinfo=tz)
+
+
+def _refusal(
+    item: CatalogItem,
+    resident_id: int,
+    quantity: int,
+    available_stock: int,
+    spendable: int,
+    now: datetime,
+    tz: ZoneInfo,
+) -> DomainError | None:
+    if not item.active:
+        return ItemInactive()
+    if item.limit_quantity is not None and item.limit_period is not None:
+        had = db.session.scalar(
+            select(func.coalesce(func.sum(Redemption.quantity), 0)).where(
+                Redemption.resident_id == resident_id,
+                Redemption.item_id == item.id,
+                Redemption.status.in_(("fulfilled", "reserved")),
+                Redemption.created_at >= _period_start(item.limit_period, now, tz),
+            )
+        )
+        if had + quantity > item.limit_quantity:
+            return LimitReached(
+                f"At most {item.limit_quantity} per {item.limit_period}; {had} had already."
+            )
+    if quantity > available_stock:
+        return OutOfStock(f"{available_stock} left at this center.")
+    if item.points_cost * quantity > spendable:
+        return InsufficientPoints(
+            f"{item.points_cost * quantity} points are needed; {spendable} are available."
+        )
+    return None
+
+
+def _available_stock(item_id: int, center_id: int) -> int:
+    level = db.session.execute(
+        select(StockLevel.on_hand, StockLevel.reserved).where(
+            StockLevel.item_id == item_id, StockLevel.center_id == center_id
+        )
+    ).one_or_none()
+    return level.on_hand - level.reserved if level else 0
+
+
+def quote(
+    resident_id: int, item_id: int, quantity: int, center_id: int, now: datetime, tz: ZoneInfo
+) -> Quote:
+    """What redeeming would do, and what would refuse it; nothing is written."""
+    item = get_item(item_id)
+    balance, reserved = points.balance_of(resident_id)
+    stock = _available_stock(item_id, center_id)
+    refusal = _refusal(item, resident_id, quantity, stock, balance - reserved, now, tz)
+    cost = item.points_cost * quantity
+    return Quote(item.id, quantity, cost, balance, balance - cost, stock, refusal)
+
+
+def redeem(
+    actor: Principal,
+    resident_id: int,
+    item_id: int,
+    quantity: int,
+    center_id: int,
+    now: datetime,
+    tz: ZoneInfo,
+) -> tuple[Redemption, int]:
+    """Hand a gift over at the desk: points and stock go down together, or nothing happens."""
+    if not actor.can_access_center(center_id):
+        raise NotFound("No such center.")
+    account = points.lock_account(resident_id)
+    item = get_item(item_id)
+    refusal = _refusal(
+        item,
+        resident_id,
+        quantity,
+        _available_stock(item_id, center_id),
+        account.balance - account.reserved,
+        now,
+        tz,
+    )
+    if refusal is not None:
+        raise refusal
+    taken = db.session.execute(
+        update(StockLevel)
+        .where(
+            StockLevel.item_id == item_id,
+            StockLevel.center_id == center_id,
+            StockLevel.on_hand - StockLevel.reserved >= quantity,
+        )
+        .values(on_hand=StockLevel.on_hand - quantity)
+        .returning(StockLevel.on_hand)
+    ).one_or_none()
+    if taken is None:
+        raise OutOfStock("Someone took the last one a moment ago.")
+    redemption = Redemption(
+        resident_id=resident_id,
+        item_id=item_id,
+        center_id=center_id,
+        quantity=quantity,
+        points_spent=item.points_cost * quantity,
+        status="fulfilled",
+        staff_id=actor.id,
+        created_at=now,
+    )
+    db.session.add(redemption)
+    db.session.flush()
+    source = Source("redemption", str(redemption.id), f"兑换{item.name}", center_id)
+    movement = points.spend_account(account, redemption.points_spent, source, actor, kind="redeem")
+    redemption.transaction_id = movement.transaction_id
+    _record_movement(item_id, center_id, "redeemed", -quantity, 0, actor, None, redemption.id)
+    db.session.flush()
+    return redemption, movement.balance
+
+
+def redemption_for(actor: Principal, redemption_id: int) -> Redemption:
+    """A redemption the actor may see: the resident's own, or staff of its center."""
+    redemption = db.session.get(Redemption, redemption_id)
+    if redemption is None:
+        raise NotFound("No such redemption.")
+    allowed = (
+        redemption.resident_id == actor.id
+        if actor.kind == "resident"
+        else actor.can_access_center(redemption.center_id)
+    )
+    if not allowed:
+        raise NotFound("No such redemption.")
+    return redemption
+
+
+def cancel(actor: Principal, redemption_id: int, reason: str, now: datetime) -> Redemption:
+    """Undo a redemption (the gift came back): points refunded, stock returned, row kept."""
+    redemption = redemption_for(actor, redemption_id)
+    points.lock_account(redemption.resident_id)
+    db.session.refresh(redemption)
+    if redemption.status != "fulfilled":
+        raise Conflict(f"This redemption is {redemption.status}.")
+    if redemption.transaction_id is not None:
+        points.reverse(redemption.transaction_id, "兑换取消，积分退回", actor, kind="refund")
+    db.session.execute(
+        update(StockLevel)
+        .where(
+            StockLevel.item_id == redemption.item_id,
+            StockLevel.center_id == redemption.center_id,
+        )
+        .values(on_hand=StockLevel.on_hand + redemption.quantity)
+    )
+    _record_movement(
+        redemption.item_id,
+        redemption.center_id,
+        "returned",
+        redemption.quantity,
+        0,
+        actor,
+        reason,
+        redemption.id,
+    )
+    redemption.status = "cancelled"
+    redemption.cancelled_at, redemption.cancelled_by_id = now, actor.id
+    redemption.cancel_reason = reason
+    db.session.flush()
+    return redemption
+
+
+def stock_problems() -> list[str]:
+    """Stock levels that disagree with their movements (for ``flask points verify``)."""
+    sums = (
+        select(
+            StockMovement.item_id,
+            StockMovement.center_id,
+            func.sum(StockMovement.on_hand_delta).label("on_hand"),
+            func.sum(StockMovement.reserved_delta).label("reserved"),
+        )
+        .group_by(StockMovement.item_id, StockMovement.center_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(StockLevel, sums.c.on_hand, sums.c.reserved).outerjoin(
+            sums,
+            (sums.c.item_id == StockLevel.item_id) & (sums.c.center_id == StockLevel.center_id),
+        )
+    ).all()
+    return [
+        f"stock_levels item {row.StockLevel.item_id} center {row.StockLevel.center_id}: "
+        f"{row.StockLevel.on_hand}/{row.StockLevel.reserved}, movements add up to "
+        f"{row.on_hand or 0}/{row.reserved or 0}"
+        for row in rows
+        if (row.StockLevel.on_hand, row.StockLevel.reserved)
+        != (row.on_hand or 0, row.reserved or 0)
+    ]
