@@ -13,6 +13,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from catalog import api as catalog_api
+from catalog import cli as catalog_cli
 from core import config as app_config
 from core import db as database
 from core import errors, health, requestlog
@@ -68,6 +69,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         api.register_blueprint(blueprint)
     app.register_blueprint(events_pages.pages)
 
-    for command in (*identity_cli.commands, *points_cli.commands, *demo_cli.commands):
+    clis = (identity_cli, points_cli, catalog_cli, demo_cli)
+    for command in (command for cli in clis for command in cli.commands):
         app.cli.add_command(command)
     return app

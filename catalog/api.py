@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from catalog import service
+from catalog import records, reservations, service
 from catalog.models import CatalogItem, Redemption, StockLevel
 from catalog.schemas import (
     CancelSchema,
@@ -16,18 +17,27 @@ from catalog.schemas import (
     ItemQueryArgsSchema,
     ItemSchema,
     ItemUpdateSchema,
+    PickupSchema,
     PreviewSchema,
     RedemptionCreateSchema,
+    RedemptionPageSchema,
+    RedemptionQueryArgsSchema,
     RedemptionResultSchema,
     RedemptionSchema,
+    ReservationCreateSchema,
+    ReservationSchema,
     StockLevelSchema,
     StockMoveSchema,
 )
-from core.codes import current_keys
+from core.api import also_returns
+from core.codes import current_keys, qr_image
+from core.csvfiles import csv_response
 from core.db import utcnow
+from core.errors import Forbidden
+from core.ratelimit import limiter
 from identity import member_codes
 from identity import service as identity
-from identity.auth import STAFF_ROLES, auth_required, current_principal
+from identity.auth import RESIDENT, STAFF_ROLES, auth_required, current_principal
 from identity.tokens import Principal
 from points import service as points
 from points.expiry import current_settings
@@ -115,28 +125,105 @@ def _resident_for_desk(actor: Principal, args: dict[str, Any]) -> int:
     return identity.resident_for_staff(actor, args["resident_id"]).id
 
 
-@redemptions_blp.post("")
-@idempotent
-@redemptions_blp.response(201, RedemptionResultSchema)
-@auth_required(*STAFF_ROLES)
-@redemptions_blp.arguments(RedemptionCreateSchema)
-def redeem(args: dict[str, Any]) -> dict[str, Any]:
-    """Hand a gift over: `insufficient_points`, `out_of_stock`, `limit_reached`, `item_inactive`."""
-    actor = current_principal()
-    redemption, balance = service.redeem(
-        actor,
-        _resident_for_desk(actor, args),
-        args["item_id"],
-        args["quantity"],
-        args["center_id"] or actor.center_id,
-        utcnow(),
-        current_settings().tz,
-    )
-    return {**_fields(redemption), "balance": balance}
-
-
 def _fields(redemption: Redemption) -> dict[str, Any]:
     return {name: getattr(redemption, name) for name in RedemptionSchema().fields}
+
+
+@redemptions_blp.route("")
+class Redemptions(MethodView):
+    @redemptions_blp.response(200, RedemptionPageSchema)
+    @also_returns(RedemptionPageSchema, "text/csv")
+    @auth_required()
+    @redemptions_blp.arguments(RedemptionQueryArgsSchema, location="query")
+    def get(self, filters: dict[str, Any]) -> Any:
+        """Redemptions by period: a resident's own, or a center's (`format=csv` for staff)."""
+        actor = current_principal()
+        filters["from"] = filters.pop("from_")
+        tz = current_settings().tz
+        if filters["format"] == "csv":
+            if actor.kind != "staff":
+                raise Forbidden("Exports are for staff.")
+            identity.record_audit(actor, "redemptions.export", None, str(filters["center_id"]))
+            return csv_response(records.redemptions_csv(actor, filters, tz), "redemptions.csv")
+        return records.redemption_page(actor, filters, tz)
+
+    @idempotent
+    @redemptions_blp.response(201, RedemptionResultSchema)
+    @auth_required(*STAFF_ROLES)
+    @redemptions_blp.arguments(RedemptionCreateSchema)
+    def post(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Hand a gift over: `insufficient_points`, `out_of_stock`, `limit_reached`,
+        `item_inactive`."""
+        actor = current_principal()
+        redemption, balance = service.redeem(
+            actor,
+            _resident_for_desk(actor, args),
+            args["item_id"],
+            args["quantity"],
+            args["center_id"] or actor.center_id,
+            utcnow(),
+            current_settings().tz,
+        )
+        return {**_fields(redemption), "balance": balance}
+
+
+@redemptions_blp.post("/reservations")
+@idempotent
+@redemptions_blp.response(201, ReservationSchema)
+@auth_required(RESIDENT)
+@redemptions_blp.arguments(ReservationCreateSchema)
+def reserve(args: dict[str, Any]) -> dict[str, Any]:
+    """Reserve a gift for pickup: points and stock are held; the pickup code is shown once."""
+    config = current_app.config
+    reservation, code = reservations.reserve(
+        current_principal().id,
+        args["item_id"],
+        args["quantity"],
+        args["center_id"],
+        now=utcnow(),
+        days=config["RESERVATION_DAYS"],
+        keys=current_keys(),
+        tz=current_settings().tz,
+    )
+    svg, _ = qr_image(code, "svg")
+    return {**_fields(reservation), "pickup_code": code, "pickup_qr_svg": svg.decode()}
+
+
+def _pickup_limit() -> str:
+    return current_app.config["PICKUP_RATE_LIMIT"]  # type: ignore[no-any-return]
+
+
+def _wrong_code(response: Any) -> bool:
+    return bool(response.status_code == 404)
+
+
+@redemptions_blp.post("/pickup/preview")
+@limiter.limit(_pickup_limit, deduct_when=_wrong_code)
+@redemptions_blp.response(200, RedemptionSchema)
+@auth_required(*STAFF_ROLES)
+@redemptions_blp.arguments(PickupSchema)
+def pickup_preview(args: dict[str, Any]) -> Redemption:
+    """The reservation a pickup code names, for the desk to check before handing over."""
+    actor = current_principal()
+    center_id = args["center_id"] or actor.center_id
+    return reservations.by_code(actor, args["pickup_code"], center_id, current_keys(), utcnow())
+
+
+@redemptions_blp.post("/pickup")
+@limiter.limit(_pickup_limit, deduct_when=_wrong_code)
+@idempotent
+@redemptions_blp.response(200, RedemptionResultSchema)
+@auth_required(*STAFF_ROLES)
+@redemptions_blp.arguments(PickupSchema)
+def pickup(args: dict[str, Any]) -> dict[str, Any]:
+    """Hand over a reserved gift: the held points are spent. Wrong codes are rate limited."""
+    actor = current_principal()
+    center_id = args["center_id"] or actor.center_id
+    reservation = reservations.by_code(
+        actor, args["pickup_code"], center_id, current_keys(), utcnow()
+    )
+    fulfilled, balance = reservations.fulfil(actor, reservation, utcnow())
+    return {**_fields(fulfilled), "balance": balance}
 
 
 @redemptions_blp.post("/preview")
@@ -171,14 +258,23 @@ def preview(args: dict[str, Any]) -> dict[str, Any]:
 @auth_required()
 def get_redemption(redemption_id: int) -> Redemption:
     """A redemption: the resident's own, or any of their center's for staff."""
-    return service.redemption_for(current_principal(), redemption_id)
+    redemption = service.redemption_for(current_principal(), redemption_id)
+    return reservations.expire_if_lapsed(redemption, utcnow())
 
 
 @redemptions_blp.post("/<id:redemption_id>/cancel")
 @idempotent
 @redemptions_blp.response(200, RedemptionSchema)
-@auth_required(*STAFF_ROLES)
+@auth_required()
 @redemptions_blp.arguments(CancelSchema)
 def cancel(args: dict[str, Any], redemption_id: int) -> Redemption:
-    """Cancel a redemption (the gift came back): points refunded, stock returned."""
-    return service.cancel(current_principal(), redemption_id, args["reason"], utcnow())
+    """Cancel: a reservation (its resident or staff) releases points and stock; a handed-over
+    gift that came back (staff) is refunded and returns to stock."""
+    actor = current_principal()
+    now = utcnow()
+    redemption = reservations.expire_if_lapsed(service.redemption_for(actor, redemption_id), now)
+    if redemption.status == "reserved":
+        return reservations.cancel(actor, redemption, args["reason"], now)
+    if actor.kind != "staff":
+        raise Forbidden("Only staff take a gift back.")
+    return service.cancel(actor, redemption_id, args["reason"], now)

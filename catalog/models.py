@@ -101,6 +101,20 @@ class Redemption(db.Model):
         CheckConstraint("quantity > 0", name="quantity_positive"),
         Index("ix_redemptions_resident_item", "resident_id", "item_id"),
         Index("ix_redemptions_center_created_at", "center_id", "created_at"),
+        Index(
+            "uq_redemptions_open_pickup_code",
+            "center_id",
+            "pickup_code_hash",
+            unique=True,
+            postgresql_where=text("status = 'reserved'"),
+            sqlite_where=text("status = 'reserved'"),
+        ),
+        Index(
+            "ix_redemptions_open_expiry",
+            "expires_at",
+            postgresql_where=text("status = 'reserved'"),
+            sqlite_where=text("status = 'reserved'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -110,10 +124,15 @@ class Redemption(db.Model):
     quantity: Mapped[int]
     points_spent: Mapped[int]
     status: Mapped[str] = mapped_column(String(12))
-    #: The desk staff who handed the gift over.
+    #: The desk staff who handed the gift over (null while reserved).
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     transaction_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_transactions.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: For a reservation: when it lapses if nobody picks it up.
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: For a reservation: HMAC of the pickup code; the code itself is never stored.
+    pickup_code_hash: Mapped[str | None] = mapped_column(String(64))
+    fulfilled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     cancel_reason: Mapped[str | None] = mapped_column(String(200))

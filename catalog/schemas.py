@@ -7,7 +7,7 @@ from marshmallow import validate
 
 from catalog.models import LIMIT_PERIODS, REDEMPTION_STATUSES
 from catalog.service import MANUAL_MOVEMENTS
-from core.api import id_field
+from core.api import PageArgsSchema, id_field, page_schema
 
 _name = validate.Length(min=1, max=60)
 _description = validate.Length(max=500)
@@ -109,6 +109,8 @@ class RedemptionSchema(ma.Schema):
     status = ma.fields.String(required=True, validate=validate.OneOf(REDEMPTION_STATUSES))
     staff_id = ma.fields.Integer(required=True, allow_none=True)
     created_at = ma.fields.AwareDateTime(required=True)
+    expires_at = ma.fields.AwareDateTime(required=True, allow_none=True)
+    fulfilled_at = ma.fields.AwareDateTime(required=True, allow_none=True)
     cancelled_at = ma.fields.AwareDateTime(required=True, allow_none=True)
     cancel_reason = ma.fields.String(required=True, allow_none=True)
 
@@ -132,3 +134,33 @@ class PreviewSchema(ma.Schema):
 
 class CancelSchema(ma.Schema):
     reason = ma.fields.String(required=True, validate=validate.Length(min=2, max=200))
+
+
+class ReservationCreateSchema(ma.Schema):
+    item_id = id_field(required=True)
+    center_id = id_field(required=True)
+    quantity = ma.fields.Integer(load_default=1, strict=True, validate=validate.Range(1, 20))
+
+
+class ReservationSchema(RedemptionSchema):
+    """A reservation as the resident first sees it: the pickup code is shown this once."""
+
+    expires_at = ma.fields.AwareDateTime(required=True)
+    pickup_code = ma.fields.String(required=True)
+    pickup_qr_svg = ma.fields.String(required=True, metadata={"description": "The code as a QR"})
+
+
+class PickupSchema(ma.Schema):
+    pickup_code = ma.fields.String(required=True, validate=validate.Regexp(r"^\s*\d{8}\s*$"))
+    center_id = id_field(load_default=None, metadata={"description": "Default: your center"})
+
+
+class RedemptionQueryArgsSchema(PageArgsSchema):
+    center_id = id_field(load_default=None)
+    status = ma.fields.String(load_default=None, validate=validate.OneOf(REDEMPTION_STATUSES))
+    from_ = ma.fields.Date(data_key="from", load_default=None)
+    to = ma.fields.Date(load_default=None)
+    format = ma.fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
+
+
+RedemptionPageSchema = page_schema(RedemptionSchema, "RedemptionPage")

@@ -124,7 +124,7 @@ def move_stock(
     ).one_or_none()
     if moved is None:
         raise OutOfStock("Stock cannot go below zero or below what is held for pickups.")
-    _record_movement(item_id, center_id, kind, delta, 0, actor, note)
+    record_movement(item_id, center_id, kind, delta, 0, actor, note)
     level = db.session.get(StockLevel, (item_id, center_id))
     assert level is not None
     db.session.refresh(level)
@@ -142,7 +142,7 @@ def _ensure_level(item_id: int, center_id: int) -> None:
     )
 
 
-def _record_movement(
+def record_movement(
     item_id: int,
     center_id: int,
     kind: str,
@@ -173,7 +173,7 @@ def _period_start(period: str, now: datetime, tz: ZoneInfo) -> datetime:
     return datetime.combine(first, time(), tzinfo=tz)
 
 
-def _refusal(
+def refusal_for(
     item: CatalogItem,
     resident_id: int,
     quantity: int,
@@ -206,7 +206,7 @@ def _refusal(
     return None
 
 
-def _available_stock(item_id: int, center_id: int) -> int:
+def available_stock(item_id: int, center_id: int) -> int:
     level = db.session.execute(
         select(StockLevel.on_hand, StockLevel.reserved).where(
             StockLevel.item_id == item_id, StockLevel.center_id == center_id
@@ -221,8 +221,8 @@ def quote(
     """What redeeming would do, and what would refuse it; nothing is written."""
     item = get_item(item_id)
     balance, reserved = points.balance_of(resident_id)
-    stock = _available_stock(item_id, center_id)
-    refusal = _refusal(item, resident_id, quantity, stock, balance - reserved, now, tz)
+    stock = available_stock(item_id, center_id)
+    refusal = refusal_for(item, resident_id, quantity, stock, balance - reserved, now, tz)
     cost = item.points_cost * quantity
     return Quote(item.id, quantity, cost, balance, balance - cost, stock, refusal)
 
@@ -241,11 +241,11 @@ def redeem(
         raise NotFound("No such center.")
     account = points.lock_account(resident_id)
     item = get_item(item_id)
-    refusal = _refusal(
+    refusal = refusal_for(
         item,
         resident_id,
         quantity,
-        _available_stock(item_id, center_id),
+        available_stock(item_id, center_id),
         account.balance - account.reserved,
         now,
         tz,
@@ -279,7 +279,7 @@ def redeem(
     source = Source("redemption", str(redemption.id), f"兑换{item.name}", center_id)
     movement = points.spend_account(account, redemption.points_spent, source, actor, kind="redeem")
     redemption.transaction_id = movement.transaction_id
-    _record_movement(item_id, center_id, "redeemed", -quantity, 0, actor, None, redemption.id)
+    record_movement(item_id, center_id, "redeemed", -quantity, 0, actor, None, redemption.id)
     db.session.flush()
     return redemption, movement.balance
 
@@ -316,7 +316,7 @@ def cancel(actor: Principal, redemption_id: int, reason: str, now: datetime) -> 
         )
         .values(on_hand=StockLevel.on_hand + redemption.quantity)
     )
-    _record_movement(
+    record_movement(
         redemption.item_id,
         redemption.center_id,
         "returned",

@@ -60,6 +60,8 @@ def from_environment(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
         "LOGIN_RATE_LIMIT": get("LOGIN_RATE_LIMIT", "10 per minute"),
         "WECHAT_LOGIN_RATE_LIMIT": get("WECHAT_LOGIN_RATE_LIMIT", "300 per minute"),
         "LOG_LEVEL": get("LOG_LEVEL", "INFO"),
+        "RESERVATION_DAYS": int(get("RESERVATION_DAYS", "7")),
+        "PICKUP_RATE_LIMIT": get("PICKUP_RATE_LIMIT", "20 per minute"),
     }
     if get("DATABASE_URL"):
         config["SQLALCHEMY_DATABASE_URI"] = database_uri(get("DATABASE_URL", ""))

@@ -1,4 +1,4 @@
-"""catalog, stock, redemptions
+"""catalog, stock, redemptions and reservations
 
 Revision ID: 0004
 Revises: 0003
@@ -59,6 +59,9 @@ def upgrade():
     sa.Column('staff_id', sa.Integer(), nullable=True),
     sa.Column('transaction_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('pickup_code_hash', sa.String(length=64), nullable=True),
+    sa.Column('fulfilled_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('cancelled_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('cancelled_by_id', sa.Integer(), nullable=True),
     sa.Column('cancel_reason', sa.String(length=200), nullable=True),
@@ -74,7 +77,9 @@ def upgrade():
     )
     with op.batch_alter_table('redemptions', schema=None) as batch_op:
         batch_op.create_index('ix_redemptions_center_created_at', ['center_id', 'created_at'], unique=False)
+        batch_op.create_index('ix_redemptions_open_expiry', ['expires_at'], unique=False, postgresql_where=sa.text("status = 'reserved'"), sqlite_where=sa.text("status = 'reserved'"))
         batch_op.create_index('ix_redemptions_resident_item', ['resident_id', 'item_id'], unique=False)
+        batch_op.create_index('uq_redemptions_open_pickup_code', ['center_id', 'pickup_code_hash'], unique=True, postgresql_where=sa.text("status = 'reserved'"), sqlite_where=sa.text("status = 'reserved'"))
 
     op.create_table('stock_movements',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -112,7 +117,9 @@ def downgrade():
 
     op.drop_table('stock_movements')
     with op.batch_alter_table('redemptions', schema=None) as batch_op:
+        batch_op.drop_index('uq_redemptions_open_pickup_code', postgresql_where=sa.text("status = 'reserved'"), sqlite_where=sa.text("status = 'reserved'"))
         batch_op.drop_index('ix_redemptions_resident_item')
+        batch_op.drop_index('ix_redemptions_open_expiry', postgresql_where=sa.text("status = 'reserved'"), sqlite_where=sa.text("status = 'reserved'"))
         batch_op.drop_index('ix_redemptions_center_created_at')
 
     op.drop_table('redemptions')

@@ -1,0 +1,250 @@
+"""Reservations from the mini-program: points and stock held, picked up with a code.
+
+Two-phase like a pending transfer: reserving holds the points (``points.holds``) and the
+stock (``reserved``); the pickup captures both, while a cancellation or the reservation
+lapsing releases both, exactly once: every settlement moves the row out of ``reserved``
+with a conditional update, so a pickup and the expiry job racing cannot both win.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+
+from catalog.models import Redemption, StockLevel
+from catalog.service import (
+    OutOfStock,
+    available_stock,
+    get_item,
+    record_movement,
+    refusal_for,
+)
+from core.codes import CodeKeys
+from core.db import db
+from core.errors import Conflict, NotFound
+from identity.tokens import Principal
+from points import holds
+from points import service as points
+from points.service import Source
+
+HOLD_SOURCE = "redemption"
+CODE_DIGITS = 8
+
+
+PURPOSE = "pickup"
+
+
+def code_hash(code: str, key: bytes) -> str:
+    return hmac.new(key, code.encode(), hashlib.sha256).hexdigest()
+
+
+def pickup_keys(keys: CodeKeys) -> list[bytes]:
+    """The key new codes are hashed with first, then older ones (codes outlive a rotation)."""
+    kids = [keys.current, *(kid for kid in keys.secrets if kid != keys.current)]
+    return [keys.key(kid, PURPOSE) for kid in kids]
+
+
+def reserve(
+    resident_id: int,
+    item_id: int,
+    quantity: int,
+    center_id: int,
+    *,
+    now: datetime,
+    days: int,
+    keys: CodeKeys,
+    tz: ZoneInfo,
+) -> tuple[Redemption, str]:
+    """Hold points and stock for a pickup; returns the reservation and its pickup code."""
+    account = points.lock_account(resident_id)
+    item = get_item(item_id)
+    refusal = refusal_for(
+        item,
+        resident_id,
+        quantity,
+        available_stock(item_id, center_id),
+        account.balance - account.reserved,
+        now,
+        tz,
+    )
+    if refusal is not None:
+        raise refusal
+    held = db.session.execute(
+        update(StockLevel)
+        .where(
+            StockLevel.item_id == item_id,
+            StockLevel.center_id == center_id,
+            StockLevel.on_hand - StockLevel.reserved >= quantity,
+        )
+        .values(reserved=StockLevel.reserved + quantity)
+        .returning(StockLevel.reserved)
+    ).one_or_none()
+    if held is None:
+        raise OutOfStock("Someone took the last one a moment ago.")
+    key = pickup_keys(keys)[0]
+    code = _unused_code(center_id, key)
+    reservation = Redemption(
+        resident_id=resident_id,
+        item_id=item_id,
+        center_id=center_id,
+        quantity=quantity,
+        points_spent=item.points_cost * quantity,
+        status="reserved",
+        created_at=now,
+        expires_at=now + timedelta(days=days),
+        pickup_code_hash=code_hash(code, key),
+    )
+    db.session.add(reservation)
+    db.session.flush()
+    holds.hold(resident_id, reservation.points_spent, HOLD_SOURCE, str(reservation.id))
+    record_movement(item_id, center_id, "reserved", 0, quantity, None, None, reservation.id)
+    return reservation, code
+
+
+def _unused_code(center_id: int, key: bytes) -> str:
+    """Eight random digits (from ``secrets``) no open reservation at the center has."""
+    while True:
+        code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+        taken = db.session.scalar(
+            select(Redemption.id).where(
+                Redemption.center_id == center_id,
+                Redemption.status == "reserved",
+                Redemption.pickup_code_hash == code_hash(code, key),
+            )
+        )
+        if taken is None:
+            return code
+
+
+def by_code(
+    actor: Principal, code: str, center_id: int, keys: CodeKeys, now: datetime
+) -> Redemption:
+    """The open, unlapsed reservation a pickup code names at the actor's center."""
+    if not actor.can_access_center(center_id):
+        raise NotFound("No such center.")
+    hashes = [code_hash(code.strip(), key) for key in pickup_keys(keys)]
+    found = db.session.scalar(
+        select(Redemption).where(
+            Redemption.center_id == center_id,
+            Redemption.status == "reserved",
+            Redemption.pickup_code_hash.in_(hashes),
+            Redemption.expires_at > now,
+        )
+    )
+    if found is None:
+        raise NotFound("No open reservation has this code here.")
+    return found
+
+
+def _settle(reservation: Redemption, status: str, now: datetime) -> bool:
+    """Move the reservation out of ``reserved``; False if something else settled it first."""
+    points.lock_account(reservation.resident_id)
+    moved = db.session.execute(
+        update(Redemption)
+        .where(Redemption.id == reservation.id, Redemption.status == "reserved")
+        .values(status=status)
+        .returning(Redemption.id)
+        .execution_options(synchronize_session=False)
+    ).one_or_none()
+    db.session.refresh(reservation)
+    return moved is not None
+
+
+def fulfil(actor: Principal, reservation: Redemption, now: datetime) -> tuple[Redemption, int]:
+    """Hand the reserved gift over: the held points are spent, the held unit leaves."""
+    if not _settle(reservation, "fulfilled", now):
+        raise Conflict(f"This reservation is {reservation.status}.")
+    item = get_item(reservation.item_id)
+    source = Source("redemption", str(reservation.id), f"兑换{item.name}", reservation.center_id)
+    movement = holds.capture(HOLD_SOURCE, str(reservation.id), source, actor)
+    _release_stock(reservation, on_hand_too=True)
+    record_movement(
+        reservation.item_id,
+        reservation.center_id,
+        "picked_up",
+        -reservation.quantity,
+        -reservation.quantity,
+        actor,
+        None,
+        reservation.id,
+    )
+    reservation.transaction_id = movement.transaction_id
+    reservation.staff_id, reservation.fulfilled_at = actor.id, now
+    db.session.flush()
+    return reservation, movement.balance
+
+
+def _release_stock(reservation: Redemption, *, on_hand_too: bool) -> None:
+    quantity = reservation.quantity
+    db.session.execute(
+        update(StockLevel)
+        .where(
+            StockLevel.item_id == reservation.item_id,
+            StockLevel.center_id == reservation.center_id,
+        )
+        .values(
+            reserved=StockLevel.reserved - quantity,
+            on_hand=StockLevel.on_hand - (quantity if on_hand_too else 0),
+        )
+    )
+
+
+def _release(reservation: Redemption, actor: Principal | None, note: str) -> None:
+    holds.release(HOLD_SOURCE, str(reservation.id))
+    _release_stock(reservation, on_hand_too=False)
+    record_movement(
+        reservation.item_id,
+        reservation.center_id,
+        "released",
+        0,
+        -reservation.quantity,
+        actor,
+        note,
+        reservation.id,
+    )
+
+
+def expire(reservation: Redemption, now: datetime) -> bool:
+    """Let a lapsed reservation go: points and stock back, once. False if already settled."""
+    if not _settle(reservation, "expired", now):
+        return False
+    _release(reservation, None, "预约过期未领取")
+    db.session.flush()
+    return True
+
+
+def cancel(actor: Principal, reservation: Redemption, reason: str, now: datetime) -> Redemption:
+    """The resident (or staff) calls off a pickup: points and stock back."""
+    if not _settle(reservation, "cancelled", now):
+        raise Conflict(f"This reservation is {reservation.status}.")
+    _release(reservation, actor, reason)
+    reservation.cancelled_at, reservation.cancel_reason = now, reason
+    reservation.cancelled_by_id = actor.id if actor.kind == "staff" else None
+    db.session.flush()
+    return reservation
+
+
+def expire_due(now: datetime) -> int:
+    """Expire every reservation past its date; returns how many this run released."""
+    due = db.session.scalars(
+        select(Redemption)
+        .where(Redemption.status == "reserved", Redemption.expires_at <= now)
+        .order_by(Redemption.id)
+    ).all()
+    return sum(expire(reservation, now) for reservation in due)
+
+
+def expire_if_lapsed(reservation: Redemption, now: datetime) -> Redemption:
+    """Reading a lapsed reservation settles it (the job may not have run yet)."""
+    if (
+        reservation.status == "reserved"
+        and reservation.expires_at is not None
+        and reservation.expires_at <= now
+    ):
+        expire(reservation, now)
+    return reservation
