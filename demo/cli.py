@@ -1,5 +1,6 @@
 """``flask seed-demo``: three centers, staff of every role, about fifty residents with points,
-two months of events with attendance, follow-ups, and events to try now."""
+two months of events with attendance, follow-ups, events to try now, and gifts in stock,
+some handed over."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from core.codes import CodeKeys
 from core.db import db, utcnow
 from demo.activities import seed_activities
+from demo.gifts import seed_catalog, seed_desk
 from identity import service as identity
 from identity.models import CONDITIONS, HEALTH_CONDITIONS_CONSENT, Center, Resident
 from identity.tokens import Principal
@@ -41,6 +44,8 @@ def seed_demo() -> None:
     identity.create_staff("admin", DEMO_PASSWORD, "admin", display_name="系统管理员")
     identity.create_staff("district", DEMO_PASSWORD, "manager", display_name="区卫健局")
     settings = PointsSettings.from_config(current_app.config)
+    keys = CodeKeys.from_config(current_app.config)
+    gifts = seed_catalog()
     for number, (name, address) in enumerate(CENTERS, start=1):
         center = identity.create_center(name, address)
         manager = identity.create_staff(f"manager{number}", DEMO_PASSWORD, "manager", center.id)
@@ -49,6 +54,7 @@ def seed_demo() -> None:
         residents = _seed_residents(rng, number, center.id, desk_staff)
         _seed_paper_balances(rng, residents, identity.staff_principal(manager), settings)
         seed_activities(rng, desk_staff, residents, settings, utcnow())
+        seed_desk(rng, gifts, desk_staff, residents, settings, keys, utcnow())
     db.session.commit()
     click.echo("Seeded the demo district.")
     _print_logins()

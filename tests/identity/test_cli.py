@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from sqlalchemy import func, select
 
+from catalog.models import Redemption
 from core.db import db
 from events.models import Checkin, Event, FollowUp
 from identity.models import Center, Consent, Resident, ResidentCondition, Staff
@@ -97,6 +98,7 @@ def test_seed_demo_builds_a_small_district_once(app: Flask) -> None:
         assert count(Event.id) >= 3 * 13
         assert count(Checkin.id) > 3 * 50
         assert count(FollowUp.id) > 0
+        assert count(Redemption.id) > 3
     assert roles == {"admin", "manager", "staff"}
     login = app.test_client().post(
         "/api/v1/auth/login", json={"username": "desk1", "password": "demo-pass-2026"}
