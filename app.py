@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from catalog import api as catalog_api
 from catalog import cli as catalog_cli
+from catalog import media as catalog_media
 from core import config as app_config
 from core import db as database
 from core import errors, health, requestlog
@@ -49,6 +50,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.setdefault(
         "SQLALCHEMY_DATABASE_URI", f"sqlite:///{Path(app.instance_path) / 'health_points.db'}"
     )
+    app.config["MEDIA_DIR"] = app.config["MEDIA_DIR"] or str(Path(app.instance_path) / "media")
     app_config.check(app.config)
     os.makedirs(app.instance_path, exist_ok=True)
     if app.config.get("PROXY_FIX_X_FOR"):
@@ -68,6 +70,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     for blueprint in (bp for domain in domains for bp in domain.blueprints):
         api.register_blueprint(blueprint)
     app.register_blueprint(events_pages.pages)
+    app.register_blueprint(catalog_media.media)
 
     clis = (identity_cli, points_cli, catalog_cli, demo_cli)
     for command in (command for cli in clis for command in cli.commands):

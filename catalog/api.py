@@ -9,9 +9,11 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from catalog import records, reservations, service
+from catalog.media import store_image
 from catalog.models import CatalogItem, Redemption, StockLevel
 from catalog.schemas import (
     CancelSchema,
+    ImageUploadSchema,
     ItemAtCenterSchema,
     ItemCreateSchema,
     ItemQueryArgsSchema,
@@ -99,6 +101,17 @@ class Items(MethodView):
 def update_item(changes: dict[str, Any], item_id: int) -> CatalogItem:
     """Change a gift: its cost, limit, or whether it is offered (`active`)."""
     return service.update_item(item_id, changes)
+
+
+@items_blp.post("/<id:item_id>/image")
+@items_blp.response(200, ItemSchema)
+@auth_required("manager", "admin")
+@items_blp.arguments(ImageUploadSchema, location="files")
+def upload_image(files: dict[str, Any], item_id: int) -> CatalogItem:
+    """Upload the gift's picture (JPEG, PNG or WebP; re-encoded, metadata dropped)."""
+    config = current_app.config
+    name = store_image(files["image"].read(), config["MEDIA_DIR"], config["MAX_IMAGE_BYTES"])
+    return service.update_item(item_id, {"image_path": name})
 
 
 @items_blp.post("/<id:item_id>/stock")

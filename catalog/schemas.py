@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import marshmallow as ma
+from flask_smorest.fields import Upload
 from marshmallow import validate
 
 from catalog.models import LIMIT_PERIODS, REDEMPTION_STATUSES
@@ -18,11 +19,16 @@ _limit = validate.Range(min=1, max=1000)
 class ItemSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
     name = ma.fields.String(required=True)
+    image_url = ma.fields.String(required=True, allow_none=True)
     description = ma.fields.String(required=True, allow_none=True)
     points_cost = ma.fields.Integer(required=True)
     active = ma.fields.Boolean(required=True)
     limit_quantity = ma.fields.Integer(required=True, allow_none=True)
     limit_period = ma.fields.String(required=True, allow_none=True)
+
+
+class ImageUploadSchema(ma.Schema):
+    image = Upload(required=True)
 
 
 class ItemAtCenterSchema(ItemSchema):

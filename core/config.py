@@ -60,6 +60,8 @@ def from_environment(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
         "LOGIN_RATE_LIMIT": get("LOGIN_RATE_LIMIT", "10 per minute"),
         "WECHAT_LOGIN_RATE_LIMIT": get("WECHAT_LOGIN_RATE_LIMIT", "300 per minute"),
         "LOG_LEVEL": get("LOG_LEVEL", "INFO"),
+        "MEDIA_DIR": get("MEDIA_DIR", ""),
+        "MAX_IMAGE_BYTES": int(get("MAX_IMAGE_BYTES", str(2 * 1024 * 1024))),
         "RESERVATION_DAYS": int(get("RESERVATION_DAYS", "7")),
         "PICKUP_RATE_LIMIT": get("PICKUP_RATE_LIMIT", "20 per minute"),
     }

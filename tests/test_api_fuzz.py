@@ -57,6 +57,7 @@ ROLE_BY_OPERATION = {
     ("POST", "/api/v1/redemptions/reservations"): "resident",
     ("POST", "/api/v1/catalog/items"): "manager",
     ("PATCH", "/api/v1/catalog/items/{item_id}"): "manager",
+    ("POST", "/api/v1/catalog/items/{item_id}/image"): "manager",
     ("POST", "/api/v1/centers"): "admin",
     ("POST", "/api/v1/staff"): "admin",
     ("GET", "/api/v1/staff"): "manager",

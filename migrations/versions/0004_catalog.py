@@ -24,6 +24,7 @@ def upgrade():
     sa.Column('name', sa.String(length=60), nullable=False),
     sa.Column('description', sa.String(length=500), nullable=True),
     sa.Column('points_cost', sa.Integer(), nullable=False),
+    sa.Column('image_path', sa.String(length=120), nullable=True),
     sa.Column('active', sa.Boolean(), server_default=sa.text('(true)'), nullable=False),
     sa.Column('limit_quantity', sa.Integer(), nullable=True),
     sa.Column('limit_period', sa.String(length=8), nullable=True),

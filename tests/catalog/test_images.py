@@ -1,0 +1,74 @@
+"""Gift pictures: checked, re-encoded, and served to be cached."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from flask import Flask
+from PIL import Image
+
+from app import create_app
+from tests.conftest import app_config
+from tests.factories import Factory
+
+
+def picture(image_format: str = "PNG", size: tuple[int, int] = (2400, 1200)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, (30, 140, 90)).save(out, image_format)
+    return out.getvalue()
+
+
+def test_a_manager_uploads_a_picture_that_is_served_for_caching(
+    app: Flask, database_url: str, make: Factory, tmp_path: Path
+) -> None:
+    media = create_app(app_config(database_url, MEDIA_DIR=str(tmp_path)))
+    client = media.test_client()
+    manager = make.staff("manager", center_id=make.center())
+    item = client.post(
+        "/api/v1/catalog/items",
+        headers=manager.headers,
+        json={"name": "体重秤", "points_cost": 300},
+    ).json
+
+    uploaded = client.post(
+        f"/api/v1/catalog/items/{item['id']}/image",
+        headers=manager.headers,
+        data={"image": (io.BytesIO(picture()), "scale.png")},
+        content_type="multipart/form-data",
+    )
+    served = client.get(uploaded.json["image_url"])
+
+    assert uploaded.status_code == 200
+    assert uploaded.json["image_url"].startswith("/media/items/")
+    assert served.status_code == 200
+    assert served.content_type == "image/jpeg"
+    assert "immutable" in served.headers["Cache-Control"]
+    with Image.open(io.BytesIO(served.data)) as stored:
+        assert max(stored.size) == 1200
+
+
+def test_what_is_not_a_small_picture_is_refused(
+    app: Flask, database_url: str, make: Factory, tmp_path: Path
+) -> None:
+    media = create_app(app_config(database_url, MEDIA_DIR=str(tmp_path), MAX_IMAGE_BYTES=50_000))
+    client = media.test_client()
+    manager = make.staff("manager", center_id=make.center())
+    item = client.post(
+        "/api/v1/catalog/items", headers=manager.headers, json={"name": "药盒", "points_cost": 50}
+    ).json
+    url = f"/api/v1/catalog/items/{item['id']}/image"
+
+    for content in (
+        b"%PDF-1.4 not a picture",
+        picture("BMP", (300, 300)),
+        b"\x89PNG" + b"x" * 60_000,
+    ):
+        response = client.post(
+            url,
+            headers=manager.headers,
+            data={"image": (io.BytesIO(content), "x.png")},
+            content_type="multipart/form-data",
+        )
+        assert (response.status_code, response.json["code"]) == (422, "validation_error")
+    assert list(tmp_path.iterdir()) == []
