@@ -8,7 +8,7 @@ from marshmallow import validate
 
 from catalog.models import LIMIT_PERIODS, REDEMPTION_STATUSES
 from catalog.service import MANUAL_MOVEMENTS
-from core.api import PageArgsSchema, id_field, page_schema
+from core.api import PageArgsSchema, day_field, id_field, page_schema
 
 _name = validate.Length(min=1, max=60)
 _description = validate.Length(max=500)
@@ -164,8 +164,8 @@ class PickupSchema(ma.Schema):
 class RedemptionQueryArgsSchema(PageArgsSchema):
     center_id = id_field(load_default=None)
     status = ma.fields.String(load_default=None, validate=validate.OneOf(REDEMPTION_STATUSES))
-    from_ = ma.fields.Date(data_key="from", load_default=None)
-    to = ma.fields.Date(load_default=None)
+    from_ = day_field(data_key="from", load_default=None)
+    to = day_field(load_default=None)
     format = ma.fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
 
 

@@ -6,6 +6,7 @@ import base64
 import binascii
 import http
 import json
+from datetime import UTC, date, datetime, time
 from http import HTTPStatus
 from typing import Any
 
@@ -49,6 +50,23 @@ class IdConverter(IntegerConverter):
 def id_field(**kwargs: Any) -> ma.fields.Integer:
     """An integer field that only accepts a possible row id."""
     return ma.fields.Integer(validate=ma.validate.Range(min=1, max=MAX_ID), **kwargs)
+
+
+#: Days this system can mean: wide enough for any record, narrow enough that time-zone
+#: arithmetic on them cannot overflow.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+
+
+def day_field(**kwargs: Any) -> ma.fields.Date:
+    """A ``YYYY-MM-DD`` day between 2000 and 2099."""
+    return ma.fields.Date(validate=ma.validate.Range(min=FIRST_DAY, max=LAST_DAY), **kwargs)
+
+
+def moment_field(**kwargs: Any) -> ma.fields.AwareDateTime:
+    """A timestamp with its offset, between 2000 and 2099."""
+    earliest = datetime.combine(FIRST_DAY, time(), tzinfo=UTC)
+    latest = datetime.combine(LAST_DAY, time(), tzinfo=UTC)
+    return ma.fields.AwareDateTime(validate=ma.validate.Range(min=earliest, max=latest), **kwargs)
 
 
 class Api(flask_smorest.Api):

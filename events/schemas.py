@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from core.api import PageArgsSchema, id_field, page_schema
+from core.api import PageArgsSchema, day_field, id_field, moment_field, page_schema
 from identity.models import CONDITIONS
 from points.models import ACTIVITIES
 
@@ -39,8 +39,8 @@ class EventDetailSchema(EventSchema):
 class EventCreateSchema(ma.Schema):
     title = ma.fields.String(required=True, validate=_title)
     kind = ma.fields.String(required=True, validate=validate.OneOf(ACTIVITIES))
-    starts_at = ma.fields.AwareDateTime(required=True)
-    ends_at = ma.fields.AwareDateTime(required=True)
+    starts_at = moment_field(required=True)
+    ends_at = moment_field(required=True)
     location = ma.fields.String(load_default=None, validate=validate.Length(max=100))
     points = ma.fields.Integer(
         load_default=None, allow_none=True, strict=True, validate=validate.Range(0, 10_000)
@@ -48,18 +48,18 @@ class EventCreateSchema(ma.Schema):
     capacity = ma.fields.Integer(
         load_default=None, allow_none=True, strict=True, validate=validate.Range(1, 100_000)
     )
-    checkin_opens_at = ma.fields.AwareDateTime(load_default=None)
-    checkin_closes_at = ma.fields.AwareDateTime(load_default=None)
+    checkin_opens_at = moment_field(load_default=None)
+    checkin_closes_at = moment_field(load_default=None)
     center_id = id_field(load_default=None, metadata={"description": "Default: your center"})
 
 
 class EventUpdateSchema(ma.Schema):
     title = ma.fields.String(validate=_title)
     location = ma.fields.String(allow_none=True, validate=validate.Length(max=100))
-    starts_at = ma.fields.AwareDateTime()
-    ends_at = ma.fields.AwareDateTime()
-    checkin_opens_at = ma.fields.AwareDateTime()
-    checkin_closes_at = ma.fields.AwareDateTime()
+    starts_at = moment_field()
+    ends_at = moment_field()
+    checkin_opens_at = moment_field()
+    checkin_closes_at = moment_field()
     points = ma.fields.Integer(allow_none=True, strict=True, validate=validate.Range(0, 10_000))
     capacity = ma.fields.Integer(allow_none=True, strict=True, validate=validate.Range(1, 100_000))
 
@@ -67,8 +67,8 @@ class EventUpdateSchema(ma.Schema):
 class EventQueryArgsSchema(PageArgsSchema):
     center_id = id_field(load_default=None)
     kind = ma.fields.String(load_default=None, validate=validate.OneOf(ACTIVITIES))
-    from_ = ma.fields.Date(data_key="from", load_default=None)
-    to = ma.fields.Date(load_default=None)
+    from_ = day_field(data_key="from", load_default=None)
+    to = day_field(load_default=None)
 
 
 EventPageSchema = page_schema(EventSchema, "EventPage")
@@ -186,7 +186,7 @@ class FollowUpSchema(ma.Schema):
     phone_masked = ma.fields.String(required=True, allow_none=True)
     center_id = ma.fields.Integer(required=True)
     condition = ma.fields.String(required=True)
-    due_on = ma.fields.Date(required=True)
+    due_on = day_field(required=True)
     done_at = ma.fields.AwareDateTime(required=True, allow_none=True)
     status = ma.fields.String(required=True)
 
@@ -197,7 +197,7 @@ FollowUpPageSchema = page_schema(FollowUpSchema, "FollowUpPage")
 class FollowUpCreateSchema(ma.Schema):
     resident_id = id_field(required=True)
     condition = ma.fields.String(required=True, validate=validate.OneOf(sorted(CONDITIONS)))
-    due_on = ma.fields.Date(required=True)
+    due_on = day_field(required=True)
 
 
 class FollowUpQueryArgsSchema(PageArgsSchema):

@@ -114,3 +114,24 @@ def test_a_value_the_database_cannot_hold_is_a_bad_request(
         assert (search.status_code, search.json["code"]) == (400, "bad_request")
     else:
         assert (response.status_code, search.status_code) == (201, 200)
+
+
+def test_days_and_times_beyond_this_century_are_validation_errors(
+    client: FlaskClient, make: Factory
+) -> None:
+    desk = make.staff("staff")
+
+    ancient = client.get("/api/v1/redemptions?from=0001-01-01", headers=desk.headers)
+    far = client.post(
+        "/api/v1/events",
+        headers=desk.headers,
+        json={
+            "title": "x",
+            "kind": "lecture",
+            "starts_at": "9999-12-31T23:00:00+00:00",
+            "ends_at": "9999-12-31T23:30:00+00:00",
+        },
+    )
+
+    assert (ancient.status_code, list(ancient.json["errors"])) == (422, ["from"])
+    assert (far.status_code, sorted(far.json["errors"])) == (422, ["ends_at", "starts_at"])
