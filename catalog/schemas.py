@@ -118,6 +118,7 @@ class RedemptionSchema(ma.Schema):
     expires_at = ma.fields.AwareDateTime(required=True, allow_none=True)
     fulfilled_at = ma.fields.AwareDateTime(required=True, allow_none=True)
     cancelled_at = ma.fields.AwareDateTime(required=True, allow_none=True)
+    cancelled_by_id = ma.fields.Integer(required=True, allow_none=True)
     cancel_reason = ma.fields.String(required=True, allow_none=True)
 
 

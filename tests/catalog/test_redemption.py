@@ -183,6 +183,7 @@ def test_cancelling_gives_points_and_stock_back_once(
     again = client.post(url, headers=desk.headers, json={"reason": "再退一次"})
 
     assert (cancelled.status_code, cancelled.json["status"]) == (200, "cancelled")
+    assert cancelled.json["cancelled_by_id"] == desk.id
     assert (again.status_code, again.json["code"]) == (409, "conflict")
     assert stock_at(client, desk, item_id, desk.center_id) == 1
     ledger = client.get("/api/v1/me/ledger", headers=resident.headers).json["items"]
