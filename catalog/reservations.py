@@ -17,13 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 
 from catalog.models import Redemption, StockLevel
-from catalog.service import (
-    OutOfStock,
-    available_stock,
-    get_item,
-    record_movement,
-    refusal_for,
-)
+from catalog.service import claim, get_item, record_movement
 from core.codes import CodeKeys
 from core.db import db
 from core.errors import Conflict, NotFound
@@ -61,31 +55,7 @@ def reserve(
     tz: ZoneInfo,
 ) -> tuple[Redemption, str]:
     """Hold points and stock for a pickup; returns the reservation and its pickup code."""
-    account = points.lock_account(resident_id)
-    item = get_item(item_id)
-    refusal = refusal_for(
-        item,
-        resident_id,
-        quantity,
-        available_stock(item_id, center_id),
-        account.balance - account.reserved,
-        now,
-        tz,
-    )
-    if refusal is not None:
-        raise refusal
-    held = db.session.execute(
-        update(StockLevel)
-        .where(
-            StockLevel.item_id == item_id,
-            StockLevel.center_id == center_id,
-            StockLevel.on_hand - StockLevel.reserved >= quantity,
-        )
-        .values(reserved=StockLevel.reserved + quantity)
-        .returning(StockLevel.reserved)
-    ).one_or_none()
-    if held is None:
-        raise OutOfStock("Someone took the last one a moment ago.")
+    _, item = claim(resident_id, item_id, quantity, center_id, now, tz, hold=True)
     key = pickup_keys(keys)[0]
     code = _unused_code(center_id, key)
     reservation = Redemption(

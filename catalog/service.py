@@ -20,7 +20,7 @@ from core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from identity.models import Center
 from identity.tokens import Principal
 from points import service as points
-from points.service import InsufficientPoints, Source
+from points.service import InsufficientPoints, LockedAccount, Source
 
 #: Stock changes staff make by hand, by what happened.
 MANUAL_MOVEMENTS = ("received", "damaged", "stock_take")
@@ -227,6 +227,48 @@ def quote(
     return Quote(item.id, quantity, cost, balance, balance - cost, stock, refusal)
 
 
+def claim(
+    resident_id: int,
+    item_id: int,
+    quantity: int,
+    center_id: int,
+    now: datetime,
+    tz: ZoneInfo,
+    *,
+    hold: bool,
+) -> tuple[LockedAccount, CatalogItem]:
+    """Lock the resident's points, check every rule, and take the units off the shelf.
+
+    ``hold``: reserve them for a pickup rather than hand them over now. The conditional
+    update is what guarantees the last unit goes once; the check before it says why not.
+    """
+    account = points.lock_account(resident_id)
+    item = get_item(item_id)
+    spendable = account.balance - account.reserved
+    stock = available_stock(item_id, center_id)
+    refusal = refusal_for(item, resident_id, quantity, stock, spendable, now, tz)
+    if refusal is not None:
+        raise refusal
+    change = (
+        {"reserved": StockLevel.reserved + quantity}
+        if hold
+        else {"on_hand": StockLevel.on_hand - quantity}
+    )
+    taken = db.session.execute(
+        update(StockLevel)
+        .where(
+            StockLevel.item_id == item_id,
+            StockLevel.center_id == center_id,
+            StockLevel.on_hand - StockLevel.reserved >= quantity,
+        )
+        .values(**change)
+        .returning(StockLevel.item_id)
+    ).one_or_none()
+    if taken is None:
+        raise OutOfStock("Someone took the last one a moment ago.")
+    return account, item
+
+
 def redeem(
     actor: Principal,
     resident_id: int,
@@ -239,31 +281,7 @@ def redeem(
     """Hand a gift over at the desk: points and stock go down together, or nothing happens."""
     if not actor.can_access_center(center_id):
         raise NotFound("No such center.")
-    account = points.lock_account(resident_id)
-    item = get_item(item_id)
-    refusal = refusal_for(
-        item,
-        resident_id,
-        quantity,
-        available_stock(item_id, center_id),
-        account.balance - account.reserved,
-        now,
-        tz,
-    )
-    if refusal is not None:
-        raise refusal
-    taken = db.session.execute(
-        update(StockLevel)
-        .where(
-            StockLevel.item_id == item_id,
-            StockLevel.center_id == center_id,
-            StockLevel.on_hand - StockLevel.reserved >= quantity,
-        )
-        .values(on_hand=StockLevel.on_hand - quantity)
-        .returning(StockLevel.on_hand)
-    ).one_or_none()
-    if taken is None:
-        raise OutOfStock("Someone took the last one a moment ago.")
+    account, item = claim(resident_id, item_id, quantity, center_id, now, tz, hold=False)
     redemption = Redemption(
         resident_id=resident_id,
         item_id=item_id,

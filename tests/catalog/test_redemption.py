@@ -17,16 +17,6 @@ from tests.factories import Account, Factory
 from tests.racing import needs_postgresql
 
 
-@pytest.fixture
-def desk(make: Factory) -> Account:
-    return make.staff("staff")
-
-
-@pytest.fixture
-def manager(make: Factory, desk: Account) -> Account:
-    return make.staff("manager", center_id=desk.center_id)
-
-
 def gift(
     client: FlaskClient, manager: Account, stock: int, cost: int = 30, **fields: object
 ) -> int:

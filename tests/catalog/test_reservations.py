@@ -6,7 +6,6 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -20,16 +19,6 @@ from tests.catalog.test_redemption import gift, stock_at
 from tests.conftest import app_config
 from tests.factories import Account, Factory
 from tests.racing import needs_postgresql
-
-
-@pytest.fixture
-def desk(make: Factory) -> Account:
-    return make.staff("staff")
-
-
-@pytest.fixture
-def manager(make: Factory, desk: Account) -> Account:
-    return make.staff("manager", center_id=desk.center_id)
 
 
 def reserve(client: FlaskClient, resident: Account, item_id: int, center_id: int):  # type: ignore[no-untyped-def]
