@@ -27,6 +27,7 @@ from identity import api as identity_api
 from identity import cli as identity_cli
 from points import api as points_api
 from points import cli as points_cli
+from stats import api as stats_api
 
 ROOT = Path(__file__).resolve().parent
 
@@ -66,7 +67,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
 
     api.register_blueprint(health.blp)
-    domains = (identity_api, points_api, events_api, catalog_api)
+    domains = (identity_api, points_api, events_api, catalog_api, stats_api)
     for blueprint in (bp for domain in domains for bp in domain.blueprints):
         api.register_blueprint(blueprint)
     app.register_blueprint(events_pages.pages)

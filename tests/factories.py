@@ -9,11 +9,13 @@ from datetime import UTC, datetime, timedelta
 from flask import Flask
 
 from core.db import db
+from events import checkin
 from events import service as events
 from identity import service
 from identity.tokens import Principal, issue_tokens
 from identity.wechat import WeChatIdentity
 from points import service as points
+from points.expiry import PointsSettings
 from points.service import Source
 
 PASSWORD = "correct horse battery"
@@ -55,17 +57,16 @@ class Factory:
         *,
         kind: str = "lecture",
         starts_in: timedelta = timedelta(minutes=10),
+        starts_at: datetime | None = None,
         lasts: timedelta = timedelta(hours=1),
         **fields: object,
     ) -> int:
         """An event at a center, by default starting in 10 minutes (check-in already open)."""
         center_id = center_id or self.center()
-        if center_id not in self._organizers:
-            self._organizers[center_id] = self.staff("staff", center_id=center_id)
-        starts_at = datetime.now(UTC) + starts_in
+        starts_at = starts_at or datetime.now(UTC) + starts_in
         with self.app.app_context():
             event = events.create_event(
-                self._organizers[center_id].principal,
+                self.organizer(center_id).principal,
                 {
                     "title": "控制血压，从吃盐做起",
                     "kind": kind,
@@ -77,6 +78,30 @@ class Factory:
             )
             db.session.commit()
             return event.id
+
+    def organizer(self, center_id: int) -> Account:
+        """The staff member who runs a center's events in tests."""
+        if center_id not in self._organizers:
+            self._organizers[center_id] = self.staff("staff", center_id=center_id)
+        return self._organizers[center_id]
+
+    def checkin(self, event_id: int, resident_id: int, at: datetime | None = None) -> int:
+        """The resident scans the event's code, at ``at`` (within its check-in window)."""
+        with self.app.app_context():
+            result = checkin.check_in(
+                event_id,
+                resident_id,
+                now=at or datetime.now(UTC),
+                settings=PointsSettings.from_config(self.app.config),
+            )
+            db.session.commit()
+            return result.checkin_id
+
+    def annul(self, checkin_id: int, center_id: int) -> None:
+        with self.app.app_context():
+            actor = self.organizer(center_id).principal
+            checkin.annul(checkin_id, actor, "扫错了", datetime.now(UTC))
+            db.session.commit()
 
     def credit(self, resident_id: int, amount: int, *, expires_at: datetime | None = None) -> int:
         """Give a resident points (a test source, like a check-in would); returns the txn id."""

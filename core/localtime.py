@@ -1,0 +1,74 @@
+"""Local days in SQL: the district's calendar day (or week, or month) of a UTC timestamp.
+
+PostgreSQL knows time zones; SQLite does not, so on SQLite the same expressions call a Python
+function registered on every connection. Both give the first day of the bucket as a date
+(``YYYY-MM-DD`` text on SQLite), weeks starting on Monday.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Date, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import ColumnElement, FunctionElement, literal
+
+BUCKETS = ("day", "week", "month")
+
+
+class local_bucket(FunctionElement[date]):
+    """``local_bucket(timestamp, zone, "day"|"week"|"month")``: the bucket's first local day."""
+
+    type = Date()
+    inherit_cache = True
+    name = "local_bucket"
+
+
+def local_day(column: ColumnElement[Any], tz: ZoneInfo) -> local_bucket:
+    return local_bucket(column, literal(tz.key), literal("day"))
+
+
+@compiles(local_bucket, "postgresql")
+def _postgresql(element: local_bucket, compiler: Any, **kw: Any) -> str:
+    column, zone, interval = list(element.clauses)
+    local = f"timezone({compiler.process(zone, **kw)}, {compiler.process(column, **kw)})"
+    return f"CAST(date_trunc({compiler.process(interval, **kw)}, {local}) AS DATE)"
+
+
+@compiles(local_bucket, "sqlite")
+def _sqlite(element: local_bucket, compiler: Any, **kw: Any) -> str:
+    return f"local_bucket({compiler.process(element.clauses, **kw)})"
+
+
+@lru_cache(maxsize=8)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def first_day(day: date, interval: str) -> date:
+    """The first day of the day, week or month that ``day`` falls in."""
+    if interval == "week":
+        return day - timedelta(days=day.weekday())
+    if interval == "month":
+        return day.replace(day=1)
+    return day
+
+
+def _sqlite_local_bucket(stamp: str | None, zone: str, interval: str) -> str | None:
+    if stamp is None:
+        return None
+    moment = datetime.fromisoformat(stamp).replace(tzinfo=UTC)
+    return first_day(moment.astimezone(_zone(zone)).date(), interval).isoformat()
+
+
+@event.listens_for(Engine, "connect")
+def _register_on_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.create_function(
+            "local_bucket", 3, _sqlite_local_bucket, deterministic=True
+        )

@@ -1,0 +1,92 @@
+"""Follow-up compliance: of the follow-ups due, how many were done on time, late, or are overdue.
+
+Only follow-ups of residents whose condition tag stands under a consent they have not
+withdrawn count: without consent the program does not follow them.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, exists, func, select
+
+from core.db import db
+from core.localtime import local_day
+from events.models import FollowUp
+from identity.models import Consent, ResidentCondition
+from stats.figures import centers_in, ratio
+from stats.periods import Period, month_of
+
+COUNTS = ("due", "done_on_time", "done_late", "overdue", "open")
+
+
+def compliance(period: Period, center_id: int | None, today: date, tz: ZoneInfo) -> dict[str, Any]:
+    """Per center and month of the due date; ``open``: not done and not yet due."""
+    done_on = local_day(FollowUp.done_at, tz)
+    done = FollowUp.done_at.is_not(None)
+    stmt = (
+        select(
+            FollowUp.center_id,
+            FollowUp.due_on,
+            func.count(),
+            func.count().filter(and_(done, done_on <= FollowUp.due_on)),
+            func.count().filter(and_(done, done_on > FollowUp.due_on)),
+            func.count().filter(and_(~done, FollowUp.due_on < today)),
+        )
+        .where(
+            FollowUp.due_on >= period.start,
+            FollowUp.due_on <= period.end,
+            exists(_under_consent()),
+        )
+        .group_by(FollowUp.center_id, FollowUp.due_on)
+    )
+    if center_id is not None:
+        stmt = stmt.where(FollowUp.center_id == center_id)
+
+    months = list(dict.fromkeys(month_of(b.start) for b in period.buckets("month")))
+    table = {
+        (center, month): dict.fromkeys(COUNTS, 0)
+        for center in centers_in(center_id)
+        for month in months
+    }
+    for center, due_on, due, on_time, late, overdue in db.session.execute(stmt):
+        row = table.setdefault((center, month_of(due_on)), dict.fromkeys(COUNTS, 0))
+        row["due"] += due
+        row["done_on_time"] += on_time
+        row["done_late"] += late
+        row["overdue"] += overdue
+    rows = [
+        {"center_id": center, "month": month, **_with_open(counts)}
+        for (center, month), counts in sorted(table.items())
+    ]
+    total = dict.fromkeys(COUNTS, 0)
+    for row in rows:
+        for key in COUNTS:
+            total[key] += row[key]
+    return {
+        "period": {"from": period.start, "to": period.end},
+        "center_id": center_id,
+        "rows": rows,
+        "total": {**total, "on_time_rate": ratio(total["done_on_time"], total["due"])},
+    }
+
+
+def _under_consent() -> Any:
+    return (
+        select(ResidentCondition.resident_id)
+        .join(Consent, Consent.id == ResidentCondition.consent_id)
+        .where(
+            ResidentCondition.resident_id == FollowUp.resident_id,
+            ResidentCondition.condition == FollowUp.condition,
+            Consent.withdrawn_at.is_(None),
+        )
+    )
+
+
+def _with_open(counts: dict[str, int]) -> dict[str, Any]:
+    counts["open"] = (
+        counts["due"] - counts["done_on_time"] - counts["done_late"] - counts["overdue"]
+    )
+    return {**counts, "on_time_rate": ratio(counts["done_on_time"], counts["due"])}

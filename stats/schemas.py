@@ -1,0 +1,181 @@
+"""What the statistics endpoints take and give."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from marshmallow import validate
+
+from core.api import day_field, id_field
+from points.models import ACTIVITIES
+from stats.periods import INTERVALS, Period
+
+#: Enough for ten years of monthly buckets or a year of daily ones, plus room.
+MAX_DAYS = {"day": 731, "week": 3660, "month": 36600}
+
+
+class StatsQueryArgsSchema(ma.Schema):
+    """``?from=&to=`` (days included, district time) and ``center_id`` for one center."""
+
+    from_ = day_field(data_key="from", required=True)
+    to = day_field(required=True)
+    center_id = id_field(load_default=None)
+    format = ma.fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
+
+    @ma.validates_schema
+    def from_before_to(self, data: dict[str, Any], **_: object) -> None:
+        if "from_" in data and "to" in data and data["from_"] > data["to"]:
+            raise ma.ValidationError("'from' must not be after 'to'.", "to")
+
+    @ma.post_load
+    def period(self, data: dict[str, Any], **_: object) -> dict[str, Any]:
+        data["period"] = Period(data.pop("from_"), data.pop("to"))
+        return data
+
+
+class ParticipationQueryArgsSchema(StatsQueryArgsSchema):
+    interval = ma.fields.String(load_default="month", validate=validate.OneOf(INTERVALS))
+    group_by = ma.fields.String(load_default="kind", validate=validate.OneOf(("kind", "center")))
+
+    @ma.validates_schema
+    def not_too_many_buckets(self, data: dict[str, Any], **_: object) -> None:
+        if "from_" in data and "to" in data:
+            days = (data["to"] - data["from_"]).days + 1
+            interval = data.get("interval", "month")
+            if days > MAX_DAYS[interval]:
+                raise ma.ValidationError(
+                    f"At most {MAX_DAYS[interval]} days by {interval}; choose a longer interval.",
+                    "to",
+                )
+
+
+class RankingQueryArgsSchema(StatsQueryArgsSchema):
+    limit = ma.fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+def _counts_by_activity(**kwargs: Any) -> ma.fields.Dict:
+    return ma.fields.Dict(
+        keys=ma.fields.String(validate=validate.OneOf(ACTIVITIES)),
+        values=ma.fields.Integer(),
+        required=True,
+        **kwargs,
+    )
+
+
+class PeriodSchema(ma.Schema):
+    from_ = ma.fields.Date(data_key="from", attribute="from", required=True)
+    to = ma.fields.Date(required=True)
+
+
+class ItemHandedOutSchema(ma.Schema):
+    item_id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    quantity = ma.fields.Integer(required=True)
+    points = ma.fields.Integer(required=True)
+    redemptions = ma.fields.Integer(required=True)
+
+
+class FiguresSchema(ma.Schema):
+    period = ma.fields.Nested(PeriodSchema, required=True)
+    events = _counts_by_activity(metadata={"description": "Events held (not cancelled)"})
+    events_total = ma.fields.Integer(required=True)
+    checkins = _counts_by_activity(metadata={"description": "Attendances (人次), not annulled"})
+    checkins_total = ma.fields.Integer(required=True)
+    unique_participants = ma.fields.Integer(required=True)
+    new_participants = ma.fields.Integer(
+        required=True, metadata={"description": "First check-in ever (in scope) in the period"}
+    )
+    repeat_participants = ma.fields.Integer(required=True)
+    repeat_rate = ma.fields.Float(required=True, allow_none=True)
+    points_issued = ma.fields.Integer(required=True)
+    points_redeemed = ma.fields.Integer(required=True)
+    points_expired = ma.fields.Integer(required=True)
+    points_adjusted = ma.fields.Integer(required=True)
+    points_outstanding = ma.fields.Integer(
+        required=True, metadata={"description": "Held by the scope's residents at the end"}
+    )
+    redemptions = ma.fields.List(ma.fields.Nested(ItemHandedOutSchema), required=True)
+    gifts_handed_out = ma.fields.Integer(required=True)
+
+
+def _growth_field(description: str) -> ma.fields.Dict:
+    return ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.Float(allow_none=True),
+        required=True,
+        metadata={"description": description},
+    )
+
+
+class SummarySchema(FiguresSchema):
+    center_id = ma.fields.Integer(required=True, allow_none=True)
+    previous_period = ma.fields.Nested(FiguresSchema, required=True)
+    same_period_last_year = ma.fields.Nested(FiguresSchema, required=True)
+    growth = _growth_field("(this - same period last year) / that; null where that is 0")
+    growth_vs_previous_period = _growth_field("The same against the previous period")
+
+
+class BucketSchema(ma.Schema):
+    from_ = ma.fields.Date(data_key="from", attribute="from", required=True)
+    to = ma.fields.Date(required=True)
+    checkins = ma.fields.Integer(required=True)
+    unique_participants = ma.fields.Integer(required=True)
+    groups = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.Integer(),
+        required=True,
+        metadata={"description": "Check-ins by kind, or by center id"},
+    )
+
+
+class ParticipationSchema(ma.Schema):
+    period = ma.fields.Nested(PeriodSchema, required=True)
+    interval = ma.fields.String(required=True)
+    group_by = ma.fields.String(required=True)
+    center_id = ma.fields.Integer(required=True, allow_none=True)
+    buckets = ma.fields.List(ma.fields.Nested(BucketSchema), required=True)
+
+
+class ComplianceCountsSchema(ma.Schema):
+    due = ma.fields.Integer(required=True)
+    done_on_time = ma.fields.Integer(required=True)
+    done_late = ma.fields.Integer(required=True)
+    overdue = ma.fields.Integer(required=True)
+    open = ma.fields.Integer(required=True, metadata={"description": "Not done, not yet due"})
+    on_time_rate = ma.fields.Float(required=True, allow_none=True)
+
+
+class ComplianceRowSchema(ComplianceCountsSchema):
+    center_id = ma.fields.Integer(required=True)
+    month = ma.fields.String(required=True, metadata={"example": "2025-03"})
+
+
+class ComplianceSchema(ma.Schema):
+    period = ma.fields.Nested(PeriodSchema, required=True)
+    center_id = ma.fields.Integer(required=True, allow_none=True)
+    rows = ma.fields.List(ma.fields.Nested(ComplianceRowSchema), required=True)
+    total = ma.fields.Nested(ComplianceCountsSchema, required=True)
+
+
+class EventAttendanceSchema(ma.Schema):
+    event_id = ma.fields.Integer(required=True)
+    title = ma.fields.String(required=True)
+    kind = ma.fields.String(required=True)
+    center_id = ma.fields.Integer(required=True)
+    starts_at = ma.fields.AwareDateTime(required=True)
+    capacity = ma.fields.Integer(required=True, allow_none=True)
+    attendance = ma.fields.Integer(required=True)
+    fill_rate = ma.fields.Float(required=True, allow_none=True)
+
+
+class EventRankingSchema(ma.Schema):
+    period = ma.fields.Nested(PeriodSchema, required=True)
+    center_id = ma.fields.Integer(required=True, allow_none=True)
+    items = ma.fields.List(ma.fields.Nested(EventAttendanceSchema), required=True)
+
+
+class ItemRankingSchema(ma.Schema):
+    period = ma.fields.Nested(PeriodSchema, required=True)
+    center_id = ma.fields.Integer(required=True, allow_none=True)
+    items = ma.fields.List(ma.fields.Nested(ItemHandedOutSchema), required=True)

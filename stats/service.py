@@ -1,0 +1,129 @@
+"""Manager statistics: the yearly report's numbers for any period, district-wide or per center.
+
+Reads the other packages' tables and writes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func
+
+from core.db import db
+from core.errors import Forbidden, NotFound
+from core.localtime import first_day, local_bucket
+from events.models import Checkin, Event
+from identity.models import Center
+from identity.tokens import Principal
+from points.models import ACTIVITIES
+from stats.figures import (
+    GROWTH_KEYS,
+    Figures,
+    Window,
+    centers_in,
+    figures,
+    growth,
+    valid_checkins,
+)
+from stats.periods import Period
+
+GROUPS = ("kind", "center")
+
+
+def scope_for(actor: Principal, center_id: int | None) -> int | None:
+    """The center a manager's figures cover: None for the whole district.
+
+    A center's manager sees their own center whether they name it or not; naming another
+    is refused.
+    """
+    if center_id is not None and db.session.get(Center, center_id) is None:
+        raise NotFound("No such center.")
+    if actor.is_district_wide:
+        return center_id
+    if center_id not in (None, actor.center_id):
+        raise Forbidden("Managers see their own center's figures only.")
+    return actor.center_id
+
+
+def window(period: Period, center_id: int | None, tz: ZoneInfo) -> Window:
+    since, until = period.bounds(tz)
+    return Window(since, until, center_id)
+
+
+def summary(period: Period, center_id: int | None, tz: ZoneInfo) -> dict[str, Any]:
+    """The period's figures beside the previous period's and the same period a year earlier."""
+    current = figures(window(period, center_id, tz))
+    previous_period, last_year = period.previous(), period.year_before()
+    previous = figures(window(previous_period, center_id, tz))
+    year_before = figures(window(last_year, center_id, tz))
+    return {
+        "period": _dates(period),
+        "center_id": center_id,
+        **_described(current),
+        "previous_period": {"period": _dates(previous_period), **_described(previous)},
+        "same_period_last_year": {"period": _dates(last_year), **_described(year_before)},
+        "growth": _growth(current, year_before),
+        "growth_vs_previous_period": _growth(current, previous),
+    }
+
+
+def _dates(period: Period) -> dict[str, date]:
+    return {"from": period.start, "to": period.end}
+
+
+def _described(result: Figures) -> dict[str, Any]:
+    derived = ("events_total", "checkins_total", "gifts_handed_out", "repeat_rate")
+    return {**asdict(result), **{key: getattr(result, key) for key in derived}}
+
+
+def _growth(current: Figures, base: Figures) -> dict[str, float | None]:
+    return {key: growth(getattr(current, key), getattr(base, key)) for key in GROWTH_KEYS}
+
+
+def participation(
+    period: Period, interval: str, group_by: str, center_id: int | None, tz: ZoneInfo
+) -> dict[str, Any]:
+    """Check-ins and participants per day, week or month, split by kind or by center.
+
+    Every bucket of the period is present, with zeros where nobody came.
+    """
+    scope = window(period, center_id, tz)
+    bucket = local_bucket(Checkin.created_at, tz.key, interval).label("bucket")
+    group = Event.kind if group_by == "kind" else Event.center_id
+    counts = db.session.execute(
+        valid_checkins(scope, bucket, group, func.count()).group_by(bucket, group)
+    )
+    participants = db.session.execute(
+        valid_checkins(scope, bucket, func.count(func.distinct(Checkin.resident_id))).group_by(
+            bucket
+        )
+    )
+
+    keys = ACTIVITIES if group_by == "kind" else centers_in(center_id)
+    buckets = period.buckets(interval)
+    rows = {
+        first_day(b.start, interval): {
+            "from": b.start,
+            "to": b.end,
+            "checkins": 0,
+            "unique_participants": 0,
+            "groups": dict.fromkeys(map(str, keys), 0),
+        }
+        for b in buckets
+    }
+    for day, key, n in counts:
+        row = rows[day]
+        row["groups"][str(key)] = n
+        row["checkins"] += n
+    for day, n in participants:
+        rows[day]["unique_participants"] = n
+    return {
+        "period": _dates(period),
+        "interval": interval,
+        "group_by": group_by,
+        "center_id": center_id,
+        "buckets": list(rows.values()),
+    }
