@@ -1,0 +1,246 @@
+"""The participation series, follow-up compliance, rankings, and every table as CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from flask.testing import FlaskClient
+
+from tests.catalog.test_redemption import gift, redeem
+from tests.events.test_followups import consenting, schedule
+from tests.factories import Account, Factory
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def local(*args: int) -> datetime:
+    return datetime(*args, tzinfo=SHANGHAI)
+
+
+def get(client: FlaskClient, who: Account, path: str, **args: Any) -> Any:
+    response = client.get(f"/api/v1/stats/{path}", headers=who.headers, query_string=args)
+    assert response.status_code == 200, response.json
+    return response
+
+
+def rows_of(response: Any) -> list[dict[str, str]]:
+    assert response.headers["Content-Type"].startswith("text/csv")
+    text = response.data.decode("utf-8")
+    assert text.startswith("\ufeff")  # so Excel reads UTF-8
+    return list(csv.DictReader(io.StringIO(text[1:])))
+
+
+@pytest.fixture
+def weeks(make: Factory) -> dict[str, Any]:
+    """Center A: a lecture on Monday 2025-03-03 (r1, r2), a screening on Sunday 2025-03-09
+    at 23:50 (r1), and nothing the week after; center B: a lecture on 2025-03-04 (r3)."""
+    a, b = make.center(), make.center()
+    r1, r2, r3 = (make.resident(a).id for _ in range(3))
+    monday = make.event(a, starts_at=local(2025, 3, 3, 9))
+    make.checkin(monday, r1, local(2025, 3, 3, 9))
+    make.checkin(monday, r2, local(2025, 3, 3, 9))
+    sunday = make.event(a, kind="screening", starts_at=local(2025, 3, 9, 23, 30))
+    make.checkin(sunday, r1, local(2025, 3, 9, 23, 50))
+    other = make.event(b, starts_at=local(2025, 3, 4, 9))
+    make.checkin(other, r3, local(2025, 3, 4, 9))
+    return {"a": a, "b": b, "manager": make.staff("manager")}
+
+
+def test_weekly_buckets_follow_the_local_calendar_and_keep_empty_weeks(
+    client: FlaskClient, weeks: dict[str, Any]
+) -> None:
+    series = get(
+        client,
+        weeks["manager"],
+        "participation",
+        **{"from": "2025-03-01", "to": "2025-03-16"},
+        interval="week",
+    ).json
+
+    buckets = [
+        (b["from"], b["to"], b["checkins"], b["unique_participants"]) for b in series["buckets"]
+    ]
+    assert buckets == [
+        ("2025-03-01", "2025-03-02", 0, 0),  # cut to the period
+        ("2025-03-03", "2025-03-09", 4, 3),  # Sunday 23:50 in Shanghai is still this week
+        ("2025-03-10", "2025-03-16", 0, 0),
+    ]
+    assert series["buckets"][1]["groups"] == {
+        "lecture": 3,
+        "consultation": 0,
+        "followup": 0,
+        "revisit": 0,
+        "screening": 1,
+    }
+
+
+def test_a_series_by_center_and_day(client: FlaskClient, weeks: dict[str, Any]) -> None:
+    a, b = str(weeks["a"]), str(weeks["b"])
+
+    series = get(
+        client,
+        weeks["manager"],
+        "participation",
+        **{"from": "2025-03-03", "to": "2025-03-05"},
+        interval="day",
+        group_by="center",
+    ).json
+
+    assert [bucket["groups"] for bucket in series["buckets"]] == [
+        {a: 2, b: 0},
+        {a: 0, b: 1},
+        {a: 0, b: 0},
+    ]
+
+
+def test_a_series_as_csv_round_trips(client: FlaskClient, weeks: dict[str, Any]) -> None:
+    response = get(
+        client,
+        weeks["manager"],
+        "participation",
+        **{"from": "2025-03-01", "to": "2025-03-31"},
+        interval="month",
+        format="csv",
+    )
+
+    (row,) = rows_of(response)
+    assert (row["from"], row["to"], row["checkins"], row["lecture"]) == (
+        "2025-03-01",
+        "2025-03-31",
+        "4",
+        "3",
+    )
+
+
+def test_daily_series_are_limited_to_two_years(client: FlaskClient, make: Factory) -> None:
+    response = client.get(
+        "/api/v1/stats/participation",
+        headers=make.staff("manager").headers,
+        query_string={"from": "2020-01-01", "to": "2025-01-01", "interval": "day"},
+    )
+
+    assert (response.status_code, response.json["code"]) == (422, "validation_error")
+
+
+def test_follow_up_compliance_by_center_and_month(client: FlaskClient, make: Factory) -> None:
+    desk = make.staff("staff")
+    center = desk.center_id
+    on_time, late, overdue, withdrawn = (consenting(client, make, center) for _ in range(4))
+    for resident in (on_time, late, overdue, withdrawn):
+        tagged = client.put(
+            f"/api/v1/residents/{resident.id}/conditions",
+            headers=desk.headers,
+            json={"conditions": ["hypertension"]},
+        )
+        assert tagged.status_code == 200, tagged.json
+    for resident, due in ((on_time, 10), (late, 10), (withdrawn, 12)):
+        assert schedule(client, desk, resident.id, date(2025, 3, due)).status_code == 201
+    assert schedule(client, desk, overdue.id, date(2025, 4, 5)).status_code == 201
+    assert schedule(client, desk, on_time.id, date(2025, 5, 10)).status_code == 201  # not in period
+    session = make.event(center, kind="followup", starts_at=local(2025, 3, 10, 23))
+    make.checkin(session, on_time.id, local(2025, 3, 10, 23, 30))
+    # 00:30 on the 11th in Shanghai: a day late, though still the 10th in UTC.
+    make.checkin(session, late.id, local(2025, 3, 11, 0, 30))
+    client.delete("/api/v1/me/consents/health_conditions", headers=withdrawn.headers)
+    manager = make.staff("manager", center_id=center)
+
+    report = get(client, manager, "followups", **{"from": "2025-03-01", "to": "2025-04-30"}).json
+
+    march, april = report["rows"]
+    assert (march["month"], march["due"], march["done_on_time"], march["done_late"]) == (
+        "2025-03",
+        2,
+        1,
+        1,
+    )
+    assert (april["month"], april["due"], april["overdue"], april["open"]) == ("2025-04", 1, 1, 0)
+    assert report["total"]["on_time_rate"] == round(1 / 3, 4)
+    exported = rows_of(
+        get(
+            client, manager, "followups", **{"from": "2025-03-01", "to": "2025-04-30"}, format="csv"
+        )
+    )
+    assert [(r["month"], r["due"], r["overdue"]) for r in exported] == [
+        ("2025-03", "2", "0"),
+        ("2025-04", "1", "1"),
+    ]
+
+
+def test_events_ranked_by_attendance(client: FlaskClient, weeks: dict[str, Any]) -> None:
+    ranking = get(
+        client, weeks["manager"], "events", **{"from": "2025-03-01", "to": "2025-03-31"}
+    ).json
+
+    assert [(e["center_id"], e["kind"], e["attendance"]) for e in ranking["items"]] == [
+        (weeks["a"], "lecture", 2),
+        (weeks["b"], "lecture", 1),
+        (weeks["a"], "screening", 1),
+    ]
+    exported = rows_of(
+        get(
+            client,
+            weeks["manager"],
+            "events",
+            **{"from": "2025-03-01", "to": "2025-03-31"},
+            format="csv",
+            limit=1,
+        )
+    )
+    assert [(r["kind"], r["attendance"]) for r in exported] == [("lecture", "2")]
+
+
+def test_gifts_ranked_by_quantity(client: FlaskClient, make: Factory) -> None:
+    desk = make.staff("staff")
+    manager = make.staff("manager", center_id=desk.center_id)
+    scale, tape = gift(client, manager, stock=5, cost=10), gift(client, manager, stock=5, cost=20)
+    resident = make.resident(desk.center_id)
+    make.credit(resident.id, 100)
+    for item in (scale, scale, tape):
+        assert redeem(client, desk, resident.id, item).status_code == 201
+    today = datetime.now(SHANGHAI).date().isoformat()
+
+    ranking = get(client, manager, "items", **{"from": today, "to": today}).json
+
+    assert [(i["item_id"], i["quantity"], i["points"]) for i in ranking["items"]] == [
+        (scale, 2, 20),
+        (tape, 1, 20),
+    ]
+
+
+def test_summary_as_csv_has_a_line_per_figure(client: FlaskClient, weeks: dict[str, Any]) -> None:
+    response = get(
+        client,
+        weeks["manager"],
+        "summary",
+        **{"from": "2025-03-01", "to": "2025-03-31"},
+        format="csv",
+    )
+
+    lines = {row["figure"]: row for row in rows_of(response)}
+    assert lines["checkins_total"]["2025-03-01..2025-03-31"] == "4"
+    assert lines["checkins.screening"]["2025-03-01..2025-03-31"] == "1"
+    assert lines["unique_participants"]["growth_vs_last_year"] == ""
+
+
+def test_a_center_manager_cannot_rank_another_center(client: FlaskClient, make: Factory) -> None:
+    manager = make.staff("manager", center_id=make.center())
+    other = make.center()
+
+    response = client.get(
+        "/api/v1/stats/events",
+        headers=manager.headers,
+        query_string={"from": "2025-01-01", "to": "2025-01-31", "center_id": other},
+    )
+    missing = client.get(
+        "/api/v1/stats/events",
+        headers=make.staff("manager").headers,
+        query_string={"from": "2025-01-01", "to": "2025-01-31", "center_id": 999999},
+    )
+
+    assert (response.status_code, response.json["code"]) == (403, "forbidden")
+    assert (missing.status_code, missing.json["code"]) == (404, "not_found")
