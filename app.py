@@ -28,6 +28,7 @@ from identity import cli as identity_cli
 from points import api as points_api
 from points import cli as points_cli
 from stats import api as stats_api
+from stats import cli as stats_cli
 
 ROOT = Path(__file__).resolve().parent
 
@@ -73,7 +74,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(events_pages.pages)
     app.register_blueprint(catalog_media.media)
 
-    clis = (identity_cli, points_cli, catalog_cli, demo_cli)
+    clis = (identity_cli, points_cli, catalog_cli, stats_cli, demo_cli)
     for command in (command for cli in clis for command in cli.commands):
         app.cli.add_command(command)
     return app

@@ -116,6 +116,18 @@ class Redemption(db.Model):
             sqlite_where=text("status = 'reserved'"),
         ),
         Index(
+            "ix_redemptions_fulfilled_at",
+            "fulfilled_at",
+            postgresql_where=text("status = 'fulfilled'"),
+            sqlite_where=text("status = 'fulfilled'"),
+        ),
+        Index(
+            "ix_redemptions_cancelled_at",
+            "cancelled_at",
+            postgresql_where=text("cancelled_at IS NOT NULL"),
+            sqlite_where=text("cancelled_at IS NOT NULL"),
+        ),
+        Index(
             "ix_redemptions_open_expiry",
             "expires_at",
             postgresql_where=text("status = 'reserved'"),
@@ -138,6 +150,7 @@ class Redemption(db.Model):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: For a reservation: HMAC of the pickup code; the code itself is never stored.
     pickup_code_hash: Mapped[str | None] = mapped_column(String(64))
+    #: When the gift was handed over (at once at the desk; at pickup for a reservation).
     fulfilled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))

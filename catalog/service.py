@@ -291,6 +291,7 @@ def redeem(
         status="fulfilled",
         staff_id=actor.id,
         created_at=now,
+        fulfilled_at=now,
     )
     db.session.add(redemption)
     db.session.flush()

@@ -33,6 +33,7 @@ class Event(db.Model):
         CheckConstraint("seats_taken <= COALESCE(capacity, seats_taken)", name="within_capacity"),
         CheckConstraint("points IS NULL OR points >= 0", name="points_not_negative"),
         Index("ix_events_center_starts_at", "center_id", "starts_at"),
+        Index("ix_events_starts_at", "starts_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -64,6 +65,13 @@ class Checkin(db.Model):
         CheckConstraint("method IN ('self', 'staff')", name="method"),
         Index("ix_checkins_resident_id", "resident_id"),
         Index("ix_checkins_created_at", "created_at"),
+        #: Statistics look up the corrections made since their last refresh.
+        Index(
+            "ix_checkins_annulled_at",
+            "annulled_at",
+            postgresql_where=text("annulled_at IS NOT NULL"),
+            sqlite_where=text("annulled_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

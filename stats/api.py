@@ -15,9 +15,10 @@ from core.csvfiles import csv_response
 from core.db import utcnow
 from identity.auth import auth_required, current_principal
 from points.expiry import current_settings
-from stats import exports, followups, rankings, service
-from stats.figures import Window, gifts_handed_out
+from stats import exports, followups, rankings, rollups, service
+from stats.figures import Parts, gifts_handed_out
 from stats.periods import Period
+from stats.raw import Window
 from stats.schemas import (
     ComplianceSchema,
     EventAttendanceSchema,
@@ -99,7 +100,9 @@ def events(args: dict[str, Any]) -> Any:
 def items(args: dict[str, Any]) -> Any:
     """The gifts handed out in the period (not taken back), most given first."""
     scope = _scope(args)
-    ranking = _ranked(args, scope, gifts_handed_out(scope, args["limit"]))
+    tz = current_settings().tz
+    parts = Parts.of(args["period"], scope.center_id, tz, rollups.coverage(tz))
+    ranking = _ranked(args, scope, gifts_handed_out(parts, args["limit"]))
     columns = tuple(ItemHandedOutSchema().fields)
     return _maybe_csv(args, lambda r: exports.rows_csv(r["items"], columns), ranking, "items")
 

@@ -1,29 +1,36 @@
-"""The figures of one period, for the district or one center, read from the domains' tables.
+"""The figures of one period, for the district or one center.
 
-What counts: check-ins that were not annulled, dated by when the resident checked in; events
-that were not cancelled, dated by their start; points by the transactions' time, leaving out
-both halves of every reversal (an annulled check-in's points were never issued, a cancelled
-redemption's never redeemed); gifts handed out and not cancelled.
-
-A transaction belongs to the center where it happened; expiries and district-wide adjustments
-happen nowhere in particular and belong to the resident's own center, as do the points
-outstanding (what the center's residents hold).
+Days the rollups answer for are read from them; the rest (today, days since the last
+refresh, days a later correction touched) are counted from the domain tables. Both give the
+same numbers (``stats.raw`` says what counts); the rollups only make a year cheap.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, exists, func, select
-from sqlalchemy.orm import aliased
+from pyroaring import BitMap
+from sqlalchemy import ColumnElement, and_, func, or_, select
 
-from catalog.models import CatalogItem, Redemption
+from catalog.models import CatalogItem
+from core.api import FIRST_DAY
 from core.db import db
-from events.models import Checkin, Event
-from identity.models import Center, Resident
-from points.models import ACTIVITIES, LedgerTransaction
+from identity.models import Center
+from points.models import ACTIVITIES
+from stats import raw
+from stats.models import (
+    DISTRICT,
+    DailyCheckins,
+    DailyGifts,
+    DailyParticipants,
+    DailyPoints,
+    FirstCheckin,
+)
+from stats.periods import Period
+from stats.rollups import Coverage
 
 #: The figures that get a growth rate.
 GROWTH_KEYS = (
@@ -35,15 +42,6 @@ GROWTH_KEYS = (
     "points_redeemed",
     "gifts_handed_out",
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Window:
-    """A period's UTC bounds ``[since, until)`` and its scope (a center, or None: district)."""
-
-    since: datetime
-    until: datetime
-    center_id: int | None
 
 
 @dataclass(slots=True)
@@ -94,153 +92,143 @@ def centers_in(center_id: int | None) -> list[int]:
     return list(db.session.scalars(select(Center.id).order_by(Center.id)))
 
 
-def figures(window: Window) -> Figures:
+@dataclass(frozen=True, slots=True)
+class Parts:
+    """A period cut into runs of rolled-up days and windows to count afresh."""
+
+    scope: int
+    rolled: list[Period]
+    fresh: list[raw.Window]
+
+    @classmethod
+    def of(cls, period: Period, center_id: int | None, tz: ZoneInfo, cover: Coverage) -> Parts:
+        rolled, fresh = cover.split(period)
+        windows = [raw.Window(*run.bounds(tz), center_id) for run in fresh]
+        return cls(DISTRICT if center_id is None else center_id, rolled, windows)
+
+    def days(self, column: Any) -> ColumnElement[bool]:
+        return or_(*(column.between(run.start, run.end) for run in self.rolled))
+
+
+def figures(period: Period, center_id: int | None, tz: ZoneInfo, cover: Coverage) -> Figures:
+    parts = Parts.of(period, center_id, tz, cover)
+    whole = raw.Window(*period.bounds(tz), center_id)
     result = Figures(
-        events=_by_activity(_events(window)),
-        checkins=_by_activity(_checkins_by_kind(window)),
-        redemptions=gifts_handed_out(window),
+        events=_by_activity(raw.events(whole)),
+        checkins=_by_activity(_checkins(parts)),
+        redemptions=gifts_handed_out(parts),
     )
-    result.unique_participants, result.repeat_participants = _participants(window)
-    result.new_participants = _new_participants(window)
-    moved = _points_moved(window)
-    result.points_issued = moved.get("earn", 0)
-    result.points_redeemed = -moved.get("redeem", 0)
-    result.points_expired = -moved.get("expire", 0)
-    result.points_adjusted = moved.get("adjust", 0)
-    result.points_outstanding = _outstanding(window)
+    result.unique_participants, result.repeat_participants = _participants(parts)
+    result.new_participants = _new_participants(parts)
+    moved = _points(parts)
+    result.points_issued = moved["earn"]
+    result.points_redeemed = -moved["redeem"]
+    result.points_expired = -moved["expire"]
+    result.points_adjusted = moved["adjust"]
+    since_ever = Parts.of(Period(FIRST_DAY, period.end), center_id, tz, cover)
+    result.points_outstanding = _points(since_ever, held=True)["held"]
     return result
 
 
-def _by_activity(rows: Any) -> dict[str, int]:
-    counts = dict.fromkeys(ACTIVITIES, 0)
-    counts.update({kind: n for kind, n in rows})
+def _by_activity(counts: Any) -> dict[str, int]:
+    return dict.fromkeys(ACTIVITIES, 0) | dict(counts)
+
+
+def _checkins(parts: Parts) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    if parts.rolled:
+        stmt = (
+            select(DailyCheckins.kind, func.sum(DailyCheckins.checkins))
+            .where(DailyCheckins.scope == parts.scope, parts.days(DailyCheckins.day))
+            .group_by(DailyCheckins.kind)
+        )
+        counts.update(dict(db.session.execute(stmt).all()))
+    for window in parts.fresh:
+        counts.update(dict(raw.checkins_by_kind(window)))
     return counts
 
 
-def _events(window: Window) -> Any:
-    stmt = (
-        select(Event.kind, func.count())
-        .where(
-            Event.starts_at >= window.since,
-            Event.starts_at < window.until,
-            Event.cancelled_at.is_(None),
-        )
-        .group_by(Event.kind)
-    )
-    if window.center_id is not None:
-        stmt = stmt.where(Event.center_id == window.center_id)
-    return db.session.execute(stmt)
-
-
-def valid_checkins(window: Window, *columns: Any) -> Any:
-    """``SELECT columns`` over the period's check-ins that count, joined to their events."""
-    stmt = (
-        select(*columns)
-        .select_from(Checkin)
-        .join(Event, Event.id == Checkin.event_id)
-        .where(
-            Checkin.created_at >= window.since,
-            Checkin.created_at < window.until,
-            Checkin.annulled_at.is_(None),
-        )
-    )
-    if window.center_id is not None:
-        stmt = stmt.where(Event.center_id == window.center_id)
-    return stmt
-
-
-def _checkins_by_kind(window: Window) -> Any:
-    return db.session.execute(valid_checkins(window, Event.kind, func.count()).group_by(Event.kind))
-
-
-def _participants(window: Window) -> tuple[int, int]:
+def _participants(parts: Parts) -> tuple[int, int]:
     """How many residents took part, and how many of them more than once."""
-    per_resident = (
-        valid_checkins(window, Checkin.resident_id, func.count().label("times"))
-        .group_by(Checkin.resident_id)
-        .subquery()
-    )
-    row = db.session.execute(
-        select(func.count(), func.count().filter(per_resident.c.times > 1))
-    ).one()
-    return row[0], row[1]
+    once, twice = BitMap(), BitMap()
 
+    def add(came: BitMap, repeated: BitMap) -> None:
+        twice.update(once & came, repeated)
+        once.update(came)
 
-def _new_participants(window: Window) -> int:
-    """Residents whose first check-in that counts (in the scope) falls in the period."""
-    earlier, earlier_event = aliased(Checkin), aliased(Event)
-    before = select(earlier.id).where(
-        earlier.resident_id == Checkin.resident_id,
-        earlier.created_at < window.since,
-        earlier.annulled_at.is_(None),
-    )
-    if window.center_id is not None:
-        before = before.join(earlier_event, earlier_event.id == earlier.event_id).where(
-            earlier_event.center_id == window.center_id
+    if parts.rolled:
+        stmt = select(DailyParticipants.residents, DailyParticipants.repeaters).where(
+            DailyParticipants.scope == parts.scope, parts.days(DailyParticipants.day)
         )
-    stmt = valid_checkins(window, func.count(func.distinct(Checkin.resident_id))).where(
-        ~exists(before)
-    )
-    return db.session.scalar(stmt) or 0
+        for residents, repeaters in db.session.execute(stmt):
+            add(BitMap.deserialize(residents), BitMap.deserialize(repeaters))
+    for window in parts.fresh:
+        times = dict(raw.participants(window))
+        add(BitMap(times), BitMap(r for r, n in times.items() if n > 1))
+    return len(once), len(twice)
 
 
-def _points_moved(window: Window) -> dict[str, int]:
-    """Points by kind of transaction, without reversals or what they reversed."""
-    moved = LedgerTransaction
-    reversal = aliased(LedgerTransaction)
-    stmt = (
-        select(moved.kind, func.sum(moved.amount))
-        .where(
-            moved.created_at >= window.since,
-            moved.created_at < window.until,
-            moved.reverses_id.is_(None),
-            ~exists(select(reversal.id).where(reversal.reverses_id == moved.id)),
+def _new_participants(parts: Parts) -> int:
+    new = sum(raw.new_participants(window) for window in parts.fresh)
+    if parts.rolled:
+        stmt = select(func.count()).where(
+            FirstCheckin.scope == parts.scope, parts.days(FirstCheckin.first_day)
         )
-        .group_by(moved.kind)
-    )
-    if window.center_id is not None:
-        stmt = stmt.join(Resident, Resident.id == moved.resident_id).where(
-            func.coalesce(moved.center_id, Resident.center_id) == window.center_id
+        new += db.session.scalar(stmt) or 0
+    return new
+
+
+def _points(parts: Parts, *, held: bool = False) -> Counter[str]:
+    """Points moved by kind, or (``held``) the change in points the scope's residents hold."""
+    totals: Counter[str] = Counter()
+    if parts.rolled:
+        kinds = DailyPoints.kind == "held" if held else DailyPoints.kind != "held"
+        stmt = (
+            select(DailyPoints.kind, func.sum(DailyPoints.amount))
+            .where(DailyPoints.scope == parts.scope, kinds, parts.days(DailyPoints.day))
+            .group_by(DailyPoints.kind)
         )
-    return {kind: int(total) for kind, total in db.session.execute(stmt)}
+        totals.update({kind: int(amount) for kind, amount in db.session.execute(stmt)})
+    for window in parts.fresh:
+        if held:
+            totals["held"] += raw.points_held_change(window)
+        else:
+            totals.update({kind: int(amount) for kind, amount in raw.points_moved(window)})
+    return totals
 
 
-def _outstanding(window: Window) -> int:
-    """Points the scope's residents held at the end of the period."""
-    stmt = select(func.coalesce(func.sum(LedgerTransaction.amount), 0)).where(
-        LedgerTransaction.created_at < window.until
-    )
-    if window.center_id is not None:
-        stmt = stmt.join(Resident, Resident.id == LedgerTransaction.resident_id).where(
-            Resident.center_id == window.center_id
-        )
-    return int(db.session.scalar(stmt))
-
-
-def gifts_handed_out(window: Window, limit: int | None = None) -> list[dict[str, Any]]:
+def gifts_handed_out(parts: Parts, limit: int | None = None) -> list[dict[str, Any]]:
     """Gifts handed over in the period and not taken back, most given first."""
-    handed_at = func.coalesce(Redemption.fulfilled_at, Redemption.created_at)
-    quantity = func.sum(Redemption.quantity)
-    stmt = (
-        select(
-            Redemption.item_id,
-            CatalogItem.name,
-            quantity.label("quantity"),
-            func.sum(Redemption.points_spent).label("points"),
-            func.count().label("redemptions"),
-        )
-        .join(CatalogItem, CatalogItem.id == Redemption.item_id)
-        .where(
-            and_(
-                Redemption.status == "fulfilled",
-                handed_at >= window.since,
-                handed_at < window.until,
+    totals: dict[int, list[int]] = {}
+
+    def add(item_id: int, *sums: int) -> None:
+        row = totals.setdefault(item_id, [0, 0, 0])
+        for i, value in enumerate(sums):
+            row[i] += int(value)
+
+    if parts.rolled:
+        stmt = (
+            select(
+                DailyGifts.item_id,
+                func.sum(DailyGifts.quantity),
+                func.sum(DailyGifts.points),
+                func.sum(DailyGifts.redemptions),
             )
+            .where(and_(DailyGifts.scope == parts.scope, parts.days(DailyGifts.day)))
+            .group_by(DailyGifts.item_id)
         )
-        .group_by(Redemption.item_id, CatalogItem.name)
-        .order_by(quantity.desc(), Redemption.item_id)
-        .limit(limit)
+        for row in db.session.execute(stmt):
+            add(*row)
+    for window in parts.fresh:
+        for row in raw.gifts(window):
+            add(*row)
+    names = dict(
+        db.session.execute(
+            select(CatalogItem.id, CatalogItem.name).where(CatalogItem.id.in_(list(totals)))
+        ).all()
     )
-    if window.center_id is not None:
-        stmt = stmt.where(Redemption.center_id == window.center_id)
-    return [row._asdict() for row in db.session.execute(stmt)]
+    ranked = sorted(totals.items(), key=lambda item: (-item[1][0], item[0]))[:limit]
+    return [
+        {"item_id": i, "name": names[i], "quantity": q, "points": p, "redemptions": n}
+        for i, (q, p, n) in ranked
+    ]

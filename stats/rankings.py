@@ -8,7 +8,8 @@ from sqlalchemy import and_, func, select
 
 from core.db import db
 from events.models import Checkin, Event
-from stats.figures import Window, ratio
+from stats.figures import ratio
+from stats.raw import Window
 
 
 def events_by_attendance(window: Window, limit: int) -> list[dict[str, Any]]:

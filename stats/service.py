@@ -19,16 +19,10 @@ from events.models import Checkin, Event
 from identity.models import Center
 from identity.tokens import Principal
 from points.models import ACTIVITIES
-from stats.figures import (
-    GROWTH_KEYS,
-    Figures,
-    Window,
-    centers_in,
-    figures,
-    growth,
-    valid_checkins,
-)
+from stats import rollups
+from stats.figures import GROWTH_KEYS, Figures, centers_in, figures, growth
 from stats.periods import Period
+from stats.raw import Window, valid_checkins
 
 GROUPS = ("kind", "center")
 
@@ -49,16 +43,16 @@ def scope_for(actor: Principal, center_id: int | None) -> int | None:
 
 
 def window(period: Period, center_id: int | None, tz: ZoneInfo) -> Window:
-    since, until = period.bounds(tz)
-    return Window(since, until, center_id)
+    return Window(*period.bounds(tz), center_id)
 
 
 def summary(period: Period, center_id: int | None, tz: ZoneInfo) -> dict[str, Any]:
     """The period's figures beside the previous period's and the same period a year earlier."""
-    current = figures(window(period, center_id, tz))
+    cover = rollups.coverage(tz)
+    current = figures(period, center_id, tz, cover)
     previous_period, last_year = period.previous(), period.year_before()
-    previous = figures(window(previous_period, center_id, tz))
-    year_before = figures(window(last_year, center_id, tz))
+    previous = figures(previous_period, center_id, tz, cover)
+    year_before = figures(last_year, center_id, tz, cover)
     return {
         "period": _dates(period),
         "center_id": center_id,

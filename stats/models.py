@@ -1,0 +1,94 @@
+"""Daily rollups: the figures of each closed day, so a year is 365 rows, not 2,000,000.
+
+Only ``flask stats refresh`` writes these (the API reads); they are derived from the domain
+tables and can be rebuilt from them at any time. ``scope`` is a center's id, or 0 for the
+whole district.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, Index, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import UTCDateTime, db
+
+DISTRICT = 0
+
+
+class RollupState(db.Model):
+    """How far the rollups reach: every day up to ``covered_through``, as of ``refreshed_at``."""
+
+    __tablename__ = "stats_rollup_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    covered_through: Mapped[date] = mapped_column(Date)
+    #: When the refresh that wrote them started: later corrections are not in them yet.
+    refreshed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DailyCheckins(db.Model):
+    """Check-ins that count, per day, scope and kind of event."""
+
+    __tablename__ = "stats_daily_checkins"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    scope: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    checkins: Mapped[int]
+
+
+class DailyParticipants(db.Model):
+    """Who checked in on a day, as compressed bitmaps of resident ids (Roaring).
+
+    A period's unique participants is the size of the union of its days' bitmaps: exact,
+    and cheap for a year of a district of a million residents.
+    """
+
+    __tablename__ = "stats_daily_participants"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    scope: Mapped[int] = mapped_column(primary_key=True)
+    residents: Mapped[bytes] = mapped_column(LargeBinary)
+    #: Those who checked in more than once that day.
+    repeaters: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class FirstCheckin(db.Model):
+    """Each resident's first day with a check-in that counts, in each scope."""
+
+    __tablename__ = "stats_first_checkins"
+    __table_args__ = (Index("ix_stats_first_checkins_scope_day", "scope", "first_day"),)
+
+    scope: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int] = mapped_column(primary_key=True)
+    first_day: Mapped[date] = mapped_column(Date)
+
+
+class DailyPoints(db.Model):
+    """Points moved per day, scope and kind, reversals and what they reversed left out.
+
+    Kind ``held`` is every entry's net change, by the resident's own center: summed up to
+    a day, the points the scope's residents hold.
+    """
+
+    __tablename__ = "stats_daily_points"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    scope: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    amount: Mapped[int]
+
+
+class DailyGifts(db.Model):
+    """Gifts handed out (and not taken back) per day, scope and item."""
+
+    __tablename__ = "stats_daily_gifts"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    scope: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(primary_key=True)
+    quantity: Mapped[int]
+    points: Mapped[int]
+    redemptions: Mapped[int]

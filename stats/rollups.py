@@ -1,0 +1,275 @@
+"""Keeping the daily rollups, and knowing which days they answer for.
+
+``flask stats refresh`` (from cron, every few minutes) rolls up every day that has ended
+since the last run, and rolls up again any older day that a later correction touched (a
+check-in annulled, a gift taken back, points reversed). It reads the domain tables under
+MVCC and writes only its own, so it never blocks a check-in.
+
+Reading, nothing waits for it: the days a refresh has not covered, or that changed since
+it ran, are counted from the domain tables directly (``Coverage.split``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from pyroaring import BitMap
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import aliased
+
+from catalog.models import Redemption
+from core.api import FIRST_DAY
+from core.db import db, upsert
+from events.models import Checkin, Event
+from identity.models import Resident
+from points.models import LedgerTransaction
+from stats.models import (
+    DISTRICT,
+    DailyCheckins,
+    DailyGifts,
+    DailyParticipants,
+    DailyPoints,
+    FirstCheckin,
+    RollupState,
+)
+from stats.periods import Period
+from stats.raw import Window, counted_transactions, valid_checkins
+
+#: A request writes its rows with the time it began and commits a moment later; a day is
+#: rolled up only this long after it ended, so no row of it can still be on its way.
+SETTLING = timedelta(minutes=10)
+DAILY_TABLES = (DailyCheckins, DailyParticipants, DailyPoints, DailyGifts)
+#: What the state row says before the first refresh: nothing is covered.
+NEVER = FIRST_DAY - timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """Days the rollups answer for: up to ``covered_through``, except those changed since."""
+
+    covered_through: date | None
+    changed: frozenset[date]
+
+    def split(self, period: Period) -> tuple[list[Period], list[Period]]:
+        """The period's runs of days to read from the rollups, and those to count afresh."""
+        if self.covered_through is None or self.covered_through < period.start:
+            return [], [period]
+        last_rolled = min(period.end, self.covered_through)
+        rolled: list[Period] = []
+        fresh: list[Period] = []
+        start = period.start
+        for day in sorted(d for d in self.changed if period.start <= d <= last_rolled):
+            if start < day:
+                rolled.append(Period(start, day - timedelta(days=1)))
+            fresh.append(Period(day, day))
+            start = day + timedelta(days=1)
+        if start <= last_rolled:
+            rolled.append(Period(start, last_rolled))
+        if last_rolled < period.end:
+            fresh.append(Period(last_rolled + timedelta(days=1), period.end))
+        return rolled, fresh
+
+
+def coverage(tz: ZoneInfo) -> Coverage:
+    state = db.session.get(RollupState, 1)
+    if state is None or state.covered_through < FIRST_DAY:
+        return Coverage(None, frozenset())
+    return Coverage(state.covered_through, frozenset(changed_days(state.refreshed_at, tz)))
+
+
+def changed_days(since: datetime, tz: ZoneInfo) -> set[date]:
+    """Days whose figures a correction made after ``since`` changed."""
+    original = aliased(LedgerTransaction)
+    moments = [
+        select(Checkin.created_at).where(Checkin.annulled_at >= since),
+        select(Redemption.fulfilled_at).where(
+            Redemption.cancelled_at >= since, Redemption.fulfilled_at.is_not(None)
+        ),
+        select(original.created_at)
+        .join(LedgerTransaction, LedgerTransaction.reverses_id == original.id)
+        .where(LedgerTransaction.created_at >= since),
+    ]
+    return {moment.astimezone(tz).date() for stmt in moments for moment in db.session.scalars(stmt)}
+
+
+def refresh(now: datetime, tz: ZoneInfo) -> int:
+    """Roll up the days that ended since the last run and those changed since; flushes.
+
+    Two runs at once take turns on the state row. Returns how many days it rolled up.
+    """
+    db.session.execute(
+        upsert(RollupState)
+        .values(id=1, covered_through=NEVER, refreshed_at=now)
+        .on_conflict_do_nothing()
+    )
+    state = db.session.get(RollupState, 1, with_for_update=True, populate_existing=True)
+    assert state is not None
+    through = (now - SETTLING).astimezone(tz).date() - timedelta(days=1)
+    if state.covered_through < FIRST_DAY:
+        first = _first_day_with_data(tz)
+        days = set(_days_between(first, through)) if first else set()
+    else:
+        days = set(_days_between(state.covered_through + timedelta(days=1), through))
+        days |= changed_days(state.refreshed_at - SETTLING, tz)
+    state.covered_through = max(state.covered_through, through)
+    state.refreshed_at = now
+    for day in sorted(days):
+        roll_up_day(day, tz)
+    db.session.flush()
+    return len(days)
+
+
+def _days_between(first: date, last: date) -> Iterator[date]:
+    return (first + timedelta(days=n) for n in range((last - first).days + 1))
+
+
+def _first_day_with_data(tz: ZoneInfo) -> date | None:
+    firsts = [
+        db.session.scalar(select(func.min(Checkin.created_at))),
+        db.session.scalar(select(func.min(LedgerTransaction.created_at))),
+        db.session.scalar(select(func.min(Redemption.fulfilled_at))),
+    ]
+    known = [moment for moment in firsts if moment is not None]
+    return min(known).astimezone(tz).date() if known else None
+
+
+def roll_up_day(day: date, tz: ZoneInfo) -> None:
+    """Replace one day's rollups with what the domain tables say now."""
+    since, until = Period(day, day).bounds(tz)
+    window = Window(since, until, None)
+    for table in DAILY_TABLES:
+        db.session.execute(delete(table).where(table.day == day))
+    _roll_up_checkins(day, window)
+    _roll_up_participants(day, window)
+    _roll_up_points(day, window)
+    _roll_up_gifts(day, window)
+
+
+def _with_district(rows: Iterable[tuple[int, str, int]]) -> dict[tuple[int, str], int]:
+    """Per-center sums, and the district's as scope 0 (where rows of no center go too)."""
+    totals: dict[tuple[int, str], int] = defaultdict(int)
+    for center_id, key, amount in rows:
+        if center_id != DISTRICT:
+            totals[(center_id, key)] += amount
+        totals[(DISTRICT, key)] += amount
+    return totals
+
+
+def _insert(table: type, rows: list[dict[str, object]]) -> None:
+    if rows:
+        db.session.execute(table.__table__.insert(), rows)
+
+
+def _roll_up_checkins(day: date, window: Window) -> None:
+    stmt = valid_checkins(window, Event.center_id, Event.kind, func.count()).group_by(
+        Event.center_id, Event.kind
+    )
+    totals = _with_district(db.session.execute(stmt))
+    _insert(
+        DailyCheckins,
+        [{"day": day, "scope": s, "kind": k, "checkins": n} for (s, k), n in totals.items()],
+    )
+
+
+def _roll_up_participants(day: date, window: Window) -> None:
+    stmt = valid_checkins(window, Event.center_id, Checkin.resident_id, func.count()).group_by(
+        Event.center_id, Checkin.resident_id
+    )
+    came: dict[int, BitMap] = defaultdict(BitMap)
+    repeated: dict[int, BitMap] = defaultdict(BitMap)
+    district_times: dict[int, int] = defaultdict(int)
+    for center_id, resident_id, times in db.session.execute(stmt):
+        came[center_id].add(resident_id)
+        if times > 1:
+            repeated[center_id].add(resident_id)
+        district_times[resident_id] += times
+    if not district_times:
+        return
+    came[DISTRICT] = BitMap(district_times)
+    repeated[DISTRICT] = BitMap(r for r, times in district_times.items() if times > 1)
+    _insert(
+        DailyParticipants,
+        [
+            {
+                "day": day,
+                "scope": scope,
+                "residents": residents.serialize(),
+                "repeaters": repeated[scope].serialize(),
+            }
+            for scope, residents in came.items()
+        ],
+    )
+    firsts = [
+        {"scope": scope, "resident_id": resident_id, "first_day": day}
+        for scope, residents in came.items()
+        for resident_id in residents
+    ]
+    insert = upsert(FirstCheckin)
+    earlier = func.min(insert.excluded.first_day, FirstCheckin.first_day)
+    if db.engine.dialect.name == "postgresql":
+        earlier = func.least(insert.excluded.first_day, FirstCheckin.first_day)
+    db.session.execute(
+        insert.on_conflict_do_update(
+            index_elements=["scope", "resident_id"], set_={"first_day": earlier}
+        ),
+        firsts,
+    )
+
+
+def _roll_up_points(day: date, window: Window) -> None:
+    counted = counted_transactions(window)
+    by_center = func.coalesce(LedgerTransaction.center_id, Resident.center_id, DISTRICT)
+    flows = db.session.execute(
+        counted.with_only_columns(
+            by_center, LedgerTransaction.kind, func.sum(LedgerTransaction.amount)
+        ).group_by(by_center, LedgerTransaction.kind)
+    )
+    home = func.coalesce(Resident.center_id, DISTRICT)
+    held = db.session.execute(
+        select(home, func.sum(LedgerTransaction.amount))
+        .join(Resident, Resident.id == LedgerTransaction.resident_id)
+        .where(
+            LedgerTransaction.created_at >= window.since,
+            LedgerTransaction.created_at < window.until,
+        )
+        .group_by(home)
+    )
+    totals = _with_district([*flows, *((center_id, "held", amount) for center_id, amount in held)])
+    _insert(
+        DailyPoints,
+        [{"day": day, "scope": s, "kind": k, "amount": n} for (s, k), n in totals.items()],
+    )
+
+
+def _roll_up_gifts(day: date, window: Window) -> None:
+    stmt = (
+        select(
+            Redemption.center_id,
+            Redemption.item_id,
+            func.sum(Redemption.quantity),
+            func.sum(Redemption.points_spent),
+            func.count(),
+        )
+        .where(
+            Redemption.status == "fulfilled",
+            Redemption.fulfilled_at >= window.since,
+            Redemption.fulfilled_at < window.until,
+        )
+        .group_by(Redemption.center_id, Redemption.item_id)
+    )
+    totals: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for center_id, item_id, *sums in db.session.execute(stmt):
+        for scope in (center_id, DISTRICT):
+            for i, value in enumerate(sums):
+                totals[(scope, item_id)][i] += value
+    _insert(
+        DailyGifts,
+        [
+            {"day": day, "scope": s, "item_id": i, "quantity": q, "points": p, "redemptions": n}
+            for (s, i), (q, p, n) in totals.items()
+        ],
+    )
