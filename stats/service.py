@@ -10,19 +10,14 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
-
 from core.db import db
 from core.errors import Forbidden, NotFound
-from core.localtime import first_day, local_bucket
-from events.models import Checkin, Event
 from identity.models import Center
 from identity.tokens import Principal
-from points.models import ACTIVITIES
-from stats import rollups
-from stats.figures import GROWTH_KEYS, Figures, centers_in, figures, growth
+from stats import rollups, series
+from stats.figures import GROWTH_KEYS, Figures, figures, growth
 from stats.periods import Period
-from stats.raw import Window, valid_checkins
+from stats.raw import Window
 
 GROUPS = ("kind", "center")
 
@@ -80,44 +75,13 @@ def _growth(current: Figures, base: Figures) -> dict[str, float | None]:
 def participation(
     period: Period, interval: str, group_by: str, center_id: int | None, tz: ZoneInfo
 ) -> dict[str, Any]:
-    """Check-ins and participants per day, week or month, split by kind or by center.
-
-    Every bucket of the period is present, with zeros where nobody came.
-    """
-    scope = window(period, center_id, tz)
-    bucket = local_bucket(Checkin.created_at, tz.key, interval).label("bucket")
-    group = Event.kind if group_by == "kind" else Event.center_id
-    counts = db.session.execute(
-        valid_checkins(scope, bucket, group, func.count()).group_by(bucket, group)
-    )
-    participants = db.session.execute(
-        valid_checkins(scope, bucket, func.count(func.distinct(Checkin.resident_id))).group_by(
-            bucket
-        )
-    )
-
-    keys = ACTIVITIES if group_by == "kind" else centers_in(center_id)
-    buckets = period.buckets(interval)
-    rows = {
-        first_day(b.start, interval): {
-            "from": b.start,
-            "to": b.end,
-            "checkins": 0,
-            "unique_participants": 0,
-            "groups": dict.fromkeys(map(str, keys), 0),
-        }
-        for b in buckets
-    }
-    for day, key, n in counts:
-        row = rows[day]
-        row["groups"][str(key)] = n
-        row["checkins"] += n
-    for day, n in participants:
-        rows[day]["unique_participants"] = n
+    """Check-ins and participants per day, week or month, split by kind or by center."""
     return {
         "period": _dates(period),
         "interval": interval,
         "group_by": group_by,
         "center_id": center_id,
-        "buckets": list(rows.values()),
+        "buckets": series.participation(
+            period, interval, group_by, center_id, tz, rollups.coverage(tz)
+        ),
     }

@@ -9,11 +9,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.catalog.test_redemption import gift, redeem
 from tests.events.test_followups import consenting, schedule
 from tests.factories import Account, Factory
+from tests.stats.conftest import roll_up
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -36,7 +38,7 @@ def rows_of(response: Any) -> list[dict[str, str]]:
 
 
 @pytest.fixture
-def weeks(make: Factory) -> dict[str, Any]:
+def weeks(app: Flask, make: Factory, counting: str) -> dict[str, Any]:
     """Center A: a lecture on Monday 2025-03-03 (r1, r2), a screening on Sunday 2025-03-09
     at 23:50 (r1), and nothing the week after; center B: a lecture on 2025-03-04 (r3)."""
     a, b = make.center(), make.center()
@@ -48,6 +50,8 @@ def weeks(make: Factory) -> dict[str, Any]:
     make.checkin(sunday, r1, local(2025, 3, 9, 23, 50))
     other = make.event(b, starts_at=local(2025, 3, 4, 9))
     make.checkin(other, r3, local(2025, 3, 4, 9))
+    if counting == "rolled up":
+        roll_up(app)
     return {"a": a, "b": b, "manager": make.staff("manager")}
 
 

@@ -13,9 +13,9 @@ from flask.testing import FlaskClient
 from core.db import db
 from events.service import cancel_event
 from points.expiry import expire_due
-from stats.rollups import refresh
 from tests.catalog.test_redemption import gift, redeem
 from tests.factories import Account, Factory
+from tests.stats.conftest import roll_up
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -32,19 +32,6 @@ def summary(client: FlaskClient, who: Account, start: str, end: str, **args: Any
     )
     assert response.status_code == 200, response.json
     return response.json
-
-
-def roll_up(app: Flask, ahead: timedelta = timedelta(0)) -> None:
-    """``flask stats refresh``, as if run ``ahead`` from now (to roll up today as well)."""
-    with app.app_context():
-        refresh(datetime.now(UTC) + ahead, SHANGHAI)
-        db.session.commit()
-
-
-@pytest.fixture(params=["counted afresh", "rolled up"])
-def counting(request: pytest.FixtureRequest) -> str:
-    """Every figure must come out the same from the domain tables and from the rollups."""
-    return str(request.param)
 
 
 @pytest.fixture
