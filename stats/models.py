@@ -2,7 +2,7 @@
 
 Only ``flask stats refresh`` writes these (the API reads); they are derived from the domain
 tables and can be rebuilt from them at any time. ``scope`` is a center's id, or 0 for the
-whole district.
+whole district; keys start with it, as every read asks for one scope's days.
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ class DailyCheckins(db.Model):
 
     __tablename__ = "stats_daily_checkins"
 
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
     scope: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True, index=True)
     kind: Mapped[str] = mapped_column(String(16), primary_key=True)
     checkins: Mapped[int]
 
@@ -48,8 +48,8 @@ class DailyParticipants(db.Model):
 
     __tablename__ = "stats_daily_participants"
 
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
     scope: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True, index=True)
     residents: Mapped[bytes] = mapped_column(LargeBinary)
     #: Those who checked in more than once that day.
     repeaters: Mapped[bytes] = mapped_column(LargeBinary)
@@ -75,8 +75,8 @@ class DailyPoints(db.Model):
 
     __tablename__ = "stats_daily_points"
 
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
     scope: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True, index=True)
     kind: Mapped[str] = mapped_column(String(16), primary_key=True)
     amount: Mapped[int]
 
@@ -86,8 +86,8 @@ class DailyGifts(db.Model):
 
     __tablename__ = "stats_daily_gifts"
 
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
     scope: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True, index=True)
     item_id: Mapped[int] = mapped_column(primary_key=True)
     quantity: Mapped[int]
     points: Mapped[int]

@@ -24,6 +24,7 @@ from sqlalchemy.orm import aliased
 from catalog.models import Redemption
 from core.api import FIRST_DAY
 from core.db import db, upsert
+from core.localtime import local_day
 from events.models import Checkin, Event
 from identity.models import Resident
 from points.models import LedgerTransaction
@@ -110,15 +111,15 @@ def refresh(now: datetime, tz: ZoneInfo) -> int:
     assert state is not None
     through = (now - SETTLING).astimezone(tz).date() - timedelta(days=1)
     if state.covered_through < FIRST_DAY:
-        first = _first_day_with_data(tz)
-        days = set(_days_between(first, through)) if first else set()
+        days = {day for day in _days_with_data(tz) if day <= through}
     else:
         days = set(_days_between(state.covered_through + timedelta(days=1), through))
         days |= changed_days(state.refreshed_at - SETTLING, tz)
     state.covered_through = max(state.covered_through, through)
     state.refreshed_at = now
+    seen: dict[int, BitMap] = defaultdict(BitMap)
     for day in sorted(days):
-        roll_up_day(day, tz)
+        roll_up_day(day, tz, seen)
     db.session.flush()
     return len(days)
 
@@ -127,24 +128,28 @@ def _days_between(first: date, last: date) -> Iterator[date]:
     return (first + timedelta(days=n) for n in range((last - first).days + 1))
 
 
-def _first_day_with_data(tz: ZoneInfo) -> date | None:
-    firsts = [
-        db.session.scalar(select(func.min(Checkin.created_at))),
-        db.session.scalar(select(func.min(LedgerTransaction.created_at))),
-        db.session.scalar(select(func.min(Redemption.fulfilled_at))),
-    ]
-    known = [moment for moment in firsts if moment is not None]
-    return min(known).astimezone(tz).date() if known else None
+def _days_with_data(tz: ZoneInfo) -> set[date]:
+    """Every local day on which something was checked in, moved or handed out."""
+    moments = (Checkin.created_at, LedgerTransaction.created_at, Redemption.fulfilled_at)
+    days: set[date] = set()
+    for moment in moments:
+        day = local_day(moment, tz)
+        days.update(db.session.scalars(select(day).where(moment.is_not(None)).distinct()))
+    return days
 
 
-def roll_up_day(day: date, tz: ZoneInfo) -> None:
-    """Replace one day's rollups with what the domain tables say now."""
+def roll_up_day(day: date, tz: ZoneInfo, seen: dict[int, BitMap]) -> None:
+    """Replace one day's rollups with what the domain tables say now.
+
+    ``seen``: who already checked in on an earlier day of this run, per scope (their first
+    day is known: days are rolled up in order).
+    """
     since, until = Period(day, day).bounds(tz)
     window = Window(since, until, None)
     for table in DAILY_TABLES:
         db.session.execute(delete(table).where(table.day == day))
     _roll_up_checkins(day, window)
-    _roll_up_participants(day, window)
+    _roll_up_participants(day, window, seen)
     _roll_up_points(day, window)
     _roll_up_gifts(day, window)
 
@@ -175,7 +180,7 @@ def _roll_up_checkins(day: date, window: Window) -> None:
     )
 
 
-def _roll_up_participants(day: date, window: Window) -> None:
+def _roll_up_participants(day: date, window: Window, seen: dict[int, BitMap]) -> None:
     stmt = valid_checkins(window, Event.center_id, Checkin.resident_id, func.count()).group_by(
         Event.center_id, Checkin.resident_id
     )
@@ -206,8 +211,12 @@ def _roll_up_participants(day: date, window: Window) -> None:
     firsts = [
         {"scope": scope, "resident_id": resident_id, "first_day": day}
         for scope, residents in came.items()
-        for resident_id in residents
+        for resident_id in residents - seen[scope]
     ]
+    for scope, residents in came.items():
+        seen[scope] |= residents
+    if not firsts:
+        return
     insert = upsert(FirstCheckin)
     earlier = func.min(insert.excluded.first_day, FirstCheckin.first_day)
     if db.engine.dialect.name == "postgresql":

@@ -21,35 +21,47 @@ depends_on = None
 
 def upgrade():
     op.create_table('stats_daily_checkins',
-    sa.Column('day', sa.Date(), nullable=False),
     sa.Column('scope', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
     sa.Column('kind', sa.String(length=16), nullable=False),
     sa.Column('checkins', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('day', 'scope', 'kind', name=op.f('pk_stats_daily_checkins'))
+    sa.PrimaryKeyConstraint('scope', 'day', 'kind', name=op.f('pk_stats_daily_checkins'))
     )
+    with op.batch_alter_table('stats_daily_checkins', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_stats_daily_checkins_day'), ['day'], unique=False)
+
     op.create_table('stats_daily_gifts',
-    sa.Column('day', sa.Date(), nullable=False),
     sa.Column('scope', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
     sa.Column('item_id', sa.Integer(), nullable=False),
     sa.Column('quantity', sa.Integer(), nullable=False),
     sa.Column('points', sa.Integer(), nullable=False),
     sa.Column('redemptions', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('day', 'scope', 'item_id', name=op.f('pk_stats_daily_gifts'))
+    sa.PrimaryKeyConstraint('scope', 'day', 'item_id', name=op.f('pk_stats_daily_gifts'))
     )
+    with op.batch_alter_table('stats_daily_gifts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_stats_daily_gifts_day'), ['day'], unique=False)
+
     op.create_table('stats_daily_participants',
-    sa.Column('day', sa.Date(), nullable=False),
     sa.Column('scope', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
     sa.Column('residents', sa.LargeBinary(), nullable=False),
     sa.Column('repeaters', sa.LargeBinary(), nullable=False),
-    sa.PrimaryKeyConstraint('day', 'scope', name=op.f('pk_stats_daily_participants'))
+    sa.PrimaryKeyConstraint('scope', 'day', name=op.f('pk_stats_daily_participants'))
     )
+    with op.batch_alter_table('stats_daily_participants', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_stats_daily_participants_day'), ['day'], unique=False)
+
     op.create_table('stats_daily_points',
-    sa.Column('day', sa.Date(), nullable=False),
     sa.Column('scope', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
     sa.Column('kind', sa.String(length=16), nullable=False),
     sa.Column('amount', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('day', 'scope', 'kind', name=op.f('pk_stats_daily_points'))
+    sa.PrimaryKeyConstraint('scope', 'day', 'kind', name=op.f('pk_stats_daily_points'))
     )
+    with op.batch_alter_table('stats_daily_points', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_stats_daily_points_day'), ['day'], unique=False)
+
     op.create_table('stats_first_checkins',
     sa.Column('scope', sa.Integer(), nullable=False),
     sa.Column('resident_id', sa.Integer(), nullable=False),
@@ -96,7 +108,19 @@ def downgrade():
         batch_op.drop_index('ix_stats_first_checkins_scope_day')
 
     op.drop_table('stats_first_checkins')
+    with op.batch_alter_table('stats_daily_points', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_stats_daily_points_day'))
+
     op.drop_table('stats_daily_points')
+    with op.batch_alter_table('stats_daily_participants', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_stats_daily_participants_day'))
+
     op.drop_table('stats_daily_participants')
+    with op.batch_alter_table('stats_daily_gifts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_stats_daily_gifts_day'))
+
     op.drop_table('stats_daily_gifts')
+    with op.batch_alter_table('stats_daily_checkins', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_stats_daily_checkins_day'))
+
     op.drop_table('stats_daily_checkins')
