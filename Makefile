@@ -4,7 +4,13 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint clean
+.PHONY: run test lint clean bench
+
+# The benchmark (bench/README.md): BENCH_SCALE=1 for the full district; BENCH_ARGS=--reuse
+# to skip loading an existing BENCH_DB.
+BENCH_SCALE ?= 0.01
+BENCH_DB ?= hp_bench_small
+BENCH_ARGS ?=
 
 run: $(STAMP)
 	$(FLASK) db upgrade
@@ -19,6 +25,9 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.run --db $(BENCH_DB) --scale $(BENCH_SCALE) $(BENCH_ARGS)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -330,7 +330,7 @@ class District:
             iso(at),
             None,
             None,
-            None,
+            iso(at),  # handed over there and then
             None,
             None,
             None,

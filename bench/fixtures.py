@@ -1,0 +1,158 @@
+"""What the benchmark sends: request files for ``requests.lua``, made with the app's own code.
+
+Runs inside an app context configured exactly like the gunicorn under test (same keys, same
+database), so tokens are minted by ``identity.tokens`` and check-in codes signed by
+``events.codes`` with the production keys; open events and stock are created through the
+services the API uses, so the database stays as consistent as the loader left it.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+from sqlalchemy import text
+
+from catalog import service as catalog
+from core.codes import current_keys
+from core.db import db, utcnow
+from events import codes
+from events import service as events
+from identity.tokens import Principal, issue_tokens
+
+#: The gift the desk benchmark hands over: the cheapest, so most residents can afford it.
+GIFT_ID = 1
+
+
+@dataclass(frozen=True)
+class Cast:
+    """Who acts: the busiest center, its manager and a desk clerk, and a district manager."""
+
+    center_id: int
+    manager: Principal
+    desk: Principal
+    district: Principal
+
+    @classmethod
+    def find(cls) -> Cast:
+        center_id = db.session.execute(
+            text("SELECT center_id FROM residents GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")
+        ).scalar_one()
+        staff = db.session.execute(
+            text(
+                "SELECT id, role, center_id FROM staff WHERE center_id = :c OR "
+                "(role = 'manager' AND center_id IS NULL) ORDER BY id"
+            ),
+            {"c": center_id},
+        ).all()
+        pick = {
+            (role, center is None): Principal("staff", id_, role, center)
+            for id_, role, center in reversed(staff)
+        }
+        return cls(
+            center_id, pick[("manager", False)], pick[("staff", False)], pick[("manager", True)]
+        )
+
+
+def token(principal: Principal) -> str:
+    return str(issue_tokens(principal)["access_token"])
+
+
+def write(path: Path, lines: list[tuple[str, str, str, str]]) -> Path:
+    path.write_text("".join("\t".join(line) + "\n" for line in lines))
+    return path
+
+
+def resident_tokens(count: int, seed: int) -> list[tuple[int, str]]:
+    """Tokens for ``count`` residents spread over the whole district."""
+    total = db.session.execute(text("SELECT max(id) FROM residents")).scalar_one()
+    ids = random.Random(seed).sample(range(1, total + 1), min(count, total))
+    return [(rid, token(Principal("resident", rid, "resident"))) for rid in ids]
+
+
+def checkins(path: Path, cast: Cast, residents: list[tuple[int, str]], count: int) -> Path:
+    """``count`` first check-ins: each resident once per event, as many fresh events as needed.
+
+    Consecutive lines are different residents, so concurrent requests never queue on one
+    account's lock; the events have no capacity, like most lectures, so no seat row is hot.
+    """
+    now = utcnow()
+    lines = []
+    for first in range(0, count, len(residents)):
+        event = events.create_event(
+            cast.manager,
+            {
+                "title": "压测讲座",
+                "kind": "lecture",
+                "starts_at": now - timedelta(minutes=10),
+                "ends_at": now + timedelta(hours=6),
+            },
+        )
+        code = codes.static(event.id, event.checkin_closes_at, current_keys(), "").token
+        body = f'{{"token": "{code}"}}'
+        for _, access in residents[: count - first]:
+            lines.append(("POST", "/api/v1/checkins", access, body))
+    db.session.commit()
+    return write(path, lines)
+
+
+def redemptions(path: Path, cast: Cast, count: int) -> Path:
+    """Desk redemptions of the cheapest gift for residents of the center who can afford it.
+
+    A resident comes back once per gift they can pay for, never twice in a row; stock is
+    topped up first (a recorded ``received`` movement) when the shelf has fewer than needed.
+    """
+    cost = db.session.execute(
+        text("SELECT points_cost FROM catalog_items WHERE id = :i"), {"i": GIFT_ID}
+    ).scalar_one()
+    rows = db.session.execute(
+        text(
+            "SELECT a.resident_id, (a.balance - a.reserved) / :cost FROM points_accounts a "
+            "JOIN residents r ON r.id = a.resident_id "
+            "WHERE r.center_id = :c AND a.balance - a.reserved >= :cost "
+            "ORDER BY a.resident_id LIMIT 20000"
+        ),
+        {"cost": cost, "c": cast.center_id},
+    ).all()
+    lines: list[tuple[str, str, str, str]] = []
+    desk = token(cast.desk)
+    for round_ in range(max((n for _, n in rows), default=0)):
+        for resident_id, affordable in rows:
+            if round_ < affordable and len(lines) < count:
+                body = f'{{"resident_id": {resident_id}, "item_id": {GIFT_ID}, "quantity": 1}}'
+                lines.append(("POST", "/api/v1/redemptions", desk, body))
+    shelf = catalog.available_stock(GIFT_ID, cast.center_id)
+    if shelf < len(lines):
+        catalog.move_stock(cast.manager, GIFT_ID, cast.center_id, len(lines) - shelf, "received")
+    db.session.commit()
+    return write(path, lines)
+
+
+def ledgers(path: Path) -> tuple[Path, float]:
+    """First ledger pages of the 200 residents with the longest histories (and their mean)."""
+    rows = db.session.execute(
+        text("SELECT resident_id, version FROM points_accounts ORDER BY version DESC LIMIT 200")
+    ).all()
+    lines = [
+        ("GET", "/api/v1/me/ledger", token(Principal("resident", rid, "resident")), "-")
+        for rid, _ in rows
+    ]
+    return write(path, lines), sum(v for _, v in rows) / max(len(rows), 1)
+
+
+def summary_paths(cast: Cast, today: date) -> dict[str, tuple[str, str]]:
+    """Last calendar month and last calendar year, district-wide and for the busiest center."""
+    month_end = today.replace(day=1) - timedelta(days=1)
+    month = (month_end.replace(day=1), month_end)
+    year = (date(today.year - 1, 1, 1), date(today.year - 1, 12, 31))
+    paths = {}
+    for label, (first, last) in (("month", month), ("year", year)):
+        base = f"/api/v1/stats/summary?from={first}&to={last}"
+        paths[f"{label}, district"] = (base, token(cast.district))
+        paths[f"{label}, center {cast.center_id}"] = (
+            f"{base}&center_id={cast.center_id}",
+            token(cast.manager),
+        )
+    return paths

@@ -1,0 +1,133 @@
+"""The benchmark's figures as a table, against the targets, and their place in RESULTS.md.
+
+RESULTS.md keeps one section per scale (between ``<!-- bench scale=... -->`` markers), so a
+quick small run does not erase the last full-scale figures.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+#: The issue's targets.
+CHECKIN_RATIO, CHECKIN_P99_MS, YEAR_SUMMARY_MS, WORKER_RSS_MB = 0.40, 60.0, 200.0, 120.0
+
+HEADER = """# Benchmark results
+
+Written by `make bench` (`bench/run.py`); see `bench/README.md`. One section per scale;
+a new run replaces the section of its own scale. Latencies are wrk's, in milliseconds.
+"""
+
+
+def machine(database_url: str, workers: int) -> str:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    mem_kb = int(Path("/proc/meminfo").read_text().split()[1])
+    with psycopg.connect(database_url) as conn:
+        version = conn.execute("SHOW server_version").fetchone()[0]
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {mem_kb / 2**20:.1f} GiB RAM; PostgreSQL {version} "
+        f"(server configuration untouched); gunicorn {workers} sync workers; wrk on loopback"
+    )
+
+
+def _row(name: str, conns: Any, fig: dict[str, Any], note: str = "") -> str:
+    other = {k: v for k, v in fig["statuses"].items() if not k.startswith("2")}
+    problems = ", ".join(f"{n}×{k}" for k, v in other.items() for n in [v])
+    if fig["wrapped"] and name.startswith("POST"):  # a repeated write is not a fresh one
+        problems += f" (request list wrapped {fig['wrapped']}×)"
+    if fig["socket_errors"]:
+        problems += f" {fig['socket_errors']} socket errors"
+    return (
+        f"| {name} | {conns} | {fig['rps']:.0f} | {fig['p50']:.1f} | {fig['p95']:.1f} | "
+        f"{fig['p99']:.1f} | {note} | {problems or '-'} |"
+    )
+
+
+def _verdict(ok: bool) -> str:
+    return "**met**" if ok else "**missed**"
+
+
+def render(figures: dict[str, Any], meta: dict[str, Any], workers: int, database_url: str) -> str:
+    lines = [
+        f"## Scale {meta['scale']:g}",
+        "",
+        f"- Run: {datetime.now().astimezone():%Y-%m-%d %H:%M %Z}",
+        f"- Machine: {machine(database_url, workers)}",
+        f"- Data: {_rows(meta['rows'])}",
+        f"- Load: {meta['total_seconds'] / 60:.1f} min in all ({_phases(meta['seconds'])}); "
+        f"database {meta['bytes'] / 2**30:.2f} GiB",
+        "",
+        "| measure | conns | req/s | p50 | p95 | p99 | vs target | non-2xx / notes |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for conns, fig in figures["health"].items():
+        lines.append(_row("GET /health (baseline)", conns, fig))
+    for conns, fig in figures["checkin"].items():
+        ratio = fig["rps"] / figures["health"][conns]["rps"]
+        note = f"{ratio:.2f}× health"
+        if conns == 32:
+            ok = ratio >= CHECKIN_RATIO and fig["p99"] <= CHECKIN_P99_MS
+            note += f"; target ≥ {CHECKIN_RATIO}× and p99 ≤ {CHECKIN_P99_MS:g} ms: {_verdict(ok)}"
+        lines.append(_row("POST /checkins (first check-in)", conns, fig, note))
+    lines.append(_row("POST /redemptions (desk)", 32, figures["redemption"]))
+    ledger = figures["ledger"]
+    mean = f"{ledger['mean_entries']:.0f} entries on average"
+    lines.append(_row("GET /me/ledger (first page)", 8, ledger, mean))
+    for label, fig in figures["stats"].items():
+        note = ""
+        if label.startswith("year, district"):
+            scale_note = "" if meta["scale"] >= 1 else " (at full scale)"
+            ok = fig["p50"] <= YEAR_SUMMARY_MS
+            note = f"target p50 ≤ {YEAR_SUMMARY_MS:g} ms{scale_note}: {_verdict(ok)}"
+        lines.append(_row(f"GET /stats/summary ({label})", 1, fig, note))
+    peaks = figures["rss"]
+    worst = max(peaks.values(), default=0) / 2**20
+    rss = ", ".join(f"{v / 2**20:.0f}" for v in sorted(peaks.values()))
+    lines += [
+        "",
+        f"Peak RSS per worker (VmHWM): {rss} MB; target ≤ {WORKER_RSS_MB:g} MB: "
+        f"{_verdict(worst <= WORKER_RSS_MB)}",
+        "",
+        "### Stats summary: EXPLAIN (ANALYZE, BUFFERS)",
+        "",
+    ]
+    if "stats_pending" in figures:
+        lines.append(f"**Pending**: {figures['stats_pending']}.")
+    for label, plans in figures.get("plans", {}).items():
+        lines += [f"#### {label}", ""]
+        for number, plan in enumerate(plans, 1):
+            lines += [f"Query {number}:", "", "```sql", plan["sql"].strip(), "```", ""]
+            lines += ["```", plan["plan"], "```", ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _rows(rows: dict[str, int]) -> str:
+    shown = ("residents", "events", "checkins", "ledger_entries", "points_lots", "redemptions")
+    return ", ".join(f"{rows[t]:,} {t}" for t in shown) + f"; {sum(rows.values()):,} rows in all"
+
+
+def _phases(seconds: dict[str, float]) -> str:
+    return ", ".join(f"{name.replace('_', ' ')} {value:.0f} s" for name, value in seconds.items())
+
+
+def save(path: Path, scale: float, section: str) -> None:
+    """Replace (or add) this scale's section of RESULTS.md."""
+    marker = f"<!-- bench scale={scale:g} -->"
+    text = path.read_text() if path.exists() else HEADER
+    block = f"{marker}\n{section}{marker}\n"
+    pattern = re.compile(re.escape(marker) + r".*?" + re.escape(marker) + r"\n", re.S)
+    text = pattern.sub(lambda _: block, text) if marker in text else text.rstrip() + "\n\n" + block
+    path.write_text(text)

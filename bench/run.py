@@ -1,0 +1,203 @@
+"""Benchmark the app as production runs it: gunicorn on the bench database, driven by wrk.
+
+    .venv/bin/python -m bench.run --db hp_bench_small --scale 0.01 [--reuse]
+
+Loads a synthetic district (``bench/load.py``) unless ``--reuse``, starts gunicorn with a
+production configuration (fresh random keys, rate limiting off), and measures in one run:
+health (the baseline) and first check-ins at 1, 8, 32 and 64 connections, desk
+redemptions, the ledger page of long histories, the stats summary (month/year, district
+and one center), each worker's peak RSS, and the EXPLAIN plans of the summary's queries.
+Figures go to stdout and to ``bench/RESULTS.md``. gunicorn is stopped however the run ends.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from bench import load, report
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = ROOT / "bench" / "requests.lua"
+CONNECTIONS = (1, 8, 32, 64)
+
+
+def production_env(db: str, workers: int) -> dict[str, str]:
+    """A production configuration; keys are random per run, tokens outlive the run."""
+    keys = {name: secrets.token_urlsafe(48) for name in ("SECRET_KEY", "JWT_SECRET_KEY")}
+    return {
+        **os.environ,
+        **keys,
+        "QR_SECRET_KEY": secrets.token_urlsafe(48),
+        "APP_ENV": "production",
+        "DATABASE_URL": load.url(db),
+        "RATELIMIT_ENABLED": "false",
+        "ACCESS_TOKEN_TTL": "86400",
+        "WEB_CONCURRENCY": str(workers),
+    }
+
+
+class Gunicorn:
+    """``gunicorn --workers N "app:create_app()"`` on loopback; stopped on exit, always."""
+
+    def __init__(self, env: dict[str, str], workers: int, port: int, log: Path) -> None:
+        self.url = f"http://127.0.0.1:{port}"
+        with socket.socket() as probe:  # another server there would answer for ours
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                raise SystemExit(f"port {port} is taken: stop what listens there or use --port")
+        self.log = log.open("w")
+        self.process = subprocess.Popen(
+            [
+                *(str(ROOT / ".venv/bin/gunicorn"), "--workers", str(workers)),
+                *("--bind", f"127.0.0.1:{port}", "app:create_app()"),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def __enter__(self) -> Gunicorn:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and self.process.poll() is None:
+            try:
+                with urllib.request.urlopen(self.url + "/api/v1/health", timeout=5):
+                    return self
+            except OSError:  # not listening yet, or busy starting
+                time.sleep(0.3)
+        self.__exit__(None, None, None)
+        raise SystemExit(f"gunicorn did not start; see {self.log.name}")
+
+    def __exit__(self, *exc: object) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+
+    def worker_peak_rss(self) -> dict[int, int]:
+        """VmHWM (peak resident set, bytes) of each worker, from /proc."""
+        peaks = {}
+        for status in Path("/proc").glob("[0-9]*/status"):
+            try:
+                fields = dict(line.split(":", 1) for line in status.read_text().splitlines())
+            except (OSError, ValueError):
+                continue
+            if fields.get("PPid", "").strip() == str(self.process.pid):
+                peaks[int(status.parent.name)] = int(fields["VmHWM"].split()[0]) * 1024
+        return peaks
+
+    def status_of(self, path: str, token: str) -> int:
+        request = urllib.request.Request(
+            self.url + path, headers={"Authorization": f"Bearer {token}"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=600) as response:
+                return int(response.status)
+        except urllib.error.HTTPError as error:
+            return int(error.code)
+
+
+def wrk(url: str, requests: Path, connections: int, seconds: int) -> dict[str, Any]:
+    """One wrk run replaying ``requests``; its figures (req/s, latency in ms, statuses)."""
+    threads = min(connections, 2)
+    output = subprocess.run(
+        [
+            *("wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "60s"),
+            *("-s", str(SCRIPT), url, "--", str(requests), str(threads)),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    line = next(line for line in output.splitlines() if line.startswith("BENCH "))
+    result: dict[str, Any] = json.loads(line[len("BENCH ") :])
+    result["rps"] = result["requests"] / result["seconds"]
+    result["connections"] = connections
+    return result
+
+
+def measure(args: argparse.Namespace, env: dict[str, str], work: Path) -> dict[str, Any]:
+    """Every figure of one run, with gunicorn up only while it is needed."""
+    os.environ.update(env)  # the in-process app (tokens, codes, EXPLAIN) uses the same keys
+    from app import create_app
+    from bench import explain, fixtures
+
+    app = create_app()
+    figures: dict[str, Any] = {"health": {}, "checkin": {}}
+    with Gunicorn(env, args.workers, args.port, work / "gunicorn.log") as server:
+        health = fixtures.write(work / "health.txt", [("GET", "/api/v1/health", "-", "-")])
+        for connections in CONNECTIONS:
+            figures["health"][connections] = wrk(server.url, health, connections, args.seconds)
+        with app.app_context():
+            cast = fixtures.Cast.find()
+            residents = fixtures.resident_tokens(args.residents, args.seed)
+            for connections in CONNECTIONS:
+                # Enough fresh check-ins for the run: check-in can at best match health.
+                count = int(figures["health"][connections]["rps"] * args.seconds * 1.2) + 100
+                path = work / f"checkins-{connections}.txt"
+                fixtures.checkins(path, cast, residents, count)
+                figures["checkin"][connections] = wrk(server.url, path, connections, args.seconds)
+            count = int(figures["health"][32]["rps"] * args.seconds * 1.2) + 100
+            desk = fixtures.redemptions(work / "redemptions.txt", cast, count)
+            figures["redemption"] = wrk(server.url, desk, 32, args.seconds)
+            ledger, mean_entries = fixtures.ledgers(work / "ledgers.txt")
+            figures["ledger"] = wrk(server.url, ledger, 8, args.seconds)
+            figures["ledger"]["mean_entries"] = mean_entries
+            paths = fixtures.summary_paths(cast, date.today())
+        figures["stats"] = {}
+        if server.status_of(*next(iter(paths.values()))) == 404:
+            figures["stats_pending"] = "GET /api/v1/stats/summary answers 404: not on main yet"
+        else:
+            for label, (path, token) in paths.items():
+                lines = fixtures.write(work / "stats.txt", [("GET", path, token, "-")])
+                figures["stats"][label] = wrk(server.url, lines, 1, args.seconds)
+        figures["rss"] = server.worker_peak_rss()
+    if "stats_pending" not in figures:
+        # Two of the four variants keep RESULTS.md readable: the year district-wide (the
+        # target) and a month for one center.
+        chosen = [label for label in paths if label.startswith(("year, district", "month, center"))]
+        figures["plans"] = explain.summary_plans(app, {label: paths[label] for label in chosen})
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--db", default="hp_bench_small")
+    parser.add_argument("--scale", type=float, default=0.01)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--reuse", action="store_true", help="skip loading; use --db as it is")
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--seconds", type=int, default=15, help="per wrk run")
+    parser.add_argument("--residents", type=int, default=20000, help="residents checking in")
+    parser.add_argument("--results", type=Path, default=ROOT / "bench" / "RESULTS.md")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed: apt-get install -y wrk")
+    meta = load.load_metadata(args.db) if args.reuse else load.load(args.db, args.scale, args.seed)
+    with tempfile.TemporaryDirectory(prefix="hp-bench-") as work:
+        figures = measure(args, production_env(args.db, args.workers), Path(work))
+    text = report.render(figures, meta, args.workers, load.url(args.db))
+    print(text)
+    report.save(args.results, meta["scale"], text)
+
+
+if __name__ == "__main__":
+    main()
