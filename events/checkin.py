@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select, update
 
 from core.db import db, upsert
 from core.errors import Conflict, DomainError, NotFound
+from events import pg_checkin
 from events.models import CHECKIN_REASONS, Checkin, Event, FollowUp
 from identity.member_codes import InvalidQr
 from identity.tokens import Principal
@@ -69,6 +71,8 @@ def check_in(
     ``staff``: who checked the resident in at the desk (None: the resident scanned).
     ``code_owner``: the resident a personal code was made for.
     """
+    if db.engine.dialect.name == "postgresql":
+        return _check_in_on_postgresql(event_id, resident_id, now, settings, staff, code_owner)
     event = db.session.execute(
         select(
             Event.center_id,
@@ -82,16 +86,7 @@ def check_in(
     ).one_or_none()
     if event is None:
         raise InvalidQr("This code names no event.")
-    if staff is not None and not staff.can_access_center(event.center_id):
-        raise NotFound("No such event.")
-    if code_owner is not None and code_owner != resident_id:
-        raise NotYourCode("This code was made for another resident.")
-    if event.cancelled_at is not None:
-        raise EventCancelled()
-    if now < event.checkin_opens_at:
-        raise CheckinNotOpen(f"Check-in opens at {event.checkin_opens_at.isoformat()}.")
-    if now > event.checkin_closes_at:
-        raise CheckinClosed()
+    _refuse_if_barred(event, resident_id, now, staff, code_owner)
 
     inserted = db.session.execute(
         upsert(Checkin)
@@ -131,6 +126,94 @@ def check_in(
         balance=earned.movement.balance,
         already_checked_in=False,
         capped=earned.capped,
+    )
+
+
+def _refuse_if_barred(
+    event: Any,
+    resident_id: int,
+    now: datetime,
+    staff: Principal | None,
+    code_owner: int | None,
+) -> None:
+    """Raise the contract's refusal for another center's, cancelled or closed event."""
+    if staff is not None and not staff.can_access_center(event.center_id):
+        raise NotFound("No such event.")
+    if code_owner is not None and code_owner != resident_id:
+        raise NotYourCode("This code was made for another resident.")
+    if event.cancelled_at is not None:
+        raise EventCancelled()
+    if now < event.checkin_opens_at:
+        raise CheckinNotOpen(f"Check-in opens at {event.checkin_opens_at.isoformat()}.")
+    if now > event.checkin_closes_at:
+        raise CheckinClosed()
+
+
+def _check_in_on_postgresql(
+    event_id: int,
+    resident_id: int,
+    now: datetime,
+    settings: PointsSettings,
+    staff: Principal | None,
+    code_owner: int | None,
+) -> CheckinResult:
+    """:func:`check_in` in two statements (see ``events.pg_checkin``).
+
+    The first statement inserts only inside the window of an open event; a refusal found
+    after it (another center's staff, another resident's code) rolls the request back.
+    """
+    claimed = pg_checkin.claim(event_id, resident_id, staff.id if staff else None, now)
+    if claimed is None:
+        raise InvalidQr("This code names no event.")
+    _refuse_if_barred(claimed, resident_id, now, staff, code_owner)
+    new = claimed.new
+    if new is None:
+        return _repeat(event_id, resident_id)
+    if claimed.capacity is not None and not new.seated:
+        raise EventFull()
+    rule_points, daily_cap, monthly_cap = claimed.rule or (
+        rules.DEFAULT_POINTS[claimed.kind],
+        None,
+        None,
+    )
+    wanted = rule_points if claimed.points is None else claimed.points
+    day, month = rules.counter_periods(now, settings)
+    granted = 0
+    if wanted > 0:
+        caps = {day: daily_cap, month: monthly_cap}
+        granted = rules.allowance(resident_id, claimed.kind, wanted, caps)
+    if granted > 0:
+        counted = pg_checkin.write_credit(
+            new.account,
+            pg_checkin.Credit(
+                transaction_id=new.transaction_id,
+                amount=granted,
+                reason=CHECKIN_REASONS[claimed.kind],
+                checkin_id=new.checkin_id,
+                center_id=claimed.center_id,
+                actor_kind=staff.kind if staff else "system",
+                actor_id=staff.id if staff else None,
+                activity=claimed.kind,
+                day=day,
+                month=month,
+                daily_cap=daily_cap,
+                monthly_cap=monthly_cap,
+                expires_at=settings.expires_at(now),
+            ),
+        )
+        if not counted:
+            # Impossible under the account lock; the database refuses rather than overshoot.
+            raise Conflict("The earning cap changed underneath; try again.")
+    if claimed.kind == "followup":
+        _complete_followup(resident_id, claimed.center_id, new.checkin_id, now)
+    return CheckinResult(
+        checkin_id=new.checkin_id,
+        event_id=event_id,
+        created_at=new.created_at,
+        points_awarded=granted,
+        balance=new.account.balance,
+        already_checked_in=False,
+        capped=granted < wanted,
     )
 
 

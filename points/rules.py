@@ -135,6 +135,32 @@ def earn(
     return Earned(movement, wanted, capped=granted < wanted)
 
 
+def counter_periods(at: datetime, settings: PointsSettings) -> tuple[str, str]:
+    """The day's and the month's counter periods for a moment, in the district time zone."""
+    local = at.astimezone(settings.tz)
+    return f"D{local:%Y-%m-%d}", f"M{local:%Y-%m}"
+
+
+def allowance(resident_id: int, activity: str, wanted: int, caps: dict[str, int | None]) -> int:
+    """How much of ``wanted`` the caps (by period) still allow; read under the account lock."""
+    if all(cap is None for cap in caps.values()):
+        return wanted
+    used = dict(
+        db.session.execute(
+            select(EarningCounter.period, EarningCounter.points).where(
+                EarningCounter.resident_id == resident_id,
+                EarningCounter.activity == activity,
+                EarningCounter.period.in_(caps),
+            )
+        ).all()
+    )
+    granted = wanted
+    for period, cap in caps.items():
+        if cap is not None:
+            granted = min(granted, cap - used.get(period, 0))
+    return max(granted, 0)
+
+
 def _count_against_caps(
     resident_id: int,
     activity: str,
@@ -146,24 +172,11 @@ def _count_against_caps(
     """Bump the day's and month's counters by what may still be earned; return that."""
     if wanted <= 0:
         return 0
-    local = at.astimezone(settings.tz)
-    periods = {f"D{local:%Y-%m-%d}": rule.daily_cap, f"M{local:%Y-%m}": rule.monthly_cap}
-    granted = wanted
-    if any(cap is not None for cap in periods.values()):
-        used = dict(
-            db.session.execute(
-                select(EarningCounter.period, EarningCounter.points).where(
-                    EarningCounter.resident_id == resident_id,
-                    EarningCounter.activity == activity,
-                    EarningCounter.period.in_(periods),
-                )
-            ).all()
-        )
-        for period, cap in periods.items():
-            if cap is not None:
-                granted = min(granted, cap - used.get(period, 0))
-        if granted <= 0:
-            return 0
+    day, month = counter_periods(at, settings)
+    periods = {day: rule.daily_cap, month: rule.monthly_cap}
+    granted = allowance(resident_id, activity, wanted, periods)
+    if granted == 0:
+        return 0
     if all(cap is None for cap in periods.values()):
         # No cap to hold: count both periods in one statement.
         stmt = upsert(EarningCounter).values(
