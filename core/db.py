@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,7 +13,7 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, Table, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -123,6 +125,22 @@ def init_app(app: Flask, migrations_directory: str) -> None:
             event.listen(db.engine, "connect", _sqlite_connect)
             event.listen(db.engine, "begin", _sqlite_begin)
     app.after_request(finish_request_transaction)
+
+
+@contextmanager
+def driver_connection() -> Iterator[Any]:
+    """The DBAPI connection under the request's session, for hot-path statements in the
+    driver's own SQL (no SQLAlchemy construct, compilation or result wrapping).
+
+    It is the session's connection and transaction; the driver's errors come out as
+    SQLAlchemy's (``IntegrityError``...), so the error handlers treat them like any other.
+    """
+    connection = db.session.connection()
+    dbapi_error = connection.dialect.loaded_dbapi.Error
+    try:
+        yield connection.connection.dbapi_connection
+    except dbapi_error as error:
+        raise DBAPIError.instance(None, None, error, dbapi_error) from error
 
 
 def upsert(model: Any) -> Any:
