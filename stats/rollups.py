@@ -15,10 +15,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from itertools import groupby
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from pyroaring import BitMap
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, literal, select
 from sqlalchemy.orm import aliased
 
 from catalog.models import Redemption
@@ -111,56 +113,67 @@ def refresh(now: datetime, tz: ZoneInfo) -> int:
     assert state is not None
     through = (now - SETTLING).astimezone(tz).date() - timedelta(days=1)
     if state.covered_through < FIRST_DAY:
-        days = {day for day in _days_with_data(tz) if day <= through}
+        first = _first_day_with_data(tz)
+        runs = [Period(first, through)] if first and first <= through else []
     else:
-        days = set(_days_between(state.covered_through + timedelta(days=1), through))
-        days |= changed_days(state.refreshed_at - SETTLING, tz)
+        ended = _days_between(state.covered_through + timedelta(days=1), through)
+        runs = _runs({*ended, *changed_days(state.refreshed_at - SETTLING, tz)})
     state.covered_through = max(state.covered_through, through)
     state.refreshed_at = now
     seen: dict[int, BitMap] = defaultdict(BitMap)
-    for day in sorted(days):
-        roll_up_day(day, tz, seen)
+    for run in runs:
+        roll_up(run, tz, seen)
     db.session.flush()
-    return len(days)
+    return sum(run.days for run in runs)
 
 
 def _days_between(first: date, last: date) -> Iterator[date]:
     return (first + timedelta(days=n) for n in range((last - first).days + 1))
 
 
-def _days_with_data(tz: ZoneInfo) -> set[date]:
-    """Every local day on which something was checked in, moved or handed out."""
-    moments = (Checkin.created_at, LedgerTransaction.created_at, Redemption.fulfilled_at)
-    days: set[date] = set()
-    for moment in moments:
-        day = local_day(moment, tz)
-        days.update(db.session.scalars(select(day).where(moment.is_not(None)).distinct()))
-    return days
+def _runs(days: set[date]) -> list[Period]:
+    """Consecutive days as periods, in order."""
+    runs: list[Period] = []
+    for day in sorted(days):
+        if runs and runs[-1].end + timedelta(days=1) == day:
+            runs[-1] = Period(runs[-1].start, day)
+        else:
+            runs.append(Period(day, day))
+    return runs
 
 
-def roll_up_day(day: date, tz: ZoneInfo, seen: dict[int, BitMap]) -> None:
-    """Replace one day's rollups with what the domain tables say now.
+def _first_day_with_data(tz: ZoneInfo) -> date | None:
+    firsts = [
+        db.session.scalar(select(func.min(Checkin.created_at))),
+        db.session.scalar(select(func.min(LedgerTransaction.created_at))),
+        db.session.scalar(select(func.min(Redemption.fulfilled_at))),
+    ]
+    known = [moment for moment in firsts if moment is not None]
+    return min(known).astimezone(tz).date() if known else None
 
-    ``seen``: who already checked in on an earlier day of this run, per scope (their first
-    day is known: days are rolled up in order).
+
+def roll_up(run: Period, tz: ZoneInfo, seen: dict[int, BitMap]) -> None:
+    """Replace the rollups of a run of days with what the domain tables say now.
+
+    Each table is grouped by day in one pass, so ten years roll up in minutes. ``seen``:
+    who checked in on an earlier day of this refresh, per scope (days go in order).
     """
-    since, until = Period(day, day).bounds(tz)
-    window = Window(since, until, None)
+    window = Window(*run.bounds(tz), None)
     for table in DAILY_TABLES:
-        db.session.execute(delete(table).where(table.day == day))
-    _roll_up_checkins(day, window)
-    _roll_up_participants(day, window, seen)
-    _roll_up_points(day, window)
-    _roll_up_gifts(day, window)
+        db.session.execute(delete(table).where(table.day.between(run.start, run.end)))
+    _roll_up_checkins(window, tz)
+    _roll_up_participants(window, tz, seen)
+    _roll_up_points(window, tz)
+    _roll_up_gifts(window, tz)
 
 
-def _with_district(rows: Iterable[tuple[int, str, int]]) -> dict[tuple[int, str], int]:
-    """Per-center sums, and the district's as scope 0 (where rows of no center go too)."""
-    totals: dict[tuple[int, str], int] = defaultdict(int)
-    for center_id, key, amount in rows:
+def _with_district(rows: Iterable[Any]) -> dict[tuple[int, date, Any], int]:
+    """Sums per center and day, and the district's as scope 0 (where rows of no center go)."""
+    totals: dict[tuple[int, date, Any], int] = defaultdict(int)
+    for day, center_id, key, amount in rows:
         if center_id != DISTRICT:
-            totals[(center_id, key)] += amount
-        totals[(DISTRICT, key)] += amount
+            totals[(center_id, day, key)] += amount
+        totals[(DISTRICT, day, key)] += amount
     return totals
 
 
@@ -169,39 +182,47 @@ def _insert(table: type, rows: list[dict[str, object]]) -> None:
         db.session.execute(table.__table__.insert(), rows)
 
 
-def _roll_up_checkins(day: date, window: Window) -> None:
-    stmt = valid_checkins(window, Event.center_id, Event.kind, func.count()).group_by(
-        Event.center_id, Event.kind
+def _roll_up_checkins(window: Window, tz: ZoneInfo) -> None:
+    day = local_day(Checkin.created_at, tz)
+    stmt = valid_checkins(window, day, Event.center_id, Event.kind, func.count()).group_by(
+        day, Event.center_id, Event.kind
     )
     totals = _with_district(db.session.execute(stmt))
     _insert(
         DailyCheckins,
-        [{"day": day, "scope": s, "kind": k, "checkins": n} for (s, k), n in totals.items()],
+        [{"scope": s, "day": d, "kind": k, "checkins": n} for (s, d, k), n in totals.items()],
     )
 
 
-def _roll_up_participants(day: date, window: Window, seen: dict[int, BitMap]) -> None:
-    stmt = valid_checkins(window, Event.center_id, Checkin.resident_id, func.count()).group_by(
-        Event.center_id, Checkin.resident_id
+def _roll_up_participants(window: Window, tz: ZoneInfo, seen: dict[int, BitMap]) -> None:
+    day = local_day(Checkin.created_at, tz)
+    stmt = (
+        valid_checkins(window, day, Event.center_id, Checkin.resident_id, func.count())
+        .group_by(day, Event.center_id, Checkin.resident_id)
+        .order_by(day)
     )
+    rows = db.session.execute(stmt, execution_options={"yield_per": 20_000})
+    for one_day, people in groupby(rows, key=lambda row: row[0]):
+        _roll_up_one_days_participants(one_day, [row[1:] for row in people], seen)
+
+
+def _roll_up_one_days_participants(day: date, people: list[Any], seen: dict[int, BitMap]) -> None:
     came: dict[int, BitMap] = defaultdict(BitMap)
     repeated: dict[int, BitMap] = defaultdict(BitMap)
     district_times: dict[int, int] = defaultdict(int)
-    for center_id, resident_id, times in db.session.execute(stmt):
+    for center_id, resident_id, times in people:
         came[center_id].add(resident_id)
         if times > 1:
             repeated[center_id].add(resident_id)
         district_times[resident_id] += times
-    if not district_times:
-        return
     came[DISTRICT] = BitMap(district_times)
     repeated[DISTRICT] = BitMap(r for r, times in district_times.items() if times > 1)
     _insert(
         DailyParticipants,
         [
             {
-                "day": day,
                 "scope": scope,
+                "day": day,
                 "residents": residents.serialize(),
                 "repeaters": repeated[scope].serialize(),
             }
@@ -215,48 +236,51 @@ def _roll_up_participants(day: date, window: Window, seen: dict[int, BitMap]) ->
     ]
     for scope, residents in came.items():
         seen[scope] |= residents
-    if not firsts:
-        return
-    insert = upsert(FirstCheckin)
-    earlier = func.min(insert.excluded.first_day, FirstCheckin.first_day)
-    if db.engine.dialect.name == "postgresql":
-        earlier = func.least(insert.excluded.first_day, FirstCheckin.first_day)
-    db.session.execute(
-        insert.on_conflict_do_update(
-            index_elements=["scope", "resident_id"], set_={"first_day": earlier}
-        ),
-        firsts,
-    )
+    if firsts:
+        insert = upsert(FirstCheckin)
+        earlier = func.min(insert.excluded.first_day, FirstCheckin.first_day)
+        if db.engine.dialect.name == "postgresql":
+            earlier = func.least(insert.excluded.first_day, FirstCheckin.first_day)
+        db.session.execute(
+            insert.on_conflict_do_update(
+                index_elements=["scope", "resident_id"], set_={"first_day": earlier}
+            ),
+            firsts,
+        )
 
 
-def _roll_up_points(day: date, window: Window) -> None:
-    counted = counted_transactions(window)
+def _roll_up_points(window: Window, tz: ZoneInfo) -> None:
+    day = local_day(LedgerTransaction.created_at, tz)
     by_center = func.coalesce(LedgerTransaction.center_id, Resident.center_id, DISTRICT)
     flows = db.session.execute(
-        counted.with_only_columns(
-            by_center, LedgerTransaction.kind, func.sum(LedgerTransaction.amount)
-        ).group_by(by_center, LedgerTransaction.kind)
+        counted_transactions(window)
+        .with_only_columns(
+            day, by_center, LedgerTransaction.kind, func.sum(LedgerTransaction.amount)
+        )
+        .group_by(day, by_center, LedgerTransaction.kind)
     )
     home = func.coalesce(Resident.center_id, DISTRICT)
     held = db.session.execute(
-        select(home, func.sum(LedgerTransaction.amount))
+        select(day, home, literal("held"), func.sum(LedgerTransaction.amount))
         .join(Resident, Resident.id == LedgerTransaction.resident_id)
         .where(
             LedgerTransaction.created_at >= window.since,
             LedgerTransaction.created_at < window.until,
         )
-        .group_by(home)
+        .group_by(day, home)
     )
-    totals = _with_district([*flows, *((center_id, "held", amount) for center_id, amount in held)])
+    totals = _with_district([*flows, *held])
     _insert(
         DailyPoints,
-        [{"day": day, "scope": s, "kind": k, "amount": n} for (s, k), n in totals.items()],
+        [{"scope": s, "day": d, "kind": k, "amount": n} for (s, d, k), n in totals.items()],
     )
 
 
-def _roll_up_gifts(day: date, window: Window) -> None:
+def _roll_up_gifts(window: Window, tz: ZoneInfo) -> None:
+    day = local_day(Redemption.fulfilled_at, tz)
     stmt = (
         select(
+            day,
             Redemption.center_id,
             Redemption.item_id,
             func.sum(Redemption.quantity),
@@ -268,17 +292,17 @@ def _roll_up_gifts(day: date, window: Window) -> None:
             Redemption.fulfilled_at >= window.since,
             Redemption.fulfilled_at < window.until,
         )
-        .group_by(Redemption.center_id, Redemption.item_id)
+        .group_by(day, Redemption.center_id, Redemption.item_id)
     )
-    totals: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0, 0])
-    for center_id, item_id, *sums in db.session.execute(stmt):
+    totals: dict[tuple[int, date, int], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for one_day, center_id, item_id, *sums in db.session.execute(stmt):
         for scope in (center_id, DISTRICT):
             for i, value in enumerate(sums):
-                totals[(scope, item_id)][i] += value
+                totals[(scope, one_day, item_id)][i] += value
     _insert(
         DailyGifts,
         [
-            {"day": day, "scope": s, "item_id": i, "quantity": q, "points": p, "redemptions": n}
-            for (s, i), (q, p, n) in totals.items()
+            {"scope": s, "day": d, "item_id": i, "quantity": q, "points": p, "redemptions": n}
+            for (s, d, i), (q, p, n) in totals.items()
         ],
     )
