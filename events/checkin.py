@@ -19,7 +19,7 @@ from events import pg_checkin
 from events.models import CHECKIN_REASONS, Checkin, Event, FollowUp
 from identity.member_codes import InvalidQr
 from identity.tokens import Principal
-from points import rules, service
+from points import hot_credit, rules, service
 from points.expiry import PointsSettings
 from points.models import LedgerTransaction
 from points.service import Source
@@ -183,9 +183,9 @@ def _check_in_on_postgresql(
         caps = {day: daily_cap, month: monthly_cap}
         granted = rules.allowance(resident_id, claimed.kind, wanted, caps)
     if granted > 0:
-        counted = pg_checkin.write_credit(
+        counted = hot_credit.write_credit(
             new.account,
-            pg_checkin.Credit(
+            hot_credit.Credit(
                 transaction_id=new.transaction_id,
                 amount=granted,
                 reason=CHECKIN_REASONS[claimed.kind],

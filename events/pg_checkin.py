@@ -1,13 +1,11 @@
-"""Check-in on PostgreSQL in two statements: one claims the seat, one writes the credit.
+"""Check-in on PostgreSQL in two statements: this one claims the seat, ``points.hot_credit``
+writes the credit.
 
-The first reads the event and the earning rule in force, inserts the attendance (only inside
-the window of an event that is not cancelled), takes a seat when the event has a capacity,
+It reads the event and the earning rule in force, inserts the attendance (only inside the
+window of an event that is not cancelled), takes a seat when the event has a capacity,
 locks the resident's account by upsert and reserves the ledger transaction's id, so the
-entry's hash can be computed before anything of the ledger is written. The second writes
-the transaction, its chained entry, its lot and the day's and month's counters, and moves
-the balance. Caps are still a conditional upsert under the account lock; unique keys still
-guard every row. The statements are the driver's SQL, sent as they are: the hot path
-builds, compiles and wraps nothing.
+entry's hash can be computed before anything of the ledger is written. The statement is
+the driver's SQL, sent as it is: the hot path builds, compiles and wraps nothing.
 """
 
 from __future__ import annotations
@@ -15,8 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from core.db import driver_connection, utcnow
-from points.chain import entry_hash
+from core.db import driver_connection
 from points.models import GENESIS_HASH
 from points.service import LockedAccount
 
@@ -59,44 +56,6 @@ _CLAIM = """
         WHERE activity = event.kind AND (center_id = event.center_id OR center_id IS NULL)
         ORDER BY center_id NULLS LAST LIMIT 1
     ) rule ON true
-"""
-
-_CREDIT = """
-    WITH credit AS (
-        INSERT INTO ledger_transactions (id, resident_id, kind, amount, reason, source_type,
-                                         source_id, center_id, actor_kind, actor_id,
-                                         created_at)
-        VALUES (%(transaction_id)s, %(resident_id)s, %(kind)s, %(amount)s, %(reason)s,
-                %(source_type)s, %(source_id)s, %(center_id)s, %(actor_kind)s,
-                CAST(%(actor_id)s AS integer), %(now)s)
-        RETURNING id
-    ), entry AS (
-        INSERT INTO ledger_entries (transaction_id, resident_id, seq, delta, balance_after,
-                                    prev_hash, hash, created_at)
-        SELECT id, %(resident_id)s, %(seq)s, %(amount)s, %(balance)s, %(prev_hash)s,
-               %(hash)s, %(now)s
-        FROM credit
-    ), lot AS (
-        INSERT INTO points_lots (resident_id, transaction_id, amount, remaining, expires_at)
-        SELECT %(resident_id)s, id, %(amount)s, %(amount)s,
-               CAST(%(expires_at)s AS timestamptz)
-        FROM credit
-    ), counted AS (
-        INSERT INTO earning_counters (resident_id, activity, period, points)
-        VALUES (%(resident_id)s, %(activity)s, %(day)s, %(amount)s),
-               (%(resident_id)s, %(activity)s, %(month)s, %(amount)s)
-        ON CONFLICT (resident_id, activity, period) DO UPDATE
-        SET points = earning_counters.points + EXCLUDED.points
-        WHERE earning_counters.points + EXCLUDED.points <= COALESCE(
-            CASE WHEN EXCLUDED.period = %(day)s THEN CAST(%(daily_cap)s AS integer)
-                 ELSE CAST(%(monthly_cap)s AS integer) END,
-            earning_counters.points + EXCLUDED.points)
-        RETURNING period
-    )
-    UPDATE points_accounts
-    SET balance = %(balance)s, version = %(seq)s, chain_head = %(hash)s, updated_at = %(now)s
-    WHERE resident_id = %(resident_id)s
-    RETURNING (SELECT count(*) FROM counted)
 """
 
 
@@ -151,72 +110,3 @@ def claim(event_id: int, resident_id: int, staff_id: int | None, now: datetime) 
         new = Attendance(checkin_id, created_at, seated, account, transaction_id)
     rule = None if rule_points is None else (rule_points, daily_cap, monthly_cap)
     return Claim(*event, new=new, rule=rule)
-
-
-@dataclass(frozen=True, slots=True)
-class Credit:
-    """An earn to write for a claimed check-in."""
-
-    transaction_id: int
-    amount: int
-    reason: str
-    checkin_id: int
-    center_id: int
-    actor_kind: str
-    actor_id: int | None
-    activity: str
-    #: The counters' periods (``D2026-11-22``, ``M2026-11``) and their caps.
-    day: str
-    month: str
-    daily_cap: int | None
-    monthly_cap: int | None
-    expires_at: datetime | None
-
-
-def write_credit(account: LockedAccount, credit: Credit) -> bool:
-    """Write the credit and move the locked account; False if a cap would be overshot."""
-    now = utcnow()
-    transaction = {
-        "kind": "earn",
-        "amount": credit.amount,
-        "reason": credit.reason,
-        "source_type": "checkin",
-        "source_id": str(credit.checkin_id),
-        "center_id": credit.center_id,
-        "actor_kind": credit.actor_kind,
-        "actor_id": credit.actor_id,
-        "reverses_id": None,
-    }
-    entry = {
-        "transaction_id": credit.transaction_id,
-        "resident_id": account.resident_id,
-        "seq": account.version + 1,
-        "delta": credit.amount,
-        "balance_after": account.balance + credit.amount,
-        "created_at": now,
-    }
-    digest = entry_hash(account.chain_head, entry, transaction)
-    params = {
-        **transaction,
-        "transaction_id": credit.transaction_id,
-        "resident_id": account.resident_id,
-        "now": now,
-        "seq": entry["seq"],
-        "balance": entry["balance_after"],
-        "prev_hash": account.chain_head,
-        "hash": digest,
-        "expires_at": credit.expires_at,
-        "activity": credit.activity,
-        "day": credit.day,
-        "month": credit.month,
-        "daily_cap": credit.daily_cap,
-        "monthly_cap": credit.monthly_cap,
-    }
-    with driver_connection() as connection:
-        (periods_counted,) = connection.execute(_CREDIT, params).fetchone()
-    account.balance, account.version, account.chain_head = (
-        entry["balance_after"],
-        entry["seq"],
-        digest,
-    )
-    return periods_counted == 2
