@@ -120,9 +120,8 @@ def refresh(now: datetime, tz: ZoneInfo) -> int:
         runs = _runs({*ended, *changed_days(state.refreshed_at - SETTLING, tz)})
     state.covered_through = max(state.covered_through, through)
     state.refreshed_at = now
-    seen: dict[int, BitMap] = defaultdict(BitMap)
     for run in runs:
-        roll_up(run, tz, seen)
+        roll_up(run, tz)
     db.session.flush()
     return sum(run.days for run in runs)
 
@@ -152,17 +151,17 @@ def _first_day_with_data(tz: ZoneInfo) -> date | None:
     return min(known).astimezone(tz).date() if known else None
 
 
-def roll_up(run: Period, tz: ZoneInfo, seen: dict[int, BitMap]) -> None:
+def roll_up(run: Period, tz: ZoneInfo) -> None:
     """Replace the rollups of a run of days with what the domain tables say now.
 
-    Each table is grouped by day in one pass, so ten years roll up in minutes. ``seen``:
-    who checked in on an earlier day of this refresh, per scope (days go in order).
+    Each table is grouped by day in one pass, so ten years roll up in minutes.
     """
     window = Window(*run.bounds(tz), None)
     for table in DAILY_TABLES:
         db.session.execute(delete(table).where(table.day.between(run.start, run.end)))
     _roll_up_checkins(window, tz)
-    _roll_up_participants(window, tz, seen)
+    _roll_up_participants(window, tz)
+    _roll_up_first_checkins(window, tz)
     _roll_up_points(window, tz)
     _roll_up_gifts(window, tz)
 
@@ -194,7 +193,7 @@ def _roll_up_checkins(window: Window, tz: ZoneInfo) -> None:
     )
 
 
-def _roll_up_participants(window: Window, tz: ZoneInfo, seen: dict[int, BitMap]) -> None:
+def _roll_up_participants(window: Window, tz: ZoneInfo) -> None:
     day = local_day(Checkin.created_at, tz)
     stmt = (
         valid_checkins(window, day, Event.center_id, Checkin.resident_id, func.count())
@@ -203,10 +202,10 @@ def _roll_up_participants(window: Window, tz: ZoneInfo, seen: dict[int, BitMap])
     )
     rows = db.session.execute(stmt, execution_options={"yield_per": 20_000})
     for one_day, people in groupby(rows, key=lambda row: row[0]):
-        _roll_up_one_days_participants(one_day, [row[1:] for row in people], seen)
+        _roll_up_one_days_participants(one_day, [row[1:] for row in people])
 
 
-def _roll_up_one_days_participants(day: date, people: list[Any], seen: dict[int, BitMap]) -> None:
+def _roll_up_one_days_participants(day: date, people: list[Any]) -> None:
     came: dict[int, BitMap] = defaultdict(BitMap)
     repeated: dict[int, BitMap] = defaultdict(BitMap)
     district_times: dict[int, int] = defaultdict(int)
@@ -229,23 +228,25 @@ def _roll_up_one_days_participants(day: date, people: list[Any], seen: dict[int,
             for scope, residents in came.items()
         ],
     )
-    firsts = [
-        {"scope": scope, "resident_id": resident_id, "first_day": day}
-        for scope, residents in came.items()
-        for resident_id in residents - seen[scope]
-    ]
-    for scope, residents in came.items():
-        seen[scope] |= residents
-    if firsts:
-        insert = upsert(FirstCheckin)
+
+
+def _roll_up_first_checkins(window: Window, tz: ZoneInfo) -> None:
+    """Each resident's first day in the run, per center and district-wide, kept if earlier."""
+    first = func.min(local_day(Checkin.created_at, tz))
+    columns = ["scope", "resident_id", "first_day"]
+    per_center = valid_checkins(window, Event.center_id, Checkin.resident_id, first).group_by(
+        Event.center_id, Checkin.resident_id
+    )
+    district = valid_checkins(window, literal(DISTRICT), Checkin.resident_id, first).group_by(
+        Checkin.resident_id
+    )
+    for firsts in (per_center, district):
+        insert = upsert(FirstCheckin).from_select(columns, firsts)
         earlier = func.min(insert.excluded.first_day, FirstCheckin.first_day)
         if db.engine.dialect.name == "postgresql":
             earlier = func.least(insert.excluded.first_day, FirstCheckin.first_day)
         db.session.execute(
-            insert.on_conflict_do_update(
-                index_elements=["scope", "resident_id"], set_={"first_day": earlier}
-            ),
-            firsts,
+            insert.on_conflict_do_update(index_elements=columns[:2], set_={"first_day": earlier})
         )
 
 
