@@ -156,3 +156,9 @@ def summary_paths(cast: Cast, today: date) -> dict[str, tuple[str, str]]:
             token(cast.manager),
         )
     return paths
+
+
+def rollups_cover() -> str | None:
+    """The last day the stats rollups cover, if ``flask stats refresh`` has run."""
+    day = db.session.execute(text("SELECT max(covered_through) FROM stats_rollup_state")).scalar()
+    return str(day) if day else None

@@ -69,6 +69,13 @@ def render(figures: dict[str, Any], meta: dict[str, Any], workers: int, database
         f"- Data: {_rows(meta['rows'])}",
         f"- Load: {meta['total_seconds'] / 60:.1f} min in all ({_phases(meta['seconds'])}); "
         f"database {meta['bytes'] / 2**30:.2f} GiB",
+        "- Stats rollups: "
+        + (
+            f"covered through {figures['rollups']}"
+            if figures["rollups"]
+            else "**not built** (`flask stats refresh` has not run): every day of a summary "
+            "is counted afresh from the domain tables"
+        ),
         "",
         "| measure | conns | req/s | p50 | p95 | p99 | vs target | non-2xx / notes |",
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
@@ -92,6 +99,8 @@ def render(figures: dict[str, Any], meta: dict[str, Any], workers: int, database
             scale_note = "" if meta["scale"] >= 1 else " (at full scale)"
             ok = fig["p50"] <= YEAR_SUMMARY_MS
             note = f"target p50 ≤ {YEAR_SUMMARY_MS:g} ms{scale_note}: {_verdict(ok)}"
+            if not figures["rollups"]:
+                note += " (not comparable: no rollups)"
         lines.append(_row(f"GET /stats/summary ({label})", 1, fig, note))
     peaks = figures["rss"]
     worst = max(peaks.values(), default=0) / 2**20
