@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,9 +29,10 @@ from stats.models import (
     DailyParticipants,
     DailyPoints,
     FirstCheckin,
+    MonthlyParticipants,
 )
-from stats.periods import Period
-from stats.rollups import Coverage
+from stats.periods import Period, month_end
+from stats.rollups import Attendees, Coverage
 
 #: The figures that get a growth rate.
 GROWTH_KEYS = (
@@ -149,23 +151,47 @@ def _checkins(parts: Parts) -> Counter[str]:
 
 
 def _participants(parts: Parts) -> tuple[int, int]:
-    """How many residents took part, and how many of them more than once."""
-    once, twice = BitMap(), BitMap()
+    """How many residents took part, and how many of them more than once.
 
-    def add(came: BitMap, repeated: BitMap) -> None:
-        twice.update(once & came, repeated)
-        once.update(came)
-
-    if parts.rolled:
-        stmt = select(DailyParticipants.residents, DailyParticipants.repeaters).where(
-            DailyParticipants.scope == parts.scope, parts.days(DailyParticipants.day)
+    Whole months come from the monthly bitmaps, the days around them from the daily ones.
+    """
+    attendees = Attendees()
+    months, days = _whole_months(parts.rolled)
+    if months:
+        stmt = select(MonthlyParticipants.residents, MonthlyParticipants.repeaters).where(
+            MonthlyParticipants.scope == parts.scope, MonthlyParticipants.month.in_(months)
         )
         for residents, repeaters in db.session.execute(stmt):
-            add(BitMap.deserialize(residents), BitMap.deserialize(repeaters))
+            attendees.add_serialized(residents, repeaters)
+    if days:
+        in_days = or_(*(DailyParticipants.day.between(run.start, run.end) for run in days))
+        stmt = select(DailyParticipants.residents, DailyParticipants.repeaters).where(
+            DailyParticipants.scope == parts.scope, in_days
+        )
+        for residents, repeaters in db.session.execute(stmt):
+            attendees.add_serialized(residents, repeaters)
     for window in parts.fresh:
         times = dict(raw.participants(window))
-        add(BitMap(times), BitMap(r for r, n in times.items() if n > 1))
-    return len(once), len(twice)
+        attendees.add(BitMap(times), BitMap(r for r, n in times.items() if n > 1))
+    return len(attendees.once), len(attendees.twice)
+
+
+def _whole_months(runs: list[Period]) -> tuple[list[date], list[Period]]:
+    """The first days of the months the runs cover whole, and the runs of days left over."""
+    months: list[date] = []
+    days: list[Period] = []
+    for run in runs:
+        start = run.start
+        for bucket in run.buckets("month"):
+            whole = bucket.start.day == 1 and bucket.end == month_end(bucket.start)
+            if whole:
+                if start < bucket.start:
+                    days.append(Period(start, bucket.start - timedelta(days=1)))
+                months.append(bucket.start)
+                start = bucket.end + timedelta(days=1)
+        if start <= run.end:
+            days.append(Period(start, run.end))
+    return months, days
 
 
 def _new_participants(parts: Parts) -> int:

@@ -55,6 +55,21 @@ class DailyParticipants(db.Model):
     repeaters: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+class MonthlyParticipants(db.Model):
+    """The union of a whole month's daily bitmaps: a year is 12 of these, not 365 days.
+
+    ``repeaters``: who checked in more than once in the month.
+    """
+
+    __tablename__ = "stats_monthly_participants"
+
+    scope: Mapped[int] = mapped_column(primary_key=True)
+    #: The month's first day.
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    residents: Mapped[bytes] = mapped_column(LargeBinary)
+    repeaters: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class FirstCheckin(db.Model):
     """Each resident's first day with a check-in that counts, in each scope."""
 

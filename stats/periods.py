@@ -66,5 +66,10 @@ def _next_month(day: date) -> date:
     return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
+def month_end(day: date) -> date:
+    """The last day of ``day``'s month."""
+    return _next_month(day) - timedelta(days=1)
+
+
 def month_of(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"

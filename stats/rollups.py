@@ -37,9 +37,10 @@ from stats.models import (
     DailyParticipants,
     DailyPoints,
     FirstCheckin,
+    MonthlyParticipants,
     RollupState,
 )
-from stats.periods import Period
+from stats.periods import Period, month_end
 from stats.raw import Window, counted_transactions, valid_checkins
 
 #: A request writes its rows with the time it began and commits a moment later; a day is
@@ -161,6 +162,7 @@ def roll_up(run: Period, tz: ZoneInfo) -> None:
         db.session.execute(delete(table).where(table.day.between(run.start, run.end)))
     _roll_up_checkins(window, tz)
     _roll_up_participants(window, tz)
+    _roll_up_months(run)
     _roll_up_first_checkins(window, tz)
     _roll_up_points(window, tz)
     _roll_up_gifts(window, tz)
@@ -226,6 +228,53 @@ def _roll_up_one_days_participants(day: date, people: list[Any]) -> None:
                 "repeaters": repeated[scope].serialize(),
             }
             for scope, residents in came.items()
+        ],
+    )
+
+
+class Attendees:
+    """Who came, and who came more than once, as pieces of a period are added."""
+
+    def __init__(self) -> None:
+        self.once, self.twice = BitMap(), BitMap()
+
+    def add(self, came: BitMap, repeated: BitMap) -> None:
+        self.twice.update(self.once & came, repeated)
+        self.once.update(came)
+
+    def add_serialized(self, came: bytes, repeated: bytes) -> None:
+        self.add(BitMap.deserialize(came), BitMap.deserialize(repeated))
+
+
+def _roll_up_months(run: Period) -> None:
+    """Recompute the months the run touched from their days (complete ones are read)."""
+    first, last = run.start.replace(day=1), run.end.replace(day=1)
+    db.session.execute(
+        delete(MonthlyParticipants).where(MonthlyParticipants.month.between(first, last))
+    )
+    stmt = (
+        select(
+            DailyParticipants.scope,
+            DailyParticipants.day,
+            DailyParticipants.residents,
+            DailyParticipants.repeaters,
+        )
+        .where(DailyParticipants.day.between(first, month_end(last)))
+        .order_by(DailyParticipants.scope, DailyParticipants.day)
+    )
+    months: dict[tuple[int, date], Attendees] = defaultdict(Attendees)
+    for scope, day, residents, repeaters in db.session.execute(stmt):
+        months[(scope, day.replace(day=1))].add_serialized(residents, repeaters)
+    _insert(
+        MonthlyParticipants,
+        [
+            {
+                "scope": scope,
+                "month": month,
+                "residents": seen.once.serialize(),
+                "repeaters": seen.twice.serialize(),
+            }
+            for (scope, month), seen in months.items()
         ],
     )
 

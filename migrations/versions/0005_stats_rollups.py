@@ -62,6 +62,13 @@ def upgrade():
     with op.batch_alter_table('stats_daily_points', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_stats_daily_points_day'), ['day'], unique=False)
 
+    op.create_table('stats_monthly_participants',
+    sa.Column('scope', sa.Integer(), nullable=False),
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('residents', sa.LargeBinary(), nullable=False),
+    sa.Column('repeaters', sa.LargeBinary(), nullable=False),
+    sa.PrimaryKeyConstraint('scope', 'month', name=op.f('pk_stats_monthly_participants'))
+    )
     op.create_table('stats_first_checkins',
     sa.Column('scope', sa.Integer(), nullable=False),
     sa.Column('resident_id', sa.Integer(), nullable=False),
@@ -108,6 +115,7 @@ def downgrade():
         batch_op.drop_index('ix_stats_first_checkins_scope_day')
 
     op.drop_table('stats_first_checkins')
+    op.drop_table('stats_monthly_participants')
     with op.batch_alter_table('stats_daily_points', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_stats_daily_points_day'))
 
