@@ -87,7 +87,11 @@ def followup_compliance(args: dict[str, Any]) -> Any:
 def events(args: dict[str, Any]) -> Any:
     """The period's events, best attended first."""
     scope = _scope(args)
-    ranking = _ranked(args, scope, rankings.events_by_attendance(scope, args["limit"]))
+    tz = current_settings().tz
+    ranked = rankings.events_by_attendance(
+        args["period"], scope.center_id, tz, rollups.coverage(tz), args["limit"]
+    )
+    ranking = _ranked(args, scope, ranked)
     columns = tuple(EventAttendanceSchema().fields)
     return _maybe_csv(args, lambda r: exports.rows_csv(r["items"], columns), ranking, "events")
 

@@ -39,6 +39,16 @@ class DailyCheckins(db.Model):
     checkins: Mapped[int]
 
 
+class EventCheckins(db.Model):
+    """Check-ins that count, per event and day: an event's attendance without its rows."""
+
+    __tablename__ = "stats_event_checkins"
+
+    event_id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True, index=True)
+    checkins: Mapped[int]
+
+
 class DailyParticipants(db.Model):
     """Who checked in on a day, as compressed bitmaps of resident ids (Roaring).
 

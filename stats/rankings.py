@@ -1,20 +1,56 @@
-"""Rankings: the best-attended events of a period, and the gifts most handed out."""
+"""The best-attended events of a period."""
 
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select, union_all
 
+from core.api import FIRST_DAY, LAST_DAY
 from core.db import db
 from events.models import Checkin, Event
-from stats.figures import ratio
-from stats.raw import Window
+from stats import raw
+from stats.figures import Parts, ratio
+from stats.models import EventCheckins
+from stats.periods import Period
+from stats.rollups import Coverage
 
 
-def events_by_attendance(window: Window, limit: int) -> list[dict[str, Any]]:
-    """Events that started in the period and were not cancelled, most attended first."""
-    attendance = func.count(Checkin.id)
+def events_by_attendance(
+    period: Period, center_id: int | None, tz: ZoneInfo, cover: Coverage, limit: int
+) -> list[dict[str, Any]]:
+    """Events that started in the period and were not cancelled, most attended first.
+
+    An event's attendance is every check-in of it that counts, whenever it was made: the
+    rolled-up days' counts plus the others', counted afresh.
+    """
+    whole = raw.Window(*period.bounds(tz), center_id)
+    held = select(Event.id).where(
+        Event.starts_at >= whole.since, Event.starts_at < whole.until, Event.cancelled_at.is_(None)
+    )
+    if center_id is not None:
+        held = held.where(Event.center_id == center_id)
+    ever = Parts.of(Period(FIRST_DAY, LAST_DAY), None, tz, cover)
+    pieces = [
+        raw.valid_checkins(window, Checkin.event_id.label("event_id"), func.count().label("n"))
+        .where(Checkin.event_id.in_(held))
+        .group_by(Checkin.event_id)
+        for window in ever.fresh
+    ]
+    if ever.rolled:
+        pieces.append(
+            select(
+                EventCheckins.event_id.label("event_id"), EventCheckins.checkins.label("n")
+            ).where(EventCheckins.event_id.in_(held), ever.days(EventCheckins.day))
+        )
+    counted = union_all(*pieces).subquery() if len(pieces) > 1 else pieces[0].subquery()
+    attendance = (
+        select(counted.c.event_id, func.sum(counted.c.n).label("n"))
+        .group_by(counted.c.event_id)
+        .subquery()
+    )
+    total = func.coalesce(attendance.c.n, 0)
     stmt = (
         select(
             Event.id.label("event_id"),
@@ -23,21 +59,15 @@ def events_by_attendance(window: Window, limit: int) -> list[dict[str, Any]]:
             Event.center_id,
             Event.starts_at,
             Event.capacity,
-            attendance.label("attendance"),
+            total.label("attendance"),
         )
-        .outerjoin(Checkin, and_(Checkin.event_id == Event.id, Checkin.annulled_at.is_(None)))
-        .where(
-            Event.starts_at >= window.since,
-            Event.starts_at < window.until,
-            Event.cancelled_at.is_(None),
-        )
-        .group_by(Event.id)
-        .order_by(attendance.desc(), Event.starts_at, Event.id)
+        .outerjoin(attendance, attendance.c.event_id == Event.id)
+        .where(Event.id.in_(held))
+        .order_by(total.desc(), Event.starts_at, Event.id)
         .limit(limit)
     )
-    if window.center_id is not None:
-        stmt = stmt.where(Event.center_id == window.center_id)
     rows = [row._asdict() for row in db.session.execute(stmt)]
     for row in rows:
+        row["attendance"] = int(row["attendance"])
         row["fill_rate"] = ratio(row["attendance"], row["capacity"] or 0)
     return rows

@@ -36,6 +36,7 @@ from stats.models import (
     DailyGifts,
     DailyParticipants,
     DailyPoints,
+    EventCheckins,
     FirstCheckin,
     MonthlyParticipants,
     RollupState,
@@ -46,7 +47,7 @@ from stats.raw import Window, counted_transactions, valid_checkins
 #: A request writes its rows with the time it began and commits a moment later; a day is
 #: rolled up only this long after it ended, so no row of it can still be on its way.
 SETTLING = timedelta(minutes=10)
-DAILY_TABLES = (DailyCheckins, DailyParticipants, DailyPoints, DailyGifts)
+DAILY_TABLES = (DailyCheckins, EventCheckins, DailyParticipants, DailyPoints, DailyGifts)
 #: What the state row says before the first refresh: nothing is covered.
 NEVER = FIRST_DAY - timedelta(days=1)
 
@@ -161,6 +162,7 @@ def roll_up(run: Period, tz: ZoneInfo) -> None:
     for table in DAILY_TABLES:
         db.session.execute(delete(table).where(table.day.between(run.start, run.end)))
     _roll_up_checkins(window, tz)
+    _roll_up_events(window, tz)
     _roll_up_participants(window, tz)
     _roll_up_months(run)
     _roll_up_first_checkins(window, tz)
@@ -192,6 +194,16 @@ def _roll_up_checkins(window: Window, tz: ZoneInfo) -> None:
     _insert(
         DailyCheckins,
         [{"scope": s, "day": d, "kind": k, "checkins": n} for (s, d, k), n in totals.items()],
+    )
+
+
+def _roll_up_events(window: Window, tz: ZoneInfo) -> None:
+    day = local_day(Checkin.created_at, tz)
+    per_event = valid_checkins(window, Checkin.event_id, day, func.count()).group_by(
+        Checkin.event_id, day
+    )
+    db.session.execute(
+        EventCheckins.__table__.insert().from_select(["event_id", "day", "checkins"], per_event)
     )
 
 

@@ -62,6 +62,15 @@ def upgrade():
     with op.batch_alter_table('stats_daily_points', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_stats_daily_points_day'), ['day'], unique=False)
 
+    op.create_table('stats_event_checkins',
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('checkins', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('event_id', 'day', name=op.f('pk_stats_event_checkins'))
+    )
+    with op.batch_alter_table('stats_event_checkins', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_stats_event_checkins_day'), ['day'], unique=False)
+
     op.create_table('stats_monthly_participants',
     sa.Column('scope', sa.Integer(), nullable=False),
     sa.Column('month', sa.Date(), nullable=False),
@@ -116,6 +125,9 @@ def downgrade():
 
     op.drop_table('stats_first_checkins')
     op.drop_table('stats_monthly_participants')
+    with op.batch_alter_table('stats_event_checkins', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_stats_event_checkins_day'))
+    op.drop_table('stats_event_checkins')
     with op.batch_alter_table('stats_daily_points', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_stats_daily_points_day'))
 

@@ -248,3 +248,21 @@ def test_a_center_manager_cannot_rank_another_center(client: FlaskClient, make: 
 
     assert (response.status_code, response.json["code"]) == (403, "forbidden")
     assert (missing.status_code, missing.json["code"]) == (404, "not_found")
+
+
+def test_an_events_attendance_counts_every_check_in_of_it_that_stands(
+    app: Flask, client: FlaskClient, make: Factory, counting: str
+) -> None:
+    center = make.center()
+    midnight = make.event(center, starts_at=local(2025, 4, 1, 0, 10))
+    early, annulled = make.resident(center).id, make.resident(center).id
+    make.checkin(midnight, early, local(2025, 3, 31, 23, 50))  # the day before the period
+    make.annul(make.checkin(midnight, annulled, local(2025, 4, 1, 0, 5)), center)
+    if counting == "rolled up":
+        roll_up(app)
+
+    ranking = get(
+        client, make.staff("manager"), "events", **{"from": "2025-04-01", "to": "2025-04-30"}
+    ).json
+
+    assert [(e["event_id"], e["attendance"]) for e in ranking["items"]] == [(midnight, 1)]
