@@ -15,6 +15,7 @@ from sqlalchemy import select
 from core.db import db
 from events import checkin, followups
 from events import service as events
+from events.scans import Scanner
 from identity.models import Resident, ResidentCondition
 from identity.tokens import Principal
 from points.expiry import PointsSettings
@@ -93,7 +94,14 @@ def _past_event(
         # The elderly without WeChat were checked in at the desk.
         staff = desk if resident.openid is None else None
         arrived = starts - timedelta(minutes=rng.randint(0, 25))
-        checkin.check_in(event_id, resident.id, now=arrived, settings=settings, staff=staff)
+        checkin.check_in(
+            event_id,
+            resident.id,
+            now=arrived,
+            settings=settings,
+            scanner=Scanner.of(staff.id if staff else None),
+            staff=staff,
+        )
 
 
 def _seed_followups(
@@ -119,4 +127,11 @@ def _seed_followups(
         late = due < session_day and rng.random() < 0.4
         if on_time or late:
             arrived = _at(session_day, 9, rng.randint(0, 59), tz)
-            checkin.check_in(session, resident_id, now=arrived, settings=settings, staff=desk)
+            checkin.check_in(
+                session,
+                resident_id,
+                now=arrived,
+                settings=settings,
+                scanner=Scanner.of(desk.id),
+                staff=desk,
+            )

@@ -20,6 +20,7 @@ from core.errors import DomainError
 from events import checkin, codes, followups, service
 from events.checkin import CheckinResult
 from events.models import ScanAttempt
+from events.scans import Scanner, scan_row
 from events.schemas import (
     AnnulledSchema,
     AnnulSchema,
@@ -174,34 +175,29 @@ def display_link(event_id: int) -> dict[str, Any]:
 
 @dataclass
 class _Scan:
+    scanner: Scanner
     event_id: int | None = None
     resident_id: int | None = None
-    outcome: str = "checked_in"
 
 
 @contextmanager
-def _scan_recorded(method: str, staff_id: int | None = None) -> Iterator[_Scan]:
-    """Log the attempt whatever its outcome (the refusal's code when it fails)."""
-    scan = _Scan()
+def _refusals_logged(staff_id: int | None = None) -> Iterator[_Scan]:
+    """Log a refused attempt (with the refusal's code) once its request has rolled back.
+
+    A check-in logs its own scan; a refusal's line must outlive the rollback.
+    """
+    scanner = Scanner.of(
+        staff_id,
+        client_ip=request.remote_addr,
+        user_agent=request.user_agent.string[:200] or None,
+    )
+    scan = _Scan(scanner)
     try:
         yield scan
     except DomainError as error:
-        scan.outcome = error.code
+        row = scan_row(scanner, scan.event_id, scan.resident_id, error.code, utcnow())
+        record_regardless(ScanAttempt.__table__, row)
         raise
-    finally:
-        record_regardless(
-            ScanAttempt.__table__,
-            {
-                "at": utcnow(),
-                "event_id": scan.event_id,
-                "resident_id": scan.resident_id,
-                "outcome": scan.outcome,
-                "method": method,
-                "staff_id": staff_id,
-                "client_ip": request.remote_addr,
-                "user_agent": request.user_agent.string[:200] or None,
-            },
-        )
 
 
 def _result(result: CheckinResult) -> tuple[dict[str, Any], int]:
@@ -229,7 +225,7 @@ def self_checkin(args: dict[str, Any]) -> tuple[dict[str, Any], int]:
     resident_id = current_principal().id
     now = utcnow()
     config = current_app.config
-    with _scan_recorded("self") as scan:
+    with _refusals_logged() as scan:
         scan.resident_id = resident_id
         token = codes.token_of(args.get("url") or args["token"], config["PUBLIC_BASE_URL"])
         code = codes.read(token, current_keys(), now, config["QR_ROTATION_SECONDS"])
@@ -239,9 +235,9 @@ def self_checkin(args: dict[str, Any]) -> tuple[dict[str, Any], int]:
             resident_id,
             now=now,
             settings=current_settings(),
+            scanner=scan.scanner,
             code_owner=code.resident_id,
         )
-        scan.outcome = "already_checked_in" if result.already_checked_in else "checked_in"
     return _result(result)
 
 
@@ -254,7 +250,7 @@ def staff_checkin(args: dict[str, Any], event_id: int) -> tuple[dict[str, Any], 
     """Check a resident in at the desk by their member code, or by id after a search."""
     actor = current_principal()
     now = utcnow()
-    with _scan_recorded("staff", actor.id) as scan:
+    with _refusals_logged(actor.id) as scan:
         scan.event_id = service.event_for_staff(actor, event_id).id
         if "member_code" in args:
             resident = member_codes.resident_of(args["member_code"], current_keys(), now)
@@ -262,9 +258,13 @@ def staff_checkin(args: dict[str, Any], event_id: int) -> tuple[dict[str, Any], 
             resident = identity.resident_for_staff(actor, args["resident_id"])
         scan.resident_id = resident.id
         result = checkin.check_in(
-            event_id, resident.id, now=now, settings=current_settings(), staff=actor
+            event_id,
+            resident.id,
+            now=now,
+            settings=current_settings(),
+            scanner=scan.scanner,
+            staff=actor,
         )
-        scan.outcome = "already_checked_in" if result.already_checked_in else "checked_in"
     return _result(result)
 
 

@@ -2,7 +2,8 @@
 
 This is the hottest path (a whole hall scans within a minute), so it reads only the columns
 it needs, skips the ORM's unit of work, and leaves every lookup it can to unique keys:
-the attendance insert itself tells a first scan from a repeat.
+the attendance insert itself tells a first scan from a repeat. A check-in logs its own scan
+in the same transaction; a refusal is logged by the view, after the rollback.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from core.db import db, upsert
 from core.errors import Conflict, DomainError, NotFound
 from events import pg_checkin
 from events.models import CHECKIN_REASONS, Checkin, Event, FollowUp
+from events.scans import Scanner, log_scan
 from identity.member_codes import InvalidQr
 from identity.tokens import Principal
 from points import hot_credit, rules, service
@@ -63,16 +65,20 @@ def check_in(
     *,
     now: datetime,
     settings: PointsSettings,
+    scanner: Scanner,
     staff: Principal | None = None,
     code_owner: int | None = None,
 ) -> CheckinResult:
     """Record attendance and earn the event's points, or refuse with the contract's code.
 
+    ``scanner``: who scanned, from where, for the scan log.
     ``staff``: who checked the resident in at the desk (None: the resident scanned).
     ``code_owner``: the resident a personal code was made for.
     """
     if db.engine.dialect.name == "postgresql":
-        return _check_in_on_postgresql(event_id, resident_id, now, settings, staff, code_owner)
+        return _check_in_on_postgresql(
+            event_id, resident_id, now, settings, scanner, staff, code_owner
+        )
     event = db.session.execute(
         select(
             Event.center_id,
@@ -101,7 +107,8 @@ def check_in(
         .returning(Checkin.id, Checkin.created_at)
     ).one_or_none()
     if inserted is None:
-        return _repeat(event_id, resident_id)
+        return _repeat(event_id, resident_id, scanner, now)
+    log_scan(scanner, event_id, resident_id, "checked_in", now)
     if event.capacity is not None:
         _take_seat(event_id)
 
@@ -154,6 +161,7 @@ def _check_in_on_postgresql(
     resident_id: int,
     now: datetime,
     settings: PointsSettings,
+    scanner: Scanner,
     staff: Principal | None,
     code_owner: int | None,
 ) -> CheckinResult:
@@ -162,13 +170,13 @@ def _check_in_on_postgresql(
     The first statement inserts only inside the window of an open event; a refusal found
     after it (another center's staff, another resident's code) rolls the request back.
     """
-    claimed = pg_checkin.claim(event_id, resident_id, staff.id if staff else None, now)
+    claimed = pg_checkin.claim(event_id, resident_id, scanner, now)
     if claimed is None:
         raise InvalidQr("This code names no event.")
     _refuse_if_barred(claimed, resident_id, now, staff, code_owner)
     new = claimed.new
     if new is None:
-        return _repeat(event_id, resident_id)
+        return _repeat(event_id, resident_id, scanner, now)
     if claimed.capacity is not None and not new.seated:
         raise EventFull()
     rule_points, daily_cap, monthly_cap = claimed.rule or (
@@ -217,7 +225,8 @@ def _check_in_on_postgresql(
     )
 
 
-def _repeat(event_id: int, resident_id: int) -> CheckinResult:
+def _repeat(event_id: int, resident_id: int, scanner: Scanner, now: datetime) -> CheckinResult:
+    log_scan(scanner, event_id, resident_id, "already_checked_in", now)
     checkin = db.session.execute(
         select(Checkin.id, Checkin.created_at).where(
             Checkin.event_id == event_id, Checkin.resident_id == resident_id

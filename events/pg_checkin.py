@@ -2,10 +2,11 @@
 writes the credit.
 
 It reads the event and the earning rule in force, inserts the attendance (only inside the
-window of an event that is not cancelled), takes a seat when the event has a capacity,
-locks the resident's account by upsert and reserves the ledger transaction's id, so the
-entry's hash can be computed before anything of the ledger is written. The statement is
-the driver's SQL, sent as it is: the hot path builds, compiles and wraps nothing.
+window of an event that is not cancelled) and its line in the scan log, takes a seat when
+the event has a capacity, locks the resident's account by upsert and reserves the ledger
+transaction's id, so the entry's hash can be computed before anything of the ledger is
+written. The statement is the driver's SQL, sent as it is: the hot path builds, compiles
+and wraps nothing.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from core.db import driver_connection
+from events.scans import Scanner
 from points.models import GENESIS_HASH
 from points.service import LockedAccount
 
@@ -30,6 +32,12 @@ _CLAIM = """
         WHERE cancelled_at IS NULL AND %(now)s BETWEEN checkin_opens_at AND checkin_closes_at
         ON CONFLICT DO NOTHING
         RETURNING id, created_at
+    ), logged AS (
+        INSERT INTO scan_attempts (at, event_id, resident_id, outcome, method, staff_id,
+                                   client_ip, user_agent)
+        SELECT %(now)s, %(event_id)s, %(resident_id)s, 'checked_in', %(method)s,
+               CAST(%(staff_id)s AS integer), %(client_ip)s, %(user_agent)s
+        FROM attended
     ), seat AS (
         UPDATE events SET seats_taken = seats_taken + 1
         WHERE id = %(event_id)s AND capacity IS NOT NULL AND seats_taken < capacity
@@ -88,13 +96,15 @@ class Claim:
     rule: tuple[int, int | None, int | None] | None
 
 
-def claim(event_id: int, resident_id: int, staff_id: int | None, now: datetime) -> Claim | None:
+def claim(event_id: int, resident_id: int, scanner: Scanner, now: datetime) -> Claim | None:
     """Run the first statement; None when no such event exists."""
     params = {
         "event_id": event_id,
         "resident_id": resident_id,
-        "method": "self" if staff_id is None else "staff",
-        "staff_id": staff_id,
+        "method": scanner.method,
+        "staff_id": scanner.staff_id,
+        "client_ip": scanner.client_ip,
+        "user_agent": scanner.user_agent,
         "now": now,
         "genesis": GENESIS_HASH,
     }

@@ -11,6 +11,7 @@ from flask import Flask
 from core.db import db
 from events import checkin
 from events import service as events
+from events.scans import Scanner
 from identity import service
 from identity.tokens import Principal, issue_tokens
 from identity.wechat import WeChatIdentity
@@ -93,6 +94,7 @@ class Factory:
                 resident_id,
                 now=at or datetime.now(UTC),
                 settings=PointsSettings.from_config(self.app.config),
+                scanner=Scanner.of(None),
             )
             db.session.commit()
             return result.checkin_id

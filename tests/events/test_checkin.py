@@ -383,9 +383,16 @@ def test_one_device_checking_in_many_residents_is_flagged_not_blocked(
 def test_the_scan_log_lists_refusals_too(client: FlaskClient, make: Factory, desk: Account) -> None:
     event_id = make.event(desk.center_id, capacity=1)
     token = qr(client, desk, event_id, "static")["token"]
+    first = make.resident(desk.center_id)
+    scan(client, first, token=token)
     scan(client, make.resident(desk.center_id), token=token)
-    scan(client, make.resident(desk.center_id), token=token)
+    scan(client, first, token=token)
 
     log = client.get(f"/api/v1/events/{event_id}/scans", headers=desk.headers).json
 
-    assert [s["outcome"] for s in log["items"]] == ["event_full", "checked_in"]
+    assert [s["outcome"] for s in log["items"]] == [
+        "already_checked_in",
+        "event_full",
+        "checked_in",
+    ]
+    assert {s["method"] for s in log["items"]} == {"self"}

@@ -1,0 +1,58 @@
+"""The scan log: one line per check-in attempt, who scanned from where and what came of it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from core.db import db
+from events.models import ScanAttempt
+
+
+@dataclass(frozen=True, slots=True)
+class Scanner:
+    """Who scanned (the resident's phone, or staff at the desk) and from which device."""
+
+    method: str
+    staff_id: int | None
+    client_ip: str | None = None
+    user_agent: str | None = None
+
+    @classmethod
+    def of(cls, staff_id: int | None, **device: str | None) -> Scanner:
+        """The resident's own phone (no ``staff_id``), or the desk of that staff member."""
+        return cls("self" if staff_id is None else "staff", staff_id, **device)
+
+
+def scan_row(
+    scanner: Scanner,
+    event_id: int | None,
+    resident_id: int | None,
+    outcome: str,
+    at: datetime,
+) -> dict[str, Any]:
+    """The scan log's line for an attempt."""
+    return {
+        "at": at,
+        "event_id": event_id,
+        "resident_id": resident_id,
+        "outcome": outcome,
+        "method": scanner.method,
+        "staff_id": scanner.staff_id,
+        "client_ip": scanner.client_ip,
+        "user_agent": scanner.user_agent,
+    }
+
+
+def log_scan(
+    scanner: Scanner,
+    event_id: int,
+    resident_id: int,
+    outcome: str,
+    at: datetime,
+) -> None:
+    # A plain INSERT with the row as parameters: its compiled form is cached.
+    db.session.execute(
+        ScanAttempt.__table__.insert(), scan_row(scanner, event_id, resident_id, outcome, at)
+    )
