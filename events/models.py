@@ -112,6 +112,12 @@ class FollowUp(db.Model):
     __table_args__ = (
         Index("ix_followups_center_due", "center_id", "due_on"),
         Index("ix_followups_resident_id", "resident_id"),
+        # Compliance statistics over a district's year read this index alone.
+        Index(
+            "ix_followups_due_on",
+            "due_on",
+            postgresql_include=["center_id", "resident_id", "condition", "done_at"],
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import exists, func, select
 
 from core.db import db
 from core.localtime import local_day
@@ -24,16 +24,16 @@ COUNTS = ("due", "done_on_time", "done_late", "overdue", "open")
 
 def compliance(period: Period, center_id: int | None, today: date, tz: ZoneInfo) -> dict[str, Any]:
     """Per center and month of the due date; ``open``: not done and not yet due."""
-    done_on = local_day(FollowUp.done_at, tz)
-    done = FollowUp.done_at.is_not(None)
+    # One conversion to local time per done follow-up: late is done less on time.
+    on_time = local_day(FollowUp.done_at, tz) <= FollowUp.due_on
     stmt = (
         select(
             FollowUp.center_id,
             FollowUp.due_on,
             func.count(),
-            func.count().filter(and_(done, done_on <= FollowUp.due_on)),
-            func.count().filter(and_(done, done_on > FollowUp.due_on)),
-            func.count().filter(and_(~done, FollowUp.due_on < today)),
+            func.count(FollowUp.done_at),
+            func.count().filter(on_time),
+            func.count().filter(FollowUp.done_at.is_(None), FollowUp.due_on < today),
         )
         .where(
             FollowUp.due_on >= period.start,
@@ -51,11 +51,11 @@ def compliance(period: Period, center_id: int | None, today: date, tz: ZoneInfo)
         for center in centers_in(center_id)
         for month in months
     }
-    for center, due_on, due, on_time, late, overdue in db.session.execute(stmt):
+    for center, due_on, due, done, done_on_time, overdue in db.session.execute(stmt):
         row = table.setdefault((center, month_of(due_on)), dict.fromkeys(COUNTS, 0))
         row["due"] += due
-        row["done_on_time"] += on_time
-        row["done_late"] += late
+        row["done_on_time"] += done_on_time
+        row["done_late"] += done - done_on_time
         row["overdue"] += overdue
     rows = [
         {"center_id": center, "month": month, **_with_open(counts)}
