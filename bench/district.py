@@ -26,15 +26,9 @@ from datetime import UTC, datetime
 from itertools import accumulate
 
 from bench.ledger import DAY, LOCAL, YEAR, Ids, Ledger, Out, iso, month_of, new_year, year_of
+from events.models import CHECKIN_REASONS
+from points.rules import DEFAULT_POINTS
 
-DEFAULT_POINTS = {"lecture": 10, "consultation": 5, "followup": 10, "revisit": 5, "screening": 10}
-CHECKIN_REASONS = {
-    "lecture": "参加健康讲座",
-    "consultation": "参加健康咨询活动",
-    "followup": "按时参加随访",
-    "revisit": "按时复诊",
-    "screening": "参加健康筛查",
-}
 CARD_REASON = "补录纸质积分卡"
 GIFTS = [
     ("控盐勺", 20),
