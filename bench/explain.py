@@ -1,7 +1,7 @@
-"""EXPLAIN (ANALYZE, BUFFERS) of exactly the queries the stats summary runs.
+"""EXPLAIN (ANALYZE, BUFFERS) of exactly the queries a stats report runs.
 
 Rather than asking the stats package for a list of its queries (which could drift from what
-the endpoint really sends), the summary is requested in-process and every statement the
+the endpoint really sends), the report is requested in-process and every statement the
 engine executes is captured with its parameters, then explained one by one on the same
 database. Only reads are explained (EXPLAIN ANALYZE executes the statement).
 """
@@ -16,8 +16,8 @@ from sqlalchemy import event
 from core.db import db
 
 
-def summary_plans(app: Flask, paths: dict[str, tuple[str, str]]) -> dict[str, list[dict[str, str]]]:
-    """``{variant: [{"sql", "plan"}]}`` for each summary request in ``paths``."""
+def plans_of(app: Flask, paths: dict[str, tuple[str, str]]) -> dict[str, list[dict[str, str]]]:
+    """``{label: [{"sql", "plan"}]}`` for each stats request in ``paths``."""
     plans = {}
     with app.app_context():
         for label, (path, token) in paths.items():

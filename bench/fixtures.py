@@ -142,18 +142,32 @@ def ledgers(path: Path) -> tuple[Path, float]:
     return write(path, lines), sum(v for _, v in rows) / max(len(rows), 1)
 
 
-def summary_paths(cast: Cast, today: date) -> dict[str, tuple[str, str]]:
-    """Last calendar month and last calendar year, district-wide and for the busiest center."""
+def stats_paths(cast: Cast, today: date) -> dict[str, tuple[str, str]]:
+    """The summary for last calendar month and last calendar year, district-wide (district
+    manager) and for the busiest center (its manager); every other report for last year,
+    district-wide."""
     month_end = today.replace(day=1) - timedelta(days=1)
     month = (month_end.replace(day=1), month_end)
     year = (date(today.year - 1, 1, 1), date(today.year - 1, 12, 31))
+    district, manager = token(cast.district), token(cast.manager)
     paths = {}
     for label, (first, last) in (("month", month), ("year", year)):
         base = f"/api/v1/stats/summary?from={first}&to={last}"
-        paths[f"{label}, district"] = (base, token(cast.district))
-        paths[f"{label}, center {cast.center_id}"] = (
+        paths[f"summary ({label}, district)"] = (base, district)
+        paths[f"summary ({label}, center {cast.center_id})"] = (
             f"{base}&center_id={cast.center_id}",
-            token(cast.manager),
+            manager,
+        )
+    last_year = f"from={year[0]}&to={year[1]}"
+    for report, query in (
+        ("participation", "&interval=month&group_by=center"),
+        ("followups", ""),
+        ("events", ""),
+        ("items", ""),
+    ):
+        paths[f"{report} (year, district)"] = (
+            f"/api/v1/stats/{report}?{last_year}{query}",
+            district,
         )
     return paths
 

@@ -95,13 +95,13 @@ def render(figures: dict[str, Any], meta: dict[str, Any], workers: int, database
     lines.append(_row("GET /me/ledger (first page)", 8, ledger, mean))
     for label, fig in figures["stats"].items():
         note = ""
-        if label.startswith("year, district"):
+        if label == "summary (year, district)":
             scale_note = "" if meta["scale"] >= 1 else " (at full scale)"
             ok = fig["p50"] <= YEAR_SUMMARY_MS
             note = f"target p50 ≤ {YEAR_SUMMARY_MS:g} ms{scale_note}: {_verdict(ok)}"
             if not figures["rollups"]:
                 note += " (not comparable: no rollups)"
-        lines.append(_row(f"GET /stats/summary ({label})", 1, fig, note))
+        lines.append(_row(f"GET /stats/{label}", 1, fig, note))
     peaks = figures["rss"]
     worst = max(peaks.values(), default=0) / 2**20
     rss = ", ".join(f"{v / 2**20:.0f}" for v in sorted(peaks.values()))
@@ -110,12 +110,10 @@ def render(figures: dict[str, Any], meta: dict[str, Any], workers: int, database
         f"Peak RSS per worker (VmHWM): {rss} MB; target ≤ {WORKER_RSS_MB:g} MB: "
         f"{_verdict(worst <= WORKER_RSS_MB)}",
         "",
-        "### Stats summary: EXPLAIN (ANALYZE, BUFFERS)",
+        "### Stats: EXPLAIN (ANALYZE, BUFFERS)",
         "",
     ]
-    if "stats_pending" in figures:
-        lines.append(f"**Pending**: {figures['stats_pending']}.")
-    for label, plans in figures.get("plans", {}).items():
+    for label, plans in figures["plans"].items():
         lines += [f"#### {label}", ""]
         for number, plan in enumerate(plans, 1):
             lines += [f"Query {number}:", "", "```sql", plan["sql"].strip(), "```", ""]

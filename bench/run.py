@@ -6,7 +6,8 @@ Loads a synthetic district (``bench/load.py``) unless ``--reuse``, starts gunico
 production configuration (fresh random keys, rate limiting off), and measures in one run:
 health (the baseline) and first check-ins at 1, 8, 32 and 64 connections, desk
 redemptions, the ledger page of long histories, the stats summary (month/year, district
-and one center), each worker's peak RSS, and the EXPLAIN plans of the summary's queries.
+and one center) and last year's other reports, each worker's peak RSS, and the EXPLAIN
+plans of the stats queries.
 Figures go to stdout and to ``bench/RESULTS.md``. gunicorn is stopped however the run ends.
 """
 
@@ -160,26 +161,26 @@ def measure(args: argparse.Namespace, env: dict[str, str], work: Path) -> dict[s
             ledger, mean_entries = fixtures.ledgers(work / "ledgers.txt")
             figures["ledger"] = wrk(server.url, ledger, 8, args.seconds)
             figures["ledger"]["mean_entries"] = mean_entries
-            paths = fixtures.summary_paths(cast, date.today())
+            paths = fixtures.stats_paths(cast, date.today())
             figures["rollups"] = fixtures.rollups_cover()
         figures["stats"] = {}
-        if server.status_of(*next(iter(paths.values()))) == 404:
-            figures["stats_pending"] = "GET /api/v1/stats/summary answers 404: not on main yet"
-        else:
-            for label, (path, token) in paths.items():
-                lines = fixtures.write(work / "stats.txt", [("GET", path, token, "-")])
-                figures["stats"][label] = result = wrk(server.url, lines, 1, args.seconds)
-                if result["requests"] == 0:  # slower than a wrk run: time one request
-                    started = time.monotonic()
-                    status = server.status_of(path, token)
-                    elapsed = (time.monotonic() - started) * 1000
-                    result.update(p50=elapsed, p95=elapsed, p99=elapsed, statuses={str(status): 1})
+        for label, (path, token) in paths.items():
+            lines = fixtures.write(work / "stats.txt", [("GET", path, token, "-")])
+            figures["stats"][label] = result = wrk(server.url, lines, 1, args.seconds)
+            if result["requests"] == 0:  # slower than a wrk run: time one request
+                started = time.monotonic()
+                status = server.status_of(path, token)
+                elapsed = (time.monotonic() - started) * 1000
+                result.update(p50=elapsed, p95=elapsed, p99=elapsed, statuses={str(status): 1})
         figures["rss"] = server.worker_peak_rss()
-    if "stats_pending" not in figures:
-        # Two of the four variants keep RESULTS.md readable: the year district-wide (the
-        # target) and a month for one center.
-        chosen = [label for label in paths if label.startswith(("year, district", "month, center"))]
-        figures["plans"] = explain.summary_plans(app, {label: paths[label] for label in chosen})
+    # A few keep RESULTS.md readable: the summary's year district-wide (the target) and a
+    # month for one center, and the follow-ups' year (the one report without rollups).
+    chosen = [
+        label
+        for label in paths
+        if label.startswith(("summary (year, district", "summary (month, center", "followups"))
+    ]
+    figures["plans"] = explain.plans_of(app, {label: paths[label] for label in chosen})
     return figures
 
 
