@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from catalog import records, reservations, service
 from catalog.media import store_image
@@ -31,7 +30,7 @@ from catalog.schemas import (
     StockLevelSchema,
     StockMoveSchema,
 )
-from core.api import also_returns
+from core.api import Blueprint, also_returns
 from core.codes import current_keys, qr_image
 from core.csvfiles import csv_response
 from core.db import utcnow

@@ -1,7 +1,8 @@
-"""Local days in SQL: the district's calendar day (or week, or month) of a UTC timestamp.
+"""Local days in SQL: the district's calendar day (or week, or month) of a UTC timestamp,
+and the week or month a day falls in.
 
-PostgreSQL knows time zones; SQLite does not, so on SQLite the same expressions call a Python
-function registered on every connection. Both give the first day of the bucket as a date
+PostgreSQL knows time zones; SQLite does not, so on SQLite the same expressions call Python
+functions registered on every connection. Both give the first day of the bucket as a date
 (``YYYY-MM-DD`` text on SQLite), weeks starting on Monday.
 """
 
@@ -33,6 +34,14 @@ def local_day(column: ColumnElement[Any], tz: ZoneInfo) -> local_bucket:
     return local_bucket(column, literal(tz.key), literal("day"))
 
 
+class day_bucket(FunctionElement[date]):
+    """``day_bucket(day, "day"|"week"|"month")``: the first day of the bucket ``day`` is in."""
+
+    type = Date()
+    inherit_cache = True
+    name = "day_bucket"
+
+
 @compiles(local_bucket, "postgresql")
 def _postgresql(element: local_bucket, compiler: Any, **kw: Any) -> str:
     column, zone, interval = list(element.clauses)
@@ -40,9 +49,16 @@ def _postgresql(element: local_bucket, compiler: Any, **kw: Any) -> str:
     return f"CAST(date_trunc({compiler.process(interval, **kw)}, {local}) AS DATE)"
 
 
+@compiles(day_bucket, "postgresql")
+def _postgresql_day(element: day_bucket, compiler: Any, **kw: Any) -> str:
+    column, interval = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"CAST(date_trunc({interval}, {column}) AS DATE)"
+
+
 @compiles(local_bucket, "sqlite")
-def _sqlite(element: local_bucket, compiler: Any, **kw: Any) -> str:
-    return f"local_bucket({compiler.process(element.clauses, **kw)})"
+@compiles(day_bucket, "sqlite")
+def _sqlite(element: local_bucket | day_bucket, compiler: Any, **kw: Any) -> str:
+    return f"{element.name}({compiler.process(element.clauses, **kw)})"
 
 
 @lru_cache(maxsize=8)
@@ -66,9 +82,14 @@ def _sqlite_local_bucket(stamp: str | None, zone: str, interval: str) -> str | N
     return first_day(moment.astimezone(_zone(zone)).date(), interval).isoformat()
 
 
+def _sqlite_day_bucket(day: str | None, interval: str) -> str | None:
+    return None if day is None else first_day(date.fromisoformat(day), interval).isoformat()
+
+
 @event.listens_for(Engine, "connect")
 def _register_on_sqlite(dbapi_connection: Any, _record: Any) -> None:
     if isinstance(dbapi_connection, sqlite3.Connection):
         dbapi_connection.create_function(
             "local_bucket", 3, _sqlite_local_bucket, deterministic=True
         )
+        dbapi_connection.create_function("day_bucket", 2, _sqlite_day_bucket, deterministic=True)

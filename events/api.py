@@ -10,9 +10,8 @@ from typing import Any
 
 from flask import Response, current_app, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
-from core.api import PageArgsSchema, also_returns
+from core.api import Blueprint, PageArgsSchema, also_returns
 from core.codes import current_keys, qr_image
 from core.csvfiles import csv_response
 from core.db import record_regardless, utcnow

@@ -6,10 +6,9 @@ from typing import Any
 
 from flask import Response, current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from core.api import also_returns
+from core.api import Blueprint, also_returns
 from core.codes import current_keys, qr_image
 from core.db import db, utcnow
 from core.ratelimit import limiter

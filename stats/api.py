@@ -8,11 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask_smorest import Blueprint
-
-from core.api import also_returns
+from core.api import Blueprint, also_returns
 from core.csvfiles import csv_response
-from core.db import utcnow
+from core.db import plan_each_statement_for_its_values, utcnow
 from identity.auth import auth_required, current_principal
 from points.expiry import current_settings
 from stats import exports, followups, rankings, rollups, service
@@ -37,6 +35,9 @@ blp = Blueprint(
 )
 blueprints = (blp,)
 MANAGERS = ("manager", "admin")
+
+# A report's queries run rarely and are planned for the period asked for.
+blp.before_request(plan_each_statement_for_its_values)
 
 
 @blp.get("/summary")

@@ -8,6 +8,7 @@ same numbers (``stats.raw`` says what counts); the rollups only make a year chea
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -151,29 +152,41 @@ def _checkins(parts: Parts) -> Counter[str]:
 
 
 def _participants(parts: Parts) -> tuple[int, int]:
-    """How many residents took part, and how many of them more than once.
-
-    Whole months come from the monthly bitmaps, the days around them from the daily ones.
-    """
+    """How many residents took part, and how many of them more than once."""
     attendees = Attendees()
-    months, days = _whole_months(parts.rolled)
-    if months:
-        stmt = select(MonthlyParticipants.residents, MonthlyParticipants.repeaters).where(
-            MonthlyParticipants.scope == parts.scope, MonthlyParticipants.month.in_(months)
-        )
-        for residents, repeaters in db.session.execute(stmt):
-            attendees.add_serialized(residents, repeaters)
-    if days:
-        in_days = or_(*(DailyParticipants.day.between(run.start, run.end) for run in days))
-        stmt = select(DailyParticipants.residents, DailyParticipants.repeaters).where(
-            DailyParticipants.scope == parts.scope, in_days
-        )
-        for residents, repeaters in db.session.execute(stmt):
-            attendees.add_serialized(residents, repeaters)
+    for _, residents, repeaters in participant_bitmaps(parts, months=True):
+        attendees.add_serialized(residents, repeaters)
     for window in parts.fresh:
         times = dict(raw.participants(window))
         attendees.add(BitMap(times), BitMap(r for r, n in times.items() if n > 1))
     return len(attendees.once), len(attendees.twice)
+
+
+#: Bitmaps a report holds in memory at once: a district day's is tens of kilobytes, a
+#: month's hundreds, and a ten-year report reads thousands.
+BITMAPS_AT_ONCE = 4
+
+
+def participant_bitmaps(parts: Parts, *, months: bool) -> Iterator[tuple[date, bytes, bytes]]:
+    """``(first day, residents, repeaters)`` of the rolled-up days' participant bitmaps.
+
+    With ``months``, the months the rolled-up days cover whole come from the monthly bitmaps
+    and only the days around them from the daily ones. Rows are streamed, a few at a time.
+    """
+    whole, days = _whole_months(parts.rolled) if months else ([], parts.rolled)
+    if whole:
+        stmt = select(
+            MonthlyParticipants.month,
+            MonthlyParticipants.residents,
+            MonthlyParticipants.repeaters,
+        ).where(MonthlyParticipants.scope == parts.scope, MonthlyParticipants.month.in_(whole))
+        yield from db.session.execute(stmt, execution_options={"yield_per": BITMAPS_AT_ONCE})
+    if days:
+        in_days = or_(*(DailyParticipants.day.between(run.start, run.end) for run in days))
+        stmt = select(
+            DailyParticipants.day, DailyParticipants.residents, DailyParticipants.repeaters
+        ).where(DailyParticipants.scope == parts.scope, in_days)
+        yield from db.session.execute(stmt, execution_options={"yield_per": BITMAPS_AT_ONCE})
 
 
 def _whole_months(runs: list[Period]) -> tuple[list[date], list[Period]]:

@@ -12,15 +12,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pyroaring import BitMap
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 
 from core.db import db
-from core.localtime import first_day, local_bucket
+from core.localtime import day_bucket, first_day, local_bucket
 from events.models import Checkin, Event
 from points.models import ACTIVITIES
 from stats import raw
-from stats.figures import Parts, centers_in
-from stats.models import DISTRICT, DailyCheckins, DailyParticipants
+from stats.figures import Parts, centers_in, participant_bitmaps
+from stats.models import DISTRICT, DailyCheckins
 from stats.periods import Period
 from stats.rollups import Coverage
 
@@ -56,7 +56,7 @@ def participation(
 
 
 def _counts(parts: Parts, interval: str, group_by: str, tz: ZoneInfo) -> list[Any]:
-    """``(day, group, check-ins)``: per rolled-up day, or per bucket of the other days."""
+    """``(bucket, group, check-ins)``, from the rollups and from the days counted afresh."""
     counts: list[Any] = []
     if parts.rolled:
         if group_by == "kind":
@@ -68,10 +68,11 @@ def _counts(parts: Parts, interval: str, group_by: str, tz: ZoneInfo) -> list[An
                 if parts.scope == DISTRICT
                 else DailyCheckins.scope == parts.scope
             )
+        day = day_bucket(DailyCheckins.day, literal(interval))
         stmt = (
-            select(DailyCheckins.day, group, func.sum(DailyCheckins.checkins))
+            select(day, group, func.sum(DailyCheckins.checkins))
             .where(scope, parts.days(DailyCheckins.day))
-            .group_by(DailyCheckins.day, group)
+            .group_by(day, group)
         )
         counts += db.session.execute(stmt).all()
     bucket = local_bucket(Checkin.created_at, tz.key, interval)
@@ -85,12 +86,8 @@ def _counts(parts: Parts, interval: str, group_by: str, tz: ZoneInfo) -> list[An
 def _participants(parts: Parts, interval: str, tz: ZoneInfo) -> dict[date, BitMap]:
     """Who took part in each bucket."""
     came: dict[date, BitMap] = defaultdict(BitMap)
-    if parts.rolled:
-        stmt = select(DailyParticipants.day, DailyParticipants.residents).where(
-            DailyParticipants.scope == parts.scope, parts.days(DailyParticipants.day)
-        )
-        for day, residents in db.session.execute(stmt):
-            came[first_day(day, interval)] |= BitMap.deserialize(residents)
+    for day, residents, _ in participant_bitmaps(parts, months=interval == "month"):
+        came[first_day(day, interval)] |= BitMap.deserialize(residents)
     bucket = local_bucket(Checkin.created_at, tz.key, interval)
     for window in parts.fresh:
         stmt = raw.valid_checkins(window, bucket, Checkin.resident_id).distinct()

@@ -121,6 +121,40 @@ def test_a_series_as_csv_round_trips(client: FlaskClient, weeks: dict[str, Any])
     )
 
 
+def test_monthly_buckets_count_each_participant_once_a_month(
+    app: Flask, client: FlaskClient, make: Factory, counting: str
+) -> None:
+    """Whole months and the part-months at the period's ends count alike."""
+    center = make.center()
+    r1, r2 = (make.resident(center).id for _ in range(2))
+    for day, residents in ((25, (r1,)), (3, (r1, r2)), (17, (r1,))):
+        month = 2 if day == 25 else 3
+        lecture = make.event(center, starts_at=local(2025, month, day, 9))
+        for resident in residents:
+            make.checkin(lecture, resident, local(2025, month, day, 9))
+    april = make.event(center, starts_at=local(2025, 4, 1, 0, 30))
+    make.checkin(april, r2, local(2025, 4, 1, 0, 10))  # still March 31 in UTC
+    if counting == "rolled up":
+        roll_up(app)
+
+    series = get(
+        client,
+        make.staff("manager"),
+        "participation",
+        **{"from": "2025-02-20", "to": "2025-04-10"},
+        interval="month",
+    ).json
+
+    buckets = [
+        (b["from"], b["to"], b["checkins"], b["unique_participants"]) for b in series["buckets"]
+    ]
+    assert buckets == [
+        ("2025-02-20", "2025-02-28", 1, 1),
+        ("2025-03-01", "2025-03-31", 3, 2),
+        ("2025-04-01", "2025-04-10", 1, 1),
+    ]
+
+
 def test_daily_series_are_limited_to_two_years(client: FlaskClient, make: Factory) -> None:
     response = client.get(
         "/api/v1/stats/participation",
