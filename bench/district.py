@@ -67,6 +67,9 @@ class District:
     def __init__(self, scale: float, end: int, seed: int, out: Out, password_hash: str) -> None:
         self.rng = random.Random(seed)
         self.out, self.end, self.start = out, end, end - 10 * YEAR
+        today = datetime.fromtimestamp(end + LOCAL, UTC)
+        #: The counters the nightly ``flask points prune-counters`` leaves: today's, this month's.
+        self.live_periods = {f"D{today:%Y-%m-%d}", f"M{today:%Y-%m}"}
         self.ids = Ids()
         self.residents = max(200, round(1_000_000 * scale))
         self.stock: dict[tuple[int, int], int] = defaultdict(int)
@@ -207,7 +210,8 @@ class District:
             else:
                 ledger.expire(at, args[0])
         for (kind, period), points in counters.items():
-            out("earning_counters", resident_id, kind, period, points)
+            if period in self.live_periods:
+                out("earning_counters", resident_id, kind, period, points)
         if chronic:
             self._conditions(resident_id, center, joined)
         ledger.close()

@@ -1,4 +1,4 @@
-"""``flask points expire | verify | prune-keys``."""
+"""``flask points expire | verify | prune-keys | prune-counters``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from core.db import db, utcnow
-from points import idempotency
+from points import idempotency, rules
 from points.expiry import PointsSettings, expire_due
 from points.verify import verify
 
@@ -49,6 +49,14 @@ def prune_keys_command() -> None:
     removed = idempotency.prune(utcnow() - idempotency.KEEP_FOR)
     db.session.commit()
     click.echo(f"Removed {removed} idempotency key(s).")
+
+
+@points_cli.command("prune-counters")
+def prune_counters_command() -> None:
+    """Forget the earning caps' counters of days and months that have ended (run nightly)."""
+    removed = rules.prune_counters(utcnow(), PointsSettings.from_config(current_app.config))
+    db.session.commit()
+    click.echo(f"Removed {removed} counter(s) of ended days and months.")
 
 
 commands = (points_cli,)

@@ -51,11 +51,20 @@ class LedgerTransaction(db.Model):
         CheckConstraint("amount <> 0", name="amount_not_zero"),
         #: A source (a check-in, a redemption, a lot) moves points of each kind once.
         UniqueConstraint("source_type", "source_id", "kind", name="uq_ledger_transactions_source"),
+        #: Nothing is undone twice; the index holds only reversals, not a NULL for every row.
+        Index(
+            "uq_ledger_transactions_reverses_id",
+            "reverses_id",
+            unique=True,
+            postgresql_where=text("reverses_id IS NOT NULL"),
+            sqlite_where=text("reverses_id IS NOT NULL"),
+        ),
         Index("ix_ledger_transactions_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
+    #: Not indexed: a resident's history is read through the entries (resident, seq).
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"))
     kind: Mapped[str] = mapped_column(String(16))
     #: Signed: positive credits, negative debits.
     amount: Mapped[int]
@@ -68,10 +77,8 @@ class LedgerTransaction(db.Model):
     #: ``staff``, ``resident`` or ``system``.
     actor_kind: Mapped[str] = mapped_column(String(16))
     actor_id: Mapped[int | None]
-    #: The transaction this one undoes; unique, so nothing is undone twice.
-    reverses_id: Mapped[int | None] = mapped_column(
-        ForeignKey("ledger_transactions.id"), unique=True
-    )
+    #: The transaction this one undoes.
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_transactions.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import delete, or_, select
 
 from core.db import db, upsert, utcnow
 from core.errors import Conflict, Forbidden, ValidationFailed
@@ -139,6 +139,21 @@ def counter_periods(at: datetime, settings: PointsSettings) -> tuple[str, str]:
     """The day's and the month's counter periods for a moment, in the district time zone."""
     local = at.astimezone(settings.tz)
     return f"D{local:%Y-%m-%d}", f"M{local:%Y-%m}"
+
+
+def prune_counters(now: datetime, settings: PointsSettings) -> int:
+    """Forget the counters of days and months that have ended; returns how many.
+
+    A cap only ever reads the current day's and month's counters; the rest would grow by a
+    row per resident and active day, and every check-in's upsert would pay for their index.
+    """
+    day, month = counter_periods(now, settings)
+    ended = or_(
+        EarningCounter.period.startswith("D") & (EarningCounter.period < day),
+        EarningCounter.period.startswith("M") & (EarningCounter.period < month),
+    )
+    result = db.session.execute(delete(EarningCounter).where(ended))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def allowance(resident_id: int, activity: str, wanted: int, caps: dict[str, int | None]) -> int:

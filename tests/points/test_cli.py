@@ -1,4 +1,4 @@
-"""``flask points expire`` and ``flask points prune-keys``."""
+"""``flask points expire``, ``prune-keys`` and ``prune-counters``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from core.db import db
 from points import service
-from points.models import IdempotencyKey
+from points.models import EarningCounter, IdempotencyKey
 from tests.factories import Factory
 
 
@@ -52,3 +52,15 @@ def test_prune_keys_forgets_only_keys_older_than_a_day(app: Flask, client, make:
     assert "Removed 1 idempotency key(s)." in result.output
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(IdempotencyKey)) == 1
+
+
+def test_prune_counters_keeps_what_todays_caps_read(app: Flask, make: Factory) -> None:
+    resident = make.resident()
+    event = make.event(resident.center_id)
+    make.checkin(event, resident.id)
+
+    result = app.test_cli_runner().invoke(args=["points", "prune-counters"])
+
+    assert "Removed 0 counter(s) of ended days and months." in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(EarningCounter)) == 2

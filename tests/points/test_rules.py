@@ -9,9 +9,12 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
+from core.db import db
 from points import rules
 from points.expiry import PointsSettings
+from points.models import EarningCounter
 from points.service import Source
 from tests.factories import Factory
 
@@ -95,6 +98,28 @@ def test_a_monthly_cap_holds_across_days(make: Factory, commit: Commit) -> None:
 
     assert [e.movement.amount for e in awarded] == [10, 10, 5, 0]
     assert next_month.movement.amount == 10
+
+
+def test_pruning_forgets_ended_days_and_months_and_todays_caps_still_hold(
+    app: Flask, make: Factory, commit: Commit
+) -> None:
+    resident = make.resident()
+    center = resident.center_id
+    manager = make.staff("manager", center_id=center).principal
+    commit(rules.set_rule, manager, center, "lecture", 10, 15, 25)
+    earn(commit, resident.id, center, "nov-30", datetime(2026, 11, 30, 9, tzinfo=SHANGHAI))
+    earn(commit, resident.id, center, "dec-1", datetime(2026, 12, 1, 9, tzinfo=SHANGHAI))
+
+    removed = commit(rules.prune_counters, datetime(2026, 12, 1, 10, tzinfo=SHANGHAI), SETTINGS)
+    later = earn(
+        commit, resident.id, center, "dec-1-pm", datetime(2026, 12, 1, 14, tzinfo=SHANGHAI)
+    )
+
+    assert removed == 2  # November 30 and November
+    assert (later.movement.amount, later.capped) == (5, True)  # December 1 still counts 10
+    with app.app_context():
+        counters = db.session.execute(select(EarningCounter.period, EarningCounter.points)).all()
+    assert sorted(counters) == [("D2026-12-01", 15), ("M2026-12", 15)]
 
 
 def test_a_repeated_source_earns_nothing_more_and_counts_nothing(
