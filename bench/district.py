@@ -25,23 +25,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import accumulate
 
+from bench.desk import Desk
 from bench.ledger import DAY, LOCAL, YEAR, Ids, Ledger, Out, iso, month_of, new_year, year_of
 from events.models import CHECKIN_REASONS
 from points.rules import DEFAULT_POINTS
 
 CARD_REASON = "补录纸质积分卡"
-GIFTS = [
-    ("控盐勺", 20),
-    ("控油壶", 40),
-    ("腰围尺", 60),
-    ("计步器", 120),
-    ("血压记录本", 30),
-    ("体重秤", 300),
-    ("电子血压计", 500),
-    ("体脂秤", 400),
-    ("按摩球", 80),
-    ("保温杯", 150),
-]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = "秀英桂兰玉珍建国伟强军华明丽芳敏静志刚红霞海燕春梅淑珍德福"
 CONDITIONS = ("hypertension", "type2_diabetes", "hyperlipidemia", "coronary_heart_disease")
@@ -68,16 +57,18 @@ class District:
         self.rng = random.Random(seed)
         self.out, self.end, self.start = out, end, end - 10 * YEAR
         today = datetime.fromtimestamp(end + LOCAL, UTC)
-        #: The counters the nightly ``flask points prune-counters`` leaves: today's, this month's.
-        self.live_periods = {f"D{today:%Y-%m-%d}", f"M{today:%Y-%m}"}
+        #: The counters the nightly ``flask points prune-counters`` leaves, and when their
+        #: periods began: today's and this month's.
+        midnight = (end + LOCAL) // DAY * DAY - LOCAL
+        self.live_counters = (
+            (f"D{today:%Y-%m-%d}", midnight),
+            (f"M{today:%Y-%m}", midnight - (today.day - 1) * DAY),
+        )
         self.ids = Ids()
         self.residents = max(200, round(1_000_000 * scale))
-        self.stock: dict[tuple[int, int], int] = defaultdict(int)
         self.centers = self._staff_and_centers(max(4, round(100 * scale)), password_hash)
         self.center_cum = list(accumulate(center.weight for center in self.centers))
-        created = iso(self.start)
-        for number, (name, cost) in enumerate(GIFTS, 1):
-            out("catalog_items", number, name, None, cost, None, "t", None, None, created, created)
+        self.desk = Desk(self.rng, self.ids, out, self.start)
         self._events()
 
     def _staff_and_centers(self, count: int, password_hash: str) -> list[Center]:
@@ -199,19 +190,18 @@ class District:
             if what == 0:
                 event_id, kind, points = args
                 amount = self._checkin(ledger, center, at, event_id, kind, points)
-                day = datetime.fromtimestamp(at + LOCAL, UTC)
-                counters[(kind, f"D{day:%Y-%m-%d}")] += amount
-                counters[(kind, f"M{day:%Y-%m}")] += amount
+                for period, began in self.live_counters:
+                    if at >= began:
+                        counters[(kind, period)] += amount
             elif what == 1:
                 source = ("adjustment", None, CARD_REASON, center.id, "staff", center.manager)
                 ledger.credit(at, "adjust", rng.choice((5, 10, 20, 30)), source)
             elif what == 2:
-                self._redeem(ledger, center, at)
+                self.desk.redeem(ledger, center, at)
             else:
                 ledger.expire(at, args[0])
         for (kind, period), points in counters.items():
-            if period in self.live_periods:
-                out("earning_counters", resident_id, kind, period, points)
+            out("earning_counters", resident_id, kind, period, points)
         if chronic:
             self._conditions(resident_id, center, joined)
         ledger.close()
@@ -298,56 +288,6 @@ class District:
         ledger.credit(at, "earn", amount, source)
         return amount
 
-    def _redeem(self, ledger: Ledger, center: Center, at: int) -> None:
-        """A desk redemption: the dearest gift the resident can afford, if any."""
-        affordable = [(cost, n) for n, (_, cost) in enumerate(GIFTS, 1) if cost <= ledger.balance]
-        if not affordable:
-            return
-        cost, item_id = max(affordable)
-        redemption_id, staff = self.ids.next("redemption"), self.rng.choice(center.desk)
-        source = (
-            "redemption",
-            str(redemption_id),
-            f"兑换{GIFTS[item_id - 1][0]}",
-            center.id,
-            "staff",
-            staff,
-        )
-        txn = ledger.debit(at, "redeem", cost, source)
-        self.out(
-            "redemptions",
-            redemption_id,
-            ledger.resident_id,
-            item_id,
-            center.id,
-            1,
-            cost,
-            "fulfilled",
-            staff,
-            txn,
-            iso(at),
-            None,
-            None,
-            iso(at),  # handed over there and then
-            None,
-            None,
-            None,
-        )
-        self.out(
-            "stock_movements",
-            self.ids.next("movement"),
-            item_id,
-            center.id,
-            "redeemed",
-            -1,
-            0,
-            None,
-            staff,
-            redemption_id,
-            iso(at),
-        )
-        self.stock[(item_id, center.id)] += 1
-
     def _conditions(self, resident_id: int, center: Center, joined: int) -> None:
         """Consent, a condition tag, and one open follow-up (overdue for about a third)."""
         out, ids = self.out, self.ids
@@ -374,27 +314,6 @@ class District:
             center.desk[0],
             iso(self.end - 60 * DAY),
         )
-
-    def stock_rows(self, spare: int) -> None:
-        """Each gift was received once per center: what was redeemed plus ``spare`` on hand."""
-        for item_id in range(1, len(GIFTS) + 1):
-            for center in self.centers:
-                redeemed = self.stock[(item_id, center.id)]
-                out, movement = self.out, self.ids.next("movement")
-                out(
-                    "stock_movements",
-                    movement,
-                    item_id,
-                    center.id,
-                    "received",
-                    redeemed + spare,
-                    0,
-                    "年度采购入库",
-                    center.manager,
-                    None,
-                    iso(self.start),
-                )
-                out("stock_levels", item_id, center.id, spare, 0, 10)
 
 
 def _poisson(rng: random.Random, mean: float) -> int:

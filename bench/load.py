@@ -228,7 +228,7 @@ def load(db: str, scale: float, seed: int) -> dict[str, Any]:
             district.resident(resident_id)
             if resident_id % 50_000 == 0:
                 print(f"  {resident_id:,} residents, {time.monotonic() - started:.0f}s", flush=True)
-        district.stock_rows(SPARE_STOCK)
+        district.desk.stock_rows(district.centers, SPARE_STOCK)
     timings["copy"] = time.monotonic() - started - sum(timings.values())
     rebuild(db, objects)
     with psycopg.connect(url(db)) as conn:

@@ -110,7 +110,12 @@ class Parts:
         return cls(DISTRICT if center_id is None else center_id, rolled, windows)
 
     def days(self, column: Any) -> ColumnElement[bool]:
-        return or_(*(column.between(run.start, run.end) for run in self.rolled))
+        return within(column, self.rolled)
+
+
+def within(column: Any, runs: list[Period]) -> ColumnElement[bool]:
+    """``column`` (a day) falls in one of the runs."""
+    return or_(*(column.between(run.start, run.end) for run in runs))
 
 
 def figures(period: Period, center_id: int | None, tz: ZoneInfo, cover: Coverage) -> Figures:
@@ -182,10 +187,9 @@ def participant_bitmaps(parts: Parts, *, months: bool) -> Iterator[tuple[date, b
         ).where(MonthlyParticipants.scope == parts.scope, MonthlyParticipants.month.in_(whole))
         yield from db.session.execute(stmt, execution_options={"yield_per": BITMAPS_AT_ONCE})
     if days:
-        in_days = or_(*(DailyParticipants.day.between(run.start, run.end) for run in days))
         stmt = select(
             DailyParticipants.day, DailyParticipants.residents, DailyParticipants.repeaters
-        ).where(DailyParticipants.scope == parts.scope, in_days)
+        ).where(DailyParticipants.scope == parts.scope, within(DailyParticipants.day, days))
         yield from db.session.execute(stmt, execution_options={"yield_per": BITMAPS_AT_ONCE})
 
 

@@ -11,8 +11,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import text
 
+from core.db import db
 from tests.catalog.test_redemption import gift, redeem
+from tests.conftest import TEST_DATABASE_URL
 from tests.events.test_followups import consenting, schedule
 from tests.factories import Account, Factory
 from tests.stats.conftest import roll_up
@@ -300,3 +303,20 @@ def test_an_events_attendance_counts_every_check_in_of_it_that_stands(
     ).json
 
     assert [(e["event_id"], e["attendance"]) for e in ranking["items"]] == [(midnight, 1)]
+
+
+@pytest.mark.skipif(
+    not TEST_DATABASE_URL, reason="plan_cache_mode is PostgreSQL's; set TEST_DATABASE_URL"
+)
+def test_reports_are_planned_for_their_period_and_check_ins_keep_prepared_plans(
+    app: Flask,
+) -> None:
+    def plan_cache_mode(method: str, path: str) -> str:
+        with app.test_request_context(path, method=method):
+            app.preprocess_request()
+            mode = db.session.scalar(text("SELECT current_setting('plan_cache_mode')"))
+            db.session.rollback()
+            return str(mode)
+
+    assert plan_cache_mode("GET", "/api/v1/stats/events") == "force_custom_plan"
+    assert plan_cache_mode("POST", "/api/v1/checkins") == "auto"
