@@ -152,9 +152,9 @@ def _problem(
 ) -> Response:
     body: dict[str, Any] = {
         "type": f"urn:health-points:problem:{code}",
-        "title": title,
+        "title": str(title),  # lazy strings are rendered in the request's language here
         "status": status,
-        "detail": detail,
+        "detail": str(detail),
         "code": code,
     }
     if errors is not None:

@@ -1,0 +1,36 @@
+"""Words people read (problem ``title`` and ``detail``, pages): Chinese by default, English on
+request through ``Accept-Language``. ``code`` never changes with the language.
+
+Messages are written in English in the code and wrapped in :func:`_l` (lazy: a service raises
+it, and the error handler renders it in the request's language); ``core/translations`` holds
+the Chinese catalog (``make translations`` extracts and compiles it).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, has_request_context, request
+from flask_babel import Babel, gettext, lazy_gettext
+
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+
+#: Languages served, the default first.
+LANGUAGES = ("zh", "en")
+
+_ = gettext
+_l = lazy_gettext
+
+babel = Babel()
+
+
+def select_locale() -> str:
+    if not has_request_context():
+        return LANGUAGES[0]
+    return request.accept_languages.best_match(LANGUAGES, default=LANGUAGES[0])
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", LANGUAGES[0])
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    babel.init_app(app, locale_selector=select_locale)
