@@ -14,12 +14,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import aliased
 
 from catalog.models import Redemption
 from core.db import db
+from core.localtime import local_day
 from events.models import Checkin, Event
 from identity.models import Resident
 from points.models import LedgerTransaction
@@ -89,6 +91,13 @@ def new_participants(window: Window) -> int:
         ~exists(before)
     )
     return db.session.scalar(stmt) or 0
+
+
+def first_days(window: Window, tz: ZoneInfo) -> Select[Any]:
+    """``(resident_id, first_day)``: each resident's first local day with a check-in that
+    counts in the window."""
+    first_day = func.min(local_day(Checkin.created_at, tz)).label("first_day")
+    return valid_checkins(window, Checkin.resident_id, first_day).group_by(Checkin.resident_id)
 
 
 def counted_transactions(window: Window) -> Select[Any]:

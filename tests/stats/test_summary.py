@@ -273,3 +273,34 @@ def test_two_refreshes_in_a_row_change_nothing(
     roll_up(app)
 
     assert summary(client, manager, "2024-01-01", "2025-12-31") == before
+
+
+@pytest.mark.parametrize(
+    "refreshed", ["never", "before the annulment", "before and after the annulment"]
+)
+def test_an_annulled_first_check_in_moves_who_is_new(
+    app: Flask, client: FlaskClient, make: Factory, refreshed: str
+) -> None:
+    """r1 came in 2024 (annulled) and 2025: new in 2025. r2 came in 2024 only: new then."""
+    center = make.center()
+    r1, r2 = make.resident(center).id, make.resident(center).id
+    spring_2024 = make.event(center, starts_at=local(2024, 5, 1, 9))
+    mistaken = make.checkin(spring_2024, r1, local(2024, 5, 1, 9, 5))
+    make.checkin(spring_2024, r2, local(2024, 5, 1, 9, 5))
+    spring_2025 = make.event(center, starts_at=local(2025, 3, 10, 9))
+    make.checkin(spring_2025, r1, local(2025, 3, 10, 9, 5))
+    if refreshed != "never":
+        roll_up(app)
+    make.annul(mistaken, center)
+    if refreshed == "before and after the annulment":
+        roll_up(app)
+    manager = make.staff("manager")
+
+    for scope in ({}, {"center_id": center}):
+        year = summary(client, manager, "2025-01-01", "2025-12-31", **scope)
+        both = summary(client, manager, "2024-01-01", "2025-12-31", **scope)
+
+        assert year["new_participants"] == 1  # r1
+        assert year["same_period_last_year"]["new_participants"] == 1  # r2 only
+        assert year["growth"]["new_participants"] == 0.0
+        assert both["new_participants"] == 2
