@@ -49,7 +49,7 @@ def summary(args: dict[str, Any]) -> Any:
     """Events, attendances, participants, points and gifts of a period, with the previous
     period, the same period a year earlier and the growth (the yearly report's numbers)."""
     center_id = service.scope_for(current_principal(), args["center_id"])
-    result = service.summary(args["period"], center_id, current_settings().tz)
+    result = service.summary(args["period"], center_id, current_settings().tz, utcnow())
     return _maybe_csv(args, exports.summary_csv, result, "summary")
 
 
@@ -90,7 +90,7 @@ def events(args: dict[str, Any]) -> Any:
     scope = _scope(args)
     tz = current_settings().tz
     ranked = rankings.events_by_attendance(
-        args["period"], scope.center_id, tz, rollups.coverage(tz), args["limit"]
+        args["period"], scope.center_id, tz, rollups.coverage(tz), args["limit"], utcnow()
     )
     ranking = _ranked(args, scope, ranked)
     columns = tuple(EventAttendanceSchema().fields)

@@ -127,11 +127,14 @@ def within(column: Any, runs: list[Period]) -> ColumnElement[bool]:
     return or_(*(column.between(run.start, run.end) for run in runs))
 
 
-def figures(period: Period, center_id: int | None, tz: ZoneInfo, cover: Coverage) -> Figures:
+def figures(
+    period: Period, center_id: int | None, tz: ZoneInfo, cover: Coverage, now: datetime
+) -> Figures:
+    """The period's figures; events held by ``now`` (they are few, so always counted)."""
     parts = Parts.of(period, center_id, tz, cover)
     whole = raw.Window(*period.bounds(tz), center_id)
     result = Figures(
-        events=_by_activity(raw.events(whole)),
+        events=_by_activity(raw.events(whole, now)),
         checkins=_by_activity(_checkins(parts)),
         redemptions=gifts_handed_out(parts),
     )

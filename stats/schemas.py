@@ -78,7 +78,9 @@ class ItemHandedOutSchema(ma.Schema):
 
 class FiguresSchema(ma.Schema):
     period = ma.fields.Nested(PeriodSchema, required=True)
-    events = _counts_by_activity(metadata={"description": "Events held (not cancelled)"})
+    events = _counts_by_activity(
+        metadata={"description": "Events that started in the period and took place"}
+    )
     events_total = ma.fields.Integer(required=True)
     checkins = _counts_by_activity(metadata={"description": "Attendances (人次), not annulled"})
     checkins_total = ma.fields.Integer(required=True)
@@ -138,12 +140,19 @@ class ParticipationSchema(ma.Schema):
 
 
 class ComplianceCountsSchema(ma.Schema):
-    due = ma.fields.Integer(required=True)
+    due = ma.fields.Integer(
+        required=True, metadata={"description": "Due in the period, by today at the latest"}
+    )
     done_on_time = ma.fields.Integer(required=True)
     done_late = ma.fields.Integer(required=True)
-    overdue = ma.fields.Integer(required=True)
-    open = ma.fields.Integer(required=True, metadata={"description": "Not done, not yet due"})
-    on_time_rate = ma.fields.Float(required=True, allow_none=True)
+    overdue = ma.fields.Integer(required=True, metadata={"description": "Its day passed undone"})
+    open = ma.fields.Integer(required=True, metadata={"description": "Due today, not done yet"})
+    not_yet_due = ma.fields.Integer(
+        required=True, metadata={"description": "Due later in the period: not in the rate"}
+    )
+    on_time_rate = ma.fields.Float(
+        required=True, allow_none=True, metadata={"description": "done_on_time / due"}
+    )
 
 
 class ComplianceRowSchema(ComplianceCountsSchema):

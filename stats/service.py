@@ -6,7 +6,7 @@ Reads the other packages' tables and writes nothing.
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -41,13 +41,15 @@ def window(period: Period, center_id: int | None, tz: ZoneInfo) -> Window:
     return Window(*period.bounds(tz), center_id)
 
 
-def summary(period: Period, center_id: int | None, tz: ZoneInfo) -> dict[str, Any]:
+def summary(
+    period: Period, center_id: int | None, tz: ZoneInfo, now: datetime
+) -> dict[str, Any]:
     """The period's figures beside the previous period's and the same period a year earlier."""
     cover = rollups.coverage(tz)
-    current = figures(period, center_id, tz, cover)
+    current = figures(period, center_id, tz, cover, now)
     previous_period, last_year = period.previous(), period.year_before()
-    previous = figures(previous_period, center_id, tz, cover)
-    year_before = figures(last_year, center_id, tz, cover)
+    previous = figures(previous_period, center_id, tz, cover, now)
+    year_before = figures(last_year, center_id, tz, cover, now)
     return {
         "period": _dates(period),
         "center_id": center_id,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from core.db import db
+from events.service import cancel_event
 from tests.catalog.test_redemption import gift, redeem
 from tests.conftest import TEST_DATABASE_URL
 from tests.events.test_followups import consenting, schedule
@@ -320,3 +321,63 @@ def test_reports_are_planned_for_their_period_and_check_ins_keep_prepared_plans(
 
     assert plan_cache_mode("GET", "/api/v1/stats/events") == "force_custom_plan"
     assert plan_cache_mode("POST", "/api/v1/checkins") == "auto"
+
+
+def test_the_ranking_lists_the_events_that_took_place(
+    app: Flask, client: FlaskClient, make: Factory, counting: str
+) -> None:
+    """A consultation cancelled after two residents came took place; next week's did not."""
+    center = make.center()
+    now = datetime.now(UTC)
+    attended = make.event(center, kind="consultation", starts_at=now - timedelta(days=2))
+    for _ in range(2):
+        make.checkin(attended, make.resident(center).id, now - timedelta(days=2))
+    make.event(center, starts_at=now + timedelta(days=7))
+    with app.app_context():
+        cancel_event(make.organizer(center).principal, attended, now)
+        db.session.commit()
+    if counting == "rolled up":
+        roll_up(app, ahead=timedelta(days=2))
+    today = datetime.now(SHANGHAI).date()
+    fortnight = {
+        "from": (today - timedelta(days=14)).isoformat(),
+        "to": (today + timedelta(days=14)).isoformat(),
+    }
+
+    ranking = get(client, make.staff("manager"), "events", **fortnight).json
+
+    assert [(e["event_id"], e["attendance"]) for e in ranking["items"]] == [(attended, 2)]
+
+
+@pytest.mark.parametrize("done", [False, True])
+def test_compliance_counts_only_the_follow_ups_whose_day_has_come(
+    client: FlaskClient, make: Factory, done: bool
+) -> None:
+    """Due five days ago and done on time; due today (done or not); due next week."""
+    desk = make.staff("staff")
+    center = desk.center_id
+    today = datetime.now(SHANGHAI).date()
+    residents = [consenting(client, make, center) for _ in range(3)]
+    for resident, due in zip(residents, (-5, 0, 7), strict=True):
+        tagged = client.put(
+            f"/api/v1/residents/{resident.id}/conditions",
+            headers=desk.headers,
+            json={"conditions": ["hypertension"]},
+        )
+        assert tagged.status_code == 200, tagged.json
+        assert schedule(client, desk, resident.id, today + timedelta(days=due)).status_code == 201
+    session = make.event(center, kind="followup", starts_at=datetime.now(UTC) - timedelta(days=5))
+    make.checkin(session, residents[0].id, datetime.now(UTC) - timedelta(days=5))
+    if done:
+        make.checkin(make.event(center, kind="followup"), residents[1].id)
+    fortnight = {
+        "from": (today - timedelta(days=14)).isoformat(),
+        "to": (today + timedelta(days=14)).isoformat(),
+    }
+
+    report = get(client, make.staff("manager", center_id=center), "followups", **fortnight).json
+
+    total = report["total"]
+    assert (total["due"], total["done_on_time"], total["overdue"]) == (2, 1 + done, 0)
+    assert (total["open"], total["not_yet_due"]) == (0 if done else 1, 1)
+    assert total["on_time_rate"] == (1.0 if done else 0.5)

@@ -304,3 +304,35 @@ def test_an_annulled_first_check_in_moves_who_is_new(
         assert year["same_period_last_year"]["new_participants"] == 1  # r2 only
         assert year["growth"]["new_participants"] == 0.0
         assert both["new_participants"] == 2
+
+
+def test_events_are_those_that_took_place(
+    app: Flask, client: FlaskClient, make: Factory, counting: str
+) -> None:
+    """Held: a lecture three days ago, and a consultation cancelled after five residents
+    came (their check-ins stand, so the event took place). Not held: a lecture cancelled
+    before anyone came, next week's screening."""
+    center = make.center()
+    now = datetime.now(UTC)
+    lecture = make.event(center, starts_at=now - timedelta(days=3))
+    make.checkin(lecture, make.resident(center).id, now - timedelta(days=3))
+    attended = make.event(center, kind="consultation", starts_at=now - timedelta(days=2))
+    for _ in range(5):
+        make.checkin(attended, make.resident(center).id, now - timedelta(days=2))
+    unattended = make.event(center, starts_at=now - timedelta(days=1))
+    make.event(center, kind="screening", starts_at=now + timedelta(days=7))
+    with app.app_context():
+        for cancelled in (attended, unattended):
+            cancel_event(make.organizer(center).principal, cancelled, now)
+        db.session.commit()
+    if counting == "rolled up":
+        roll_up(app, ahead=timedelta(days=2))
+    today = datetime.now(SHANGHAI).date()
+    fortnight = (today - timedelta(days=14)).isoformat(), (today + timedelta(days=14)).isoformat()
+
+    figures = summary(client, make.staff("manager"), *fortnight)
+
+    assert (figures["events"]["lecture"], figures["checkins"]["lecture"]) == (1, 1)
+    assert (figures["events"]["consultation"], figures["checkins"]["consultation"]) == (1, 5)
+    assert figures["events"]["screening"] == 0
+    assert figures["events_total"] == 2
