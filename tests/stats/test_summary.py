@@ -336,3 +336,20 @@ def test_events_are_those_that_took_place(
     assert (figures["events"]["consultation"], figures["checkins"]["consultation"]) == (1, 5)
     assert figures["events"]["screening"] == 0
     assert figures["events_total"] == 2
+
+
+def test_a_check_ins_points_are_issued_on_its_day(
+    app: Flask, client: FlaskClient, make: Factory, counting: str
+) -> None:
+    center = make.center()
+    lecture = make.event(center, starts_at=local(2025, 3, 10, 9))
+    make.checkin(lecture, make.resident(center).id, local(2025, 3, 10, 9, 5))
+    if counting == "rolled up":
+        roll_up(app)
+    manager = make.staff("manager")
+
+    that_day = summary(client, manager, "2025-03-10", "2025-03-10")
+    today = datetime.now(SHANGHAI).date().isoformat()
+
+    assert (that_day["points_issued"], that_day["points_outstanding"]) == (10, 10)
+    assert summary(client, manager, today, today)["points_issued"] == 0
