@@ -14,7 +14,7 @@ from core.db import plan_each_statement_for_its_values, utcnow
 from identity.auth import auth_required, current_principal
 from points.expiry import current_settings
 from stats import exports, followups, rankings, rollups, service
-from stats.figures import Parts, gifts_handed_out
+from stats.figures import Parts, center_of, gifts_handed_out
 from stats.periods import Period
 from stats.raw import Window
 from stats.schemas import (
@@ -117,6 +117,7 @@ def _ranked(args: dict[str, Any], scope: Window, rows: list[dict[str, Any]]) -> 
     return {
         "period": {"from": period.start, "to": period.end},
         "center_id": scope.center_id,
+        "center": center_of(scope.center_id),
         "items": rows,
     }
 

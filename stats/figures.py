@@ -8,7 +8,7 @@ same numbers (``stats.raw`` says what counts); the rollups only make a year chea
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -94,6 +94,20 @@ def centers_in(center_id: int | None) -> list[int]:
     if center_id is not None:
         return [center_id]
     return list(db.session.scalars(select(Center.id).order_by(Center.id)))
+
+
+def named_centers(center_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """``{"id", "name"}`` of each center, by id: reports name centers, not only number them."""
+    wanted = set(center_ids)
+    if not wanted:
+        return {}
+    rows = db.session.execute(select(Center.id, Center.name).where(Center.id.in_(wanted)))
+    return {center_id: {"id": center_id, "name": name} for center_id, name in rows}
+
+
+def center_of(center_id: int | None) -> dict[str, Any] | None:
+    """The scope's center as ``{"id", "name"}``; None for the district."""
+    return None if center_id is None else named_centers([center_id])[center_id]
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from core.db import db
 from core.localtime import local_day
 from events.models import FollowUp
 from identity.models import Consent, ResidentCondition
-from stats.figures import centers_in, ratio
+from stats.figures import center_of, centers_in, named_centers, ratio
 from stats.periods import Period, month_of
 
 COUNTS = ("due", "done_on_time", "done_late", "overdue", "open", "not_yet_due")
@@ -64,8 +64,9 @@ def compliance(period: Period, center_id: int | None, today: date, tz: ZoneInfo)
         row["done_late"] += done - done_on_time
         row["overdue"] += overdue
         row["not_yet_due"] += later
+    names = named_centers(center for center, _ in table)
     rows = [
-        {"center_id": center, "month": month, **_with_open(counts)}
+        {"center_id": center, "center": names[center], "month": month, **_with_open(counts)}
         for (center, month), counts in sorted(table.items())
     ]
     total = dict.fromkeys(COUNTS, 0)
@@ -75,6 +76,7 @@ def compliance(period: Period, center_id: int | None, today: date, tz: ZoneInfo)
     return {
         "period": {"from": period.start, "to": period.end},
         "center_id": center_id,
+        "center": center_of(center_id),
         "rows": rows,
         "total": {**total, "on_time_rate": ratio(total["done_on_time"], total["due"])},
     }

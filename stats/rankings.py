@@ -12,7 +12,7 @@ from core.api import FIRST_DAY, LAST_DAY
 from core.db import db
 from events.models import Checkin, Event
 from stats import raw
-from stats.figures import Parts, ratio
+from stats.figures import Parts, named_centers, ratio
 from stats.models import EventCheckins
 from stats.periods import Period
 from stats.rollups import Coverage
@@ -69,7 +69,9 @@ def events_by_attendance(
         .limit(limit)
     )
     rows = [row._asdict() for row in db.session.execute(stmt)]
+    centers = named_centers(row["center_id"] for row in rows)
     for row in rows:
+        row["center"] = centers[row["center_id"]]
         row["attendance"] = int(row["attendance"])
         row["fill_rate"] = ratio(row["attendance"], row["capacity"] or 0)
     return rows

@@ -68,6 +68,20 @@ class PeriodSchema(ma.Schema):
     to = ma.fields.Date(required=True)
 
 
+class CenterRefSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+
+
+def _center_field() -> ma.fields.Nested:
+    return ma.fields.Nested(
+        CenterRefSchema,
+        required=True,
+        allow_none=True,
+        metadata={"description": "The center the figures are for; null for the district"},
+    )
+
+
 class ItemHandedOutSchema(ma.Schema):
     item_id = ma.fields.Integer(required=True)
     name = ma.fields.String(required=True)
@@ -112,6 +126,7 @@ def _growth_field(description: str) -> ma.fields.Dict:
 
 class SummarySchema(FiguresSchema):
     center_id = ma.fields.Integer(required=True, allow_none=True)
+    center = _center_field()
     previous_period = ma.fields.Nested(FiguresSchema, required=True)
     same_period_last_year = ma.fields.Nested(FiguresSchema, required=True)
     growth = _growth_field("(this - same period last year) / that; null where that is 0")
@@ -136,6 +151,12 @@ class ParticipationSchema(ma.Schema):
     interval = ma.fields.String(required=True)
     group_by = ma.fields.String(required=True)
     center_id = ma.fields.Integer(required=True, allow_none=True)
+    center = _center_field()
+    centers = ma.fields.List(
+        ma.fields.Nested(CenterRefSchema),
+        required=True,
+        metadata={"description": "The scope's centers: their ids key the groups by center"},
+    )
     buckets = ma.fields.List(ma.fields.Nested(BucketSchema), required=True)
 
 
@@ -157,12 +178,14 @@ class ComplianceCountsSchema(ma.Schema):
 
 class ComplianceRowSchema(ComplianceCountsSchema):
     center_id = ma.fields.Integer(required=True)
+    center = ma.fields.Nested(CenterRefSchema, required=True)
     month = ma.fields.String(required=True, metadata={"example": "2025-03"})
 
 
 class ComplianceSchema(ma.Schema):
     period = ma.fields.Nested(PeriodSchema, required=True)
     center_id = ma.fields.Integer(required=True, allow_none=True)
+    center = _center_field()
     rows = ma.fields.List(ma.fields.Nested(ComplianceRowSchema), required=True)
     total = ma.fields.Nested(ComplianceCountsSchema, required=True)
 
@@ -172,6 +195,7 @@ class EventAttendanceSchema(ma.Schema):
     title = ma.fields.String(required=True)
     kind = ma.fields.String(required=True)
     center_id = ma.fields.Integer(required=True)
+    center = ma.fields.Nested(CenterRefSchema, required=True)
     starts_at = ma.fields.AwareDateTime(required=True)
     capacity = ma.fields.Integer(required=True, allow_none=True)
     attendance = ma.fields.Integer(required=True)
@@ -181,10 +205,12 @@ class EventAttendanceSchema(ma.Schema):
 class EventRankingSchema(ma.Schema):
     period = ma.fields.Nested(PeriodSchema, required=True)
     center_id = ma.fields.Integer(required=True, allow_none=True)
+    center = _center_field()
     items = ma.fields.List(ma.fields.Nested(EventAttendanceSchema), required=True)
 
 
 class ItemRankingSchema(ma.Schema):
     period = ma.fields.Nested(PeriodSchema, required=True)
     center_id = ma.fields.Integer(required=True, allow_none=True)
+    center = _center_field()
     items = ma.fields.List(ma.fields.Nested(ItemHandedOutSchema), required=True)

@@ -381,3 +381,49 @@ def test_compliance_counts_only_the_follow_ups_whose_day_has_come(
     assert (total["due"], total["done_on_time"], total["overdue"]) == (2, 1 + done, 0)
     assert (total["open"], total["not_yet_due"]) == (0 if done else 1, 1)
     assert total["on_time_rate"] == (1.0 if done else 0.5)
+
+
+def test_every_report_names_its_centers(
+    client: FlaskClient, make: Factory, weeks: dict[str, Any]
+) -> None:
+    a, b = weeks["a"], weeks["b"]
+    manager = weeks["manager"]
+    with make.app.app_context():
+        names = dict(db.session.execute(text("SELECT id, name FROM centers")).all())
+    center_a = {"id": a, "name": names[a]}
+    march = {"from": "2025-03-01", "to": "2025-03-31"}
+    desk = make.staff("staff", center_id=a)
+    resident = consenting(client, make, a)
+    client.put(
+        f"/api/v1/residents/{resident.id}/conditions",
+        headers=desk.headers,
+        json={"conditions": ["hypertension"]},
+    )
+    assert schedule(client, desk, resident.id, date(2025, 3, 20)).status_code == 201
+
+    summary = get(client, manager, "summary", **march, center_id=a).json
+    district = get(client, manager, "summary", **march).json
+    series = get(client, manager, "participation", **march, group_by="center").json
+    followups = get(client, manager, "followups", **march, center_id=a).json
+    ranking = get(client, manager, "events", **march).json
+    items = get(client, manager, "items", **march, center_id=a).json
+
+    assert (summary["center"], district["center"]) == (center_a, None)
+    assert series["centers"] == [center_a, {"id": b, "name": names[b]}]
+    assert (followups["center"], followups["rows"][0]["center"]) == (center_a, center_a)
+    assert [e["center"]["name"] for e in ranking["items"]] == [names[a], names[b], names[a]]
+    assert items["center"] == center_a
+
+    summary_csv = {
+        r["figure"]: r["2025-03-01..2025-03-31"]
+        for r in rows_of(get(client, manager, "summary", **march, center_id=a, format="csv"))
+    }
+    series_csv = rows_of(
+        get(client, manager, "participation", **march, group_by="center", format="csv")
+    )
+    followups_csv = rows_of(get(client, manager, "followups", **march, center_id=a, format="csv"))
+    ranking_csv = rows_of(get(client, manager, "events", **march, format="csv"))
+    assert summary_csv["center"] == names[a]
+    assert (series_csv[0][names[a]], series_csv[0][names[b]]) == ("3", "1")
+    assert followups_csv[0]["center"] == names[a]
+    assert [r["center"] for r in ranking_csv] == [names[a], names[b], names[a]]
