@@ -116,6 +116,7 @@ def earn(
 ) -> Earned:
     """Credit an activity by the rules of ``source.center_id``, within the caps.
 
+    ``at``: when the activity happened; the credit is dated then.
     ``points`` overrides the rule's amount (an event worth more); caps still apply.
     A capped earn may credit nothing: its ``movement.transaction_id`` is then None.
     ``new_source``: the caller just created the source (a check-in row), so it cannot have
@@ -131,7 +132,9 @@ def earn(
     granted = _count_against_caps(resident_id, activity, wanted, rule, at, settings)
     if granted == 0:
         return Earned(Movement(None, 0, account.balance), wanted, capped=wanted > 0)
-    movement = credit_account(account, granted, source, actor, expires_at=settings.expires_at(at))
+    movement = credit_account(
+        account, granted, source, actor, expires_at=settings.expires_at(at), at=at
+    )
     return Earned(movement, wanted, capped=granted < wanted)
 
 

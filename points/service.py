@@ -107,12 +107,16 @@ def _record(
     *,
     reserved_change: int = 0,
     reverses_id: int | None = None,
+    at: datetime | None = None,
 ) -> int | None:
     """Write the transaction and its chained entry and move the balance.
 
+    ``at``: when what moved the points happened (a check-in's time), if not now; the
+    transaction and its entry carry it, so a period's figures count it where it belongs.
     Returns None, writing nothing, when the source already moved points of this kind.
     """
     now = utcnow()
+    at = at or now
     transaction = {
         "resident_id": account.resident_id,
         "kind": kind,
@@ -124,7 +128,7 @@ def _record(
         "actor_kind": actor.kind if actor else "system",
         "actor_id": actor.id if actor else None,
         "reverses_id": reverses_id,
-        "created_at": now,
+        "created_at": at,
     }
     transaction_id = db.session.execute(
         upsert(LedgerTransaction)
@@ -141,7 +145,7 @@ def _record(
         "delta": amount,
         "balance_after": account.balance + amount,
         "prev_hash": account.chain_head,
-        "created_at": now,
+        "created_at": at,
     }
     entry["hash"] = entry_hash(account.chain_head, entry, transaction)
     db.session.execute(LedgerEntry.__table__.insert().values(**entry))
@@ -188,11 +192,12 @@ def credit_account(
     *,
     kind: str = "earn",
     expires_at: datetime | None = None,
+    at: datetime | None = None,
 ) -> Movement:
-    """:func:`credit` for an account the caller has locked already."""
+    """:func:`credit` for an account the caller has locked already (``at``: see ``_record``)."""
     if amount <= 0:
         raise ValueError("a credit moves a positive number of points")
-    transaction_id = _record(account, kind, amount, source, actor)
+    transaction_id = _record(account, kind, amount, source, actor, at=at)
     if transaction_id is None:
         return _duplicate(source, kind, account)
     db.session.execute(

@@ -14,7 +14,7 @@ from core.db import plan_each_statement_for_its_values, utcnow
 from identity.auth import auth_required, current_principal
 from points.expiry import current_settings
 from stats import exports, followups, rankings, rollups, service
-from stats.figures import Parts, gifts_handed_out
+from stats.figures import Parts, center_of, gifts_handed_out
 from stats.periods import Period
 from stats.raw import Window
 from stats.schemas import (
@@ -49,7 +49,7 @@ def summary(args: dict[str, Any]) -> Any:
     """Events, attendances, participants, points and gifts of a period, with the previous
     period, the same period a year earlier and the growth (the yearly report's numbers)."""
     center_id = service.scope_for(current_principal(), args["center_id"])
-    result = service.summary(args["period"], center_id, current_settings().tz)
+    result = service.summary(args["period"], center_id, current_settings().tz, utcnow())
     return _maybe_csv(args, exports.summary_csv, result, "summary")
 
 
@@ -90,7 +90,7 @@ def events(args: dict[str, Any]) -> Any:
     scope = _scope(args)
     tz = current_settings().tz
     ranked = rankings.events_by_attendance(
-        args["period"], scope.center_id, tz, rollups.coverage(tz), args["limit"]
+        args["period"], scope.center_id, tz, rollups.coverage(tz), args["limit"], utcnow()
     )
     ranking = _ranked(args, scope, ranked)
     columns = tuple(EventAttendanceSchema().fields)
@@ -117,6 +117,7 @@ def _ranked(args: dict[str, Any], scope: Window, rows: list[dict[str, Any]]) -> 
     return {
         "period": {"from": period.start, "to": period.end},
         "center_id": scope.center_id,
+        "center": center_of(scope.center_id),
         "items": rows,
     }
 

@@ -28,7 +28,8 @@ SUMMARY_FIGURES = (
 def summary_csv(summary: dict[str, Any]) -> str:
     """One line per figure: this period, the previous one, the same a year ago, growth."""
     previous, last_year = summary["previous_period"], summary["same_period_last_year"]
-    lines: list[list[Any]] = []
+    center = _cell(summary["center"])
+    lines: list[list[Any]] = [["center", center, center, center, None]]
     for key in SUMMARY_FIGURES:
         growth = summary["growth"].get(key) if key in GROWTH_KEYS else None
         lines.append([key, summary[key], previous[key], last_year[key], growth])
@@ -48,9 +49,13 @@ def _label(figures: dict[str, Any]) -> str:
 
 
 def participation_csv(series: dict[str, Any]) -> str:
+    """Check-ins by kind, or by center: then headed by the centers' names."""
     groups = sorted({key for bucket in series["buckets"] for key in bucket["groups"]})
+    headings = dict(zip(groups, groups, strict=True))
+    if series["group_by"] == "center":
+        headings |= {str(center["id"]): center["name"] for center in series["centers"]}
     return csv_text(
-        ["from", "to", "checkins", "unique_participants", *groups],
+        ["from", "to", "checkins", "unique_participants", *(headings[g] for g in groups)],
         (
             [b["from"], b["to"], b["checkins"], b["unique_participants"]]
             + [b["groups"].get(group, 0) for group in groups]
@@ -60,9 +65,15 @@ def participation_csv(series: dict[str, Any]) -> str:
 
 
 def compliance_csv(report: dict[str, Any]) -> str:
-    columns = ["center_id", "month", *COUNTS, "on_time_rate"]
-    return csv_text(columns, ([row[c] for c in columns] for row in report["rows"]))
+    return rows_csv(report["rows"], ("center_id", "center", "month", *COUNTS, "on_time_rate"))
 
 
 def rows_csv(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> str:
-    return csv_text(columns, ([row[c] for c in columns] for row in rows))
+    return csv_text(columns, ([_cell(row[c]) for c in columns] for row in rows))
+
+
+def _cell(value: Any) -> Any:
+    """A center (``{"id", "name"}``) is written by its name; the district's is left empty."""
+    if isinstance(value, dict):
+        return value["name"]
+    return "" if value is None else value

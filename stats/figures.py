@@ -8,9 +8,9 @@ same numbers (``stats.raw`` says what counts); the rollups only make a year chea
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from catalog.models import CatalogItem
 from core.api import FIRST_DAY
 from core.db import db
+from events.models import Checkin
 from identity.models import Center
 from points.models import ACTIVITIES
 from stats import raw
@@ -33,7 +34,7 @@ from stats.models import (
     MonthlyParticipants,
 )
 from stats.periods import Period, month_end
-from stats.rollups import Attendees, Coverage
+from stats.rollups import Attendees, Coverage, annulled_since
 
 #: The figures that get a growth rate.
 GROWTH_KEYS = (
@@ -95,6 +96,20 @@ def centers_in(center_id: int | None) -> list[int]:
     return list(db.session.scalars(select(Center.id).order_by(Center.id)))
 
 
+def named_centers(center_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """``{"id", "name"}`` of each center, by id: reports name centers, not only number them."""
+    wanted = set(center_ids)
+    if not wanted:
+        return {}
+    rows = db.session.execute(select(Center.id, Center.name).where(Center.id.in_(wanted)))
+    return {center_id: {"id": center_id, "name": name} for center_id, name in rows}
+
+
+def center_of(center_id: int | None) -> dict[str, Any] | None:
+    """The scope's center as ``{"id", "name"}``; None for the district."""
+    return None if center_id is None else named_centers([center_id])[center_id]
+
+
 @dataclass(frozen=True, slots=True)
 class Parts:
     """A period cut into runs of rolled-up days and windows to count afresh."""
@@ -102,12 +117,20 @@ class Parts:
     scope: int
     rolled: list[Period]
     fresh: list[raw.Window]
+    tz: ZoneInfo
+    #: Since when annulments are not in the rolled-up first days (see ``Coverage``).
+    corrected_since: datetime | None
 
     @classmethod
     def of(cls, period: Period, center_id: int | None, tz: ZoneInfo, cover: Coverage) -> Parts:
         rolled, fresh = cover.split(period)
         windows = [raw.Window(*run.bounds(tz), center_id) for run in fresh]
-        return cls(DISTRICT if center_id is None else center_id, rolled, windows)
+        scope = DISTRICT if center_id is None else center_id
+        return cls(scope, rolled, windows, tz, cover.corrected_since)
+
+    @property
+    def center_id(self) -> int | None:
+        return None if self.scope == DISTRICT else self.scope
 
     def days(self, column: Any) -> ColumnElement[bool]:
         return within(column, self.rolled)
@@ -118,11 +141,14 @@ def within(column: Any, runs: list[Period]) -> ColumnElement[bool]:
     return or_(*(column.between(run.start, run.end) for run in runs))
 
 
-def figures(period: Period, center_id: int | None, tz: ZoneInfo, cover: Coverage) -> Figures:
+def figures(
+    period: Period, center_id: int | None, tz: ZoneInfo, cover: Coverage, now: datetime
+) -> Figures:
+    """The period's figures; events held by ``now`` (they are few, so always counted)."""
     parts = Parts.of(period, center_id, tz, cover)
     whole = raw.Window(*period.bounds(tz), center_id)
     result = Figures(
-        events=_by_activity(raw.events(whole)),
+        events=_by_activity(raw.events(whole, now)),
         checkins=_by_activity(_checkins(parts)),
         redemptions=gifts_handed_out(parts),
     )
@@ -212,12 +238,29 @@ def _whole_months(runs: list[Period]) -> tuple[list[date], list[Period]]:
 
 
 def _new_participants(parts: Parts) -> int:
+    """Residents whose first check-in that counts falls in the period.
+
+    On rolled-up days, the rolled-up first days say it, except for residents who had a
+    check-in annulled since the last refresh: theirs are counted afresh.
+    """
     new = sum(raw.new_participants(window) for window in parts.fresh)
-    if parts.rolled:
-        stmt = select(func.count()).where(
-            FirstCheckin.scope == parts.scope, parts.days(FirstCheckin.first_day)
+    if not parts.rolled:
+        return new
+    stmt = select(func.count()).where(
+        FirstCheckin.scope == parts.scope, parts.days(FirstCheckin.first_day)
+    )
+    if parts.corrected_since is not None:
+        annulled = annulled_since(parts.corrected_since).with_only_columns(Checkin.resident_id)
+        stmt = stmt.where(FirstCheckin.resident_id.not_in(annulled))
+        until = Period(FIRST_DAY, parts.rolled[-1].end).bounds(parts.tz)[1]
+        firsts = (
+            raw.first_days(raw.Window(None, until, parts.center_id), parts.tz)
+            .where(Checkin.resident_id.in_(annulled))
+            .subquery()
         )
-        new += db.session.scalar(stmt) or 0
+        again = select(func.count()).where(within(firsts.c.first_day, parts.rolled))
+        new += db.session.scalar(again) or 0
+    new += db.session.scalar(stmt) or 0
     return new
 
 

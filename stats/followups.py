@@ -1,5 +1,8 @@
 """Follow-up compliance: of the follow-ups due, how many were done on time, late, or are overdue.
 
+A follow-up is due once its day has come: those due later in the period are counted apart
+(``not_yet_due``) and stay out of the rate, which a manager reads as "of those we had to do".
+
 Only follow-ups of residents whose condition tag stands under a consent they have not
 withdrawn count: without consent the program does not follow them.
 """
@@ -16,24 +19,27 @@ from core.db import db
 from core.localtime import local_day
 from events.models import FollowUp
 from identity.models import Consent, ResidentCondition
-from stats.figures import centers_in, ratio
+from stats.figures import center_of, centers_in, named_centers, ratio
 from stats.periods import Period, month_of
 
-COUNTS = ("due", "done_on_time", "done_late", "overdue", "open")
+COUNTS = ("due", "done_on_time", "done_late", "overdue", "open", "not_yet_due")
 
 
 def compliance(period: Period, center_id: int | None, today: date, tz: ZoneInfo) -> dict[str, Any]:
-    """Per center and month of the due date; ``open``: not done and not yet due."""
+    """Per center and month of the due date. Of those ``due`` (by today): done on time, done
+    late, ``overdue`` (their day passed undone) and ``open`` (due today, not done yet)."""
     # One conversion to local time per done follow-up: late is done less on time.
     on_time = local_day(FollowUp.done_at, tz) <= FollowUp.due_on
+    has_come = FollowUp.due_on <= today
     stmt = (
         select(
             FollowUp.center_id,
             FollowUp.due_on,
-            func.count(),
-            func.count(FollowUp.done_at),
-            func.count().filter(on_time),
+            func.count().filter(has_come),
+            func.count(FollowUp.done_at).filter(has_come),
+            func.count().filter(has_come, on_time),
             func.count().filter(FollowUp.done_at.is_(None), FollowUp.due_on < today),
+            func.count().filter(~has_come),
         )
         .where(
             FollowUp.due_on >= period.start,
@@ -51,14 +57,16 @@ def compliance(period: Period, center_id: int | None, today: date, tz: ZoneInfo)
         for center in centers_in(center_id)
         for month in months
     }
-    for center, due_on, due, done, done_on_time, overdue in db.session.execute(stmt):
+    for center, due_on, due, done, done_on_time, overdue, later in db.session.execute(stmt):
         row = table.setdefault((center, month_of(due_on)), dict.fromkeys(COUNTS, 0))
         row["due"] += due
         row["done_on_time"] += done_on_time
         row["done_late"] += done - done_on_time
         row["overdue"] += overdue
+        row["not_yet_due"] += later
+    names = named_centers(center for center, _ in table)
     rows = [
-        {"center_id": center, "month": month, **_with_open(counts)}
+        {"center_id": center, "center": names[center], "month": month, **_with_open(counts)}
         for (center, month), counts in sorted(table.items())
     ]
     total = dict.fromkeys(COUNTS, 0)
@@ -68,6 +76,7 @@ def compliance(period: Period, center_id: int | None, today: date, tz: ZoneInfo)
     return {
         "period": {"from": period.start, "to": period.end},
         "center_id": center_id,
+        "center": center_of(center_id),
         "rows": rows,
         "total": {**total, "on_time_rate": ratio(total["done_on_time"], total["due"])},
     }

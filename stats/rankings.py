@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -11,26 +12,27 @@ from core.api import FIRST_DAY, LAST_DAY
 from core.db import db
 from events.models import Checkin, Event
 from stats import raw
-from stats.figures import Parts, ratio
+from stats.figures import Parts, named_centers, ratio
 from stats.models import EventCheckins
 from stats.periods import Period
 from stats.rollups import Coverage
 
 
 def events_by_attendance(
-    period: Period, center_id: int | None, tz: ZoneInfo, cover: Coverage, limit: int
+    period: Period,
+    center_id: int | None,
+    tz: ZoneInfo,
+    cover: Coverage,
+    limit: int,
+    now: datetime,
 ) -> list[dict[str, Any]]:
-    """Events that started in the period and were not cancelled, most attended first.
+    """Events held in the period (``raw.held_events``), most attended first.
 
     An event's attendance is every check-in of it that counts, whenever it was made: the
     rolled-up days' counts plus the others', counted afresh.
     """
     whole = raw.Window(*period.bounds(tz), center_id)
-    held = select(Event.id).where(
-        Event.starts_at >= whole.since, Event.starts_at < whole.until, Event.cancelled_at.is_(None)
-    )
-    if center_id is not None:
-        held = held.where(Event.center_id == center_id)
+    held = raw.held_events(whole, now, Event.id)
     ever = Parts.of(Period(FIRST_DAY, LAST_DAY), None, tz, cover)
     pieces = [
         raw.valid_checkins(window, Checkin.event_id.label("event_id"), func.count().label("n"))
@@ -67,7 +69,9 @@ def events_by_attendance(
         .limit(limit)
     )
     rows = [row._asdict() for row in db.session.execute(stmt)]
+    centers = named_centers(row["center_id"] for row in rows)
     for row in rows:
+        row["center"] = centers[row["center_id"]]
         row["attendance"] = int(row["attendance"])
         row["fill_rate"] = ratio(row["attendance"], row["capacity"] or 0)
     return rows

@@ -1,7 +1,8 @@
 """Counting straight from the domain tables, for a span of time and a scope.
 
-What counts: check-ins that were not annulled, dated by when the resident checked in; events
-that were not cancelled, dated by their start; points by the transactions' time, leaving out
+What counts: check-ins that were not annulled, dated by when the resident checked in (at
+any event, cancelled later or not); events that took place (``held_events``), dated by their
+start; points by the transactions' time, leaving out
 both halves of every reversal (an annulled check-in's points were never issued, a cancelled
 redemption's never redeemed); gifts handed out and not taken back.
 
@@ -14,12 +15,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from catalog.models import Redemption
 from core.db import db
+from core.localtime import local_day
 from events.models import Checkin, Event
 from identity.models import Resident
 from points.models import LedgerTransaction
@@ -34,16 +37,32 @@ class Window:
     center_id: int | None
 
 
-def events(window: Window) -> list[Any]:
-    stmt = (
-        select(Event.kind, func.count())
-        .where(Event.starts_at < window.until, Event.cancelled_at.is_(None))
-        .group_by(Event.kind)
+def held_events(window: Window, now: datetime, *columns: Any) -> Select[Any]:
+    """``SELECT columns`` over the events held in the window: those that started in it and
+    took place.
+
+    An event took place once it has begun and was not cancelled, or when a check-in of it
+    stands: those check-ins count as attendance, so an event cancelled after residents came
+    (or one they checked in to before its start) counts as held too. Next week's events,
+    and those cancelled before anyone came, do not.
+    """
+    attended = exists(
+        select(Checkin.id).where(Checkin.event_id == Event.id, Checkin.annulled_at.is_(None))
+    )
+    stmt = select(*columns).where(
+        Event.starts_at < window.until,
+        or_(and_(Event.starts_at <= now, Event.cancelled_at.is_(None)), attended),
     )
     if window.since is not None:
         stmt = stmt.where(Event.starts_at >= window.since)
     if window.center_id is not None:
         stmt = stmt.where(Event.center_id == window.center_id)
+    return stmt
+
+
+def events(window: Window, now: datetime) -> list[Any]:
+    """Events held in the window, by kind."""
+    stmt = held_events(window, now, Event.kind, func.count()).group_by(Event.kind)
     return db.session.execute(stmt).all()
 
 
@@ -89,6 +108,13 @@ def new_participants(window: Window) -> int:
         ~exists(before)
     )
     return db.session.scalar(stmt) or 0
+
+
+def first_days(window: Window, tz: ZoneInfo) -> Select[Any]:
+    """``(resident_id, first_day)``: each resident's first local day with a check-in that
+    counts in the window."""
+    first_day = func.min(local_day(Checkin.created_at, tz)).label("first_day")
+    return valid_checkins(window, Checkin.resident_id, first_day).group_by(Checkin.resident_id)
 
 
 def counted_transactions(window: Window) -> Select[Any]:

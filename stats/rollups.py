@@ -6,7 +6,8 @@ check-in annulled, a gift taken back, points reversed). It reads the domain tabl
 MVCC and writes only its own, so it never blocks a check-in.
 
 Reading, nothing waits for it: the days a refresh has not covered, or that changed since
-it ran, are counted from the domain tables directly (``Coverage.split``).
+it ran, are counted from the domain tables directly (``Coverage.split``), and so are the first
+days of residents who had a check-in annulled since (``annulled_since``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pyroaring import BitMap
-from sqlalchemy import delete, func, literal, select
+from sqlalchemy import Select, delete, func, literal, select, tuple_
 from sqlalchemy.orm import aliased
 
 from catalog.models import Redemption
@@ -58,6 +59,8 @@ class Coverage:
 
     covered_through: date | None
     changed: frozenset[date]
+    #: Check-ins annulled from this instant on may have moved a first day the rollups keep.
+    corrected_since: datetime | None = None
 
     def split(self, period: Period) -> tuple[list[Period], list[Period]]:
         """The period's runs of days to read from the rollups, and those to count afresh."""
@@ -83,7 +86,17 @@ def coverage(tz: ZoneInfo) -> Coverage:
     state = db.session.get(RollupState, 1)
     if state is None or state.covered_through < FIRST_DAY:
         return Coverage(None, frozenset())
-    return Coverage(state.covered_through, frozenset(changed_days(state.refreshed_at, tz)))
+    changed = frozenset(changed_days(state.refreshed_at, tz))
+    return Coverage(state.covered_through, changed, state.refreshed_at - SETTLING)
+
+
+def annulled_since(since: datetime) -> Select[Any]:
+    """Residents with a check-in annulled at ``since`` or later, and its event's center."""
+    return (
+        select(Checkin.resident_id, Event.center_id)
+        .join(Event, Event.id == Checkin.event_id)
+        .where(Checkin.annulled_at >= since)
+    )
 
 
 def changed_days(since: datetime, tz: ZoneInfo) -> set[date]:
@@ -114,16 +127,21 @@ def refresh(now: datetime, tz: ZoneInfo) -> int:
     state = db.session.get(RollupState, 1, with_for_update=True, populate_existing=True)
     assert state is not None
     through = (now - SETTLING).astimezone(tz).date() - timedelta(days=1)
+    annulled: list[Any] = []
     if state.covered_through < FIRST_DAY:
         first = _first_day_with_data(tz)
         runs = [Period(first, through)] if first and first <= through else []
     else:
+        since = state.refreshed_at - SETTLING
         ended = _days_between(state.covered_through + timedelta(days=1), through)
-        runs = _runs({*ended, *changed_days(state.refreshed_at - SETTLING, tz)})
+        runs = _runs({*ended, *changed_days(since, tz)})
+        annulled = db.session.execute(annulled_since(since)).all()
     state.covered_through = max(state.covered_through, through)
     state.refreshed_at = now
     for run in runs:
         roll_up(run, tz)
+    if annulled:
+        _first_checkins_again(annulled, state.covered_through, tz)
     db.session.flush()
     return sum(run.days for run in runs)
 
@@ -293,6 +311,14 @@ def _roll_up_months(run: Period) -> None:
 
 def _roll_up_first_checkins(window: Window, tz: ZoneInfo) -> None:
     """Each resident's first day in the run, per center and district-wide, kept if earlier."""
+    _upsert_first_checkins(window, tz, None, keep_earlier=True)
+
+
+def _upsert_first_checkins(
+    window: Window, tz: ZoneInfo, residents: Any, *, keep_earlier: bool
+) -> None:
+    """Write the first days of the window's check-ins (of ``residents``, if given), per center
+    and district-wide; ``keep_earlier`` keeps a row's day where it is earlier already."""
     first = func.min(local_day(Checkin.created_at, tz))
     columns = ["scope", "resident_id", "first_day"]
     per_center = valid_checkins(window, Event.center_id, Checkin.resident_id, first).group_by(
@@ -302,13 +328,42 @@ def _roll_up_first_checkins(window: Window, tz: ZoneInfo) -> None:
         Checkin.resident_id
     )
     for firsts in (per_center, district):
+        if residents is not None:
+            firsts = firsts.where(residents)
         insert = upsert(FirstCheckin).from_select(columns, firsts)
-        earlier = func.min(insert.excluded.first_day, FirstCheckin.first_day)
-        if db.engine.dialect.name == "postgresql":
-            earlier = func.least(insert.excluded.first_day, FirstCheckin.first_day)
+        day = insert.excluded.first_day
+        if keep_earlier:
+            least = func.least if db.engine.dialect.name == "postgresql" else func.min
+            day = least(insert.excluded.first_day, FirstCheckin.first_day)
         db.session.execute(
-            insert.on_conflict_do_update(index_elements=columns[:2], set_={"first_day": earlier})
+            insert.on_conflict_do_update(index_elements=columns[:2], set_={"first_day": day})
         )
+
+
+def _first_checkins_again(annulled: list[Any], through: date, tz: ZoneInfo) -> None:
+    """Recompute the first days of residents who had a check-in annulled, over every day
+    rolled up: an annulment can move a first day later, which rolling up days never does.
+
+    ``annulled``: ``(resident, center)`` of each annulled check-in. The rows of those centers
+    and of the district are dropped, then every first day of those residents is written again.
+    """
+    residents = sorted({resident for resident, _ in annulled})
+    dropped = {(scope, r) for r, center in annulled for scope in (center, DISTRICT)}
+    until = Period(FIRST_DAY, through).bounds(tz)[1]
+    for chunk in _chunks(sorted(dropped)):
+        db.session.execute(
+            delete(FirstCheckin).where(
+                tuple_(FirstCheckin.scope, FirstCheckin.resident_id).in_(chunk)
+            )
+        )
+    for chunk in _chunks(residents):
+        _upsert_first_checkins(
+            Window(None, until, None), tz, Checkin.resident_id.in_(chunk), keep_earlier=False
+        )
+
+
+def _chunks(values: list[Any], size: int = 1000) -> Iterator[list[Any]]:
+    return (values[i : i + size] for i in range(0, len(values), size))
 
 
 def _roll_up_points(window: Window, tz: ZoneInfo) -> None:

@@ -68,6 +68,20 @@ class PeriodSchema(ma.Schema):
     to = ma.fields.Date(required=True)
 
 
+class CenterRefSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+
+
+def _center_field() -> ma.fields.Nested:
+    return ma.fields.Nested(
+        CenterRefSchema,
+        required=True,
+        allow_none=True,
+        metadata={"description": "The center the figures are for; null for the district"},
+    )
+
+
 class ItemHandedOutSchema(ma.Schema):
     item_id = ma.fields.Integer(required=True)
     name = ma.fields.String(required=True)
@@ -78,7 +92,9 @@ class ItemHandedOutSchema(ma.Schema):
 
 class FiguresSchema(ma.Schema):
     period = ma.fields.Nested(PeriodSchema, required=True)
-    events = _counts_by_activity(metadata={"description": "Events held (not cancelled)"})
+    events = _counts_by_activity(
+        metadata={"description": "Events that started in the period and took place"}
+    )
     events_total = ma.fields.Integer(required=True)
     checkins = _counts_by_activity(metadata={"description": "Attendances (人次), not annulled"})
     checkins_total = ma.fields.Integer(required=True)
@@ -110,6 +126,7 @@ def _growth_field(description: str) -> ma.fields.Dict:
 
 class SummarySchema(FiguresSchema):
     center_id = ma.fields.Integer(required=True, allow_none=True)
+    center = _center_field()
     previous_period = ma.fields.Nested(FiguresSchema, required=True)
     same_period_last_year = ma.fields.Nested(FiguresSchema, required=True)
     growth = _growth_field("(this - same period last year) / that; null where that is 0")
@@ -134,26 +151,41 @@ class ParticipationSchema(ma.Schema):
     interval = ma.fields.String(required=True)
     group_by = ma.fields.String(required=True)
     center_id = ma.fields.Integer(required=True, allow_none=True)
+    center = _center_field()
+    centers = ma.fields.List(
+        ma.fields.Nested(CenterRefSchema),
+        required=True,
+        metadata={"description": "The scope's centers: their ids key the groups by center"},
+    )
     buckets = ma.fields.List(ma.fields.Nested(BucketSchema), required=True)
 
 
 class ComplianceCountsSchema(ma.Schema):
-    due = ma.fields.Integer(required=True)
+    due = ma.fields.Integer(
+        required=True, metadata={"description": "Due in the period, by today at the latest"}
+    )
     done_on_time = ma.fields.Integer(required=True)
     done_late = ma.fields.Integer(required=True)
-    overdue = ma.fields.Integer(required=True)
-    open = ma.fields.Integer(required=True, metadata={"description": "Not done, not yet due"})
-    on_time_rate = ma.fields.Float(required=True, allow_none=True)
+    overdue = ma.fields.Integer(required=True, metadata={"description": "Its day passed undone"})
+    open = ma.fields.Integer(required=True, metadata={"description": "Due today, not done yet"})
+    not_yet_due = ma.fields.Integer(
+        required=True, metadata={"description": "Due later in the period: not in the rate"}
+    )
+    on_time_rate = ma.fields.Float(
+        required=True, allow_none=True, metadata={"description": "done_on_time / due"}
+    )
 
 
 class ComplianceRowSchema(ComplianceCountsSchema):
     center_id = ma.fields.Integer(required=True)
+    center = ma.fields.Nested(CenterRefSchema, required=True)
     month = ma.fields.String(required=True, metadata={"example": "2025-03"})
 
 
 class ComplianceSchema(ma.Schema):
     period = ma.fields.Nested(PeriodSchema, required=True)
     center_id = ma.fields.Integer(required=True, allow_none=True)
+    center = _center_field()
     rows = ma.fields.List(ma.fields.Nested(ComplianceRowSchema), required=True)
     total = ma.fields.Nested(ComplianceCountsSchema, required=True)
 
@@ -163,6 +195,7 @@ class EventAttendanceSchema(ma.Schema):
     title = ma.fields.String(required=True)
     kind = ma.fields.String(required=True)
     center_id = ma.fields.Integer(required=True)
+    center = ma.fields.Nested(CenterRefSchema, required=True)
     starts_at = ma.fields.AwareDateTime(required=True)
     capacity = ma.fields.Integer(required=True, allow_none=True)
     attendance = ma.fields.Integer(required=True)
@@ -172,10 +205,12 @@ class EventAttendanceSchema(ma.Schema):
 class EventRankingSchema(ma.Schema):
     period = ma.fields.Nested(PeriodSchema, required=True)
     center_id = ma.fields.Integer(required=True, allow_none=True)
+    center = _center_field()
     items = ma.fields.List(ma.fields.Nested(EventAttendanceSchema), required=True)
 
 
 class ItemRankingSchema(ma.Schema):
     period = ma.fields.Nested(PeriodSchema, required=True)
     center_id = ma.fields.Integer(required=True, allow_none=True)
+    center = _center_field()
     items = ma.fields.List(ma.fields.Nested(ItemHandedOutSchema), required=True)

@@ -6,7 +6,7 @@ Reads the other packages' tables and writes nothing.
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,7 +15,15 @@ from core.errors import Forbidden, NotFound
 from identity.models import Center
 from identity.tokens import Principal
 from stats import rollups, series
-from stats.figures import GROWTH_KEYS, Figures, figures, growth
+from stats.figures import (
+    GROWTH_KEYS,
+    Figures,
+    center_of,
+    centers_in,
+    figures,
+    growth,
+    named_centers,
+)
 from stats.periods import Period
 from stats.raw import Window
 
@@ -41,16 +49,17 @@ def window(period: Period, center_id: int | None, tz: ZoneInfo) -> Window:
     return Window(*period.bounds(tz), center_id)
 
 
-def summary(period: Period, center_id: int | None, tz: ZoneInfo) -> dict[str, Any]:
+def summary(period: Period, center_id: int | None, tz: ZoneInfo, now: datetime) -> dict[str, Any]:
     """The period's figures beside the previous period's and the same period a year earlier."""
     cover = rollups.coverage(tz)
-    current = figures(period, center_id, tz, cover)
+    current = figures(period, center_id, tz, cover, now)
     previous_period, last_year = period.previous(), period.year_before()
-    previous = figures(previous_period, center_id, tz, cover)
-    year_before = figures(last_year, center_id, tz, cover)
+    previous = figures(previous_period, center_id, tz, cover, now)
+    year_before = figures(last_year, center_id, tz, cover, now)
     return {
         "period": _dates(period),
         "center_id": center_id,
+        "center": center_of(center_id),
         **_described(current),
         "previous_period": {"period": _dates(previous_period), **_described(previous)},
         "same_period_last_year": {"period": _dates(last_year), **_described(year_before)},
@@ -75,12 +84,17 @@ def _growth(current: Figures, base: Figures) -> dict[str, float | None]:
 def participation(
     period: Period, interval: str, group_by: str, center_id: int | None, tz: ZoneInfo
 ) -> dict[str, Any]:
-    """Check-ins and participants per day, week or month, split by kind or by center."""
+    """Check-ins and participants per day, week or month, split by kind or by center.
+
+    ``centers``: the centers of the scope, whose ids key the groups when split by center.
+    """
     return {
         "period": _dates(period),
         "interval": interval,
         "group_by": group_by,
         "center_id": center_id,
+        "center": center_of(center_id),
+        "centers": list(named_centers(centers_in(center_id)).values()),
         "buckets": series.participation(
             period, interval, group_by, center_id, tz, rollups.coverage(tz)
         ),

@@ -15,6 +15,7 @@ from core.db import db
 from events import codes
 from events.models import Checkin, ScanAttempt
 from points import service as points
+from points.models import LedgerTransaction
 from tests.factories import Account, Factory
 
 
@@ -396,3 +397,25 @@ def test_the_scan_log_lists_refusals_too(client: FlaskClient, make: Factory, des
         "checked_in",
     ]
     assert {s["method"] for s in log["items"]} == {"self"}
+
+
+def test_the_points_of_a_check_in_carry_its_time(
+    app: Flask, client: FlaskClient, make: Factory, desk: Account
+) -> None:
+    """A check-in recorded later than it happened (a backfill) earns points dated then."""
+    attended_at = datetime(2025, 3, 10, 1, 5, tzinfo=UTC)
+    event_id = make.event(desk.center_id, starts_at=attended_at - timedelta(minutes=5))
+    resident = make.resident(desk.center_id)
+
+    checkin_id = make.checkin(event_id, resident.id, attended_at)
+
+    (entry,) = client.get("/api/v1/me/ledger", headers=resident.headers).json["items"]
+    assert entry["source"]["id"] == str(checkin_id)
+    assert datetime.fromisoformat(entry["created_at"]) == attended_at
+    with app.app_context():
+        credited_at = db.session.scalar(
+            select(LedgerTransaction.created_at).where(
+                LedgerTransaction.source_id == str(checkin_id)
+            )
+        )
+    assert credited_at == attended_at

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from core.db import db
+from events.service import cancel_event
 from tests.catalog.test_redemption import gift, redeem
 from tests.conftest import TEST_DATABASE_URL
 from tests.events.test_followups import consenting, schedule
@@ -320,3 +321,109 @@ def test_reports_are_planned_for_their_period_and_check_ins_keep_prepared_plans(
 
     assert plan_cache_mode("GET", "/api/v1/stats/events") == "force_custom_plan"
     assert plan_cache_mode("POST", "/api/v1/checkins") == "auto"
+
+
+def test_the_ranking_lists_the_events_that_took_place(
+    app: Flask, client: FlaskClient, make: Factory, counting: str
+) -> None:
+    """A consultation cancelled after two residents came took place; next week's did not."""
+    center = make.center()
+    now = datetime.now(UTC)
+    attended = make.event(center, kind="consultation", starts_at=now - timedelta(days=2))
+    for _ in range(2):
+        make.checkin(attended, make.resident(center).id, now - timedelta(days=2))
+    make.event(center, starts_at=now + timedelta(days=7))
+    with app.app_context():
+        cancel_event(make.organizer(center).principal, attended, now)
+        db.session.commit()
+    if counting == "rolled up":
+        roll_up(app, ahead=timedelta(days=2))
+    today = datetime.now(SHANGHAI).date()
+    fortnight = {
+        "from": (today - timedelta(days=14)).isoformat(),
+        "to": (today + timedelta(days=14)).isoformat(),
+    }
+
+    ranking = get(client, make.staff("manager"), "events", **fortnight).json
+
+    assert [(e["event_id"], e["attendance"]) for e in ranking["items"]] == [(attended, 2)]
+
+
+@pytest.mark.parametrize("done", [False, True])
+def test_compliance_counts_only_the_follow_ups_whose_day_has_come(
+    client: FlaskClient, make: Factory, done: bool
+) -> None:
+    """Due five days ago and done on time; due today (done or not); due next week."""
+    desk = make.staff("staff")
+    center = desk.center_id
+    today = datetime.now(SHANGHAI).date()
+    residents = [consenting(client, make, center) for _ in range(3)]
+    for resident, due in zip(residents, (-5, 0, 7), strict=True):
+        tagged = client.put(
+            f"/api/v1/residents/{resident.id}/conditions",
+            headers=desk.headers,
+            json={"conditions": ["hypertension"]},
+        )
+        assert tagged.status_code == 200, tagged.json
+        assert schedule(client, desk, resident.id, today + timedelta(days=due)).status_code == 201
+    session = make.event(center, kind="followup", starts_at=datetime.now(UTC) - timedelta(days=5))
+    make.checkin(session, residents[0].id, datetime.now(UTC) - timedelta(days=5))
+    if done:
+        make.checkin(make.event(center, kind="followup"), residents[1].id)
+    fortnight = {
+        "from": (today - timedelta(days=14)).isoformat(),
+        "to": (today + timedelta(days=14)).isoformat(),
+    }
+
+    report = get(client, make.staff("manager", center_id=center), "followups", **fortnight).json
+
+    total = report["total"]
+    assert (total["due"], total["done_on_time"], total["overdue"]) == (2, 1 + done, 0)
+    assert (total["open"], total["not_yet_due"]) == (0 if done else 1, 1)
+    assert total["on_time_rate"] == (1.0 if done else 0.5)
+
+
+def test_every_report_names_its_centers(
+    client: FlaskClient, make: Factory, weeks: dict[str, Any]
+) -> None:
+    a, b = weeks["a"], weeks["b"]
+    manager = weeks["manager"]
+    with make.app.app_context():
+        names = dict(db.session.execute(text("SELECT id, name FROM centers")).all())
+    center_a = {"id": a, "name": names[a]}
+    march = {"from": "2025-03-01", "to": "2025-03-31"}
+    desk = make.staff("staff", center_id=a)
+    resident = consenting(client, make, a)
+    client.put(
+        f"/api/v1/residents/{resident.id}/conditions",
+        headers=desk.headers,
+        json={"conditions": ["hypertension"]},
+    )
+    assert schedule(client, desk, resident.id, date(2025, 3, 20)).status_code == 201
+
+    summary = get(client, manager, "summary", **march, center_id=a).json
+    district = get(client, manager, "summary", **march).json
+    series = get(client, manager, "participation", **march, group_by="center").json
+    followups = get(client, manager, "followups", **march, center_id=a).json
+    ranking = get(client, manager, "events", **march).json
+    items = get(client, manager, "items", **march, center_id=a).json
+
+    assert (summary["center"], district["center"]) == (center_a, None)
+    assert series["centers"] == [center_a, {"id": b, "name": names[b]}]
+    assert (followups["center"], followups["rows"][0]["center"]) == (center_a, center_a)
+    assert [e["center"]["name"] for e in ranking["items"]] == [names[a], names[b], names[a]]
+    assert items["center"] == center_a
+
+    summary_csv = {
+        r["figure"]: r["2025-03-01..2025-03-31"]
+        for r in rows_of(get(client, manager, "summary", **march, center_id=a, format="csv"))
+    }
+    series_csv = rows_of(
+        get(client, manager, "participation", **march, group_by="center", format="csv")
+    )
+    followups_csv = rows_of(get(client, manager, "followups", **march, center_id=a, format="csv"))
+    ranking_csv = rows_of(get(client, manager, "events", **march, format="csv"))
+    assert summary_csv["center"] == names[a]
+    assert (series_csv[0][names[a]], series_csv[0][names[b]]) == ("3", "1")
+    assert followups_csv[0]["center"] == names[a]
+    assert [r["center"] for r in ranking_csv] == [names[a], names[b], names[a]]

@@ -273,3 +273,83 @@ def test_two_refreshes_in_a_row_change_nothing(
     roll_up(app)
 
     assert summary(client, manager, "2024-01-01", "2025-12-31") == before
+
+
+@pytest.mark.parametrize(
+    "refreshed", ["never", "before the annulment", "before and after the annulment"]
+)
+def test_an_annulled_first_check_in_moves_who_is_new(
+    app: Flask, client: FlaskClient, make: Factory, refreshed: str
+) -> None:
+    """r1 came in 2024 (annulled) and 2025: new in 2025. r2 came in 2024 only: new then."""
+    center = make.center()
+    r1, r2 = make.resident(center).id, make.resident(center).id
+    spring_2024 = make.event(center, starts_at=local(2024, 5, 1, 9))
+    mistaken = make.checkin(spring_2024, r1, local(2024, 5, 1, 9, 5))
+    make.checkin(spring_2024, r2, local(2024, 5, 1, 9, 5))
+    spring_2025 = make.event(center, starts_at=local(2025, 3, 10, 9))
+    make.checkin(spring_2025, r1, local(2025, 3, 10, 9, 5))
+    if refreshed != "never":
+        roll_up(app)
+    make.annul(mistaken, center)
+    if refreshed == "before and after the annulment":
+        roll_up(app)
+    manager = make.staff("manager")
+
+    for scope in ({}, {"center_id": center}):
+        year = summary(client, manager, "2025-01-01", "2025-12-31", **scope)
+        both = summary(client, manager, "2024-01-01", "2025-12-31", **scope)
+
+        assert year["new_participants"] == 1  # r1
+        assert year["same_period_last_year"]["new_participants"] == 1  # r2 only
+        assert year["growth"]["new_participants"] == 0.0
+        assert both["new_participants"] == 2
+
+
+def test_events_are_those_that_took_place(
+    app: Flask, client: FlaskClient, make: Factory, counting: str
+) -> None:
+    """Held: a lecture three days ago, and a consultation cancelled after five residents
+    came (their check-ins stand, so the event took place). Not held: a lecture cancelled
+    before anyone came, next week's screening."""
+    center = make.center()
+    now = datetime.now(UTC)
+    lecture = make.event(center, starts_at=now - timedelta(days=3))
+    make.checkin(lecture, make.resident(center).id, now - timedelta(days=3))
+    attended = make.event(center, kind="consultation", starts_at=now - timedelta(days=2))
+    for _ in range(5):
+        make.checkin(attended, make.resident(center).id, now - timedelta(days=2))
+    unattended = make.event(center, starts_at=now - timedelta(days=1))
+    make.event(center, kind="screening", starts_at=now + timedelta(days=7))
+    with app.app_context():
+        for cancelled in (attended, unattended):
+            cancel_event(make.organizer(center).principal, cancelled, now)
+        db.session.commit()
+    if counting == "rolled up":
+        roll_up(app, ahead=timedelta(days=2))
+    today = datetime.now(SHANGHAI).date()
+    fortnight = (today - timedelta(days=14)).isoformat(), (today + timedelta(days=14)).isoformat()
+
+    figures = summary(client, make.staff("manager"), *fortnight)
+
+    assert (figures["events"]["lecture"], figures["checkins"]["lecture"]) == (1, 1)
+    assert (figures["events"]["consultation"], figures["checkins"]["consultation"]) == (1, 5)
+    assert figures["events"]["screening"] == 0
+    assert figures["events_total"] == 2
+
+
+def test_a_check_ins_points_are_issued_on_its_day(
+    app: Flask, client: FlaskClient, make: Factory, counting: str
+) -> None:
+    center = make.center()
+    lecture = make.event(center, starts_at=local(2025, 3, 10, 9))
+    make.checkin(lecture, make.resident(center).id, local(2025, 3, 10, 9, 5))
+    if counting == "rolled up":
+        roll_up(app)
+    manager = make.staff("manager")
+
+    that_day = summary(client, manager, "2025-03-10", "2025-03-10")
+    today = datetime.now(SHANGHAI).date().isoformat()
+
+    assert (that_day["points_issued"], that_day["points_outstanding"]) == (10, 10)
+    assert summary(client, manager, today, today)["points_issued"] == 0
