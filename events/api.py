@@ -67,7 +67,10 @@ class Events(MethodView):
     @auth_required(*EVENT_EDITORS)
     @events_blp.arguments(EventCreateSchema)
     def post(self, fields: dict[str, Any]) -> dict[str, Any]:
-        """Create an event at your center (check-in opens 30 min before, closes 30 min after)."""
+        """Create an event at your center (check-in opens 30 min before, closes 30 min after).
+
+        `points` above the center's rule for the kind needs a manager: desk staff asking for
+        more get `403 points_above_rule`."""
         event = service.create_event(current_principal(), fields)
         return _detail(event)
 
@@ -105,7 +108,9 @@ class EventDetail(MethodView):
     @auth_required(*EVENT_EDITORS)
     @events_blp.arguments(EventUpdateSchema)
     def patch(self, changes: dict[str, Any], event_id: int) -> dict[str, Any]:
-        """Change an event's title, place, times, points or capacity."""
+        """Change an event's title, place, times, points or capacity.
+
+        As at creation, `points` above the center's rule is for managers (`points_above_rule`)."""
         return _detail(service.update_event(current_principal(), event_id, changes))
 
 

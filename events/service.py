@@ -12,15 +12,25 @@ from sqlalchemy import func, select
 from core.api import decode_cursor, page
 from core.csvfiles import csv_text
 from core.db import db
-from core.errors import BadRequest, Conflict, NotFound, ValidationFailed
+from core.errors import BadRequest, Conflict, DomainError, NotFound, ValidationFailed
+from core.i18n import _l
 from events.models import Checkin, Event, ScanAttempt
 from identity.models import Resident, mask_phone
 from identity.tokens import Principal
+from points import rules
 
 #: Check-in opens this long before the start and closes this long after the end by default.
 DEFAULT_WINDOW = timedelta(minutes=30)
 #: One device checking in this many residents to one event is flagged for a look.
 RESIDENTS_PER_DEVICE_FLAG = 3
+
+
+#: Roles that may give an event more points than the center's rule for its kind.
+POINTS_ABOVE_RULE_ROLES = ("manager", "admin")
+
+
+class PointsAboveRule(DomainError):
+    status, code, title = 403, "points_above_rule", _l("More points than the rule needs a manager")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,11 +48,27 @@ def create_event(actor: Principal, fields: dict[str, Any]) -> Event:
     if not actor.can_access_center(center_id):
         raise NotFound("No such center.")
     event = Event(center_id=center_id, created_by_id=actor.id, **fields)
+    _check_points(actor, event)
     _default_window(event)
     _check_times(event)
     db.session.add(event)
     db.session.flush()
     return event
+
+
+def _check_points(actor: Principal, event: Event) -> None:
+    """Desk staff may not mint points: above the center's rule for the kind needs a manager."""
+    if event.points is None or actor.role in POINTS_ABOVE_RULE_ROLES:
+        return
+    allowed = rules.rule_for(event.center_id, event.kind).points
+    if event.points > allowed:
+        raise PointsAboveRule(
+            _l(
+                "The center's rule gives %(allowed)d points for this kind of event; "
+                "only a manager may set more.",
+                allowed=allowed,
+            )
+        )
 
 
 def _default_window(event: Event) -> None:
@@ -82,6 +108,8 @@ def update_event(actor: Principal, event_id: int, changes: dict[str, Any]) -> Ev
         raise Conflict("A cancelled event cannot be changed.")
     for field, value in changes.items():
         setattr(event, field, value)
+    if "points" in changes:
+        _check_points(actor, event)
     _check_times(event)
     if event.capacity is not None and event.capacity < attendance_of(event.id):
         raise ValidationFailed(errors={"capacity": ["More residents have checked in already."]})
