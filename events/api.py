@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from flask import Response, current_app, request
@@ -58,7 +58,6 @@ followups_blp = Blueprint(
     "followups", __name__, url_prefix="/api/v1/followups", description="Follow-ups (staff)"
 )
 EVENT_EDITORS = ("staff", "manager")
-DISPLAY_HOURS = 12
 
 
 @events_blp.route("")
@@ -169,12 +168,30 @@ def personal_code(args: dict[str, Any], query: dict[str, Any], event_id: int) ->
 @events_blp.response(201, DisplayLinkSchema)
 @auth_required(*STAFF_ROLES)
 def display_link(event_id: int) -> dict[str, Any]:
-    """A short-lived link to the full-screen projector page with the rotating code."""
-    event = service.event_for_staff(current_principal(), event_id)
-    expires_at = utcnow() + timedelta(hours=DISPLAY_HOURS)
-    token = codes.display(event.id, expires_at, current_keys())
-    url = f"{current_app.config['PUBLIC_BASE_URL']}/display/{token}"
-    return {"url": url, "expires_at": expires_at.replace(second=0, microsecond=0)}
+    """A link to the full-screen projector page with the rotating code.
+
+    It ends when the event's check-in closes (`expires_at`), when the event is cancelled, or
+    when its links are revoked. `checkin_closed` or `event_cancelled` once there is nothing
+    left to show."""
+    event = service.event_to_display(current_principal(), event_id, utcnow())
+    return _display_link(event)
+
+
+@events_blp.post("/<id:event_id>/display-link/revoke")
+@events_blp.response(204)
+@auth_required(*STAFF_ROLES)
+def revoke_display_links(event_id: int) -> None:
+    """Withdraw every projector link issued for the event so far (`display_link_revoked`).
+
+    Pages open on an older link stop showing codes at their next refresh (within 20 s);
+    `POST .../display` then gives a new link."""
+    service.revoke_display_links(current_principal(), event_id)
+
+
+def _display_link(event: Any) -> dict[str, Any]:
+    token = codes.display(event.id, event.display_generation, current_keys())
+    url = f"{current_app.config['PUBLIC_BASE_URL']}{codes.DISPLAY_PATH}{token}"
+    return {"url": url, "expires_at": event.checkin_closes_at}
 
 
 @dataclass

@@ -7,14 +7,16 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from core.api import decode_cursor, page
 from core.csvfiles import csv_text
 from core.db import db
 from core.errors import BadRequest, Conflict, DomainError, NotFound, ValidationFailed
 from core.i18n import _l
+from events.checkin import CheckinClosed, EventCancelled
 from events.models import Checkin, Event, ScanAttempt
+from identity.member_codes import InvalidQr
 from identity.models import Resident, mask_phone
 from identity.tokens import Principal
 from points import rules
@@ -31,6 +33,10 @@ POINTS_ABOVE_RULE_ROLES = ("manager", "admin")
 
 class PointsAboveRule(DomainError):
     status, code, title = 403, "points_above_rule", _l("More points than the rule needs a manager")
+
+
+class DisplayLinkRevoked(DomainError):
+    status, code, title = 410, "display_link_revoked", _l("This display link was withdrawn")
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +131,46 @@ def cancel_event(actor: Principal, event_id: int, now: datetime) -> Event:
         event.cancelled_at = now
         db.session.flush()
     return event
+
+
+def event_to_display(actor: Principal, event_id: int, now: datetime) -> Event:
+    """An event staff may open the projector page for: one whose check-in has not ended."""
+    event = event_for_staff(actor, event_id)
+    _refuse_if_over(event, now)
+    return event
+
+
+def revoke_display_links(actor: Principal, event_id: int) -> None:
+    """Withdraw every projector link of the event issued so far (a leaked one included)."""
+    event = event_for_staff(actor, event_id)
+    db.session.execute(
+        update(Event)
+        .where(Event.id == event.id)
+        .values(display_generation=Event.display_generation + 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def displayed_event(event_id: int, generation: int, now: datetime) -> Event:
+    """The event a projector link shows, while the link holds.
+
+    A link holds until its event's check-in closes, the event is cancelled or its links are
+    withdrawn (a later generation): it never outlives the window it serves codes for.
+    """
+    event = db.session.get(Event, event_id)
+    if event is None:
+        raise InvalidQr(_l("This display link names no event."))
+    if event.display_generation != generation:
+        raise DisplayLinkRevoked(_l("This display link was withdrawn; open a new one."))
+    _refuse_if_over(event, now)
+    return event
+
+
+def _refuse_if_over(event: Event, now: datetime) -> None:
+    if event.cancelled_at is not None:
+        raise EventCancelled()
+    if now > event.checkin_closes_at:
+        raise CheckinClosed()
 
 
 def attendance_of(event_id: int) -> int:
