@@ -49,6 +49,7 @@ from identity import member_codes
 from identity import service as identity
 from identity.auth import RESIDENT, STAFF_ROLES, auth_required, current_principal
 from points.expiry import current_settings
+from points.idempotency import idempotent
 
 events_blp = Blueprint("events", __name__, url_prefix="/api/v1/events", description="Events")
 checkins_blp = Blueprint(
@@ -237,6 +238,7 @@ def _result(result: CheckinResult) -> tuple[dict[str, Any], int]:
 
 
 @checkins_blp.post("")
+@idempotent
 @checkins_blp.response(201, CheckinResultSchema)
 @checkins_blp.alt_response(200, schema=CheckinResultSchema, description="Already checked in")
 @auth_required(RESIDENT)
@@ -263,6 +265,7 @@ def self_checkin(args: dict[str, Any]) -> tuple[dict[str, Any], int]:
 
 
 @events_blp.post("/<id:event_id>/checkins")
+@idempotent
 @events_blp.response(201, CheckinResultSchema)
 @events_blp.alt_response(200, schema=CheckinResultSchema, description="Already checked in")
 @auth_required(*STAFF_ROLES)
@@ -290,6 +293,7 @@ def staff_checkin(args: dict[str, Any], event_id: int) -> tuple[dict[str, Any], 
 
 
 @checkins_blp.post("/<id:checkin_id>/annul")
+@idempotent
 @checkins_blp.response(200, AnnulledSchema)
 @auth_required(*STAFF_ROLES)
 @checkins_blp.arguments(AnnulSchema)
