@@ -32,7 +32,8 @@ POINTS_ABOVE_RULE_ROLES = ("manager", "admin")
 
 
 class PointsAboveRule(DomainError):
-    status, code, title = 403, "points_above_rule", _l("More points than the rule needs a manager")
+    status, code = 403, "points_above_rule"
+    title = _l("Only a manager may give more points than the rule")
 
 
 class DisplayLinkRevoked(DomainError):
