@@ -1,7 +1,9 @@
 """One log line per request, tagged with a request id that is also sent back.
 
 The line names the method, the path without its query string (a search may carry a phone
-number), the status, the duration and who asked; never a token or a phone number.
+number), the status, the duration and who asked; never a token or a phone number. Paths
+that carry a signed code (registered with :func:`hide_secret_segment`) are logged with the
+code masked, and control characters in a path are escaped, so a ``%0A`` cannot forge a line.
 """
 
 from __future__ import annotations
@@ -11,12 +13,41 @@ import re
 import time
 import uuid
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 
 logger = logging.getLogger("health_points.request")
 
 #: An incoming X-Request-ID is kept only if it cannot smuggle anything into a log line.
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+#: What stands in the log for a secret path segment.
+MASK = "***"
+#: Characters that could end or rewrite a log line (C0 and C1 controls, Unicode line and
+#: paragraph separators) and the backslash, so an escaped ``\n`` is told from a literal one.
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\\]")
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\"}
+_SECRET_PREFIXES = "requestlog.secret_prefixes"
+
+
+def hide_secret_segment(app: Flask, *prefixes: str) -> None:
+    """Log the path segment right after each prefix (e.g. ``/display/``) as ``***``."""
+    app.extensions.setdefault(_SECRET_PREFIXES, []).extend(prefixes)
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in _ESCAPES:
+        return _ESCAPES[char]
+    return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+
+
+def loggable_path(path: str, secret_prefixes: list[str]) -> str:
+    """The path as the log shows it: secret segments masked, control characters escaped."""
+    for prefix in secret_prefixes:
+        if path.startswith(prefix):
+            _secret, slash, rest = path[len(prefix) :].partition("/")
+            path = f"{prefix}{MASK}{slash}{rest}"
+            break
+    return _UNSAFE.sub(_escape, path)
 
 
 def _start() -> None:
@@ -33,7 +64,7 @@ def _finish(response: Response) -> Response:
     logger.info(
         "%s %s %s %.1fms rid=%s user=%s",
         request.method,
-        request.path,
+        loggable_path(request.path, current_app.extensions.get(_SECRET_PREFIXES, [])),
         response.status_code,
         elapsed_ms,
         request_id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from flask import Response, current_app, request
@@ -49,6 +49,7 @@ from identity import member_codes
 from identity import service as identity
 from identity.auth import RESIDENT, STAFF_ROLES, auth_required, current_principal
 from points.expiry import current_settings
+from points.idempotency import idempotent
 
 events_blp = Blueprint("events", __name__, url_prefix="/api/v1/events", description="Events")
 checkins_blp = Blueprint(
@@ -58,7 +59,6 @@ followups_blp = Blueprint(
     "followups", __name__, url_prefix="/api/v1/followups", description="Follow-ups (staff)"
 )
 EVENT_EDITORS = ("staff", "manager")
-DISPLAY_HOURS = 12
 
 
 @events_blp.route("")
@@ -67,7 +67,10 @@ class Events(MethodView):
     @auth_required(*EVENT_EDITORS)
     @events_blp.arguments(EventCreateSchema)
     def post(self, fields: dict[str, Any]) -> dict[str, Any]:
-        """Create an event at your center (check-in opens 30 min before, closes 30 min after)."""
+        """Create an event at your center (check-in opens 30 min before, closes 30 min after).
+
+        `points` above the center's rule for the kind needs a manager: desk staff asking for
+        more get `403 points_above_rule`."""
         event = service.create_event(current_principal(), fields)
         return _detail(event)
 
@@ -105,7 +108,9 @@ class EventDetail(MethodView):
     @auth_required(*EVENT_EDITORS)
     @events_blp.arguments(EventUpdateSchema)
     def patch(self, changes: dict[str, Any], event_id: int) -> dict[str, Any]:
-        """Change an event's title, place, times, points or capacity."""
+        """Change an event's title, place, times, points or capacity.
+
+        As at creation, `points` above the center's rule is for managers (`points_above_rule`)."""
         return _detail(service.update_event(current_principal(), event_id, changes))
 
 
@@ -164,12 +169,30 @@ def personal_code(args: dict[str, Any], query: dict[str, Any], event_id: int) ->
 @events_blp.response(201, DisplayLinkSchema)
 @auth_required(*STAFF_ROLES)
 def display_link(event_id: int) -> dict[str, Any]:
-    """A short-lived link to the full-screen projector page with the rotating code."""
-    event = service.event_for_staff(current_principal(), event_id)
-    expires_at = utcnow() + timedelta(hours=DISPLAY_HOURS)
-    token = codes.display(event.id, expires_at, current_keys())
-    url = f"{current_app.config['PUBLIC_BASE_URL']}/display/{token}"
-    return {"url": url, "expires_at": expires_at.replace(second=0, microsecond=0)}
+    """A link to the full-screen projector page with the rotating code.
+
+    It ends when the event's check-in closes (`expires_at`), when the event is cancelled, or
+    when its links are revoked. `checkin_closed` or `event_cancelled` once there is nothing
+    left to show."""
+    event = service.event_to_display(current_principal(), event_id, utcnow())
+    return _display_link(event)
+
+
+@events_blp.post("/<id:event_id>/display-link/revoke")
+@events_blp.response(204)
+@auth_required(*STAFF_ROLES)
+def revoke_display_links(event_id: int) -> None:
+    """Withdraw every projector link issued for the event so far (`display_link_revoked`).
+
+    Pages open on an older link stop showing codes at their next refresh (within 20 s);
+    `POST .../display` then gives a new link."""
+    service.revoke_display_links(current_principal(), event_id)
+
+
+def _display_link(event: Any) -> dict[str, Any]:
+    token = codes.display(event.id, event.display_generation, current_keys())
+    url = f"{current_app.config['PUBLIC_BASE_URL']}{codes.DISPLAY_PATH}{token}"
+    return {"url": url, "expires_at": event.checkin_closes_at}
 
 
 @dataclass
@@ -215,6 +238,7 @@ def _result(result: CheckinResult) -> tuple[dict[str, Any], int]:
 
 
 @checkins_blp.post("")
+@idempotent
 @checkins_blp.response(201, CheckinResultSchema)
 @checkins_blp.alt_response(200, schema=CheckinResultSchema, description="Already checked in")
 @auth_required(RESIDENT)
@@ -241,6 +265,7 @@ def self_checkin(args: dict[str, Any]) -> tuple[dict[str, Any], int]:
 
 
 @events_blp.post("/<id:event_id>/checkins")
+@idempotent
 @events_blp.response(201, CheckinResultSchema)
 @events_blp.alt_response(200, schema=CheckinResultSchema, description="Already checked in")
 @auth_required(*STAFF_ROLES)
@@ -268,6 +293,7 @@ def staff_checkin(args: dict[str, Any], event_id: int) -> tuple[dict[str, Any], 
 
 
 @checkins_blp.post("/<id:checkin_id>/annul")
+@idempotent
 @checkins_blp.response(200, AnnulledSchema)
 @auth_required(*STAFF_ROLES)
 @checkins_blp.arguments(AnnulSchema)

@@ -99,17 +99,29 @@ def read(token: str, keys: CodeKeys, now: datetime, seconds: int) -> CheckinCode
 
 DISPLAY = 5
 DISPLAY_PURPOSE = "display"
+DISPLAY_PATH = "/display/"
 
 
-def display(event_id: int, expires_at: datetime, keys: CodeKeys) -> str:
-    """A token for the projector page of one event, good until ``expires_at`` (to the minute)."""
-    minute = int(expires_at.timestamp()) // 60
-    code = Code(DISPLAY, keys.current, event_id, minute)
+@dataclass(frozen=True, slots=True)
+class DisplayCode:
+    """A verified projector token: its event, and the generation of links it was issued in."""
+
+    event_id: int
+    generation: int
+
+
+def display(event_id: int, generation: int, keys: CodeKeys) -> str:
+    """A token for the projector page of one event.
+
+    It holds no expiry of its own: the event decides (its check-in window, its current
+    generation of links), so a changed window or a revocation takes effect at once.
+    """
+    code = Code(DISPLAY, keys.current, event_id, generation)
     return codes.encode(code, keys.key(keys.current, DISPLAY_PURPOSE))
 
 
-def read_display(token: str, keys: CodeKeys, now: datetime) -> int:
-    """The event a projector token shows; ``invalid_qr`` / ``qr_expired`` otherwise."""
+def read_display(token: str, keys: CodeKeys) -> DisplayCode:
+    """What a projector token names; ``invalid_qr`` if it is not one we signed."""
     try:
         code, fields, tag = codes.parse(token)
         if code.kind != DISPLAY:
@@ -117,6 +129,4 @@ def read_display(token: str, keys: CodeKeys, now: datetime) -> int:
         codes.verify(fields, tag, keys.key(code.kid, DISPLAY_PURPOSE))
     except InvalidCode:
         raise InvalidQr("This display link is not valid.") from None
-    if now.timestamp() >= code.counter * 60:
-        raise QrExpired("This display link has expired; open a new one.")
-    return code.subject
+    return DisplayCode(code.subject, code.counter)

@@ -52,6 +52,9 @@ class Event(db.Model):
     #: capacity holds under load. Events without one do not count here (no hot row).
     seats_taken: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Projector links carry the generation they were issued in; revoking the links moves it
+    #: on, so every link issued before stops working.
+    display_generation: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -12,6 +12,10 @@ from points.models import ACTIVITIES
 _title = validate.Length(min=1, max=100)
 _reason = validate.Length(min=2, max=200)
 QR_MODES = ("static", "rotating")
+_POINTS_DESCRIPTION = (
+    "Points for attending; null: the center's rule for the kind. More than that rule gives is "
+    "for managers: staff get 403 `points_above_rule`."
+)
 QR_FORMATS = ("json", "png", "svg")
 
 
@@ -43,7 +47,11 @@ class EventCreateSchema(ma.Schema):
     ends_at = moment_field(required=True)
     location = ma.fields.String(load_default=None, validate=validate.Length(max=100))
     points = ma.fields.Integer(
-        load_default=None, allow_none=True, strict=True, validate=validate.Range(0, 10_000)
+        load_default=None,
+        allow_none=True,
+        strict=True,
+        validate=validate.Range(0, 10_000),
+        metadata={"description": _POINTS_DESCRIPTION},
     )
     capacity = ma.fields.Integer(
         load_default=None, allow_none=True, strict=True, validate=validate.Range(1, 100_000)
@@ -60,7 +68,12 @@ class EventUpdateSchema(ma.Schema):
     ends_at = moment_field()
     checkin_opens_at = moment_field()
     checkin_closes_at = moment_field()
-    points = ma.fields.Integer(allow_none=True, strict=True, validate=validate.Range(0, 10_000))
+    points = ma.fields.Integer(
+        allow_none=True,
+        strict=True,
+        validate=validate.Range(0, 10_000),
+        metadata={"description": _POINTS_DESCRIPTION},
+    )
     capacity = ma.fields.Integer(allow_none=True, strict=True, validate=validate.Range(1, 100_000))
 
 

@@ -7,20 +7,37 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from core.api import decode_cursor, page
 from core.csvfiles import csv_text
 from core.db import db
-from core.errors import BadRequest, Conflict, NotFound, ValidationFailed
+from core.errors import BadRequest, Conflict, DomainError, NotFound, ValidationFailed
+from core.i18n import _l
+from events.checkin import CheckinClosed, EventCancelled
 from events.models import Checkin, Event, ScanAttempt
+from identity.member_codes import InvalidQr
 from identity.models import Resident, mask_phone
 from identity.tokens import Principal
+from points import rules
 
 #: Check-in opens this long before the start and closes this long after the end by default.
 DEFAULT_WINDOW = timedelta(minutes=30)
 #: One device checking in this many residents to one event is flagged for a look.
 RESIDENTS_PER_DEVICE_FLAG = 3
+
+
+#: Roles that may give an event more points than the center's rule for its kind.
+POINTS_ABOVE_RULE_ROLES = ("manager", "admin")
+
+
+class PointsAboveRule(DomainError):
+    status, code = 403, "points_above_rule"
+    title = _l("Only a manager may give more points than the rule")
+
+
+class DisplayLinkRevoked(DomainError):
+    status, code, title = 410, "display_link_revoked", _l("This display link was withdrawn")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,11 +55,27 @@ def create_event(actor: Principal, fields: dict[str, Any]) -> Event:
     if not actor.can_access_center(center_id):
         raise NotFound("No such center.")
     event = Event(center_id=center_id, created_by_id=actor.id, **fields)
+    _check_points(actor, event)
     _default_window(event)
     _check_times(event)
     db.session.add(event)
     db.session.flush()
     return event
+
+
+def _check_points(actor: Principal, event: Event) -> None:
+    """Desk staff may not mint points: above the center's rule for the kind needs a manager."""
+    if event.points is None or actor.role in POINTS_ABOVE_RULE_ROLES:
+        return
+    allowed = rules.rule_for(event.center_id, event.kind).points
+    if event.points > allowed:
+        raise PointsAboveRule(
+            _l(
+                "The center's rule gives %(allowed)d points for this kind of event; "
+                "only a manager may set more.",
+                allowed=allowed,
+            )
+        )
 
 
 def _default_window(event: Event) -> None:
@@ -82,6 +115,8 @@ def update_event(actor: Principal, event_id: int, changes: dict[str, Any]) -> Ev
         raise Conflict("A cancelled event cannot be changed.")
     for field, value in changes.items():
         setattr(event, field, value)
+    if "points" in changes:
+        _check_points(actor, event)
     _check_times(event)
     if event.capacity is not None and event.capacity < attendance_of(event.id):
         raise ValidationFailed(errors={"capacity": ["More residents have checked in already."]})
@@ -97,6 +132,46 @@ def cancel_event(actor: Principal, event_id: int, now: datetime) -> Event:
         event.cancelled_at = now
         db.session.flush()
     return event
+
+
+def event_to_display(actor: Principal, event_id: int, now: datetime) -> Event:
+    """An event staff may open the projector page for: one whose check-in has not ended."""
+    event = event_for_staff(actor, event_id)
+    _refuse_if_over(event, now)
+    return event
+
+
+def revoke_display_links(actor: Principal, event_id: int) -> None:
+    """Withdraw every projector link of the event issued so far (a leaked one included)."""
+    event = event_for_staff(actor, event_id)
+    db.session.execute(
+        update(Event)
+        .where(Event.id == event.id)
+        .values(display_generation=Event.display_generation + 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def displayed_event(event_id: int, generation: int, now: datetime) -> Event:
+    """The event a projector link shows, while the link holds.
+
+    A link holds until its event's check-in closes, the event is cancelled or its links are
+    withdrawn (a later generation): it never outlives the window it serves codes for.
+    """
+    event = db.session.get(Event, event_id)
+    if event is None:
+        raise InvalidQr(_l("This display link names no event."))
+    if event.display_generation != generation:
+        raise DisplayLinkRevoked(_l("This display link was withdrawn; open a new one."))
+    _refuse_if_over(event, now)
+    return event
+
+
+def _refuse_if_over(event: Event, now: datetime) -> None:
+    if event.cancelled_at is not None:
+        raise EventCancelled()
+    if now > event.checkin_closes_at:
+        raise CheckinClosed()
 
 
 def attendance_of(event_id: int) -> int:

@@ -60,14 +60,19 @@ class Factory:
         starts_in: timedelta = timedelta(minutes=10),
         starts_at: datetime | None = None,
         lasts: timedelta = timedelta(hours=1),
+        by: Account | None = None,
         **fields: object,
     ) -> int:
-        """An event at a center, by default starting in 10 minutes (check-in already open)."""
+        """An event at a center, by default starting in 10 minutes (check-in already open).
+
+        ``by``: who creates it (default: the center's desk staff, who may not set points above
+        the center's rule; a manager may).
+        """
         center_id = center_id or self.center()
         starts_at = starts_at or datetime.now(UTC) + starts_in
         with self.app.app_context():
             event = events.create_event(
-                self.organizer(center_id).principal,
+                (by or self.organizer(center_id)).principal,
                 {
                     "title": "控制血压，从吃盐做起",
                     "kind": kind,

@@ -56,7 +56,8 @@ def desk(make: Factory) -> Account:
 def test_a_resident_scans_the_projector_and_earns_the_points(
     app: Flask, client: FlaskClient, make: Factory, desk: Account
 ) -> None:
-    event_id = make.event(desk.center_id, points=15)
+    manager = make.staff("manager", center_id=desk.center_id)
+    event_id = make.event(desk.center_id, points=15, by=manager)
     resident = make.resident(desk.center_id)
 
     response = scan(client, resident, url=qr(client, desk, event_id)["url"])
