@@ -39,6 +39,7 @@ from core.ratelimit import limiter
 from identity import member_codes
 from identity import service as identity
 from identity.auth import RESIDENT, STAFF_ROLES, auth_required, current_principal
+from identity.models import Resident, mask_name
 from identity.tokens import Principal
 from points import service as points
 from points.expiry import current_settings
@@ -131,10 +132,10 @@ def move_stock(args: dict[str, Any], item_id: int) -> StockLevel:
     )
 
 
-def _resident_for_desk(actor: Principal, args: dict[str, Any]) -> int:
+def _resident_for_desk(actor: Principal, args: dict[str, Any]) -> Resident:
     if "member_code" in args:
-        return member_codes.resident_of(args["member_code"], current_keys(), utcnow()).id
-    return identity.resident_for_staff(actor, args["resident_id"]).id
+        return member_codes.resident_of(args["member_code"], current_keys(), utcnow())
+    return identity.resident_for_staff(actor, args["resident_id"])
 
 
 def _fields(redemption: Redemption) -> dict[str, Any]:
@@ -169,7 +170,7 @@ class Redemptions(MethodView):
         actor = current_principal()
         redemption, balance = service.redeem(
             actor,
-            _resident_for_desk(actor, args),
+            _resident_for_desk(actor, args).id,
             args["item_id"],
             args["quantity"],
             args["center_id"] or actor.center_id,
@@ -243,10 +244,13 @@ def pickup(args: dict[str, Any]) -> dict[str, Any]:
 @auth_required(*STAFF_ROLES)
 @redemptions_blp.arguments(RedemptionCreateSchema)
 def preview(args: dict[str, Any]) -> dict[str, Any]:
-    """What the redemption would do, for the desk to confirm; nothing is written."""
+    """What the redemption would do, for the desk to confirm with the resident: who (name and
+    phone masked), which gift, the balance after, or the points still needed; nothing is
+    written."""
     actor = current_principal()
+    resident = _resident_for_desk(actor, args)
     quote = service.quote(
-        _resident_for_desk(actor, args),
+        resident.id,
         args["item_id"],
         args["quantity"],
         args["center_id"] or actor.center_id,
@@ -254,11 +258,19 @@ def preview(args: dict[str, Any]) -> dict[str, Any]:
         current_settings().tz,
     )
     return {
+        "resident": {
+            "id": resident.id,
+            "name_masked": mask_name(resident.name),
+            "phone_masked": resident.phone_masked,
+        },
+        "item": {"id": quote.item_id, "name": quote.item_name},
         "item_id": quote.item_id,
         "quantity": quote.quantity,
         "points_cost": quote.points_cost,
         "balance": quote.balance,
+        "spendable": quote.spendable,
         "balance_after": quote.balance_after,
+        "shortfall": quote.shortfall,
         "stock": quote.stock,
         "ok": quote.refusal is None,
         "refusal": quote.refusal.code if quote.refusal else None,

@@ -116,7 +116,7 @@ def test_a_series_as_csv_round_trips(client: FlaskClient, weeks: dict[str, Any])
     )
 
     (row,) = rows_of(response)
-    assert (row["from"], row["to"], row["checkins"], row["lecture"]) == (
+    assert (row["开始日期"], row["结束日期"], row["签到人次"], row["讲座"]) == (
         "2025-03-01",
         "2025-03-31",
         "4",
@@ -206,7 +206,7 @@ def test_follow_up_compliance_by_center_and_month(client: FlaskClient, make: Fac
             client, manager, "followups", **{"from": "2025-03-01", "to": "2025-04-30"}, format="csv"
         )
     )
-    assert [(r["month"], r["due"], r["overdue"]) for r in exported] == [
+    assert [(r["月份"], r["应随访"], r["逾期未随访"]) for r in exported] == [
         ("2025-03", "2", "0"),
         ("2025-04", "1", "1"),
     ]
@@ -232,7 +232,7 @@ def test_events_ranked_by_attendance(client: FlaskClient, weeks: dict[str, Any])
             limit=1,
         )
     )
-    assert [(r["kind"], r["attendance"]) for r in exported] == [("lecture", "2")]
+    assert [(r["类型"], r["签到人次"]) for r in exported] == [("讲座", "2")]
 
 
 def test_gifts_ranked_by_quantity(client: FlaskClient, make: Factory) -> None:
@@ -262,10 +262,10 @@ def test_summary_as_csv_has_a_line_per_figure(client: FlaskClient, weeks: dict[s
         format="csv",
     )
 
-    lines = {row["figure"]: row for row in rows_of(response)}
-    assert lines["checkins_total"]["2025-03-01..2025-03-31"] == "4"
-    assert lines["checkins.screening"]["2025-03-01..2025-03-31"] == "1"
-    assert lines["unique_participants"]["growth_vs_last_year"] == ""
+    lines = {row["指标"]: row for row in rows_of(response)}
+    assert lines["签到人次"]["本期 2025-03-01至2025-03-31"] == "4"
+    assert lines["签到人次·筛查"]["本期 2025-03-01至2025-03-31"] == "1"
+    assert lines["参与人数"]["同比增长"] == ""
 
 
 def test_a_center_manager_cannot_rank_another_center(client: FlaskClient, make: Factory) -> None:
