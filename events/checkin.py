@@ -207,6 +207,7 @@ def _check_in_on_postgresql(
                 daily_cap=daily_cap,
                 monthly_cap=monthly_cap,
                 expires_at=settings.expires_at(now),
+                at=now,
             ),
         )
         if not counted:

@@ -23,13 +23,13 @@ _CREDIT = """
                                          created_at)
         VALUES (%(transaction_id)s, %(resident_id)s, %(kind)s, %(amount)s, %(reason)s,
                 %(source_type)s, %(source_id)s, %(center_id)s, %(actor_kind)s,
-                CAST(%(actor_id)s AS integer), %(now)s)
+                CAST(%(actor_id)s AS integer), %(at)s)
         RETURNING id
     ), entry AS (
         INSERT INTO ledger_entries (transaction_id, resident_id, seq, delta, balance_after,
                                     prev_hash, hash, created_at)
         SELECT id, %(resident_id)s, %(seq)s, %(amount)s, %(balance)s, %(prev_hash)s,
-               %(hash)s, %(now)s
+               %(hash)s, %(at)s
         FROM credit
     ), lot AS (
         INSERT INTO points_lots (resident_id, transaction_id, amount, remaining, expires_at)
@@ -73,6 +73,8 @@ class Credit:
     daily_cap: int | None
     monthly_cap: int | None
     expires_at: datetime | None
+    #: When the check-in happened: the ledger's time for it.
+    at: datetime
 
 
 def write_credit(account: LockedAccount, credit: Credit) -> bool:
@@ -95,7 +97,7 @@ def write_credit(account: LockedAccount, credit: Credit) -> bool:
         "seq": account.version + 1,
         "delta": credit.amount,
         "balance_after": account.balance + credit.amount,
-        "created_at": now,
+        "created_at": credit.at,
     }
     digest = entry_hash(account.chain_head, entry, transaction)
     params = {
@@ -103,6 +105,7 @@ def write_credit(account: LockedAccount, credit: Credit) -> bool:
         "transaction_id": credit.transaction_id,
         "resident_id": account.resident_id,
         "now": now,
+        "at": credit.at,
         "seq": entry["seq"],
         "balance": entry["balance_after"],
         "prev_hash": account.chain_head,

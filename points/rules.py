@@ -131,7 +131,9 @@ def earn(
     granted = _count_against_caps(resident_id, activity, wanted, rule, at, settings)
     if granted == 0:
         return Earned(Movement(None, 0, account.balance), wanted, capped=wanted > 0)
-    movement = credit_account(account, granted, source, actor, expires_at=settings.expires_at(at))
+    movement = credit_account(
+        account, granted, source, actor, expires_at=settings.expires_at(at), at=at
+    )
     return Earned(movement, wanted, capped=granted < wanted)
 
 

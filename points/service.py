@@ -107,12 +107,15 @@ def _record(
     *,
     reserved_change: int = 0,
     reverses_id: int | None = None,
+    at: datetime | None = None,
 ) -> int | None:
     """Write the transaction and its chained entry and move the balance.
 
+    ``at``: when it happened, if not now (a check-in's points carry the check-in's time).
     Returns None, writing nothing, when the source already moved points of this kind.
     """
     now = utcnow()
+    at = at or now
     transaction = {
         "resident_id": account.resident_id,
         "kind": kind,
@@ -124,7 +127,7 @@ def _record(
         "actor_kind": actor.kind if actor else "system",
         "actor_id": actor.id if actor else None,
         "reverses_id": reverses_id,
-        "created_at": now,
+        "created_at": at,
     }
     transaction_id = db.session.execute(
         upsert(LedgerTransaction)
@@ -141,7 +144,7 @@ def _record(
         "delta": amount,
         "balance_after": account.balance + amount,
         "prev_hash": account.chain_head,
-        "created_at": now,
+        "created_at": at,
     }
     entry["hash"] = entry_hash(account.chain_head, entry, transaction)
     db.session.execute(LedgerEntry.__table__.insert().values(**entry))
@@ -173,10 +176,11 @@ def credit(
     *,
     kind: str = "earn",
     expires_at: datetime | None = None,
+    at: datetime | None = None,
 ) -> Movement:
     """Add points as a new lot. A source credited before returns that credit, unchanged."""
     return credit_account(
-        lock_account(resident_id), amount, source, actor, kind=kind, expires_at=expires_at
+        lock_account(resident_id), amount, source, actor, kind=kind, expires_at=expires_at, at=at
     )
 
 
@@ -188,11 +192,12 @@ def credit_account(
     *,
     kind: str = "earn",
     expires_at: datetime | None = None,
+    at: datetime | None = None,
 ) -> Movement:
-    """:func:`credit` for an account the caller has locked already."""
+    """:func:`credit` for an account the caller has locked already; ``at`` as in `_record`."""
     if amount <= 0:
         raise ValueError("a credit moves a positive number of points")
-    transaction_id = _record(account, kind, amount, source, actor)
+    transaction_id = _record(account, kind, amount, source, actor, at=at)
     if transaction_id is None:
         return _duplicate(source, kind, account)
     db.session.execute(
@@ -243,8 +248,10 @@ def spend_account(
     releasing: int = 0,
     reverses_id: int | None = None,
     prefer_lot: int | None = None,
+    at: datetime | None = None,
 ) -> Movement:
-    """:func:`debit` for a locked account; ``releasing`` held points are spent with it."""
+    """:func:`debit` for a locked account; ``releasing`` held points are spent with it;
+    ``at`` as in `_record`."""
     if amount <= 0:
         raise ValueError("a debit moves a positive number of points")
     spendable = account.balance - account.reserved + releasing
@@ -260,6 +267,7 @@ def spend_account(
         actor,
         reserved_change=-releasing,
         reverses_id=reverses_id,
+        at=at,
     )
     if transaction_id is None:
         return _duplicate(source, kind, account)
@@ -366,9 +374,16 @@ def adjust(
     *,
     center_id: int | None,
     expires_at: datetime | None,
+    at: datetime | None = None,
 ) -> Movement:
-    """A manager's correction: positive credits a new lot, negative spends like a redeem."""
+    """A manager's correction: positive credits a new lot, negative spends like a redeem.
+
+    ``at``: when it was made, if not now (balances carried over from paper at launch).
+    """
     source = Source("adjustment", None, reason, center_id)
     if points > 0:
-        return credit(resident_id, points, source, actor, kind="adjust", expires_at=expires_at)
-    return debit(resident_id, -points, source, actor, kind="adjust")
+        return credit(
+            resident_id, points, source, actor, kind="adjust", expires_at=expires_at, at=at
+        )
+    account = lock_account(resident_id)
+    return spend_account(account, -points, source, actor, kind="adjust", at=at)
