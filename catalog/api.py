@@ -18,6 +18,7 @@ from catalog.schemas import (
     ItemQueryArgsSchema,
     ItemSchema,
     ItemUpdateSchema,
+    PickupPreviewSchema,
     PickupSchema,
     PreviewSchema,
     RedemptionCreateSchema,
@@ -39,7 +40,7 @@ from core.ratelimit import limiter
 from identity import member_codes
 from identity import service as identity
 from identity.auth import RESIDENT, STAFF_ROLES, auth_required, current_principal
-from identity.models import Resident, mask_name
+from identity.models import Resident
 from identity.tokens import Principal
 from points import service as points
 from points.expiry import current_settings
@@ -212,14 +213,18 @@ def _wrong_code(response: Any) -> bool:
 
 @redemptions_blp.post("/pickup/preview")
 @limiter.limit(_pickup_limit, deduct_when=_wrong_code)
-@redemptions_blp.response(200, RedemptionSchema)
+@redemptions_blp.response(200, PickupPreviewSchema)
 @auth_required(*STAFF_ROLES)
 @redemptions_blp.arguments(PickupSchema)
-def pickup_preview(args: dict[str, Any]) -> Redemption:
-    """The reservation a pickup code names, for the desk to check before handing over."""
+def pickup_preview(args: dict[str, Any]) -> dict[str, Any]:
+    """The reservation a pickup code names, for the desk to check before handing over: whose
+    (name and phone masked) and which gift."""
     actor = current_principal()
     center_id = args["center_id"] or actor.center_id
-    return reservations.by_code(actor, args["pickup_code"], center_id, current_keys(), utcnow())
+    reservation = reservations.by_code(
+        actor, args["pickup_code"], center_id, current_keys(), utcnow()
+    )
+    return records.for_pickup(reservation)
 
 
 @redemptions_blp.post("/pickup")
@@ -258,11 +263,7 @@ def preview(args: dict[str, Any]) -> dict[str, Any]:
         current_settings().tz,
     )
     return {
-        "resident": {
-            "id": resident.id,
-            "name_masked": mask_name(resident.name),
-            "phone_masked": resident.phone_masked,
-        },
+        "resident": records.masked_resident(resident),
         "item": {"id": quote.item_id, "name": quote.item_name},
         "item_id": quote.item_id,
         "quantity": quote.quantity,

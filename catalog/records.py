@@ -12,7 +12,7 @@ from catalog.models import CatalogItem, Redemption
 from core.api import decode_cursor, page
 from core.csvfiles import csv_text
 from core.db import db
-from identity.models import Resident, Staff, mask_phone
+from identity.models import Resident, Staff, mask_name, mask_phone
 from identity.tokens import Principal
 
 STATUS_NAMES = {
@@ -66,13 +66,15 @@ def _named(stmt: Select[Any]) -> Select[Any]:
 
 
 def _record(row: Any) -> dict[str, Any]:
-    redemption: Redemption = row.Redemption
-    fields = {
+    return {**_columns(row.Redemption), "item_name": row.item_name, "staff_name": row.staff_name}
+
+
+def _columns(redemption: Redemption) -> dict[str, Any]:
+    return {
         column.key: getattr(redemption, column.key)
         for column in Redemption.__table__.c
-        if column.key != "pickup_code_hash"  # shown to the resident once, never listed
+        if column.key != "pickup_code_hash"  # the code is shown to the resident once, never again
     }
-    return {**fields, "item_name": row.item_name, "staff_name": row.staff_name}
 
 
 def redemptions_csv(actor: Principal, filters: dict[str, Any], tz: ZoneInfo) -> str:
@@ -102,3 +104,24 @@ def redemptions_csv(actor: Principal, filters: dict[str, Any], tz: ZoneInfo) -> 
         ),
         tz=tz,
     )
+
+
+def masked_resident(resident: Resident) -> dict[str, Any]:
+    """Who the desk is serving, as much as it takes to confirm it: name and phone masked."""
+    return {
+        "id": resident.id,
+        "name_masked": mask_name(resident.name),
+        "phone_masked": mask_phone(resident.phone),
+    }
+
+
+def for_pickup(reservation: Redemption) -> dict[str, Any]:
+    """A reservation as the desk checks it before handing over: whose, and which gift."""
+    resident = db.session.get(Resident, reservation.resident_id)
+    item = db.session.get(CatalogItem, reservation.item_id)
+    assert resident is not None and item is not None  # foreign keys
+    return {
+        **_columns(reservation),
+        "resident": masked_resident(resident),
+        "item": {"id": item.id, "name": item.name},
+    }

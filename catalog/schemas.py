@@ -160,6 +160,13 @@ class PreviewSchema(ma.Schema):
     )
 
 
+class PickupPreviewSchema(RedemptionSchema):
+    """A reservation as the desk checks it before handing it over."""
+
+    resident = ma.fields.Nested(PreviewResidentSchema, required=True)
+    item = ma.fields.Nested(PreviewItemSchema, required=True)
+
+
 class CancelSchema(ma.Schema):
     reason = ma.fields.String(required=True, validate=validate.Length(min=2, max=200))
 

@@ -135,3 +135,32 @@ def test_a_preview_of_an_unaffordable_gift_shows_the_shortfall_not_a_negative_ba
     assert (quote["ok"], quote["refusal"]) == (False, "insufficient_points")
     assert (quote["balance"], quote["spendable"]) == (80, 50)
     assert (quote["balance_after"], quote["shortfall"]) == (80, 250)
+
+
+def test_a_pickup_preview_names_the_resident_masked_and_the_gift(
+    client: FlaskClient, make: Factory, desk: Account, manager: Account
+) -> None:
+    item_id = gift(client, manager, stock=5, cost=30, name="腰围尺")
+    resident = make.resident(desk.center_id, name="黄秀英", phone="13812341234")
+    make.credit(resident.id, 100)
+    reserved = client.post(
+        "/api/v1/redemptions/reservations",
+        headers=resident.headers,
+        json={"item_id": item_id, "center_id": desk.center_id},
+    ).json
+
+    checked = client.post(
+        "/api/v1/redemptions/pickup/preview",
+        headers=desk.headers,
+        json={"pickup_code": reserved["pickup_code"]},
+    )
+
+    assert checked.status_code == 200, checked.json
+    assert (checked.json["id"], checked.json["status"]) == (reserved["id"], "reserved")
+    assert checked.json["resident"] == {
+        "id": resident.id,
+        "name_masked": "黄*英",
+        "phone_masked": "138****1234",
+    }
+    assert checked.json["item"] == {"id": item_id, "name": "腰围尺"}
+    assert "pickup_code_hash" not in checked.json
