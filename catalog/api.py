@@ -18,6 +18,7 @@ from catalog.schemas import (
     ItemQueryArgsSchema,
     ItemSchema,
     ItemUpdateSchema,
+    PickupPreviewSchema,
     PickupSchema,
     PreviewSchema,
     RedemptionCreateSchema,
@@ -39,6 +40,7 @@ from core.ratelimit import limiter
 from identity import member_codes
 from identity import service as identity
 from identity.auth import RESIDENT, STAFF_ROLES, auth_required, current_principal
+from identity.models import Resident
 from identity.tokens import Principal
 from points import service as points
 from points.expiry import current_settings
@@ -131,10 +133,10 @@ def move_stock(args: dict[str, Any], item_id: int) -> StockLevel:
     )
 
 
-def _resident_for_desk(actor: Principal, args: dict[str, Any]) -> int:
+def _resident_for_desk(actor: Principal, args: dict[str, Any]) -> Resident:
     if "member_code" in args:
-        return member_codes.resident_of(args["member_code"], current_keys(), utcnow()).id
-    return identity.resident_for_staff(actor, args["resident_id"]).id
+        return member_codes.resident_of(args["member_code"], current_keys(), utcnow())
+    return identity.resident_for_staff(actor, args["resident_id"])
 
 
 def _fields(redemption: Redemption) -> dict[str, Any]:
@@ -169,7 +171,7 @@ class Redemptions(MethodView):
         actor = current_principal()
         redemption, balance = service.redeem(
             actor,
-            _resident_for_desk(actor, args),
+            _resident_for_desk(actor, args).id,
             args["item_id"],
             args["quantity"],
             args["center_id"] or actor.center_id,
@@ -211,14 +213,18 @@ def _wrong_code(response: Any) -> bool:
 
 @redemptions_blp.post("/pickup/preview")
 @limiter.limit(_pickup_limit, deduct_when=_wrong_code)
-@redemptions_blp.response(200, RedemptionSchema)
+@redemptions_blp.response(200, PickupPreviewSchema)
 @auth_required(*STAFF_ROLES)
 @redemptions_blp.arguments(PickupSchema)
-def pickup_preview(args: dict[str, Any]) -> Redemption:
-    """The reservation a pickup code names, for the desk to check before handing over."""
+def pickup_preview(args: dict[str, Any]) -> dict[str, Any]:
+    """The reservation a pickup code names, for the desk to check before handing over: whose
+    (name and phone masked) and which gift."""
     actor = current_principal()
     center_id = args["center_id"] or actor.center_id
-    return reservations.by_code(actor, args["pickup_code"], center_id, current_keys(), utcnow())
+    reservation = reservations.by_code(
+        actor, args["pickup_code"], center_id, current_keys(), utcnow()
+    )
+    return records.for_pickup(reservation)
 
 
 @redemptions_blp.post("/pickup")
@@ -243,10 +249,13 @@ def pickup(args: dict[str, Any]) -> dict[str, Any]:
 @auth_required(*STAFF_ROLES)
 @redemptions_blp.arguments(RedemptionCreateSchema)
 def preview(args: dict[str, Any]) -> dict[str, Any]:
-    """What the redemption would do, for the desk to confirm; nothing is written."""
+    """What the redemption would do, for the desk to confirm with the resident: who (name and
+    phone masked), which gift, the balance after, or the points still needed; nothing is
+    written."""
     actor = current_principal()
+    resident = _resident_for_desk(actor, args)
     quote = service.quote(
-        _resident_for_desk(actor, args),
+        resident.id,
         args["item_id"],
         args["quantity"],
         args["center_id"] or actor.center_id,
@@ -254,11 +263,15 @@ def preview(args: dict[str, Any]) -> dict[str, Any]:
         current_settings().tz,
     )
     return {
+        "resident": records.masked_resident(resident),
+        "item": {"id": quote.item_id, "name": quote.item_name},
         "item_id": quote.item_id,
         "quantity": quote.quantity,
         "points_cost": quote.points_cost,
         "balance": quote.balance,
+        "spendable": quote.spendable,
         "balance_after": quote.balance_after,
+        "shortfall": quote.shortfall,
         "stock": quote.stock,
         "ok": quote.refusal is None,
         "refusal": quote.refusal.code if quote.refusal else None,

@@ -12,7 +12,7 @@ from catalog.models import CatalogItem, Redemption
 from core.api import decode_cursor, page
 from core.csvfiles import csv_text
 from core.db import db
-from identity.models import Resident, mask_phone
+from identity.models import Resident, Staff, mask_name, mask_phone
 from identity.tokens import Principal
 
 STATUS_NAMES = {
@@ -45,19 +45,43 @@ def _start(day: date, tz: ZoneInfo) -> datetime:
 
 
 def redemption_page(actor: Principal, filters: dict[str, Any], tz: ZoneInfo) -> dict[str, Any]:
-    stmt = _query(actor, filters, tz).order_by(Redemption.id.desc())
+    """A page of redemptions, newest first, each with its gift's and handing staff's names."""
+    stmt = _named(_query(actor, filters, tz)).order_by(Redemption.id.desc())
     if filters.get("cursor"):
         (last_id,) = decode_cursor(filters["cursor"], (int,))
         stmt = stmt.where(Redemption.id < last_id)
-    rows = list(db.session.scalars(stmt.limit(filters["limit"] + 1)))
-    return page(rows, filters["limit"], key=lambda r: (r.id,))
+    rows = db.session.execute(stmt.limit(filters["limit"] + 1)).all()
+    result = page(rows, filters["limit"], key=lambda row: (row.Redemption.id,))
+    result["items"] = [_record(row) for row in result["items"]]
+    return result
+
+
+def _named(stmt: Select[Any]) -> Select[Any]:
+    """Add who handed the gift over (null while reserved) and which gift it was."""
+    return (
+        stmt.add_columns(CatalogItem.name.label("item_name"), Staff.name.label("staff_name"))
+        .join(CatalogItem, CatalogItem.id == Redemption.item_id)
+        .outerjoin(Staff, Staff.id == Redemption.staff_id)
+    )
+
+
+def _record(row: Any) -> dict[str, Any]:
+    return {**_columns(row.Redemption), "item_name": row.item_name, "staff_name": row.staff_name}
+
+
+def _columns(redemption: Redemption) -> dict[str, Any]:
+    return {
+        column.key: getattr(redemption, column.key)
+        for column in Redemption.__table__.c
+        if column.key != "pickup_code_hash"  # the code is shown to the resident once, never again
+    }
 
 
 def redemptions_csv(actor: Principal, filters: dict[str, Any], tz: ZoneInfo) -> str:
+    """The records for Excel; phones masked (a record of gifts, not a call list)."""
     stmt = (
-        _query(actor, filters, tz)
-        .add_columns(CatalogItem.name.label("item"), Resident.name, Resident.phone)
-        .join(CatalogItem, CatalogItem.id == Redemption.item_id)
+        _named(_query(actor, filters, tz))
+        .add_columns(Resident.name, Resident.phone)
         .join(Resident, Resident.id == Redemption.resident_id)
         .order_by(Redemption.id)
     )
@@ -66,16 +90,38 @@ def redemptions_csv(actor: Principal, filters: dict[str, Any], tz: ZoneInfo) -> 
         (
             [
                 row.Redemption.id,
-                row.Redemption.created_at.astimezone(tz).isoformat(timespec="minutes"),
+                row.Redemption.created_at,
                 row.Redemption.resident_id,
                 row.name,
                 mask_phone(row.phone),
-                row.item,
+                row.item_name,
                 row.Redemption.quantity,
                 row.Redemption.points_spent,
                 STATUS_NAMES[row.Redemption.status],
-                row.Redemption.staff_id,
+                row.staff_name,
             ]
             for row in db.session.execute(stmt)
         ),
+        tz=tz,
     )
+
+
+def masked_resident(resident: Resident) -> dict[str, Any]:
+    """Who the desk is serving, as much as it takes to confirm it: name and phone masked."""
+    return {
+        "id": resident.id,
+        "name_masked": mask_name(resident.name),
+        "phone_masked": mask_phone(resident.phone),
+    }
+
+
+def for_pickup(reservation: Redemption) -> dict[str, Any]:
+    """A reservation as the desk checks it before handing over: whose, and which gift."""
+    resident = db.session.get(Resident, reservation.resident_id)
+    item = db.session.get(CatalogItem, reservation.item_id)
+    assert resident is not None and item is not None  # foreign keys
+    return {
+        **_columns(reservation),
+        "resident": masked_resident(resident),
+        "item": {"id": item.id, "name": item.name},
+    }

@@ -126,17 +126,45 @@ class RedemptionResultSchema(RedemptionSchema):
     balance = ma.fields.Integer(required=True)
 
 
+class PreviewResidentSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    name_masked = ma.fields.String(required=True, allow_none=True)
+    phone_masked = ma.fields.String(required=True, allow_none=True)
+
+
+class PreviewItemSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+
+
 class PreviewSchema(ma.Schema):
+    resident = ma.fields.Nested(PreviewResidentSchema, required=True)
+    item = ma.fields.Nested(PreviewItemSchema, required=True)
     item_id = ma.fields.Integer(required=True)
     quantity = ma.fields.Integer(required=True)
     points_cost = ma.fields.Integer(required=True)
     balance = ma.fields.Integer(required=True)
-    balance_after = ma.fields.Integer(required=True)
+    spendable = ma.fields.Integer(
+        required=True, metadata={"description": "The balance less points held for pickups"}
+    )
+    balance_after = ma.fields.Integer(
+        required=True, metadata={"description": "Unchanged when the redemption would be refused"}
+    )
+    shortfall = ma.fields.Integer(
+        required=True, metadata={"description": "Points still needed (0 when there are enough)"}
+    )
     stock = ma.fields.Integer(required=True)
     ok = ma.fields.Boolean(required=True)
     refusal = ma.fields.String(
         required=True, allow_none=True, metadata={"description": "The code a redemption would get"}
     )
+
+
+class PickupPreviewSchema(RedemptionSchema):
+    """A reservation as the desk checks it before handing it over."""
+
+    resident = ma.fields.Nested(PreviewResidentSchema, required=True)
+    item = ma.fields.Nested(PreviewItemSchema, required=True)
 
 
 class CancelSchema(ma.Schema):
@@ -170,4 +198,13 @@ class RedemptionQueryArgsSchema(PageArgsSchema):
     format = ma.fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
 
 
-RedemptionPageSchema = page_schema(RedemptionSchema, "RedemptionPage")
+class RedemptionRecordSchema(RedemptionSchema):
+    """A redemption in the records: which gift, and who handed it over."""
+
+    item_name = ma.fields.String(required=True)
+    staff_name = ma.fields.String(
+        required=True, allow_none=True, metadata={"description": "Null while reserved"}
+    )
+
+
+RedemptionPageSchema = page_schema(RedemptionRecordSchema, "RedemptionPage")

@@ -43,12 +43,24 @@ class Quote:
     """What a redemption would do: a preview writes nothing and says what would refuse it."""
 
     item_id: int
+    item_name: str
     quantity: int
     points_cost: int
     balance: int
-    balance_after: int
+    #: What the resident may spend now: the balance less points held for pickups.
+    spendable: int
     stock: int
     refusal: DomainError | None
+
+    @property
+    def balance_after(self) -> int:
+        """The balance once redeemed; a refused redemption leaves it as it is."""
+        return self.balance if self.refusal else self.balance - self.points_cost
+
+    @property
+    def shortfall(self) -> int:
+        """The points still needed for this gift (0 when there are enough)."""
+        return max(self.points_cost - self.spendable, 0)
 
 
 def create_item(fields: dict[str, Any]) -> CatalogItem:
@@ -224,7 +236,7 @@ def quote(
     stock = available_stock(item_id, center_id)
     refusal = refusal_for(item, resident_id, quantity, stock, balance - reserved, now, tz)
     cost = item.points_cost * quantity
-    return Quote(item.id, quantity, cost, balance, balance - cost, stock, refusal)
+    return Quote(item.id, item.name, quantity, cost, balance, balance - reserved, stock, refusal)
 
 
 def claim(

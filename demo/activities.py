@@ -7,6 +7,7 @@ growth year over year, as the paper program did (+27.56%).
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,6 +16,7 @@ from sqlalchemy import select
 from core.db import db
 from events import checkin, followups
 from events import service as events
+from events.models import Event
 from events.scans import Scanner
 from identity.models import Resident, ResidentCondition
 from identity.tokens import Principal
@@ -30,6 +32,19 @@ LECTURES = (
     "戒烟限酒，健康生活",
     "腰围尺的正确用法",
 )
+TODAYS_LECTURE = "今日健康讲座：秋冬季养生"
+NEXT_WEEKS_LECTURE = "下周健康讲座：高血压的自我管理"
+
+
+@dataclass(frozen=True, slots=True)
+class Visit:
+    """A resident arriving at a past event; visits are checked in oldest first."""
+
+    arrived: datetime
+    event_id: int
+    resident_id: int
+    #: Who checked them in at the desk (None: they scanned the code themselves).
+    staff: Principal | None
 
 
 def seed_activities(
@@ -39,23 +54,52 @@ def seed_activities(
     settings: PointsSettings,
     now: datetime,
 ) -> None:
+    """Past events and their check-ins, in the order they happened, so each resident's
+    ledger reads in time order and every entry carries the day its event took place."""
     tz = settings.tz
     today = now.astimezone(tz).date()
+    visits: list[Visit] = []
     for week, title in enumerate(LECTURES):
         starts = _at(today - timedelta(days=7 * (len(LECTURES) - week)), 9, 30, tz)
-        _past_event(rng, desk, residents, settings, title, "lecture", starts, share=0.55)
+        visits += _past_event(rng, desk, residents, title, "lecture", starts, share=0.55)
         a_year_before = starts - timedelta(days=364)  # the same weekday
-        _past_event(rng, desk, residents, settings, title, "lecture", a_year_before, share=0.43)
+        visits += _past_event(rng, desk, residents, title, "lecture", a_year_before, share=0.43)
     screening = _at(today - timedelta(days=20), 8, 30, tz)
-    _past_event(rng, desk, residents, settings, "免费血压血糖筛查", "screening", screening, 0.4)
+    visits += _past_event(rng, desk, residents, "免费血压血糖筛查", "screening", screening, 0.4)
     consultation = _at(today - timedelta(days=12), 9, 0, tz)
-    _past_event(rng, desk, residents, settings, "家庭医生义诊日", "consultation", consultation, 0.3)
-    _seed_followups(rng, desk, residents, settings, today, tz)
-    # What a visitor can try now: a lecture open for check-in, and next week's.
-    _event(desk, "今日健康讲座：秋冬季养生", "lecture", now + timedelta(minutes=15), 90)
-    _event(
-        desk, "下周健康讲座：高血压的自我管理", "lecture", _at(today + timedelta(days=7), 9, 30, tz)
+    visits += _past_event(rng, desk, residents, "家庭医生义诊日", "consultation", consultation, 0.3)
+    visits += _seed_followups(rng, desk, residents, today, tz)
+    for visit in sorted(visits, key=lambda v: (v.arrived, v.event_id, v.resident_id)):
+        checkin.check_in(
+            visit.event_id,
+            visit.resident_id,
+            now=visit.arrived,
+            settings=settings,
+            scanner=Scanner.of(visit.staff.id if visit.staff else None),
+            staff=visit.staff,
+        )
+
+
+def first_day(now: datetime, tz: ZoneInfo) -> date:
+    """The day of the demo's earliest event (the lectures a year before the recent ones)."""
+    return now.astimezone(tz).date() - timedelta(days=7 * len(LECTURES) + 364)
+
+
+def seed_events_to_try(desk: Principal, now: datetime, tz: ZoneInfo) -> None:
+    """What a visitor can try now: a lecture open for check-in for the next hour at least,
+    and next week's. Run on every ``flask seed-demo``, so the demo works on any day."""
+    today = now.astimezone(tz).date()
+    mine = select(Event.id).where(Event.center_id == desk.center_id, Event.cancelled_at.is_(None))
+    open_for_an_hour = mine.where(
+        Event.title == TODAYS_LECTURE,
+        Event.checkin_opens_at <= now,
+        Event.checkin_closes_at >= now + timedelta(hours=1),
     )
+    if db.session.scalar(open_for_an_hour.limit(1)) is None:
+        _event(desk, TODAYS_LECTURE, "lecture", now + timedelta(minutes=15), 90)
+    ahead = mine.where(Event.title == NEXT_WEEKS_LECTURE, Event.starts_at > now)
+    if db.session.scalar(ahead.limit(1)) is None:
+        _event(desk, NEXT_WEEKS_LECTURE, "lecture", _at(today + timedelta(days=7), 9, 30, tz))
 
 
 def _at(day: date, hour: int, minute: int, tz: ZoneInfo) -> datetime:
@@ -83,35 +127,31 @@ def _past_event(
     rng: random.Random,
     desk: Principal,
     residents: list[Resident],
-    settings: PointsSettings,
     title: str,
     kind: str,
     starts: datetime,
     share: float,
-) -> None:
+) -> list[Visit]:
     event_id = _event(desk, title, kind, starts)
-    for resident in rng.sample(residents, k=round(len(residents) * share)):
+    return [
         # The elderly without WeChat were checked in at the desk.
-        staff = desk if resident.openid is None else None
-        arrived = starts - timedelta(minutes=rng.randint(0, 25))
-        checkin.check_in(
+        Visit(
+            starts - timedelta(minutes=rng.randint(0, 25)),
             event_id,
             resident.id,
-            now=arrived,
-            settings=settings,
-            scanner=Scanner.of(staff.id if staff else None),
-            staff=staff,
+            desk if resident.openid is None else None,
         )
+        for resident in rng.sample(residents, k=round(len(residents) * share))
+    ]
 
 
 def _seed_followups(
     rng: random.Random,
     desk: Principal,
     residents: list[Resident],
-    settings: PointsSettings,
     today: date,
     tz: ZoneInfo,
-) -> None:
+) -> list[Visit]:
     """Quarterly follow-ups for residents with a condition: most done, some late or overdue."""
     tagged = db.session.execute(
         select(ResidentCondition.resident_id, ResidentCondition.condition).where(
@@ -120,6 +160,7 @@ def _seed_followups(
     ).all()
     session_day = today - timedelta(days=5)
     session = _event(desk, "慢病随访门诊", "followup", _at(session_day, 8, 30, tz), 240)
+    visits = []
     for resident_id, condition in tagged:
         due = today + timedelta(days=rng.randint(-30, 60))
         followups.schedule(desk, resident_id, condition, due)
@@ -127,11 +168,5 @@ def _seed_followups(
         late = due < session_day and rng.random() < 0.4
         if on_time or late:
             arrived = _at(session_day, 9, rng.randint(0, 59), tz)
-            checkin.check_in(
-                session,
-                resident_id,
-                now=arrived,
-                settings=settings,
-                scanner=Scanner.of(desk.id),
-                staff=desk,
-            )
+            visits.append(Visit(arrived, session, resident_id, desk))
+    return visits

@@ -5,6 +5,7 @@ some handed over."""
 from __future__ import annotations
 
 import random
+from datetime import datetime, time, timedelta
 
 import click
 from flask import current_app
@@ -13,10 +14,10 @@ from sqlalchemy import select
 
 from core.codes import CodeKeys
 from core.db import db, utcnow
-from demo.activities import seed_activities
+from demo.activities import first_day, seed_activities, seed_events_to_try
 from demo.gifts import seed_catalog, seed_desk
 from identity import service as identity
-from identity.models import CONDITIONS, HEALTH_CONDITIONS_CONSENT, Center, Resident
+from identity.models import CONDITIONS, HEALTH_CONDITIONS_CONSENT, Center, Resident, Staff
 from identity.tokens import Principal
 from points import service as points
 from points.expiry import PointsSettings
@@ -30,34 +31,53 @@ CENTERS = (
 SURNAMES = "陈李黄张梁林刘吴何罗郑谢冯邓曾彭"
 GIVEN = ("伟", "芳", "秀英", "敏", "静", "丽", "强", "磊", "洁", "勇", "艳", "杰", "娟", "涛", "明")
 RESIDENTS_PER_CENTER = 17
+DESKS = ("desk1", "desk2", "desk3")
+DESK_NAMES = ("王护士", "刘护士", "赵护士")
 
 
 @click.command("seed-demo")
 @with_appcontext
 def seed_demo() -> None:
-    """Create the demo district (once; a second run changes nothing)."""
+    """Create the demo district once; every run makes sure today's lecture is open."""
+    settings = PointsSettings.from_config(current_app.config)
+    now = utcnow()
     if db.session.scalar(select(Center.id).where(Center.name == CENTERS[0][0])) is not None:
         click.echo("The demo district is there already.")
-        _print_logins()
-        return
+    else:
+        _seed_district(settings, now)
+        click.echo("Seeded the demo district.")
+    for desk in db.session.scalars(select(Staff).where(Staff.username.in_(DESKS))):
+        seed_events_to_try(identity.staff_principal(desk), now, settings.tz)
+    db.session.commit()
+    _print_logins()
+
+
+def _seed_district(settings: PointsSettings, now: datetime) -> None:
     rng = random.Random(2026)
     identity.create_staff("admin", DEMO_PASSWORD, "admin", display_name="系统管理员")
     identity.create_staff("district", DEMO_PASSWORD, "manager", display_name="区卫健局")
-    settings = PointsSettings.from_config(current_app.config)
     keys = CodeKeys.from_config(current_app.config)
     gifts = seed_catalog()
     for number, (name, address) in enumerate(CENTERS, start=1):
         center = identity.create_center(name, address)
-        manager = identity.create_staff(f"manager{number}", DEMO_PASSWORD, "manager", center.id)
-        desk = identity.create_staff(f"desk{number}", DEMO_PASSWORD, "staff", center.id)
+        manager = identity.create_staff(
+            f"manager{number}", DEMO_PASSWORD, "manager", center.id, display_name=f"{name[:3]}主任"
+        )
+        desk = identity.create_staff(
+            DESKS[number - 1],
+            DEMO_PASSWORD,
+            "staff",
+            center.id,
+            display_name=DESK_NAMES[number - 1],
+        )
         desk_staff = identity.staff_principal(desk)
         residents = _seed_residents(rng, number, center.id, desk_staff)
-        _seed_paper_balances(rng, residents, identity.staff_principal(manager), settings)
-        seed_activities(rng, desk_staff, residents, settings, utcnow())
-        seed_desk(rng, gifts, desk_staff, residents, settings, keys, utcnow())
-    db.session.commit()
-    click.echo("Seeded the demo district.")
-    _print_logins()
+        launch = datetime.combine(
+            first_day(now, settings.tz) - timedelta(days=7), time(8), settings.tz
+        )
+        _seed_paper_balances(rng, residents, identity.staff_principal(manager), settings, launch)
+        seed_activities(rng, desk_staff, residents, settings, now)
+        seed_desk(rng, gifts, desk_staff, residents, settings, keys, now)
 
 
 def _seed_residents(
@@ -80,10 +100,14 @@ def _seed_residents(
 
 
 def _seed_paper_balances(
-    rng: random.Random, residents: list[Resident], manager: Principal, settings: PointsSettings
+    rng: random.Random,
+    residents: list[Resident],
+    manager: Principal,
+    settings: PointsSettings,
+    launch: datetime,
 ) -> None:
-    """The paper booklets' stamps carried over at launch, and a few corrections."""
-    expires_at = settings.expires_at(utcnow())
+    """The paper booklets' stamps carried over at launch, and a few corrections the day after."""
+    expires_at = settings.expires_at(launch)
     for index, resident in enumerate(residents):
         opening = rng.choice((20, 30, 50, 80, 120))
         points.adjust(
@@ -93,6 +117,7 @@ def _seed_paper_balances(
             manager,
             center_id=manager.center_id,
             expires_at=expires_at,
+            at=launch,
         )
         if index % 5 == 4:
             points.adjust(
@@ -102,6 +127,7 @@ def _seed_paper_balances(
                 manager,
                 center_id=manager.center_id,
                 expires_at=None,
+                at=launch + timedelta(days=1),
             )
 
 

@@ -317,7 +317,8 @@ def attendance(args: dict[str, Any], event_id: int) -> Any:
             identity.record_audit(
                 actor, "attendance.export", row["resident_id"], f"event {event.id}"
             )
-        return csv_response(service.attendance_csv(rows), f"attendance-{event.id}.csv")
+        text = service.attendance_csv(rows, current_settings().tz)
+        return csv_response(text, f"attendance-{event.id}.csv")
     return service.attendance_page(event, args["limit"], args["cursor"])
 
 
@@ -372,7 +373,8 @@ class FollowUps(MethodView):
 @followups_blp.arguments(FollowUpQueryArgsSchema(only=("center_id",)), location="query")
 def overdue_csv(args: dict[str, Any]) -> Response:
     """The overdue follow-ups with full phone numbers, for calling (the export is audited)."""
-    text = followups.overdue_csv(current_principal(), args["center_id"], _today())
+    tz = current_settings().tz
+    text = followups.overdue_csv(current_principal(), args["center_id"], _today(), tz)
     return csv_response(text, "overdue-followups.csv")
 
 

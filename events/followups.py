@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -114,7 +115,7 @@ def _described(
     }
 
 
-def overdue_csv(actor: Principal, center_id: int | None, today: date) -> str:
+def overdue_csv(actor: Principal, center_id: int | None, today: date, tz: ZoneInfo) -> str:
     """The overdue list for the phone, as CSV with a BOM so Excel reads the Chinese right.
 
     Staff phone these residents, so the full number is in it; the export is audited.
@@ -132,9 +133,10 @@ def overdue_csv(actor: Principal, center_id: int | None, today: date) -> str:
                 row.name,
                 row.phone,
                 CONDITIONS[row.FollowUp.condition],
-                row.FollowUp.due_on.isoformat(),
+                row.FollowUp.due_on,
                 (today - row.FollowUp.due_on).days,
             ]
             for row in rows
         ),
+        tz=tz,
     )

@@ -17,7 +17,7 @@ from core.i18n import _l
 from events.checkin import CheckinClosed, EventCancelled
 from events.models import Checkin, Event, ScanAttempt
 from identity.member_codes import InvalidQr
-from identity.models import Resident, mask_phone
+from identity.models import Resident, Staff, mask_phone
 from identity.tokens import Principal
 from points import rules
 
@@ -234,19 +234,31 @@ def attendance_page(event: Event, limit: int, cursor: str | None) -> dict[str, A
 
 
 def attendance_rows(event: Event) -> list[dict[str, Any]]:
+    """Everyone who checked in, with the name of the staff member who checked them in."""
     rows = db.session.execute(
-        select(Checkin, Resident.name, Resident.phone)
+        select(Checkin, Resident.name, Resident.phone, Staff.name.label("staff_name"))
         .join(Resident, Resident.id == Checkin.resident_id)
+        .outerjoin(Staff, Staff.id == Checkin.staff_id)
         .where(Checkin.event_id == event.id)
         .order_by(Checkin.id)
     ).all()
-    return [_attendee(row) for row in rows]
+    return [{**_attendee(row), "staff_name": row.staff_name} for row in rows]
 
 
-def attendance_csv(attendees: list[dict[str, Any]]) -> str:
+def attendance_csv(attendees: list[dict[str, Any]], tz: ZoneInfo) -> str:
     """The attendance list for Excel; phones stay masked (a list of names, not a call list)."""
     return csv_text(
-        ["签到编号", "居民编号", "姓名", "电话", "方式", "签到时间", "作废时间", "作废原因"],
+        [
+            "签到编号",
+            "居民编号",
+            "姓名",
+            "电话",
+            "方式",
+            "经办人",
+            "签到时间",
+            "作废时间",
+            "作废原因",
+        ],
         (
             [
                 a["checkin_id"],
@@ -254,12 +266,14 @@ def attendance_csv(attendees: list[dict[str, Any]]) -> str:
                 a["name"],
                 a["phone_masked"],
                 "本人扫码" if a["method"] == "self" else "工作人员代签",
-                a["created_at"].isoformat(),
-                a["annulled_at"].isoformat() if a["annulled_at"] else None,
+                a["staff_name"],
+                a["created_at"],
+                a["annulled_at"],
                 a["annul_reason"],
             ]
             for a in attendees
         ),
+        tz=tz,
     )
 
 

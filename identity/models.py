@@ -6,8 +6,10 @@ import secrets
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, func, text
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import ColumnElement
 
 from core.db import UTCDateTime, db, utcnow
 
@@ -65,6 +67,16 @@ class Staff(db.Model):
     active: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    @hybrid_property
+    def name(self) -> str:
+        """What residents and records call this staff member: the display name, else the login."""
+        return self.display_name or self.username
+
+    @name.inplace.expression
+    @classmethod
+    def _name_expression(cls) -> ColumnElement[str]:
+        return func.coalesce(cls.display_name, cls.username)
+
 
 class Resident(db.Model):
     """A resident taking part in the programme, through WeChat or registered at a desk."""
@@ -111,6 +123,17 @@ def mask_phone(phone: str | None) -> str | None:
     if len(phone) >= 11:
         return f"{phone[:3]}****{phone[-4:]}"
     return "*" * max(len(phone) - 2, 0) + phone[-2:]
+
+
+def mask_name(name: str | None) -> str | None:
+    """``黄秀英`` → ``黄*英``, ``张明`` → ``张*``: enough for the desk to confirm who it is."""
+    if not name:
+        return None
+    if len(name) == 1:
+        return "*"
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
 class Consent(db.Model):

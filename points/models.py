@@ -18,6 +18,14 @@ from core.db import UTCDateTime, db, utcnow
 
 KINDS = ("earn", "redeem", "refund", "adjust", "expire")
 ACTIVITIES = ("lecture", "consultation", "followup", "revisit", "screening")
+#: The activities as staff and managers call them (the imports' 活动类型 too).
+ACTIVITY_NAMES = {
+    "lecture": "讲座",
+    "consultation": "义诊",
+    "followup": "随访",
+    "revisit": "复诊",
+    "screening": "筛查",
+}
 #: The hash before a resident's first entry.
 GENESIS_HASH = "0" * 64
 

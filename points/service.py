@@ -177,10 +177,11 @@ def credit(
     *,
     kind: str = "earn",
     expires_at: datetime | None = None,
+    at: datetime | None = None,
 ) -> Movement:
     """Add points as a new lot. A source credited before returns that credit, unchanged."""
     return credit_account(
-        lock_account(resident_id), amount, source, actor, kind=kind, expires_at=expires_at
+        lock_account(resident_id), amount, source, actor, kind=kind, expires_at=expires_at, at=at
     )
 
 
@@ -248,8 +249,10 @@ def spend_account(
     releasing: int = 0,
     reverses_id: int | None = None,
     prefer_lot: int | None = None,
+    at: datetime | None = None,
 ) -> Movement:
-    """:func:`debit` for a locked account; ``releasing`` held points are spent with it."""
+    """:func:`debit` for a locked account; ``releasing`` held points are spent with it;
+    ``at`` as in `_record`."""
     if amount <= 0:
         raise ValueError("a debit moves a positive number of points")
     spendable = account.balance - account.reserved + releasing
@@ -265,6 +268,7 @@ def spend_account(
         actor,
         reserved_change=-releasing,
         reverses_id=reverses_id,
+        at=at,
     )
     if transaction_id is None:
         return _duplicate(source, kind, account)
@@ -371,9 +375,16 @@ def adjust(
     *,
     center_id: int | None,
     expires_at: datetime | None,
+    at: datetime | None = None,
 ) -> Movement:
-    """A manager's correction: positive credits a new lot, negative spends like a redeem."""
+    """A manager's correction: positive credits a new lot, negative spends like a redeem.
+
+    ``at``: when it was made, if not now (balances carried over from paper at launch).
+    """
     source = Source("adjustment", None, reason, center_id)
     if points > 0:
-        return credit(resident_id, points, source, actor, kind="adjust", expires_at=expires_at)
-    return debit(resident_id, -points, source, actor, kind="adjust")
+        return credit(
+            resident_id, points, source, actor, kind="adjust", expires_at=expires_at, at=at
+        )
+    account = lock_account(resident_id)
+    return spend_account(account, -points, source, actor, kind="adjust", at=at)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from core.api import Blueprint, also_returns
 from core.csvfiles import csv_response
@@ -94,7 +95,9 @@ def events(args: dict[str, Any]) -> Any:
     )
     ranking = _ranked(args, scope, ranked)
     columns = tuple(EventAttendanceSchema().fields)
-    return _maybe_csv(args, lambda r: exports.rows_csv(r["items"], columns), ranking, "events")
+    return _maybe_csv(
+        args, lambda r, tz: exports.rows_csv(r["items"], columns, tz), ranking, "events"
+    )
 
 
 @blp.get("/items")
@@ -109,7 +112,9 @@ def items(args: dict[str, Any]) -> Any:
     parts = Parts.of(args["period"], scope.center_id, tz, rollups.coverage(tz))
     ranking = _ranked(args, scope, gifts_handed_out(parts, args["limit"]))
     columns = tuple(ItemHandedOutSchema().fields)
-    return _maybe_csv(args, lambda r: exports.rows_csv(r["items"], columns), ranking, "items")
+    return _maybe_csv(
+        args, lambda r, tz: exports.rows_csv(r["items"], columns, tz), ranking, "items"
+    )
 
 
 def _ranked(args: dict[str, Any], scope: Window, rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -127,8 +132,11 @@ def _scope(args: dict[str, Any]) -> Window:
     return service.window(args["period"], center_id, current_settings().tz)
 
 
-def _maybe_csv(args: dict[str, Any], to_csv: Callable[[Any], str], result: Any, name: str) -> Any:
+def _maybe_csv(
+    args: dict[str, Any], to_csv: Callable[[Any, ZoneInfo], str], result: Any, name: str
+) -> Any:
     if args["format"] != "csv":
         return result
     period: Period = args["period"]
-    return csv_response(to_csv(result), f"{name}-{period.start}-{period.end}.csv")
+    text = to_csv(result, current_settings().tz)
+    return csv_response(text, f"{name}-{period.start}-{period.end}.csv")

@@ -117,7 +117,7 @@ def test_a_series_as_csv_round_trips(client: FlaskClient, weeks: dict[str, Any])
     )
 
     (row,) = rows_of(response)
-    assert (row["from"], row["to"], row["checkins"], row["lecture"]) == (
+    assert (row["开始日期"], row["结束日期"], row["签到人次"], row["讲座"]) == (
         "2025-03-01",
         "2025-03-31",
         "4",
@@ -207,7 +207,7 @@ def test_follow_up_compliance_by_center_and_month(client: FlaskClient, make: Fac
             client, manager, "followups", **{"from": "2025-03-01", "to": "2025-04-30"}, format="csv"
         )
     )
-    assert [(r["month"], r["due"], r["overdue"]) for r in exported] == [
+    assert [(r["月份"], r["应随访"], r["逾期未随访"]) for r in exported] == [
         ("2025-03", "2", "0"),
         ("2025-04", "1", "1"),
     ]
@@ -233,7 +233,7 @@ def test_events_ranked_by_attendance(client: FlaskClient, weeks: dict[str, Any])
             limit=1,
         )
     )
-    assert [(r["kind"], r["attendance"]) for r in exported] == [("lecture", "2")]
+    assert [(r["类型"], r["签到人次"]) for r in exported] == [("讲座", "2")]
 
 
 def test_gifts_ranked_by_quantity(client: FlaskClient, make: Factory) -> None:
@@ -263,10 +263,10 @@ def test_summary_as_csv_has_a_line_per_figure(client: FlaskClient, weeks: dict[s
         format="csv",
     )
 
-    lines = {row["figure"]: row for row in rows_of(response)}
-    assert lines["checkins_total"]["2025-03-01..2025-03-31"] == "4"
-    assert lines["checkins.screening"]["2025-03-01..2025-03-31"] == "1"
-    assert lines["unique_participants"]["growth_vs_last_year"] == ""
+    lines = {row["指标"]: row for row in rows_of(response)}
+    assert lines["签到人次"]["本期 2025-03-01至2025-03-31"] == "4"
+    assert lines["签到人次·筛查"]["本期 2025-03-01至2025-03-31"] == "1"
+    assert lines["参与人数"]["同比增长"] == ""
 
 
 def test_a_center_manager_cannot_rank_another_center(client: FlaskClient, make: Factory) -> None:
@@ -415,7 +415,7 @@ def test_every_report_names_its_centers(
     assert items["center"] == center_a
 
     summary_csv = {
-        r["figure"]: r["2025-03-01..2025-03-31"]
+        r["指标"]: r["本期 2025-03-01至2025-03-31"]
         for r in rows_of(get(client, manager, "summary", **march, center_id=a, format="csv"))
     }
     series_csv = rows_of(
@@ -423,7 +423,7 @@ def test_every_report_names_its_centers(
     )
     followups_csv = rows_of(get(client, manager, "followups", **march, center_id=a, format="csv"))
     ranking_csv = rows_of(get(client, manager, "events", **march, format="csv"))
-    assert summary_csv["center"] == names[a]
+    assert summary_csv["中心"] == names[a]
     assert (series_csv[0][names[a]], series_csv[0][names[b]]) == ("3", "1")
-    assert followups_csv[0]["center"] == names[a]
-    assert [r["center"] for r in ranking_csv] == [names[a], names[b], names[a]]
+    assert followups_csv[0]["中心"] == names[a]
+    assert [r["中心"] for r in ranking_csv] == [names[a], names[b], names[a]]
