@@ -7,8 +7,8 @@ development keys or a public address that is not https. ``development`` and ``te
 
 from __future__ import annotations
 
-import os
 import ipaddress
+import os
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -69,6 +69,7 @@ def from_environment(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
         "WECHAT_LOGIN_RATE_LIMIT": get("WECHAT_LOGIN_RATE_LIMIT", "300 per minute"),
         "LOG_LEVEL": get("LOG_LEVEL", "INFO"),
         "MEDIA_DIR": get("MEDIA_DIR", ""),
+        "MAX_CONTENT_LENGTH": int(get("MAX_CONTENT_LENGTH", str(64 * 1024))),
         "MAX_IMAGE_BYTES": int(get("MAX_IMAGE_BYTES", str(2 * 1024 * 1024))),
         "RESERVATION_DAYS": int(get("RESERVATION_DAYS", "7")),
         "PICKUP_RATE_LIMIT": get("PICKUP_RATE_LIMIT", "20 per minute"),

@@ -15,6 +15,8 @@ from flask import Flask, Response, current_app, json
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from core.i18n import _l
+
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
 #: The contract's codes for plain HTTP errors (werkzeug's own, webargs', Flask-Limiter's).
@@ -80,6 +82,10 @@ class NotFound(DomainError):
 
 class Conflict(DomainError):
     status, code, title = 409, "conflict", "Conflict with the current state"
+
+
+class PayloadTooLarge(DomainError):
+    status, code, title = 413, "payload_too_large", _l("The request body is too large")
 
 
 class RateLimited(DomainError):
