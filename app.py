@@ -17,7 +17,7 @@ from catalog import cli as catalog_cli
 from catalog import media as catalog_media
 from core import config as app_config
 from core import db as database
-from core import errors, health, i18n, requestbody, requestlog
+from core import errors, headers, health, i18n, requestbody, requestlog
 from core.api import Api
 from core.ratelimit import limiter
 from demo import cli as demo_cli
@@ -58,6 +58,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["PROXY_FIX_X_FOR"]))  # type: ignore[method-assign]
 
     requestlog.init_app(app)
+    headers.init_app(app)  # before the database's hook: its after_request runs after the commit
     requestbody.init_app(app)
     i18n.init_app(app)
     database.init_app(app, migrations_directory=str(ROOT / "migrations"))
