@@ -12,6 +12,9 @@ BENCH_SCALE ?= 0.01
 BENCH_DB ?= hp_bench_small
 BENCH_ARGS ?=
 
+# The demo runs with the development keys and dev: logins; a server started without APP_ENV
+# is production and refuses both.
+run: export APP_ENV ?= development
 run: $(STAMP)
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo

@@ -17,7 +17,7 @@ from catalog import cli as catalog_cli
 from catalog import media as catalog_media
 from core import config as app_config
 from core import db as database
-from core import errors, health, i18n, requestlog
+from core import errors, headers, health, i18n, requestbody, requestlog
 from core.api import Api
 from core.ratelimit import limiter
 from demo import cli as demo_cli
@@ -45,7 +45,6 @@ OPENAPI_SETTINGS = {
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(ROOT / "instance"))
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # 中文 stays readable
     app.config.update(OPENAPI_SETTINGS)
     app.config.update(app_config.from_environment(os.environ))
     app.config.update(config or {})
@@ -59,6 +58,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["PROXY_FIX_X_FOR"]))  # type: ignore[method-assign]
 
     requestlog.init_app(app)
+    headers.init_app(app)  # before the database's hook: its after_request runs after the commit
+    requestbody.init_app(app)
     i18n.init_app(app)
     database.init_app(app, migrations_directory=str(ROOT / "migrations"))
     errors.register_error_handlers(app)

@@ -45,6 +45,7 @@ def production_env(db: str, workers: int) -> dict[str, str]:
         **keys,
         "QR_SECRET_KEY": secrets.token_urlsafe(48),
         "APP_ENV": "production",
+        "PUBLIC_BASE_URL": "https://bench.example.cn",  # production refuses a loopback one
         "DATABASE_URL": load.url(db),
         "RATELIMIT_ENABLED": "false",
         "ACCESS_TOKEN_TTL": "86400",

@@ -37,6 +37,7 @@ from core.csvfiles import csv_response
 from core.db import utcnow
 from core.errors import Forbidden
 from core.ratelimit import limiter
+from core.requestbody import body_limit
 from identity import member_codes
 from identity import service as identity
 from identity.auth import RESIDENT, STAFF_ROLES, auth_required, current_principal
@@ -107,6 +108,7 @@ def update_item(changes: dict[str, Any], item_id: int) -> CatalogItem:
 @items_blp.post("/<id:item_id>/image")
 @items_blp.response(200, ItemSchema)
 @auth_required("manager", "admin")
+@body_limit("MAX_IMAGE_BYTES")
 @items_blp.arguments(ImageUploadSchema, location="files")
 def upload_image(files: dict[str, Any], item_id: int) -> CatalogItem:
     """Upload the gift's picture (JPEG, PNG or WebP; re-encoded, metadata dropped)."""

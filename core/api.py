@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter, Map
 
 from core.errors import PROBLEM_CONTENT_TYPE, BadRequest, http_problem
+from core.requestbody import ArgumentsParser
 
 
 class ProblemSchema(ma.Schema):
@@ -75,6 +76,8 @@ class Blueprint(flask_smorest.Blueprint):
     Given a schema class, webargs builds an instance (deep-copying its fields) for every
     request it parses, which costs more than the parse itself.
     """
+
+    ARGUMENTS_PARSER = ArgumentsParser()
 
     def arguments(self, schema: Any, *args: Any, **kwargs: Any) -> Any:
         return super().arguments(resolve_schema_instance(schema), *args, **kwargs)

@@ -84,9 +84,11 @@ def parse(token: str) -> tuple[Code, bytes, bytes]:
     if len(token) != CODE_LENGTH:
         raise InvalidCode("wrong length")
     try:
-        raw = base64.urlsafe_b64decode(token + "=")
+        raw = base64.b64decode(token + "=", altchars=b"-_", validate=True)
     except (binascii.Error, ValueError):
         raise InvalidCode("not base64url") from None
+    if len(raw) != _FIELDS.size + TAG_BYTES:
+        raise InvalidCode("wrong length")
     fields, tag = raw[: _FIELDS.size], raw[_FIELDS.size :]
     return Code(*_FIELDS.unpack(fields)), fields, tag
 

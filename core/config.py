@@ -1,19 +1,27 @@
 """Configuration from environment variables, with defaults that are safe on a laptop.
 
-Production (``APP_ENV=production``) refuses to start with the built-in development keys.
+A server started without ``APP_ENV`` is production: it refuses to start with the built-in
+development keys or a public address that is not https. ``development`` and ``test`` (set by
+``make run``, ``.flaskenv`` and the test suite) allow them.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEV_SECRET_KEY = "dev-only-secret-key--set-SECRET_KEY-in-production"
 DEV_JWT_SECRET_KEY = "dev-only-jwt-key--set-JWT_SECRET_KEY-in-production"
 DEV_QR_SECRET_KEY = "dev-only-qr-key--set-QR_SECRET_KEY-in-production"
 MIN_PRODUCTION_KEY_LENGTH = 32
+PRODUCTION = "production"
+#: Where the development keys and ``dev:`` logins are allowed.
+DEVELOPMENT_ENVS = ("development", "test")
+APP_ENVS = (PRODUCTION, *DEVELOPMENT_ENVS)
 
 
 class ConfigError(RuntimeError):
@@ -37,7 +45,7 @@ def database_uri(url: str) -> str:
 def from_environment(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
     get = environ.get
     config: dict[str, Any] = {
-        "APP_ENV": get("APP_ENV", "development"),
+        "APP_ENV": get("APP_ENV", PRODUCTION),
         "SECRET_KEY": get("SECRET_KEY", DEV_SECRET_KEY),
         "JWT_SECRET_KEY": get("JWT_SECRET_KEY", DEV_JWT_SECRET_KEY),
         "JWT_ISSUER": get("JWT_ISSUER", "health-points"),
@@ -60,7 +68,11 @@ def from_environment(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
         "LOGIN_RATE_LIMIT": get("LOGIN_RATE_LIMIT", "10 per minute"),
         "WECHAT_LOGIN_RATE_LIMIT": get("WECHAT_LOGIN_RATE_LIMIT", "300 per minute"),
         "LOG_LEVEL": get("LOG_LEVEL", "INFO"),
+        "DB_STATEMENT_TIMEOUT_MS": int(get("DB_STATEMENT_TIMEOUT_MS", "5000")),
+        "DB_LOCK_TIMEOUT_MS": int(get("DB_LOCK_TIMEOUT_MS", "2000")),
+        "DB_REPORT_STATEMENT_TIMEOUT_MS": int(get("DB_REPORT_STATEMENT_TIMEOUT_MS", "15000")),
         "MEDIA_DIR": get("MEDIA_DIR", ""),
+        "MAX_CONTENT_LENGTH": int(get("MAX_CONTENT_LENGTH", str(64 * 1024))),
         "MAX_IMAGE_BYTES": int(get("MAX_IMAGE_BYTES", str(2 * 1024 * 1024))),
         "RESERVATION_DAYS": int(get("RESERVATION_DAYS", "7")),
         "PICKUP_RATE_LIMIT": get("PICKUP_RATE_LIMIT", "20 per minute"),
@@ -76,7 +88,11 @@ def check(config: Mapping[str, Any]) -> None:
         ZoneInfo(config["TIMEZONE"])
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"TIMEZONE {config['TIMEZONE']!r} is not a known time zone") from None
-    if config["APP_ENV"] != "production":
+    if config["APP_ENV"] not in APP_ENVS:
+        raise ConfigError(
+            f"APP_ENV {config['APP_ENV']!r} is unknown; use one of {', '.join(APP_ENVS)}"
+        )
+    if is_development(config):
         return
     dev_values = {
         "SECRET_KEY": DEV_SECRET_KEY,
@@ -92,3 +108,25 @@ def check(config: Mapping[str, Any]) -> None:
             )
     if len({config[name] for name in dev_values}) != len(dev_values):
         raise ConfigError("SECRET_KEY, JWT_SECRET_KEY and QR_SECRET_KEY must differ")
+    _check_public_base_url(config["PUBLIC_BASE_URL"])
+
+
+def is_development(config: Mapping[str, Any]) -> bool:
+    """Whether development keys and ``dev:`` logins are allowed."""
+    return config["APP_ENV"] in DEVELOPMENT_ENVS
+
+
+def _check_public_base_url(url: str) -> None:
+    """QR links go to phones: they must reach this server over https, never a loopback."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    try:
+        address = ipaddress.ip_address(host)
+        loopback = address.is_loopback or address.is_unspecified
+    except ValueError:
+        loopback = host == "localhost" or host.endswith(".localhost")
+    if parts.scheme != "https" or not host or loopback:
+        raise ConfigError(
+            f"PUBLIC_BASE_URL {url!r} must be the https origin phones reach "
+            "(not a loopback address) when APP_ENV=production"
+        )

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask, Response, current_app, g
+from flask import Flask, Response, current_app, g, has_request_context
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, Table, event, text
@@ -76,6 +76,30 @@ def _sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _set_timeouts(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    """Bound how long a request's statements may run and wait for a lock (PostgreSQL).
+
+    A connection keeps its settings in the pool, so they are sent only when a connection
+    first serves a request: the check-in path pays no round trip for them. Outside a
+    request (jobs, migrations, the shell) statements run as long as they need.
+    """
+    if has_request_context():
+        config = current_app.config
+        wanted = (config["DB_STATEMENT_TIMEOUT_MS"], config["DB_LOCK_TIMEOUT_MS"])
+    else:
+        wanted = (0, 0)
+    if record.info.get("timeouts") == wanted:
+        return
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('statement_timeout', %s, false),"
+            " set_config('lock_timeout', %s, false)",
+            [str(milliseconds) for milliseconds in wanted],
+        )
+    dbapi_connection.commit()
+    record.info["timeouts"] = wanted
+
+
 def record_regardless(table: Table, values: dict[str, Any]) -> None:
     """Insert a row when the request ends, whether its work commits or is refused.
 
@@ -124,6 +148,8 @@ def init_app(app: Flask, migrations_directory: str) -> None:
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_connect)
             event.listen(db.engine, "begin", _sqlite_begin)
+        elif db.engine.dialect.name == "postgresql":
+            event.listen(db.engine, "checkout", _set_timeouts)
     app.after_request(finish_request_transaction)
 
 
@@ -143,15 +169,23 @@ def driver_connection() -> Iterator[Any]:
         raise DBAPIError.instance(None, None, error, dbapi_error) from error
 
 
-def plan_each_statement_for_its_values() -> None:
-    """Have PostgreSQL plan the rest of this transaction's statements for their parameters.
+def prepare_report_transaction() -> None:
+    """Ready the rest of this transaction for a report's long reads (PostgreSQL).
 
-    psycopg prepares a statement it has run five times, and PostgreSQL may then switch to one
-    generic plan for any parameters: right for the hot path, ruinous for a report whose best
-    plan depends on the period asked for (an event ranking went from 0.2 s to 2 s).
+    Its statements may run up to ``DB_REPORT_STATEMENT_TIMEOUT_MS``, and are planned for
+    their parameters: psycopg prepares a statement it has run five times, and PostgreSQL may
+    then switch to one generic plan for any parameters: right for the hot path, ruinous for
+    a report whose best plan depends on the period asked for (an event ranking went from
+    0.2 s to 2 s).
     """
     if db.engine.dialect.name == "postgresql":
-        db.session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+        db.session.execute(
+            text(
+                "SELECT set_config('plan_cache_mode', 'force_custom_plan', true),"
+                " set_config('statement_timeout', :milliseconds, true)"
+            ),
+            {"milliseconds": str(current_app.config["DB_REPORT_STATEMENT_TIMEOUT_MS"])},
+        )
 
 
 def upsert(model: Any) -> Any:

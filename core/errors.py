@@ -15,7 +15,11 @@ from flask import Flask, Response, current_app, json
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from core.i18n import _l
+
 PROBLEM_CONTENT_TYPE = "application/problem+json"
+#: Sent with every 503: a lock held or a statement cancelled is usually gone by then.
+RETRY_AFTER_SECONDS = "2"
 
 #: The contract's codes for plain HTTP errors (werkzeug's own, webargs', Flask-Limiter's).
 HTTP_CODES = {
@@ -80,6 +84,10 @@ class NotFound(DomainError):
 
 class Conflict(DomainError):
     status, code, title = 409, "conflict", "Conflict with the current state"
+
+
+class PayloadTooLarge(DomainError):
+    status, code, title = 413, "payload_too_large", _l("The request body is too large")
 
 
 class RateLimited(DomainError):
@@ -163,6 +171,8 @@ def _problem(
         json.dumps(body), status=status, content_type=PROBLEM_CONTENT_TYPE
     )
     response.headers.update(headers or {})
+    if status == 503:
+        response.headers.setdefault("Retry-After", RETRY_AFTER_SECONDS)
     return response
 
 
@@ -182,5 +192,6 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(OperationalError)
     def database_unavailable(error: OperationalError) -> Response:
+        # Also a statement or lock wait past its timeout (core.db): cancelled, not hung.
         app.logger.error("database unavailable: %s", error.orig)
         return problem_response(Unavailable("The database is not answering; try again."))

@@ -6,6 +6,7 @@ read: check-in, the hottest path, stays one query lighter.
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from dataclasses import dataclass
@@ -14,9 +15,11 @@ from typing import Any, Literal
 import jwt
 from flask import current_app
 
+from core.api import MAX_ID
 from core.errors import TokenExpired, Unauthorized
 
 ALGORITHM = "HS256"
+_ASCII_NUMBER = re.compile(r"[1-9][0-9]{0,9}")
 ACCESS, REFRESH = "access", "refresh"
 
 
@@ -84,8 +87,14 @@ def decode(token: str, expected_type: str) -> Principal:
         raise Unauthorized(f"An {expected_type} token is required.")
     kind, _, raw_id = str(claims["sub"]).partition(":")
     center_id = claims.get("cid")
-    if kind not in ("resident", "staff") or not raw_id.isdigit():
+    # Signed is not well-formed: check the claims' shapes (``true`` is an int to isinstance,
+    # "²" a digit to isdigit).
+    if (
+        kind not in ("resident", "staff")
+        or not _ASCII_NUMBER.fullmatch(raw_id)
+        or int(raw_id) > MAX_ID
+    ):
         raise Unauthorized("The token is not valid.")
-    if center_id is not None and not isinstance(center_id, int):
+    if center_id is not None and (type(center_id) is not int or not 1 <= center_id <= MAX_ID):
         raise Unauthorized("The token is not valid.")
     return Principal(kind=kind, id=int(raw_id), role=str(claims["role"]), center_id=center_id)  # type: ignore[arg-type]

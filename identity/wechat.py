@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from core.config import is_development
 from core.errors import DomainError, RateLimited
 
 logger = logging.getLogger("health_points.wechat")
@@ -84,7 +85,7 @@ _DEV_OPENID = re.compile(r"^[A-Za-z0-9_-]{1,60}$")
 
 
 def dev_login_allowed(config: Mapping[str, Any]) -> bool:
-    return config["APP_ENV"] != "production" and not config["WECHAT_APPID"]
+    return is_development(config) and not config["WECHAT_APPID"]
 
 
 def identify(code: str, config: Mapping[str, Any]) -> WeChatIdentity:

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from core.api import Blueprint, also_returns
 from core.csvfiles import csv_response
-from core.db import plan_each_statement_for_its_values, utcnow
+from core.db import prepare_report_transaction, utcnow
 from identity.auth import auth_required, current_principal
 from points.expiry import current_settings
 from stats import exports, followups, rankings, rollups, service
@@ -38,7 +38,7 @@ blueprints = (blp,)
 MANAGERS = ("manager", "admin")
 
 # A report's queries run rarely and are planned for the period asked for.
-blp.before_request(plan_each_statement_for_its_values)
+blp.before_request(prepare_report_transaction)
 
 
 @blp.get("/summary")

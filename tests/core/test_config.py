@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from sqlalchemy import text
 
@@ -14,22 +19,92 @@ STRONG = {
     "SECRET_KEY": "s" * 40,
     "JWT_SECRET_KEY": "j" * 40,
     "QR_SECRET_KEY": "q" * 40,
+    "PUBLIC_BASE_URL": "https://jkjf.example.cn",
 }
+ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_defaults_are_safe_for_a_laptop() -> None:
+def test_defaults_are_production() -> None:
     config = from_environment({})
 
-    assert config["APP_ENV"] == "development"
+    assert config["APP_ENV"] == "production"
     assert config["TIMEZONE"] == "Asia/Shanghai"
     assert config["RATELIMIT_STORAGE_URI"] == "memory://"
     assert "SQLALCHEMY_DATABASE_URI" not in config
+
+
+def test_a_server_started_without_app_env_refuses_the_development_keys(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("APP_ENV", raising=False)
+    for name in STRONG:
+        monkeypatch.delenv(name, raising=False)
+
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        create_app()
+
+
+@pytest.mark.parametrize("misspelt", ["prod", "Production", "staging", ""])
+def test_an_unknown_app_env_refuses_to_start_naming_the_allowed_values(
+    database_url: str, misspelt: str
+) -> None:
+    with pytest.raises(ConfigError, match="production, development, test"):
+        create_app(app_config(database_url, APP_ENV=misspelt))
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://jkjf.example.cn",
+        "https://127.0.0.1:5000",
+        "https://localhost",
+        "https://app.localhost",
+        "https://[::1]",
+        "https://0.0.0.0",
+        "jkjf.example.cn",
+    ],
+)
+def test_production_refuses_a_public_base_url_phones_cannot_reach_safely(
+    database_url: str, url: str
+) -> None:
+    with pytest.raises(ConfigError, match="PUBLIC_BASE_URL"):
+        create_app(
+            app_config(database_url, APP_ENV="production", **{**STRONG, "PUBLIC_BASE_URL": url})
+        )
+
+
+@pytest.mark.parametrize("env", ["development", "test"])
+def test_development_and_test_allow_the_development_keys_and_dev_logins(
+    database_url: str, env: str
+) -> None:
+    app = create_app(app_config(database_url, APP_ENV=env))
+
+    response = app.test_client().post("/api/v1/auth/wechat", json={"code": "dev:alice"})
+
+    assert response.status_code in (200, 201)
+
+
+def test_the_flask_cli_runs_in_development_from_the_repository(database_url: str) -> None:
+    """``flask`` reads .flaskenv (with python-dotenv), so local commands need no APP_ENV."""
+    environ = {k: v for k, v in os.environ.items() if k != "APP_ENV" and k not in STRONG}
+
+    command = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", "routes"],
+        cwd=ROOT,
+        env={**environ, "DATABASE_URL": database_url},
+        capture_output=True,
+        text=True,
+    )
+
+    assert command.returncode == 0, command.stderr
+    assert "/api/v1/health" in command.stdout
 
 
 def test_the_default_database_is_a_sqlite_file_under_instance(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("APP_ENV", "development")
 
     app = create_app()
 

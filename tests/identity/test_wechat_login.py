@@ -272,6 +272,7 @@ def test_production_without_an_appid_refuses_dev_codes(build: Build) -> None:
         SECRET_KEY="s3cr3t-key-for-flask-sessions-0123456789",
         JWT_SECRET_KEY="jwt-signing-key-abcdefghijklmnopqrstuv",
         QR_SECRET_KEY="qr-signing-key-ABCDEFGHIJKLMNOPQRSTUVW",
+        PUBLIC_BASE_URL="https://jkjf.example.cn",
     )
 
     response = login(production, "dev:alice")
