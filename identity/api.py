@@ -12,7 +12,7 @@ from core.api import Blueprint, also_returns
 from core.codes import current_keys, qr_image
 from core.db import db, utcnow
 from core.ratelimit import limiter
-from identity import member_codes, service, sessions, staff_accounts, wechat
+from identity import lockout, member_codes, service, sessions, staff_accounts, wechat
 from identity.auth import (
     RESIDENT,
     STAFF_ROLES,
@@ -88,8 +88,12 @@ def wechat_login(args: dict[str, Any]) -> dict[str, Any]:
 @auth_blp.arguments(StaffLoginSchema)
 @auth_blp.response(200, StaffTokensSchema)
 def staff_login(args: dict[str, Any]) -> dict[str, Any]:
-    """Log a staff member in with username and password."""
-    return _tokens_for(service.authenticate_staff(args["username"], args["password"]))
+    """Log a staff member in with username and password; repeated failures lock the username
+    for a while (`account_locked`, with `Retry-After`)."""
+    staff = lockout.authenticate_staff(
+        args["username"], args["password"], current_app.config["LOGIN_LOCKOUT"]
+    )
+    return _tokens_for(staff)
 
 
 @auth_blp.post("/refresh")
