@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import delete, update
 
 from core.db import db, execute_regardless, utcnow
 from core.i18n import _l
@@ -101,6 +101,12 @@ def revoke_other_sessions(staff: Staff, session: str | None, now: datetime) -> N
         )
         .values(revoked_at=now)
     )
+
+
+def prune(now: datetime) -> int:
+    """Delete refresh tokens past their expiry; returns how many."""
+    result = db.session.execute(delete(RefreshToken).where(RefreshToken.expires_at < now))
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def _revoke_family(family: str, now: datetime) -> Any:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event, select
@@ -148,3 +150,21 @@ def test_resident_requests_do_not_read_the_account_to_authorize(
             event.remove(db.engine, "before_cursor_execute", record)
 
     assert not any("FROM staff" in s or "refresh_tokens" in s for s in statements)
+
+
+def test_expired_refresh_tokens_are_pruned(app: Flask, make: Factory) -> None:
+    lapsed, current = make.resident(), make.resident()
+    with app.app_context():
+        for row in db.session.scalars(
+            select(RefreshToken).where(RefreshToken.resident_id == lapsed.id)
+        ):
+            row.expires_at = datetime.now(UTC) - timedelta(seconds=1)
+        db.session.commit()
+
+    result = app.test_cli_runner().invoke(args=["prune-tokens"])
+
+    assert result.exit_code == 0
+    assert "Pruned 1 " in result.output
+    with app.app_context():
+        owners = db.session.scalars(select(RefreshToken.resident_id)).all()
+        assert owners == [current.id]
