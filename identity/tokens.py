@@ -133,6 +133,7 @@ def decode_claims(token: str, expected_type: str) -> TokenClaims:
         not isinstance(jti, str)
         or not (session is None or isinstance(session, str))
         or not isinstance(version, int)
+        or isinstance(version, bool)
     ):
         raise Unauthorized(_l("The token is not valid."))
     principal = Principal(kind=kind, id=int(raw_id), role=str(claims["role"]), center_id=center_id)  # type: ignore[arg-type]
