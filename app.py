@@ -17,9 +17,8 @@ from catalog import cli as catalog_cli
 from catalog import media as catalog_media
 from core import config as app_config
 from core import db as database
-from core import errors, headers, health, i18n, requestbody, requestlog
+from core import errors, headers, health, i18n, ratelimit, requestbody, requestlog
 from core.api import Api
-from core.ratelimit import limiter
 from demo import cli as demo_cli
 from events import api as events_api
 from events import pages as events_pages
@@ -63,7 +62,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     database.init_app(app, migrations_directory=str(ROOT / "migrations"))
     errors.register_error_handlers(app)
-    limiter.init_app(app)
+    ratelimit.init_app(app)
     api = Api(app)
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}

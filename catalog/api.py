@@ -213,8 +213,15 @@ def _wrong_code(response: Any) -> bool:
     return bool(response.status_code == 404)
 
 
+#: One budget of wrong pickup codes per address, spent by checking and by handing over alike
+#: (two budgets would double the guesses).
+_wrong_pickup_codes = limiter.shared_limit(
+    _pickup_limit, scope="wrong-pickup-code", deduct_when=_wrong_code
+)
+
+
 @redemptions_blp.post("/pickup/preview")
-@limiter.limit(_pickup_limit, deduct_when=_wrong_code)
+@_wrong_pickup_codes
 @redemptions_blp.response(200, PickupPreviewSchema)
 @auth_required(*STAFF_ROLES)
 @redemptions_blp.arguments(PickupSchema)
@@ -230,7 +237,7 @@ def pickup_preview(args: dict[str, Any]) -> dict[str, Any]:
 
 
 @redemptions_blp.post("/pickup")
-@limiter.limit(_pickup_limit, deduct_when=_wrong_code)
+@_wrong_pickup_codes
 @idempotent
 @redemptions_blp.response(200, RedemptionResultSchema)
 @auth_required(*STAFF_ROLES)

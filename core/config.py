@@ -66,6 +66,7 @@ def from_environment(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
         "RATELIMIT_ENABLED": _flag(get("RATELIMIT_ENABLED"), True),
         "RATELIMIT_STORAGE_URI": get("RATELIMIT_STORAGE_URI", "memory://"),
         "LOGIN_RATE_LIMIT": get("LOGIN_RATE_LIMIT", "10 per minute"),
+        "LOGIN_LOCKOUT": get("LOGIN_LOCKOUT", "5 per 15 minutes"),
         "WECHAT_LOGIN_RATE_LIMIT": get("WECHAT_LOGIN_RATE_LIMIT", "300 per minute"),
         "LOG_LEVEL": get("LOG_LEVEL", "INFO"),
         "DB_STATEMENT_TIMEOUT_MS": int(get("DB_STATEMENT_TIMEOUT_MS", "5000")),

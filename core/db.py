@@ -15,6 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.sql import Executable
 from sqlalchemy.types import TypeDecorator
 
 from core.errors import Unavailable, problem_response
@@ -106,14 +107,20 @@ def record_regardless(table: Table, values: dict[str, Any]) -> None:
     For records of attempts (a check-in scan log): on success the row joins the request's
     transaction; on a refusal it is written alone, after the rollback.
     """
-    g.setdefault("_rows_regardless", []).append((table, values))
+    g.setdefault("_rows_regardless", []).append((table.insert(), values))
+
+
+def execute_regardless(statement: Executable) -> None:
+    """Run a statement when the request ends, whether its work commits or is refused
+    (revoking a stolen token's family while the request that revealed it is refused)."""
+    g.setdefault("_rows_regardless", []).append((statement, None))
 
 
 def _insert_regardless() -> None:
     # A plain INSERT with the row as parameters: its compiled form is cached, where building
     # ``insert().values(...)`` anew cost more than the round trip (it runs on every scan).
-    for table, values in g.pop("_rows_regardless", ()):
-        db.session.connection().execute(table.insert(), values)
+    for statement, values in g.pop("_rows_regardless", ()):
+        db.session.connection().execute(statement, values)
 
 
 def finish_request_transaction(response: Response) -> Response:

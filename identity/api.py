@@ -12,8 +12,14 @@ from core.api import Blueprint, also_returns
 from core.codes import current_keys, qr_image
 from core.db import db, utcnow
 from core.ratelimit import limiter
-from identity import member_codes, service, wechat
-from identity.auth import RESIDENT, STAFF_ROLES, auth_required, current_principal
+from identity import lockout, member_codes, service, sessions, staff_accounts, wechat
+from identity.auth import (
+    RESIDENT,
+    STAFF_ROLES,
+    auth_required,
+    current_principal,
+    current_session,
+)
 from identity.models import Center, Resident, Staff
 from identity.schemas import (
     CenterCreateSchema,
@@ -25,6 +31,8 @@ from identity.schemas import (
     MemberCodeSchema,
     MeSchema,
     MeUpdateSchema,
+    PasswordChangeSchema,
+    PasswordResetSchema,
     RefreshedTokensSchema,
     RefreshSchema,
     ResidentCreateSchema,
@@ -37,9 +45,9 @@ from identity.schemas import (
     StaffLoginSchema,
     StaffSchema,
     StaffTokensSchema,
+    StaffUpdateSchema,
     WeChatLoginSchema,
 )
-from identity.tokens import REFRESH, decode, issue_tokens
 
 auth_blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Log in")
 me_blp = Blueprint("me", __name__, url_prefix="/api/v1/me", description="The resident's own data")
@@ -60,10 +68,9 @@ def _wechat_login_limit() -> str:
     return current_app.config["WECHAT_LOGIN_RATE_LIMIT"]  # type: ignore[no-any-return]
 
 
-def _tokens_for(account: Resident | Staff) -> dict[str, Any]:
-    if isinstance(account, Staff):
-        return {**issue_tokens(service.staff_principal(account)), "staff": account}
-    return {**issue_tokens(service.resident_principal(account)), "resident": account}
+def _tokens_for(account: Resident | Staff, tokens: dict[str, Any] | None = None) -> dict[str, Any]:
+    tokens = tokens or sessions.start(account)
+    return {**tokens, "staff" if isinstance(account, Staff) else "resident": account}
 
 
 @auth_blp.post("/wechat")
@@ -81,8 +88,12 @@ def wechat_login(args: dict[str, Any]) -> dict[str, Any]:
 @auth_blp.arguments(StaffLoginSchema)
 @auth_blp.response(200, StaffTokensSchema)
 def staff_login(args: dict[str, Any]) -> dict[str, Any]:
-    """Log a staff member in with username and password."""
-    return _tokens_for(service.authenticate_staff(args["username"], args["password"]))
+    """Log a staff member in with username and password; repeated failures lock the username
+    for a while (`account_locked`, with `Retry-After`)."""
+    staff = lockout.authenticate_staff(
+        args["username"], args["password"], current_app.config["LOGIN_LOCKOUT"]
+    )
+    return _tokens_for(staff)
 
 
 @auth_blp.post("/refresh")
@@ -90,9 +101,29 @@ def staff_login(args: dict[str, Any]) -> dict[str, Any]:
 @auth_blp.arguments(RefreshSchema)
 @auth_blp.response(200, RefreshedTokensSchema)
 def refresh(args: dict[str, Any]) -> dict[str, Any]:
-    """Trade a refresh token for a new pair."""
-    principal = decode(args["refresh_token"], REFRESH)
-    return _tokens_for(service.account_for_refresh(principal))
+    """Trade a refresh token for a new pair; the refresh token is spent (`token_revoked` when
+    it is used again, and then every token of that login is revoked)."""
+    return _tokens_for(*sessions.refresh(args["refresh_token"]))
+
+
+@auth_blp.post("/logout")
+@auth_blp.arguments(RefreshSchema)
+@auth_blp.response(204)
+def logout(args: dict[str, Any]) -> None:
+    """End a login: its refresh token (and every one refreshed from the same login) is revoked."""
+    sessions.end(args["refresh_token"])
+
+
+@auth_blp.post("/password")
+@limiter.limit(_login_limit)
+@auth_blp.response(204)
+@auth_required(*STAFF_ROLES)
+@auth_blp.arguments(PasswordChangeSchema)
+def change_password(args: dict[str, Any]) -> None:
+    """Change one's own password; other logins of the account can no longer refresh."""
+    staff_accounts.change_own_password(
+        current_principal(), current_session(), args["old_password"], args["new_password"]
+    )
 
 
 @me_blp.patch("")
@@ -214,3 +245,22 @@ class StaffAccounts(MethodView):
     def post(self, args: dict[str, Any]) -> Staff:
         """Create a staff account (admin)."""
         return service.create_staff(**args)
+
+
+@staff_blp.patch("/<id:staff_id>")
+@staff_blp.response(200, StaffSchema)
+@auth_required("admin")
+@staff_blp.arguments(StaffUpdateSchema)
+def update_staff(changes: dict[str, Any], staff_id: int) -> Staff:
+    """Change a staff account's role, center or `active` (admin). A new role or center, or
+    deactivation, revokes the account's tokens at once (`token_revoked`)."""
+    return staff_accounts.update_staff(current_principal(), staff_id, changes)
+
+
+@staff_blp.post("/<id:staff_id>/password")
+@staff_blp.response(204)
+@auth_required("admin")
+@staff_blp.arguments(PasswordResetSchema)
+def reset_staff_password(args: dict[str, Any], staff_id: int) -> None:
+    """Set a staff member's password (admin); every token of theirs is revoked."""
+    staff_accounts.reset_password(current_principal(), staff_id, args["password"])

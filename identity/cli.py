@@ -1,18 +1,18 @@
-"""``flask create-center`` and ``flask create-staff``."""
+"""``flask create-center``, ``flask create-staff`` and ``flask prune-tokens``."""
 
 from __future__ import annotations
 
 import click
 from flask.cli import with_appcontext
 
-from core.db import db
+from core.db import db, utcnow
 from core.errors import DomainError
-from identity import service
+from identity import service, sessions
 from identity.models import Role
 
 
 def _fail(error: DomainError) -> None:
-    messages = "; ".join(f"{k}: {' '.join(v)}" for k, v in (error.errors or {}).items())
+    messages = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in (error.errors or {}).items())
     raise click.ClickException(messages or error.detail)
 
 
@@ -51,4 +51,13 @@ def create_staff(
     click.echo(staff.id)
 
 
-commands = (create_center, create_staff)
+@click.command("prune-tokens")
+@with_appcontext
+def prune_tokens() -> None:
+    """Forget refresh tokens past their expiry (daily; they can no longer be used anyway)."""
+    pruned = sessions.prune(utcnow())
+    db.session.commit()
+    click.echo(f"Pruned {pruned} expired refresh token(s).")
+
+
+commands = (create_center, create_staff, prune_tokens)

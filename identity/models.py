@@ -1,4 +1,4 @@
-"""Who takes part: centers, their staff, residents, consents and the personal-data audit log."""
+"""Who takes part: centers, their staff, residents, consents, refresh tokens and the audit log."""
 
 from __future__ import annotations
 
@@ -63,8 +63,11 @@ class Staff(db.Model):
     display_name: Mapped[str | None] = mapped_column(String(64))
     role: Mapped[str] = mapped_column(String(16))
     center_id: Mapped[int | None] = mapped_column(ForeignKey("centers.id"), index=True)
-    #: A deactivated account cannot log in or refresh its tokens.
+    #: A deactivated account cannot log in, and its tokens stop working at once.
     active: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
+    #: Carried in the account's tokens; raising it voids every token issued before
+    #: (deactivation, a password reset, a new role or center).
+    token_version: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @hybrid_property
@@ -172,8 +175,35 @@ class ResidentCondition(db.Model):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class RefreshToken(db.Model):
+    """A refresh token, usable once: refreshing marks it used and issues the next of its family.
+
+    A family is one login's chain of refresh tokens; presenting a used token again means it
+    was copied, so the whole family is revoked.
+    """
+
+    __tablename__ = "refresh_tokens"
+    __table_args__ = (
+        CheckConstraint("(staff_id IS NULL) <> (resident_id IS NULL)", name="one_account"),
+    )
+
+    #: The token's ``jti`` claim.
+    jti: Mapped[str] = mapped_column(String(32), primary_key=True)
+    #: The login this token descends from (the access tokens' ``sid`` claim).
+    family: Mapped[str] = mapped_column(String(32), index=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"), index=True)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: When it was traded for the next token of its family.
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When it stopped being usable (logout, reuse, password or account change).
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 class AuditEvent(db.Model):
-    """Who read, changed or exported which resident's personal data, and when."""
+    """Who read, changed or exported which resident's personal data, or changed which staff
+    account, and when."""
 
     __tablename__ = "audit_events"
 
@@ -182,8 +212,10 @@ class AuditEvent(db.Model):
     #: ``staff``, ``resident`` or ``system``.
     actor_kind: Mapped[str] = mapped_column(String(16))
     actor_id: Mapped[int | None]
-    #: What was done, e.g. ``resident.read``, ``resident.search``, ``resident.export``.
+    #: What was done, e.g. ``resident.read``, ``resident.search``, ``staff.update``.
     action: Mapped[str] = mapped_column(String(40))
     resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"), index=True)
+    #: The staff account an account change (``staff.*``) was made to.
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
     #: Free text without personal data in clear (search terms are stored masked).
     detail: Mapped[str | None] = mapped_column(String(255))

@@ -48,14 +48,34 @@ class StaffSchema(ma.Schema):
     active = ma.fields.Boolean(dump_only=True)
 
 
+def _new_password() -> ma.fields.String:
+    """A password being set; identity.service.password_problems has the rule."""
+    return ma.fields.String(required=True, load_only=True, validate=validate.Length(max=256))
+
+
 class StaffCreateSchema(ma.Schema):
     username = ma.fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.-]{3,64}$"))
-    password = ma.fields.String(
-        required=True, load_only=True, validate=validate.Length(min=8, max=256)
-    )
+    password = _new_password()
     role = ma.fields.String(required=True, validate=validate.OneOf([r.value for r in Role]))
     center_id = id_field(load_default=None, allow_none=True)
     display_name = ma.fields.String(load_default=None, validate=validate.Length(max=64))
+
+
+class StaffUpdateSchema(ma.Schema):
+    role = ma.fields.String(validate=validate.OneOf([r.value for r in Role]))
+    center_id = id_field(allow_none=True)
+    active = ma.fields.Boolean()
+
+
+class PasswordResetSchema(ma.Schema):
+    password = _new_password()
+
+
+class PasswordChangeSchema(ma.Schema):
+    old_password = ma.fields.String(
+        required=True, load_only=True, validate=validate.Length(min=1, max=256)
+    )
+    new_password = _new_password()
 
 
 class ResidentSchema(ma.Schema):

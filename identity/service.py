@@ -18,7 +18,8 @@ from sqlalchemy.exc import IntegrityError
 
 from core.api import decode_cursor, page
 from core.db import db, utcnow
-from core.errors import Conflict, DomainError, NotFound, Unauthorized, ValidationFailed
+from core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from core.i18n import _l
 from identity.models import (
     CONDITIONS,
     HEALTH_CONDITIONS_CONSENT,
@@ -84,8 +85,8 @@ def create_staff(
         errors["center_id"] = ["Staff must belong to a center."]
     if center_id is not None and db.session.get(Center, center_id) is None:
         errors["center_id"] = ["No such center."]
-    if len(password) < MIN_PASSWORD_LENGTH:
-        errors["password"] = [f"At least {MIN_PASSWORD_LENGTH} characters."]
+    if problems := password_problems(password):
+        errors["password"] = problems
     if errors:
         raise ValidationFailed(errors=errors)
     if db.session.scalar(select(Staff.id).where(Staff.username == username)) is not None:
@@ -100,6 +101,24 @@ def create_staff(
     db.session.add(staff)
     db.session.flush()
     return staff
+
+
+def password_problems(password: str) -> list[str]:
+    """What makes a new password unacceptable: one rule for creation, reset and change."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return [_l("At least %(n)d characters.", n=MIN_PASSWORD_LENGTH)]
+    return []
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def password_matches(staff: Staff, password: str) -> bool:
+    try:
+        return _hasher.verify(staff.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 def authenticate_staff(username: str, password: str) -> Staff:
@@ -121,19 +140,6 @@ def staff_principal(staff: Staff) -> Principal:
 
 def resident_principal(resident: Resident) -> Principal:
     return Principal(kind="resident", id=resident.id, role="resident")
-
-
-def account_for_refresh(principal: Principal) -> Staff | Resident:
-    """The live account behind a refresh token: a deactivated staff member gets nothing."""
-    if principal.kind == "staff":
-        staff = db.session.get(Staff, principal.id)
-        if staff is None or not staff.active:
-            raise Unauthorized("This account can no longer log in.")
-        return staff
-    resident = db.session.get(Resident, principal.id)
-    if resident is None:
-        raise Unauthorized("This account can no longer log in.")
-    return resident
 
 
 # -- residents ----------------------------------------------------------------------------
@@ -318,7 +324,12 @@ def set_conditions(actor: Principal, resident: Resident, conditions: Iterable[st
 
 
 def record_audit(
-    actor: Principal | None, action: str, resident_id: int | None, detail: str | None = None
+    actor: Principal | None,
+    action: str,
+    resident_id: int | None,
+    detail: str | None = None,
+    *,
+    staff_id: int | None = None,
 ) -> None:
     db.session.add(
         AuditEvent(
@@ -326,6 +337,7 @@ def record_audit(
             actor_id=actor.id if actor else None,
             action=action,
             resident_id=resident_id,
+            staff_id=staff_id,
             detail=detail,
         )
     )

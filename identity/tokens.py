@@ -1,7 +1,10 @@
 """Access and refresh tokens: HS256 JWTs with every registered claim checked.
 
-The access token carries the role and center, so authorizing a request needs no database
-read: check-in, the hottest path, stays one query lighter.
+The access token carries the role and center, so authorizing a resident's request needs no
+database read: check-in, the hottest path, stays one query lighter. A staff member's tokens
+carry their account's ``ver`` (token version), checked against the account on every request,
+so a deactivated or changed account is shut out at once. Every token carries ``sid``, the
+login (refresh-token family) it belongs to.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ import jwt
 from flask import current_app
 
 from core.api import MAX_ID
-from core.errors import TokenExpired, Unauthorized
+from core.errors import DomainError, TokenExpired, Unauthorized
+from core.i18n import _l
 
 ALGORITHM = "HS256"
 _ASCII_NUMBER = re.compile(r"[1-9][0-9]{0,9}")
@@ -40,7 +44,29 @@ class Principal:
         return self.kind == "staff" and (self.is_district_wide or center_id == self.center_id)
 
 
-def _encode(principal: Principal, token_type: str, ttl: int) -> str:
+class TokenRevoked(DomainError):
+    status, code, title = 401, "token_revoked", _l("The token has been revoked")
+
+
+@dataclass(frozen=True, slots=True)
+class TokenClaims:
+    """What a verified token says besides who it names."""
+
+    principal: Principal
+    jti: str
+    #: The login (refresh-token family) the token belongs to.
+    session: str | None
+    #: The staff account's token version when the token was issued.
+    version: int
+
+
+def new_token_id() -> str:
+    return uuid.uuid4().hex
+
+
+def _encode(
+    principal: Principal, token_type: str, ttl: int, session: str, version: int, jti: str
+) -> str:
     config = current_app.config
     now = int(time.time())
     claims = {
@@ -52,16 +78,24 @@ def _encode(principal: Principal, token_type: str, ttl: int) -> str:
         "typ": token_type,
         "iat": now,
         "exp": now + ttl,
-        "jti": uuid.uuid4().hex,
+        "jti": jti,
+        "sid": session,
+        "ver": version,
     }
     return jwt.encode(claims, config["JWT_SECRET_KEY"], algorithm=ALGORITHM)
 
 
-def issue_tokens(principal: Principal) -> dict[str, Any]:
-    ttl = current_app.config["ACCESS_TOKEN_TTL"]
+def issue_tokens(
+    principal: Principal, *, session: str, refresh_jti: str, version: int = 0
+) -> dict[str, Any]:
+    """An access and a refresh token; the caller records ``refresh_jti`` (identity.service)."""
+    config = current_app.config
+    ttl = config["ACCESS_TOKEN_TTL"]
     return {
-        "access_token": _encode(principal, ACCESS, ttl),
-        "refresh_token": _encode(principal, REFRESH, current_app.config["REFRESH_TOKEN_TTL"]),
+        "access_token": _encode(principal, ACCESS, ttl, session, version, new_token_id()),
+        "refresh_token": _encode(
+            principal, REFRESH, config["REFRESH_TOKEN_TTL"], session, version, refresh_jti
+        ),
         "token_type": "Bearer",
         "expires_in": ttl,
     }
@@ -69,6 +103,12 @@ def issue_tokens(principal: Principal) -> dict[str, Any]:
 
 def decode(token: str, expected_type: str) -> Principal:
     """The principal a token names, or ``Unauthorized`` / ``TokenExpired``."""
+    return decode_claims(token, expected_type).principal
+
+
+def decode_claims(token: str, expected_type: str) -> TokenClaims:
+    """A verified token's principal, id, session and version, or ``Unauthorized`` /
+    ``TokenExpired``."""
     config = current_app.config
     try:
         claims = jwt.decode(
@@ -97,4 +137,13 @@ def decode(token: str, expected_type: str) -> Principal:
         raise Unauthorized("The token is not valid.")
     if center_id is not None and (type(center_id) is not int or not 1 <= center_id <= MAX_ID):
         raise Unauthorized("The token is not valid.")
-    return Principal(kind=kind, id=int(raw_id), role=str(claims["role"]), center_id=center_id)  # type: ignore[arg-type]
+    jti, session, version = claims.get("jti"), claims.get("sid"), claims.get("ver", 0)
+    if (
+        not isinstance(jti, str)
+        or not (session is None or isinstance(session, str))
+        or not isinstance(version, int)
+        or isinstance(version, bool)
+    ):
+        raise Unauthorized(_l("The token is not valid."))
+    principal = Principal(kind=kind, id=int(raw_id), role=str(claims["role"]), center_id=center_id)  # type: ignore[arg-type]
+    return TokenClaims(principal=principal, jti=jti, session=session, version=version)

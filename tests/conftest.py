@@ -7,11 +7,13 @@ otherwise it runs on a throwaway SQLite file.
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import flask_migrate
 import pytest
+import redis
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
@@ -94,6 +96,23 @@ def racing_app(app: Flask, database_url: str) -> Iterator[Flask]:
     yield racing
     with racing.app_context():
         db.engine.dispose()
+
+
+#: The local Redis, on a database of its own; each test adds a key prefix of its own.
+TEST_REDIS_URI = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
+
+
+@pytest.fixture
+def shared_limits(app: Flask) -> dict[str, object]:
+    """Configuration for apps (workers) whose rate limits count in one Redis."""
+    client = redis.Redis.from_url(TEST_REDIS_URI, socket_connect_timeout=0.5)
+    try:
+        client.ping()
+    except redis.RedisError:
+        pytest.skip(f"no Redis at {TEST_REDIS_URI}")
+    finally:
+        client.close()
+    return {"RATELIMIT_STORAGE_URI": TEST_REDIS_URI, "RATELIMIT_KEY_PREFIX": uuid.uuid4().hex}
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from core.db import db
 from events import checkin
 from events import service as events
 from events.scans import Scanner
-from identity import service
-from identity.tokens import Principal, issue_tokens
+from identity import service, sessions
+from identity.tokens import Principal
 from identity.wechat import WeChatIdentity
 from points import service as points
 from points.expiry import PointsSettings
@@ -133,9 +133,9 @@ class Factory:
         username = username or f"{role}{next(_sequence)}"
         with self.app.app_context():
             staff = service.create_staff(username, PASSWORD, role, center_id)
+            tokens = sessions.start(staff)
             db.session.commit()
-            principal = service.staff_principal(staff)
-            return Account(staff.id, role, center_id, issue_tokens(principal), username)
+            return Account(staff.id, role, center_id, tokens, username)
 
     def resident(
         self,
@@ -155,6 +155,6 @@ class Factory:
                 resident,
                 {"name": name, "phone": phone or f"139{number:08d}", "center_id": center_id},
             )
+            tokens = sessions.start(resident)
             db.session.commit()
-            tokens = issue_tokens(service.resident_principal(resident))
             return Account(resident.id, "resident", center_id, tokens)

@@ -20,6 +20,8 @@ from tests.conftest import app_config
 from tests.factories import Account, Factory
 from tests.racing import needs_postgresql
 
+PREVIEW, PICKUP = "/api/v1/redemptions/pickup/preview", "/api/v1/redemptions/pickup"
+
 
 def reserve(client: FlaskClient, resident: Account, item_id: int, center_id: int):  # type: ignore[no-untyped-def]
     return client.post(
@@ -178,6 +180,56 @@ def test_wrong_pickup_codes_are_rate_limited(
     ]
 
     assert statuses == [404, 404, 404, 429]
+
+
+def wrong_code(client: FlaskClient, desk: Account, path: str) -> int:
+    response = client.post(path, headers=desk.headers, json={"pickup_code": "12345678"})
+    return response.status_code
+
+
+def test_checking_and_handing_over_share_one_budget_of_wrong_codes(
+    database_url: str, desk: Account, app: Flask
+) -> None:
+    client = create_app(app_config(database_url, PICKUP_RATE_LIMIT="3 per minute")).test_client()
+
+    spent = [wrong_code(client, desk, path) for path in (PREVIEW, PICKUP, PREVIEW)]
+    refused = client.post(PICKUP, headers=desk.headers, json={"pickup_code": "12345678"})
+
+    assert spent == [404, 404, 404]
+    assert refused.status_code == 429
+    assert refused.json["code"] == "rate_limited"
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    assert wrong_code(client, desk, PREVIEW) == 429
+
+
+def test_the_budget_of_wrong_codes_is_shared_by_every_worker(
+    database_url: str, desk: Account, shared_limits: dict[str, object]
+) -> None:
+    config = app_config(database_url, PICKUP_RATE_LIMIT="3 per minute", **shared_limits)
+    first_worker = create_app(config).test_client()
+    spent = [wrong_code(first_worker, desk, PREVIEW) for _ in range(3)]
+
+    other_worker = create_app(config).test_client()
+
+    assert spent == [404, 404, 404]
+    assert wrong_code(other_worker, desk, PICKUP) == 429
+
+
+def test_a_right_code_spends_nothing_from_the_budget(
+    database_url: str, make: Factory, desk: Account, manager: Account, app: Flask
+) -> None:
+    client = create_app(app_config(database_url, PICKUP_RATE_LIMIT="2 per minute")).test_client()
+    item_id = gift(client, manager, stock=1, cost=10)
+    resident = make.resident(desk.center_id)
+    make.credit(resident.id, 100)
+    code = reserve(client, resident, item_id, desk.center_id).json["pickup_code"]
+
+    checks = [
+        client.post(PREVIEW, headers=desk.headers, json={"pickup_code": code}).status_code
+        for _ in range(3)
+    ]
+
+    assert checks == [200, 200, 200]
 
 
 @needs_postgresql

@@ -8,7 +8,7 @@ def test_health_answers_ok_when_the_database_answers(client: FlaskClient) -> Non
     response = client.get("/api/v1/health")
 
     assert response.status_code == 200
-    assert response.json == {"status": "ok"}
+    assert response.json == {"status": "ok", "degraded": []}
 
 
 def test_health_is_unavailable_without_a_database(tmp_path) -> None:

@@ -105,7 +105,7 @@ def test_a_deactivated_account_cannot_log_in_or_refresh(
 
     assert login.json["code"] == "invalid_credentials"
     assert refresh.status_code == 401
-    assert refresh.json["code"] == "unauthorized"
+    assert refresh.json["code"] == "token_revoked"
 
 
 def test_a_refresh_token_buys_a_new_pair_of_the_same_shape(

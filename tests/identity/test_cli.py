@@ -104,3 +104,14 @@ def test_seed_demo_builds_a_small_district_once(app: Flask) -> None:
         "/api/v1/auth/login", json={"username": "desk1", "password": "demo-pass-2026"}
     )
     assert login.status_code == 200
+
+
+def test_create_staff_refuses_a_short_password_in_words(app: Flask) -> None:
+    result = app.test_cli_runner().invoke(
+        args=["create-staff", "boss", "--role", "admin", "--password", "short"]
+    )
+
+    assert result.exit_code == 1
+    assert "password" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Staff.id))) == 0

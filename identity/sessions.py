@@ -1,0 +1,140 @@
+"""Logins as sessions: single-use refresh tokens in families, logout, and revocation.
+
+Each login starts a family of refresh tokens. Refreshing spends the token and issues the
+next of its family; a spent token presented again was copied, so its whole family is
+revoked. Staff tokens also carry the account's ``token_version``: raising it voids every
+token the account holds, access tokens included, at their next request.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import delete, update
+
+from core.db import db, execute_regardless, utcnow
+from core.i18n import _l
+from identity import service
+from identity.models import RefreshToken, Resident, Staff
+from identity.tokens import (
+    REFRESH,
+    TokenClaims,
+    TokenRevoked,
+    decode_claims,
+    issue_tokens,
+    new_token_id,
+)
+
+
+def start(account: Staff | Resident) -> dict[str, Any]:
+    """A new login: a new family and its first pair of tokens."""
+    return _issue(account, family=new_token_id())
+
+
+def refresh(refresh_token: str) -> tuple[Staff | Resident, dict[str, Any]]:
+    """Spend a refresh token for the next pair of its family.
+
+    A token spent or revoked before is ``token_revoked``, and its family is revoked even
+    though the request is refused.
+    """
+    claims = decode_claims(refresh_token, REFRESH)
+    now = utcnow()
+    spent = db.session.execute(
+        update(RefreshToken)
+        .where(
+            RefreshToken.jti == claims.jti,
+            RefreshToken.used_at.is_(None),
+            RefreshToken.revoked_at.is_(None),
+        )
+        .values(used_at=now)
+    )
+    if spent.rowcount != 1:  # type: ignore[attr-defined]
+        if claims.session is not None:
+            execute_regardless(_revoke_family(claims.session, now))
+        raise TokenRevoked(_l("This refresh token was used before or revoked; log in again."))
+    account = current_staff(claims) if claims.principal.kind == "staff" else _resident(claims)
+    return account, _issue(account, family=claims.session or new_token_id())
+
+
+def end(refresh_token: str) -> None:
+    """Log out: the refresh token's family can no longer be refreshed."""
+    claims = decode_claims(refresh_token, REFRESH)
+    if claims.session is not None:
+        db.session.execute(_revoke_family(claims.session, utcnow()))
+
+
+def current_staff(claims: TokenClaims) -> Staff:
+    """The staff account a token names, while the token still speaks for it."""
+    staff = db.session.get(Staff, claims.principal.id)
+    if (
+        staff is None
+        or not staff.active
+        or staff.token_version != claims.version
+        or staff.role != claims.principal.role
+        or staff.center_id != claims.principal.center_id
+    ):
+        raise TokenRevoked(_l("This account's tokens were revoked; log in again."))
+    return staff
+
+
+def revoke_all(staff: Staff, now: datetime) -> None:
+    """Void every token the account holds: access tokens at their next request."""
+    staff.token_version += 1
+    db.session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.staff_id == staff.id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    db.session.flush()
+
+
+def revoke_other_sessions(staff: Staff, session: str | None, now: datetime) -> None:
+    """Revoke the refresh tokens of every login of the account but ``session``."""
+    db.session.execute(
+        update(RefreshToken)
+        .where(
+            RefreshToken.staff_id == staff.id,
+            RefreshToken.family != (session or ""),
+            RefreshToken.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+    )
+
+
+def prune(now: datetime) -> int:
+    """Delete refresh tokens past their expiry; returns how many."""
+    result = db.session.execute(delete(RefreshToken).where(RefreshToken.expires_at < now))
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _revoke_family(family: str, now: datetime) -> Any:
+    return (
+        update(RefreshToken)
+        .where(RefreshToken.family == family, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+def _resident(claims: TokenClaims) -> Resident:
+    resident = db.session.get(Resident, claims.principal.id)
+    if resident is None:
+        raise TokenRevoked(_l("This account's tokens were revoked; log in again."))
+    return resident
+
+
+def _issue(account: Staff | Resident, family: str) -> dict[str, Any]:
+    jti, now = new_token_id(), utcnow()
+    ttl = timedelta(seconds=current_app.config["REFRESH_TOKEN_TTL"])
+    if isinstance(account, Staff):
+        principal, version = service.staff_principal(account), account.token_version
+        owner = {"staff_id": account.id}
+    else:
+        principal, version = service.resident_principal(account), 0
+        owner = {"resident_id": account.id}
+    db.session.add(
+        RefreshToken(jti=jti, family=family, issued_at=now, expires_at=now + ttl, **owner)
+    )
+    db.session.flush()
+    return issue_tokens(principal, session=family, refresh_jti=jti, version=version)
