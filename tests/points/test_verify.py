@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
@@ -261,3 +264,48 @@ def test_an_open_hold_the_account_does_not_reserve_is_named(
     assert problems == [
         f"points_accounts resident_id={ledger}: reserved 20, open holds add up to 25"
     ]
+
+
+def test_an_entrys_hash_is_fixed_by_its_content_whatever_the_servers_time_zone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Hashes written years ago must still verify: the canonical form may never drift."""
+    entry = {
+        "resident_id": 7,
+        "seq": 3,
+        "transaction_id": 41,
+        "delta": -30,
+        "balance_after": 120,
+        "created_at": datetime(2026, 11, 22, 9, 30, 15, 250, tzinfo=ZoneInfo("Asia/Shanghai")),
+    }
+    transaction = {
+        "kind": "redeem",
+        "amount": -30,
+        "reason": "兑换腰围尺",
+        "source_type": "redemption",
+        "source_id": "12",
+        "center_id": 2,
+        "actor_kind": "staff",
+        "actor_id": 5,
+        "reverses_id": None,
+    }
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time.tzset()
+    try:
+        digest = entry_hash("a" * 64, entry, transaction)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+    assert (
+        digest
+        == hashlib.sha256(
+            "|".join(
+                [
+                    "a" * 64,
+                    "7|3|41|-30|120|2026-11-22T01:30:15.000250+00:00",
+                    "redeem|-30|兑换腰围尺|redemption|12|2|staff|5|None",
+                ]
+            ).encode()
+        ).hexdigest()
+    )
