@@ -231,9 +231,10 @@ def test_twenty_desks_racing_for_the_last_unit_hand_over_one(
     for resident in residents:
         make.credit(resident.id, 10)
 
-    statuses = _race(racing_app, desk, [(r.id, item_id) for r in residents])
+    outcomes = _race(racing_app, desk, [(r.id, item_id) for r in residents])
 
-    assert sorted(statuses) == [201] + [409] * 19
+    # Every loser is told why: the stock guard, not a database constraint's bare conflict.
+    assert sorted(outcomes) == [(201, None)] + [(409, "out_of_stock")] * 19
     assert stock_at(client, desk, item_id, desk.center_id) == 0
 
 
@@ -245,21 +246,25 @@ def test_one_resident_with_points_for_three_gets_exactly_three(
     resident = make.resident(desk.center_id)
     make.credit(resident.id, 30)
 
-    statuses = _race(racing_app, desk, [(resident.id, item_id)] * 10)
+    outcomes = _race(racing_app, desk, [(resident.id, item_id)] * 10)
 
-    assert sorted(statuses) == [201] * 3 + [409] * 7
+    assert sorted(outcomes) == [(201, None)] * 3 + [(409, "insufficient_points")] * 7
     assert stock_at(client, desk, item_id, desk.center_id) == 17
     with racing_app.app_context():
         assert points.balance_of(resident.id) == (0, 0)
 
 
-def _race(app: Flask, desk: Account, orders: list[tuple[int, int]]) -> list[int]:
+def _race(app: Flask, desk: Account, orders: list[tuple[int, int]]) -> list[tuple[int, str | None]]:
+    """Each desk's status and problem code (None when it succeeded)."""
     barrier = threading.Barrier(len(orders))
 
-    def one(order: tuple[int, int]) -> int:
+    def one(order: tuple[int, int]) -> tuple[int, str | None]:
         client = app.test_client()
         barrier.wait()
-        return redeem(client, desk, order[0], order[1]).status_code
+        response = redeem(client, desk, order[0], order[1])
+        return response.status_code, response.json.get(
+            "code"
+        ) if response.status_code >= 400 else None
 
     with ThreadPoolExecutor(max_workers=len(orders)) as pool:
         return list(pool.map(one, orders))

@@ -7,12 +7,14 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from core.db import db
 from points import rules
+from points import service as points
 from points.expiry import PointsSettings
 from points.models import EarningCounter
 from points.service import Source
@@ -64,6 +66,29 @@ def test_a_daily_cap_cuts_the_credit_and_still_reports_it(make: Factory, commit:
     ]
     assert results[-1].movement.transaction_id is None
     assert results[-1].movement.balance == 25
+
+
+@pytest.mark.parametrize("caps", [(20, None), (None, 20)], ids=["daily", "monthly"])
+def test_an_earn_that_lands_exactly_on_a_cap_is_credited_and_the_next_is_not(
+    app: Flask, make: Factory, commit: Commit, caps: tuple[int | None, int | None]
+) -> None:
+    resident = make.resident()
+    center = resident.center_id
+    manager = make.staff("manager", center_id=center).principal
+    commit(rules.set_rule, manager, center, "lecture", 10, *caps)
+    morning = datetime(2026, 11, 22, 9, tzinfo=SHANGHAI)
+
+    results = [earn(commit, resident.id, center, f"talk-{n}", morning) for n in range(3)]
+
+    assert [(r.movement.amount, r.capped) for r in results] == [
+        (10, False),
+        (10, False),  # the counter goes from 10 to the cap itself
+        (0, True),
+    ]
+    with app.app_context():
+        assert points.balance_of(resident.id) == (20, 0)
+        counters = db.session.execute(select(EarningCounter.period, EarningCounter.points)).all()
+    assert sorted(counters) == [("D2026-11-22", 20), ("M2026-11", 20)]
 
 
 def test_days_and_months_are_counted_in_the_district_time_zone(
