@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint clean bench
+.PHONY: run test lint clean bench translations
 
 # The benchmark (bench/README.md): BENCH_SCALE=1 for the full district; BENCH_ARGS=--reuse
 # to skip loading an existing BENCH_DB.
@@ -28,6 +28,19 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run --db $(BENCH_DB) --scale $(BENCH_SCALE) $(BENCH_ARGS)
+
+# Words people read (core/i18n.py): extract the English messages, merge them into the Chinese
+# catalog (translate what is new or fuzzy in messages.po), compile the .mo that is committed.
+TRANSLATIONS := core/translations
+PYBABEL := $(BIN)/pybabel
+PACKAGES := core identity points events catalog stats
+
+translations: $(STAMP)
+	$(PYBABEL) extract -F babel.cfg -k _l --no-location --sort-output \
+		--project health-points -o $(TRANSLATIONS)/messages.pot $(PACKAGES)
+	$(PYBABEL) update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) \
+		--no-wrap --ignore-obsolete
+	$(PYBABEL) compile --statistics -d $(TRANSLATIONS)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter, Map
 
 from core.errors import PROBLEM_CONTENT_TYPE, BadRequest, http_problem
+from core.i18n import _l
 
 
 class ProblemSchema(ma.Schema):
@@ -150,13 +151,13 @@ def decode_cursor(cursor: str, types: tuple[type, ...]) -> list[Any]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         key = json.loads(raw)
     except (binascii.Error, ValueError, UnicodeDecodeError):
-        raise BadRequest("The cursor is not one this API handed out.") from None
+        raise BadRequest(_l("The cursor is not one this API handed out.")) from None
     if (
         not isinstance(key, list)
         or len(key) != len(types)
         or any(type(value) is not kind for value, kind in zip(key, types, strict=True))
     ):
-        raise BadRequest("The cursor is not one this API handed out.")
+        raise BadRequest(_l("The cursor is not one this API handed out."))
     return key
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
 from core.errors import Unavailable, problem_response
+from core.i18n import _l
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -113,7 +114,9 @@ def finish_request_transaction(response: Response) -> Response:
     except SQLAlchemyError:
         db.session.rollback()
         current_app.logger.exception("commit failed")
-        return problem_response(Unavailable("The database did not accept the change; try again."))
+        return problem_response(
+            Unavailable(_l("The database did not accept the change; try again."))
+        )
     return response
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from core.api import Blueprint
 from core.db import db
 from core.errors import Unavailable
+from core.i18n import _l
 
 blp = Blueprint("health", __name__, url_prefix="/api/v1/health", description="Liveness")
 
@@ -24,5 +25,5 @@ def health() -> dict[str, str]:
     try:
         db.session.execute(text("SELECT 1"))
     except SQLAlchemyError:
-        raise Unavailable("The database is not answering.") from None
+        raise Unavailable(_l("The database is not answering.")) from None
     return {"status": "ok"}

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, has_request_context, request
-from flask_babel import Babel, gettext, lazy_gettext
+from flask_babel import Babel, LazyString, gettext, lazy_gettext
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 
@@ -20,6 +20,9 @@ LANGUAGES = ("zh", "en")
 
 _ = gettext
 _l = lazy_gettext
+
+#: A message: plain text, or a lazy one rendered in the request's language when it is sent.
+Text = str | LazyString
 
 babel = Babel()
 
