@@ -10,6 +10,7 @@ from flask import g, request
 from flask_smorest import Blueprint
 
 from core.errors import Forbidden, Unauthorized
+from core.i18n import _l
 from identity.tokens import ACCESS, Principal, decode
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -21,7 +22,7 @@ STAFF_ROLES = ("staff", "manager", "admin")
 def authenticate() -> Principal:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("Send 'Authorization: Bearer <access token>'.")
+        raise Unauthorized(_l("Send 'Authorization: Bearer <access token>'."))
     return decode(token.strip(), ACCESS)
 
 
@@ -37,7 +38,7 @@ def auth_required(*roles: str) -> Callable[[F], F]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             principal = authenticate()
             if roles and principal.role not in roles:
-                raise Forbidden("Your role may not do this.")
+                raise Forbidden(_l("Your role may not do this."))
             g.principal = principal
             return view(*args, **kwargs)
 

@@ -15,6 +15,7 @@ import jwt
 from flask import current_app
 
 from core.errors import TokenExpired, Unauthorized
+from core.i18n import _l
 
 ALGORITHM = "HS256"
 ACCESS, REFRESH = "access", "refresh"
@@ -77,15 +78,19 @@ def decode(token: str, expected_type: str) -> Principal:
             options={"require": ["exp", "iat", "iss", "aud", "sub", "typ", "role"]},
         )
     except jwt.ExpiredSignatureError:
-        raise TokenExpired("The token has expired; refresh it or log in again.") from None
+        raise TokenExpired(_l("The token has expired; refresh it or log in again.")) from None
     except jwt.InvalidTokenError:
-        raise Unauthorized("The token is not valid.") from None
+        raise Unauthorized(_l("The token is not valid.")) from None
     if claims.get("typ") != expected_type:
-        raise Unauthorized(f"An {expected_type} token is required.")
+        raise Unauthorized(
+            _l("An access token is required.")
+            if expected_type == ACCESS
+            else _l("A refresh token is required.")
+        )
     kind, _, raw_id = str(claims["sub"]).partition(":")
     center_id = claims.get("cid")
     if kind not in ("resident", "staff") or not raw_id.isdigit():
-        raise Unauthorized("The token is not valid.")
+        raise Unauthorized(_l("The token is not valid."))
     if center_id is not None and not isinstance(center_id, int):
-        raise Unauthorized("The token is not valid.")
+        raise Unauthorized(_l("The token is not valid."))
     return Principal(kind=kind, id=int(raw_id), role=str(claims["role"]), center_id=center_id)  # type: ignore[arg-type]
