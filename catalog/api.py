@@ -35,6 +35,7 @@ from core.codes import current_keys, qr_image
 from core.csvfiles import csv_response
 from core.db import utcnow
 from core.errors import Forbidden
+from core.i18n import _l
 from core.ratelimit import limiter
 from identity import member_codes
 from identity import service as identity
@@ -154,7 +155,7 @@ class Redemptions(MethodView):
         tz = current_settings().tz
         if filters["format"] == "csv":
             if actor.kind != "staff":
-                raise Forbidden("Exports are for staff.")
+                raise Forbidden(_l("Exports are for staff."))
             identity.record_audit(actor, "redemptions.export", None, str(filters["center_id"]))
             return csv_response(records.redemptions_csv(actor, filters, tz), "redemptions.csv")
         return records.redemption_page(actor, filters, tz)
@@ -288,5 +289,5 @@ def cancel(args: dict[str, Any], redemption_id: int) -> Redemption:
     if redemption.status == "reserved":
         return reservations.cancel(actor, redemption, args["reason"], now)
     if actor.kind != "staff":
-        raise Forbidden("Only staff take a gift back.")
+        raise Forbidden(_l("Only staff take a gift back."))
     return service.cancel(actor, redemption_id, args["reason"], now)

@@ -17,25 +17,34 @@ from sqlalchemy import func, select, update
 from catalog.models import CatalogItem, Redemption, StockLevel, StockMovement
 from core.db import db, upsert, utcnow
 from core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from core.i18n import _l
 from identity.models import Center
 from identity.tokens import Principal
 from points import service as points
 from points.service import InsufficientPoints, LockedAccount, Source
+
+#: A redemption's status, in words.
+STATUS_WORDS = {
+    "reserved": _l("waiting for pickup"),
+    "fulfilled": _l("handed over"),
+    "cancelled": _l("cancelled"),
+    "expired": _l("expired"),
+}
 
 #: Stock changes staff make by hand, by what happened.
 MANUAL_MOVEMENTS = ("received", "damaged", "stock_take")
 
 
 class OutOfStock(DomainError):
-    status, code, title = 409, "out_of_stock", "Not enough in stock"
+    status, code, title = 409, "out_of_stock", _l("Not enough in stock")
 
 
 class LimitReached(DomainError):
-    status, code, title = 409, "limit_reached", "The resident has had their share of this gift"
+    status, code, title = 409, "limit_reached", _l("The resident has had their share of this gift")
 
 
 class ItemInactive(DomainError):
-    status, code, title = 409, "item_inactive", "This gift is not offered now"
+    status, code, title = 409, "item_inactive", _l("This gift is not offered now")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +62,7 @@ class Quote:
 
 def create_item(fields: dict[str, Any]) -> CatalogItem:
     if db.session.scalar(select(CatalogItem.id).where(CatalogItem.name == fields["name"])):
-        raise Conflict(f"A gift named {fields['name']!r} exists already.")
+        raise Conflict(_l('A gift named "%(name)s" exists already.', name=fields["name"]))
     item = CatalogItem(**fields)
     _check_limit(item)
     db.session.add(item)
@@ -73,13 +82,15 @@ def update_item(item_id: int, changes: dict[str, Any]) -> CatalogItem:
 
 def _check_limit(item: CatalogItem) -> None:
     if (item.limit_quantity is None) != (item.limit_period is None):
-        raise ValidationFailed(errors={"limit_period": ["Give a limit and its period together."]})
+        raise ValidationFailed(
+            errors={"limit_period": [_l("Give a limit and its period together.")]}
+        )
 
 
 def get_item(item_id: int) -> CatalogItem:
     item = db.session.get(CatalogItem, item_id)
     if item is None:
-        raise NotFound("No such gift.")
+        raise NotFound(_l("No such gift."))
     return item
 
 
@@ -108,9 +119,11 @@ def move_stock(
     """Receive, write off or count stock by hand; never below what is held for pickups."""
     get_item(item_id)
     if not actor.can_access_center(center_id) or db.session.get(Center, center_id) is None:
-        raise NotFound("No such center.")
+        raise NotFound(_l("No such center."))
     if kind not in MANUAL_MOVEMENTS:
-        raise ValidationFailed(errors={"reason": [f"One of {', '.join(MANUAL_MOVEMENTS)}."]})
+        raise ValidationFailed(
+            errors={"reason": [_l("One of %(choices)s.", choices=", ".join(MANUAL_MOVEMENTS))]}
+        )
     _ensure_level(item_id, center_id)
     moved = db.session.execute(
         update(StockLevel)
@@ -123,7 +136,7 @@ def move_stock(
         .returning(StockLevel.on_hand)
     ).one_or_none()
     if moved is None:
-        raise OutOfStock("Stock cannot go below zero or below what is held for pickups.")
+        raise OutOfStock(_l("Stock cannot go below zero or below what is held for pickups."))
     record_movement(item_id, center_id, kind, delta, 0, actor, note)
     level = db.session.get(StockLevel, (item_id, center_id))
     assert level is not None
@@ -194,14 +207,20 @@ def refusal_for(
             )
         )
         if had + quantity > item.limit_quantity:
+            limit = {"limit": item.limit_quantity, "had": had}
             return LimitReached(
-                f"At most {item.limit_quantity} per {item.limit_period}; {had} had already."
+                _l("At most %(limit)d a month; %(had)d had already.", **limit)
+                if item.limit_period == "month"
+                else _l("At most %(limit)d a year; %(had)d had already.", **limit)
             )
     if quantity > available_stock:
-        return OutOfStock(f"{available_stock} left at this center.")
+        return OutOfStock(_l("%(count)d left at this center.", count=available_stock))
     if item.points_cost * quantity > spendable:
         return InsufficientPoints(
-            f"{item.points_cost * quantity} points are needed; {spendable} are available."
+            _l(
+                "Not enough points: %(missing)d more are needed.",
+                missing=item.points_cost * quantity - spendable,
+            )
         )
     return None
 
@@ -265,7 +284,7 @@ def claim(
         .returning(StockLevel.item_id)
     ).one_or_none()
     if taken is None:
-        raise OutOfStock("Someone took the last one a moment ago.")
+        raise OutOfStock(_l("Someone took the last one a moment ago."))
     return account, item
 
 
@@ -280,7 +299,7 @@ def redeem(
 ) -> tuple[Redemption, int]:
     """Hand a gift over at the desk: points and stock go down together, or nothing happens."""
     if not actor.can_access_center(center_id):
-        raise NotFound("No such center.")
+        raise NotFound(_l("No such center."))
     account, item = claim(resident_id, item_id, quantity, center_id, now, tz, hold=False)
     redemption = Redemption(
         resident_id=resident_id,
@@ -307,14 +326,14 @@ def redemption_for(actor: Principal, redemption_id: int) -> Redemption:
     """A redemption the actor may see: the resident's own, or staff of its center."""
     redemption = db.session.get(Redemption, redemption_id)
     if redemption is None:
-        raise NotFound("No such redemption.")
+        raise NotFound(_l("No such redemption."))
     allowed = (
         redemption.resident_id == actor.id
         if actor.kind == "resident"
         else actor.can_access_center(redemption.center_id)
     )
     if not allowed:
-        raise NotFound("No such redemption.")
+        raise NotFound(_l("No such redemption."))
     return redemption
 
 
@@ -324,7 +343,7 @@ def cancel(actor: Principal, redemption_id: int, reason: str, now: datetime) -> 
     points.lock_account(redemption.resident_id)
     db.session.refresh(redemption)
     if redemption.status != "fulfilled":
-        raise Conflict(f"This redemption is {redemption.status}.")
+        raise Conflict(_l("This redemption is %(status)s.", status=STATUS_WORDS[redemption.status]))
     if redemption.transaction_id is not None:
         points.reverse(redemption.transaction_id, "兑换取消，积分退回", actor, kind="refund")
     db.session.execute(

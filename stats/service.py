@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from core.db import db
 from core.errors import Forbidden, NotFound
+from core.i18n import _l
 from identity.models import Center
 from identity.tokens import Principal
 from stats import rollups, series
@@ -29,11 +30,11 @@ def scope_for(actor: Principal, center_id: int | None) -> int | None:
     is refused.
     """
     if center_id is not None and db.session.get(Center, center_id) is None:
-        raise NotFound("No such center.")
+        raise NotFound(_l("No such center."))
     if actor.is_district_wide:
         return center_id
     if center_id not in (None, actor.center_id):
-        raise Forbidden("Managers see their own center's figures only.")
+        raise Forbidden(_l("Managers see their own center's figures only."))
     return actor.center_id
 
 
