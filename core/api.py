@@ -1,4 +1,5 @@
-"""The flask-smorest Api: OpenAPI document, problem+json errors, cursor pagination."""
+"""The flask-smorest Api: OpenAPI document and its Swagger UI, problem+json errors, cursor
+pagination."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from typing import Any
 
 import flask_smorest
 import marshmallow as ma
+from flask import Flask, Response, send_from_directory
 from flask_smorest.utils import prepare_response, resolve_schema_instance
+from swagger_ui_bundle import swagger_ui_path
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter, Map
 
@@ -90,6 +93,7 @@ class Api(flask_smorest.Api):
         self.register_converter(
             IdConverter, lambda _: {"type": "integer", "minimum": 1, "maximum": MAX_ID}
         )
+        _serve_swagger_ui_assets(app)
 
     def handle_http_exception(self, error: HTTPException) -> Any:
         return http_problem(error)
@@ -105,6 +109,19 @@ class Api(flask_smorest.Api):
         default = {"description": "Problem details", "schema": self.ERROR_SCHEMA}
         prepare_response(default, self.spec, PROBLEM_CONTENT_TYPE)
         self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, default, lazy=True)
+
+
+def _serve_swagger_ui_assets(app: Flask) -> None:
+    """``/api/docs`` loads Swagger UI from ``OPENAPI_SWAGGER_UI_URL``: serve it from the
+    swagger-ui-bundle package, so the docs need no CDN."""
+    url = app.config.get("OPENAPI_SWAGGER_UI_URL") or ""
+    if not url.startswith("/"):
+        return
+
+    def swagger_ui_asset(filename: str) -> Response:
+        return send_from_directory(str(swagger_ui_path), filename)
+
+    app.add_url_rule(f"{url}<path:filename>", view_func=swagger_ui_asset)
 
 
 def also_returns(schema: type[ma.Schema], *content_types: str, status: int = 200) -> Any:
