@@ -13,7 +13,7 @@ from catalog.models import CatalogItem, Redemption, StockLevel
 from catalog.schemas import (
     CancelSchema,
     ImageUploadSchema,
-    ItemAtCenterSchema,
+    ItemAtCenterPageSchema,
     ItemCreateSchema,
     ItemQueryArgsSchema,
     ItemSchema,
@@ -41,7 +41,6 @@ from identity import member_codes
 from identity import service as identity
 from identity.auth import RESIDENT, STAFF_ROLES, auth_required, current_principal
 from identity.tokens import Principal
-from points import service as points
 from points.expiry import current_settings
 from points.idempotency import idempotent
 
@@ -52,39 +51,25 @@ redemptions_blp = Blueprint(
     "redemptions", __name__, url_prefix="/api/v1/redemptions", description="Redeeming gifts"
 )
 blueprints = (items_blp, redemptions_blp)
-_ITEM_FIELDS = tuple(ItemSchema().fields)
 
 
 @items_blp.route("")
 class Items(MethodView):
-    @items_blp.response(200, ItemAtCenterSchema(many=True))
+    @items_blp.response(200, ItemAtCenterPageSchema)
     @auth_required()
     @items_blp.arguments(ItemQueryArgsSchema, location="query")
-    def get(self, args: dict[str, Any]) -> list[dict[str, Any]]:
-        """Gifts at a center with their stock; for a resident, whether they can have each."""
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Gifts at a center (default: your own) with their stock, cheapest first; for a
+        resident, only those offered now and whether they can have each."""
         principal = current_principal()
-        resident = principal.id if principal.kind == "resident" else None
-        spendable = None
-        if resident is not None:
-            balance, reserved = points.balance_of(resident)
-            spendable = balance - reserved
-        now, tz = utcnow(), current_settings().tz
-        offered = []
-        for item, level in service.items_at(args["center_id"]):
-            if resident is not None and not item.active:
-                continue
-            available = level.on_hand - level.reserved if level else 0
-            row = {name: getattr(item, name) for name in _ITEM_FIELDS}
-            row["stock"] = available
-            row["low_stock"] = bool(
-                level and level.low_threshold is not None and available <= level.low_threshold
-            )
-            if resident is not None and spendable is not None:
-                refusal = service.quote(resident, item.id, 1, args["center_id"], now, tz).refusal
-                row["affordable"] = item.points_cost <= spendable
-                row["within_limit"] = not isinstance(refusal, service.LimitReached)
-            offered.append(row)
-        return offered
+        return service.items_page(
+            principal,
+            service.catalog_center(principal, args["center_id"]),
+            args["limit"],
+            args["cursor"],
+            utcnow(),
+            current_settings().tz,
+        )
 
     @items_blp.response(201, ItemSchema)
     @auth_required("manager", "admin")

@@ -7,7 +7,7 @@ from flask_smorest.fields import Upload
 from marshmallow import validate
 
 from catalog.models import LIMIT_PERIODS, REDEMPTION_STATUSES
-from catalog.service import MANUAL_MOVEMENTS
+from catalog.service import MANUAL_MOVEMENTS, Offered
 from core.api import PageArgsSchema, day_field, id_field, page_schema
 
 _name = validate.Length(min=1, max=60)
@@ -34,6 +34,11 @@ class ImageUploadSchema(ma.Schema):
 class ItemAtCenterSchema(ItemSchema):
     """A gift as a center offers it: what is in stock, and whether the asker can have it."""
 
+    @ma.pre_dump
+    def flatten(self, offered: Offered, **_: object) -> dict[str, object]:
+        fields = {name: getattr(offered.item, name) for name in ItemSchema._declared_fields}
+        return {**fields, **{name: getattr(offered, name) for name in Offered.__slots__[1:]}}
+
     stock = ma.fields.Integer(required=True, metadata={"description": "Available to take now"})
     low_stock = ma.fields.Boolean(required=True)
     affordable = ma.fields.Boolean(
@@ -44,8 +49,10 @@ class ItemAtCenterSchema(ItemSchema):
     )
 
 
-class ItemQueryArgsSchema(ma.Schema):
-    center_id = id_field(required=True)
+class ItemQueryArgsSchema(PageArgsSchema):
+    center_id = id_field(
+        load_default=None, metadata={"description": "Default: your center (a resident's home)"}
+    )
 
 
 class ItemCreateSchema(ma.Schema):
@@ -171,3 +178,4 @@ class RedemptionQueryArgsSchema(PageArgsSchema):
 
 
 RedemptionPageSchema = page_schema(RedemptionSchema, "RedemptionPage")
+ItemAtCenterPageSchema = page_schema(ItemAtCenterSchema, "ItemAtCenterPage")

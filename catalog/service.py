@@ -15,10 +15,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 
 from catalog.models import CatalogItem, Redemption, StockLevel, StockMovement
+from core.api import decode_cursor, page
 from core.db import db, upsert, utcnow
 from core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from core.i18n import _l
-from identity.models import Center
+from identity.models import Center, Resident
 from identity.tokens import Principal
 from points import service as points
 from points.service import InsufficientPoints, LockedAccount, Source
@@ -94,17 +95,78 @@ def get_item(item_id: int) -> CatalogItem:
     return item
 
 
-def items_at(center_id: int) -> list[tuple[CatalogItem, StockLevel | None]]:
-    """Every gift with its stock at a center, cheapest first."""
-    rows = db.session.execute(
+@dataclass(frozen=True, slots=True)
+class Offered:
+    """A gift as a center offers it: its stock there, and for a resident whether they can
+    have one (None for staff)."""
+
+    item: CatalogItem
+    stock: int
+    low_stock: bool
+    affordable: bool | None
+    within_limit: bool | None
+
+
+def catalog_center(actor: Principal, center_id: int | None) -> int:
+    """The center whose gifts to show: the one asked for, else the asker's own."""
+    if center_id is None:
+        center_id = (
+            actor.center_id
+            if actor.kind == "staff"
+            else db.session.scalar(select(Resident.center_id).where(Resident.id == actor.id))
+        )
+    if center_id is None:
+        raise ValidationFailed(errors={"center_id": [_l("Say which center's gifts to show.")]})
+    return center_id
+
+
+def items_page(
+    actor: Principal,
+    center_id: int,
+    limit: int,
+    cursor: str | None,
+    now: datetime,
+    tz: ZoneInfo,
+) -> dict[str, Any]:
+    """Gifts at a center with their stock, cheapest first; a resident sees only those
+    offered now, with whether they can afford each and whether their limit allows one."""
+    stmt = (
         select(CatalogItem, StockLevel)
         .outerjoin(
             StockLevel,
             (StockLevel.item_id == CatalogItem.id) & (StockLevel.center_id == center_id),
         )
         .order_by(CatalogItem.points_cost, CatalogItem.id)
-    ).all()
-    return [(row.CatalogItem, row.StockLevel) for row in rows]
+    )
+    resident = actor.id if actor.kind == "resident" else None
+    if resident is not None:
+        stmt = stmt.where(CatalogItem.active.is_(True))
+    if cursor is not None:
+        cost, last_id = decode_cursor(cursor, (int, int))
+        stmt = stmt.where(
+            (CatalogItem.points_cost > cost)
+            | ((CatalogItem.points_cost == cost) & (CatalogItem.id > last_id))
+        )
+    rows = db.session.execute(stmt.limit(limit + 1)).all()
+    result = page(rows, limit, key=lambda row: (row.CatalogItem.points_cost, row.CatalogItem.id))
+    if resident is not None:
+        balance, reserved = points.balance_of(resident)
+        items = [row.CatalogItem for row in result["items"]]
+        had = redeemed_within_limits(resident, items, now, tz)
+    offered = []
+    for item, level in result["items"]:
+        available = level.on_hand - level.reserved if level else 0
+        low = level is not None and level.low_threshold is not None
+        offered.append(
+            Offered(
+                item,
+                stock=available,
+                low_stock=low and available <= level.low_threshold,  # type: ignore[union-attr]
+                affordable=None if resident is None else item.points_cost <= balance - reserved,
+                within_limit=None if resident is None else not over_limit(item, had[item.id], 1),
+            )
+        )
+    return {"items": offered, "next_cursor": result["next_cursor"]}
 
 
 def move_stock(
@@ -186,6 +248,34 @@ def _period_start(period: str, now: datetime, tz: ZoneInfo) -> datetime:
     return datetime.combine(first, time(), tzinfo=tz)
 
 
+def redeemed_within_limits(
+    resident_id: int, items: list[CatalogItem], now: datetime, tz: ZoneInfo
+) -> dict[int, int]:
+    """How many of each limited gift the resident had (or holds) in the gift's limit period."""
+    had = dict.fromkeys((item.id for item in items), 0)
+    limited = [item for item in items if item.limit_period is not None]
+    if not limited:
+        return had
+    starts = {item.id: _period_start(item.limit_period, now, tz) for item in limited}  # type: ignore[arg-type]
+    rows = db.session.execute(
+        select(Redemption.item_id, Redemption.created_at, Redemption.quantity).where(
+            Redemption.resident_id == resident_id,
+            Redemption.item_id.in_(starts),
+            Redemption.status.in_(("fulfilled", "reserved")),
+            Redemption.created_at >= min(starts.values()),
+        )
+    ).all()
+    for row in rows:
+        if row.created_at >= starts[row.item_id]:
+            had[row.item_id] += row.quantity
+    return had
+
+
+def over_limit(item: CatalogItem, had: int, quantity: int) -> bool:
+    """Whether ``quantity`` more would take the resident past the gift's limit."""
+    return item.limit_quantity is not None and had + quantity > item.limit_quantity
+
+
 def refusal_for(
     item: CatalogItem,
     resident_id: int,
@@ -198,15 +288,8 @@ def refusal_for(
     if not item.active:
         return ItemInactive()
     if item.limit_quantity is not None and item.limit_period is not None:
-        had = db.session.scalar(
-            select(func.coalesce(func.sum(Redemption.quantity), 0)).where(
-                Redemption.resident_id == resident_id,
-                Redemption.item_id == item.id,
-                Redemption.status.in_(("fulfilled", "reserved")),
-                Redemption.created_at >= _period_start(item.limit_period, now, tz),
-            )
-        )
-        if had + quantity > item.limit_quantity:
+        had = redeemed_within_limits(resident_id, [item], now, tz)[item.id]
+        if over_limit(item, had, quantity):
             limit = {"limit": item.limit_quantity, "had": had}
             return LimitReached(
                 _l("At most %(limit)d a month; %(had)d had already.", **limit)
