@@ -112,7 +112,10 @@ class SummarySchema(FiguresSchema):
     center_id = ma.fields.Integer(required=True, allow_none=True)
     previous_period = ma.fields.Nested(FiguresSchema, required=True)
     same_period_last_year = ma.fields.Nested(FiguresSchema, required=True)
-    growth = _growth_field("(this - same period last year) / that; null where that is 0")
+    growth = _growth_field(
+        "(this - same period last year) / that; null where that is 0. `checkins` is total"
+        " attendances (as `checkins_total`)"
+    )
     growth_vs_previous_period = _growth_field("The same against the previous period")
 
 

@@ -70,7 +70,9 @@ def _described(result: Figures) -> dict[str, Any]:
 
 
 def _growth(current: Figures, base: Figures) -> dict[str, float | None]:
-    return {key: growth(getattr(current, key), getattr(base, key)) for key in GROWTH_KEYS}
+    rates = {key: growth(getattr(current, key), getattr(base, key)) for key in GROWTH_KEYS}
+    rates["checkins"] = rates["checkins_total"]  # the contract's name: total attendances
+    return rates
 
 
 def participation(
