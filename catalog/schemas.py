@@ -8,7 +8,7 @@ from marshmallow import validate
 
 from catalog.models import LIMIT_PERIODS, REDEMPTION_STATUSES
 from catalog.service import MANUAL_MOVEMENTS, Offered
-from core.api import PageArgsSchema, day_field, id_field, page_schema
+from core.api import LocalDateTime, PageArgsSchema, day_field, id_field, page_schema
 
 _name = validate.Length(min=1, max=60)
 _description = validate.Length(max=500)
@@ -121,10 +121,10 @@ class RedemptionSchema(ma.Schema):
     points_spent = ma.fields.Integer(required=True)
     status = ma.fields.String(required=True, validate=validate.OneOf(REDEMPTION_STATUSES))
     staff_id = ma.fields.Integer(required=True, allow_none=True)
-    created_at = ma.fields.AwareDateTime(required=True)
-    expires_at = ma.fields.AwareDateTime(required=True, allow_none=True)
-    fulfilled_at = ma.fields.AwareDateTime(required=True, allow_none=True)
-    cancelled_at = ma.fields.AwareDateTime(required=True, allow_none=True)
+    created_at = LocalDateTime(required=True)
+    expires_at = LocalDateTime(required=True, allow_none=True)
+    fulfilled_at = LocalDateTime(required=True, allow_none=True)
+    cancelled_at = LocalDateTime(required=True, allow_none=True)
     cancelled_by_id = ma.fields.Integer(required=True, allow_none=True)
     cancel_reason = ma.fields.String(required=True, allow_none=True)
 
@@ -159,7 +159,7 @@ class ReservationCreateSchema(ma.Schema):
 class ReservationSchema(RedemptionSchema):
     """A reservation as the resident first sees it: the pickup code is shown this once."""
 
-    expires_at = ma.fields.AwareDateTime(required=True)
+    expires_at = LocalDateTime(required=True)
     pickup_code = ma.fields.String(required=True)
     pickup_qr_svg = ma.fields.String(required=True, metadata={"description": "The code as a QR"})
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import flask_smorest
 import marshmallow as ma
-from flask import Flask, Response, send_from_directory
+from flask import Flask, Response, has_app_context, send_from_directory
 from flask_smorest.utils import prepare_response, resolve_schema_instance
 from swagger_ui_bundle import swagger_ui_path
 from werkzeug.exceptions import HTTPException
@@ -21,6 +21,7 @@ from werkzeug.routing import IntegerConverter, Map
 
 from core.errors import PROBLEM_CONTENT_TYPE, BadRequest, http_problem
 from core.i18n import _l
+from core.localtime import district_zone
 
 
 class ProblemSchema(ma.Schema):
@@ -66,11 +67,30 @@ def day_field(**kwargs: Any) -> ma.fields.Date:
     return ma.fields.Date(validate=ma.validate.Range(min=FIRST_DAY, max=LAST_DAY), **kwargs)
 
 
-def moment_field(**kwargs: Any) -> ma.fields.AwareDateTime:
-    """A timestamp with its offset, between 2000 and 2099."""
+class LocalDateTime(ma.fields.DateTime):
+    """A timestamp in the district's time (``TIMEZONE``): written with its offset
+    (``2026-03-05T09:30:00+08:00``), read with any offset, or without one as district time.
+
+    Every timestamp of the API is one of these, so clients never convert from UTC.
+    """
+
+    def _serialize(self, value: datetime | None, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        if value is not None and has_app_context():  # apispec writes the docs without one
+            value = value.astimezone(district_zone())
+        return super()._serialize(value, attr, obj, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        if moment.tzinfo is None:
+            return moment.replace(tzinfo=district_zone())
+        return moment
+
+
+def moment_field(**kwargs: Any) -> LocalDateTime:
+    """A timestamp (district time unless it says otherwise), between 2000 and 2099."""
     earliest = datetime.combine(FIRST_DAY, time(), tzinfo=UTC)
     latest = datetime.combine(LAST_DAY, time(), tzinfo=UTC)
-    return ma.fields.AwareDateTime(validate=ma.validate.Range(min=earliest, max=latest), **kwargs)
+    return LocalDateTime(validate=ma.validate.Range(min=earliest, max=latest), **kwargs)
 
 
 class Blueprint(flask_smorest.Blueprint):

@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, render_template
 from core.codes import current_keys, qr_image
 from core.db import utcnow
 from core.errors import DomainError
+from core.localtime import district_zone
 from events import codes, service
 
 pages = Blueprint("pages", __name__, template_folder="templates")
@@ -44,7 +45,7 @@ def display_state(token: str) -> dict[str, Any]:
     return {
         "svg": svg.decode(),
         "attendance": service.attendance_of(event_id),
-        "server_time": now.isoformat(),
+        "server_time": now.astimezone(district_zone()).isoformat(),
         # Ask again just after the next code starts; the current one stays good one step more.
         "refresh_in_ms": seconds * 1000 - elapsed_ms + 300,
     }

@@ -7,7 +7,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import validate
 
-from core.api import day_field, id_field
+from core.api import LocalDateTime, day_field, id_field
 from points.models import ACTIVITIES
 from stats.periods import INTERVALS, Period
 
@@ -166,7 +166,7 @@ class EventAttendanceSchema(ma.Schema):
     title = ma.fields.String(required=True)
     kind = ma.fields.String(required=True)
     center_id = ma.fields.Integer(required=True)
-    starts_at = ma.fields.AwareDateTime(required=True)
+    starts_at = LocalDateTime(required=True)
     capacity = ma.fields.Integer(required=True, allow_none=True)
     attendance = ma.fields.Integer(required=True)
     fill_rate = ma.fields.Float(required=True, allow_none=True)
