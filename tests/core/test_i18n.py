@@ -113,4 +113,4 @@ def test_plain_http_errors_speak_the_request_language_too(client: FlaskClient) -
         "Nothing is at this address.",
     )
     assert (invalid.json["code"], invalid.json["title"]) == ("validation_error", "请求内容有误")
-    assert invalid.json["detail"] == "部分内容缺失或有误，详见errors。"
+    assert invalid.json["detail"] == "部分内容缺失或有误，请检查后重试。"
