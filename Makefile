@@ -39,7 +39,7 @@ translations: $(STAMP)
 	$(PYBABEL) extract -F babel.cfg -k _l --no-location --sort-output \
 		--project health-points -o $(TRANSLATIONS)/messages.pot $(PACKAGES)
 	$(PYBABEL) update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) \
-		--no-wrap --ignore-obsolete
+		--no-wrap --ignore-obsolete --no-fuzzy-matching
 	$(PYBABEL) compile --statistics -d $(TRANSLATIONS)
 
 $(STAMP): pyproject.toml
