@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 
 from catalog.models import CatalogItem, Redemption, StockLevel, StockMovement
-from core.api import decode_cursor, page
+from core.api import MAX_ID, decode_cursor, page
 from core.db import db, upsert, utcnow
-from core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from core.errors import BadRequest, Conflict, DomainError, NotFound, ValidationFailed
 from core.i18n import _l
 from identity.models import Center, Resident
 from identity.tokens import Principal
@@ -143,6 +143,8 @@ def items_page(
         stmt = stmt.where(CatalogItem.active.is_(True))
     if cursor is not None:
         cost, last_id = decode_cursor(cursor, (int, int))
+        if not (0 <= cost <= MAX_ID and 0 <= last_id <= MAX_ID):  # a forged cursor
+            raise BadRequest(_l("The cursor is not one this API handed out."))
         stmt = stmt.where(
             (CatalogItem.points_cost > cost)
             | ((CatalogItem.points_cost == cost) & (CatalogItem.id > last_id))
