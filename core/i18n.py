@@ -28,9 +28,15 @@ babel = Babel()
 
 
 def select_locale() -> str:
+    """The client's most preferred language we serve, by its primary tag (``en-GB`` is
+    ``en``), else Chinese."""
     if not has_request_context():
         return LANGUAGES[0]
-    return request.accept_languages.best_match(LANGUAGES, default=LANGUAGES[0])
+    for tag, quality in request.accept_languages:
+        language = tag.replace("_", "-").split("-")[0].lower()
+        if quality > 0 and language in LANGUAGES:
+            return language
+    return LANGUAGES[0]
 
 
 def init_app(app: Flask) -> None:

@@ -99,6 +99,11 @@ def test_a_refusal_is_in_chinese_by_default_and_in_english_on_request(short_of_p
     assert short_of_points({"Accept-Language": "zh-CN,zh;q=0.9"}).json["detail"] == (
         "积分不足：还差20积分"
     )
+    # The preferred language wins even when only a less preferred one matches exactly.
+    assert short_of_points({"Accept-Language": "en-GB,zh;q=0.5"}).json["title"] == (
+        "Not enough points"
+    )
+    assert short_of_points({"Accept-Language": "fr"}).json["title"] == "积分不足"
 
 
 def test_plain_http_errors_speak_the_request_language_too(client: FlaskClient) -> None:
