@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint clean bench mutate
+.PHONY: run test lint clean bench mutate translations
 
 # The benchmark (bench/README.md): BENCH_SCALE=1 for the full district; BENCH_ARGS=--reuse
 # to skip loading an existing BENCH_DB.
@@ -41,6 +41,19 @@ mutate: $(STAMP)
 	@test -n "$(TEST_DATABASE_URL)" || { echo "set TEST_DATABASE_URL to a PostgreSQL database"; exit 1; }
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/mutmut run $(MUTATE_ARGS)
 	$(BIN)/mutmut results
+
+# Words people read (core/i18n.py): extract the English messages, merge them into the Chinese
+# catalog (translate what is new or fuzzy in messages.po), compile the .mo that is committed.
+TRANSLATIONS := core/translations
+PYBABEL := $(BIN)/pybabel
+PACKAGES := core identity points events catalog stats
+
+translations: $(STAMP)
+	$(PYBABEL) extract -F babel.cfg -k _l --no-location --sort-output \
+		--project health-points -o $(TRANSLATIONS)/messages.pot $(PACKAGES)
+	$(PYBABEL) update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) \
+		--no-wrap --ignore-obsolete --no-fuzzy-matching
+	$(PYBABEL) compile --statistics -d $(TRANSLATIONS)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -13,7 +13,7 @@ from catalog.models import CatalogItem, Redemption, StockLevel
 from catalog.schemas import (
     CancelSchema,
     ImageUploadSchema,
-    ItemAtCenterSchema,
+    ItemAtCenterPageSchema,
     ItemCreateSchema,
     ItemQueryArgsSchema,
     ItemSchema,
@@ -36,6 +36,7 @@ from core.codes import current_keys, qr_image
 from core.csvfiles import csv_response
 from core.db import utcnow
 from core.errors import Forbidden
+from core.i18n import _l
 from core.ratelimit import limiter
 from core.requestbody import body_limit
 from identity import member_codes
@@ -43,7 +44,6 @@ from identity import service as identity
 from identity.auth import RESIDENT, STAFF_ROLES, auth_required, current_principal
 from identity.models import Resident
 from identity.tokens import Principal
-from points import service as points
 from points.expiry import current_settings
 from points.idempotency import idempotent
 
@@ -54,39 +54,25 @@ redemptions_blp = Blueprint(
     "redemptions", __name__, url_prefix="/api/v1/redemptions", description="Redeeming gifts"
 )
 blueprints = (items_blp, redemptions_blp)
-_ITEM_FIELDS = tuple(ItemSchema().fields)
 
 
 @items_blp.route("")
 class Items(MethodView):
-    @items_blp.response(200, ItemAtCenterSchema(many=True))
+    @items_blp.response(200, ItemAtCenterPageSchema)
     @auth_required()
     @items_blp.arguments(ItemQueryArgsSchema, location="query")
-    def get(self, args: dict[str, Any]) -> list[dict[str, Any]]:
-        """Gifts at a center with their stock; for a resident, whether they can have each."""
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Gifts at a center (default: your own) with their stock, cheapest first; for a
+        resident, only those offered now and whether they can have each."""
         principal = current_principal()
-        resident = principal.id if principal.kind == "resident" else None
-        spendable = None
-        if resident is not None:
-            balance, reserved = points.balance_of(resident)
-            spendable = balance - reserved
-        now, tz = utcnow(), current_settings().tz
-        offered = []
-        for item, level in service.items_at(args["center_id"]):
-            if resident is not None and not item.active:
-                continue
-            available = level.on_hand - level.reserved if level else 0
-            row = {name: getattr(item, name) for name in _ITEM_FIELDS}
-            row["stock"] = available
-            row["low_stock"] = bool(
-                level and level.low_threshold is not None and available <= level.low_threshold
-            )
-            if resident is not None and spendable is not None:
-                refusal = service.quote(resident, item.id, 1, args["center_id"], now, tz).refusal
-                row["affordable"] = item.points_cost <= spendable
-                row["within_limit"] = not isinstance(refusal, service.LimitReached)
-            offered.append(row)
-        return offered
+        return service.items_page(
+            principal,
+            service.catalog_center(principal, args["center_id"]),
+            args["limit"],
+            args["cursor"],
+            utcnow(),
+            current_settings().tz,
+        )
 
     @items_blp.response(201, ItemSchema)
     @auth_required("manager", "admin")
@@ -158,7 +144,7 @@ class Redemptions(MethodView):
         tz = current_settings().tz
         if filters["format"] == "csv":
             if actor.kind != "staff":
-                raise Forbidden("Exports are for staff.")
+                raise Forbidden(_l("Exports are for staff."))
             identity.record_audit(actor, "redemptions.export", None, str(filters["center_id"]))
             return csv_response(records.redemptions_csv(actor, filters, tz), "redemptions.csv")
         return records.redemption_page(actor, filters, tz)
@@ -310,5 +296,5 @@ def cancel(args: dict[str, Any], redemption_id: int) -> Redemption:
     if redemption.status == "reserved":
         return reservations.cancel(actor, redemption, args["reason"], now)
     if actor.kind != "staff":
-        raise Forbidden("Only staff take a gift back.")
+        raise Forbidden(_l("Only staff take a gift back."))
     return service.cancel(actor, redemption_id, args["reason"], now)

@@ -10,6 +10,7 @@ from flask import Blueprint, Response, current_app, send_from_directory
 from PIL import Image, UnidentifiedImageError
 
 from core.errors import ValidationFailed
+from core.i18n import _l
 
 media = Blueprint("media", __name__)
 MAX_SIDE = 1200
@@ -19,16 +20,20 @@ ONE_YEAR = 365 * 24 * 3600
 def store_image(data: bytes, media_dir: str, max_bytes: int) -> str:
     """Keep a picture as a JPEG named by its content (no metadata, at most 1200 px a side)."""
     if len(data) > max_bytes:
-        raise ValidationFailed(errors={"image": [f"At most {max_bytes // 1024} KB."]})
+        raise ValidationFailed(
+            errors={"image": [_l("At most %(size)d KB.", size=max_bytes // 1024)]}
+        )
     try:
         with Image.open(io.BytesIO(data)) as image:
             if image.format not in ("JPEG", "PNG", "WEBP"):
-                raise ValidationFailed(errors={"image": ["A JPEG, PNG or WebP picture."]})
+                raise ValidationFailed(errors={"image": [_l("A JPEG, PNG or WebP picture.")]})
             image.thumbnail((MAX_SIDE, MAX_SIDE))
             out = io.BytesIO()
             image.convert("RGB").save(out, "JPEG", quality=85)
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
-        raise ValidationFailed(errors={"image": ["This is not a picture we can read."]}) from None
+        raise ValidationFailed(
+            errors={"image": [_l("This is not a picture we can read.")]}
+        ) from None
     encoded = out.getvalue()
     name = f"items/{hashlib.sha256(encoded).hexdigest()[:32]}.jpg"
     path = Path(media_dir) / name

@@ -17,10 +17,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 
 from catalog.models import Redemption, StockLevel
-from catalog.service import claim, get_item, record_movement
+from catalog.service import STATUS_WORDS, claim, get_item, record_movement
 from core.codes import CodeKeys
 from core.db import db
 from core.errors import Conflict, NotFound
+from core.i18n import _l
 from identity.tokens import Principal
 from points import holds
 from points import service as points
@@ -96,7 +97,7 @@ def by_code(
 ) -> Redemption:
     """The open, unlapsed reservation a pickup code names at the actor's center."""
     if not actor.can_access_center(center_id):
-        raise NotFound("No such center.")
+        raise NotFound(_l("No such center."))
     hashes = [code_hash(code.strip(), key) for key in pickup_keys(keys)]
     found = db.session.scalar(
         select(Redemption).where(
@@ -107,7 +108,7 @@ def by_code(
         )
     )
     if found is None:
-        raise NotFound("No open reservation has this code here.")
+        raise NotFound(_l("No open reservation has this code here."))
     return found
 
 
@@ -128,7 +129,9 @@ def _settle(reservation: Redemption, status: str, now: datetime) -> bool:
 def fulfil(actor: Principal, reservation: Redemption, now: datetime) -> tuple[Redemption, int]:
     """Hand the reserved gift over: the held points are spent, the held unit leaves."""
     if not _settle(reservation, "fulfilled", now):
-        raise Conflict(f"This reservation is {reservation.status}.")
+        raise Conflict(
+            _l("This reservation is %(status)s.", status=STATUS_WORDS[reservation.status])
+        )
     item = get_item(reservation.item_id)
     source = Source("redemption", str(reservation.id), f"兑换{item.name}", reservation.center_id)
     movement = holds.capture(HOLD_SOURCE, str(reservation.id), source, actor)
@@ -191,7 +194,9 @@ def expire(reservation: Redemption, now: datetime) -> bool:
 def cancel(actor: Principal, reservation: Redemption, reason: str, now: datetime) -> Redemption:
     """The resident (or staff) calls off a pickup: points and stock back."""
     if not _settle(reservation, "cancelled", now):
-        raise Conflict(f"This reservation is {reservation.status}.")
+        raise Conflict(
+            _l("This reservation is %(status)s.", status=STATUS_WORDS[reservation.status])
+        )
     _release(reservation, actor, reason)
     reservation.cancelled_at, reservation.cancel_reason = now, reason
     reservation.cancelled_by_id = actor.id if actor.kind == "staff" else None

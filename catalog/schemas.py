@@ -7,8 +7,8 @@ from flask_smorest.fields import Upload
 from marshmallow import validate
 
 from catalog.models import LIMIT_PERIODS, REDEMPTION_STATUSES
-from catalog.service import MANUAL_MOVEMENTS
-from core.api import PageArgsSchema, day_field, id_field, page_schema
+from catalog.service import MANUAL_MOVEMENTS, Offered
+from core.api import LocalDateTime, PageArgsSchema, day_field, id_field, page_schema
 
 _name = validate.Length(min=1, max=60)
 _description = validate.Length(max=500)
@@ -34,6 +34,11 @@ class ImageUploadSchema(ma.Schema):
 class ItemAtCenterSchema(ItemSchema):
     """A gift as a center offers it: what is in stock, and whether the asker can have it."""
 
+    @ma.pre_dump
+    def flatten(self, offered: Offered, **_: object) -> dict[str, object]:
+        fields = {name: getattr(offered.item, name) for name in ItemSchema._declared_fields}
+        return {**fields, **{name: getattr(offered, name) for name in Offered.__slots__[1:]}}
+
     stock = ma.fields.Integer(required=True, metadata={"description": "Available to take now"})
     low_stock = ma.fields.Boolean(required=True)
     affordable = ma.fields.Boolean(
@@ -44,8 +49,10 @@ class ItemAtCenterSchema(ItemSchema):
     )
 
 
-class ItemQueryArgsSchema(ma.Schema):
-    center_id = id_field(required=True)
+class ItemQueryArgsSchema(PageArgsSchema):
+    center_id = id_field(
+        load_default=None, metadata={"description": "Default: your center (a resident's home)"}
+    )
 
 
 class ItemCreateSchema(ma.Schema):
@@ -114,10 +121,10 @@ class RedemptionSchema(ma.Schema):
     points_spent = ma.fields.Integer(required=True)
     status = ma.fields.String(required=True, validate=validate.OneOf(REDEMPTION_STATUSES))
     staff_id = ma.fields.Integer(required=True, allow_none=True)
-    created_at = ma.fields.AwareDateTime(required=True)
-    expires_at = ma.fields.AwareDateTime(required=True, allow_none=True)
-    fulfilled_at = ma.fields.AwareDateTime(required=True, allow_none=True)
-    cancelled_at = ma.fields.AwareDateTime(required=True, allow_none=True)
+    created_at = LocalDateTime(required=True)
+    expires_at = LocalDateTime(required=True, allow_none=True)
+    fulfilled_at = LocalDateTime(required=True, allow_none=True)
+    cancelled_at = LocalDateTime(required=True, allow_none=True)
     cancelled_by_id = ma.fields.Integer(required=True, allow_none=True)
     cancel_reason = ma.fields.String(required=True, allow_none=True)
 
@@ -180,7 +187,7 @@ class ReservationCreateSchema(ma.Schema):
 class ReservationSchema(RedemptionSchema):
     """A reservation as the resident first sees it: the pickup code is shown this once."""
 
-    expires_at = ma.fields.AwareDateTime(required=True)
+    expires_at = LocalDateTime(required=True)
     pickup_code = ma.fields.String(required=True)
     pickup_qr_svg = ma.fields.String(required=True, metadata={"description": "The code as a QR"})
 
@@ -208,3 +215,4 @@ class RedemptionRecordSchema(RedemptionSchema):
 
 
 RedemptionPageSchema = page_schema(RedemptionRecordSchema, "RedemptionPage")
+ItemAtCenterPageSchema = page_schema(ItemAtCenterSchema, "ItemAtCenterPage")

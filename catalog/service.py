@@ -15,27 +15,37 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 
 from catalog.models import CatalogItem, Redemption, StockLevel, StockMovement
+from core.api import MAX_ID, decode_cursor, page
 from core.db import db, upsert, utcnow
-from core.errors import Conflict, DomainError, NotFound, ValidationFailed
-from identity.models import Center
+from core.errors import BadRequest, Conflict, DomainError, NotFound, ValidationFailed
+from core.i18n import _l
+from identity.models import Center, Resident
 from identity.tokens import Principal
 from points import service as points
 from points.service import InsufficientPoints, LockedAccount, Source
+
+#: A redemption's status, in words.
+STATUS_WORDS = {
+    "reserved": _l("waiting for pickup"),
+    "fulfilled": _l("handed over"),
+    "cancelled": _l("cancelled"),
+    "expired": _l("expired"),
+}
 
 #: Stock changes staff make by hand, by what happened.
 MANUAL_MOVEMENTS = ("received", "damaged", "stock_take")
 
 
 class OutOfStock(DomainError):
-    status, code, title = 409, "out_of_stock", "Not enough in stock"
+    status, code, title = 409, "out_of_stock", _l("Not enough in stock")
 
 
 class LimitReached(DomainError):
-    status, code, title = 409, "limit_reached", "The resident has had their share of this gift"
+    status, code, title = 409, "limit_reached", _l("The resident has had their share of this gift")
 
 
 class ItemInactive(DomainError):
-    status, code, title = 409, "item_inactive", "This gift is not offered now"
+    status, code, title = 409, "item_inactive", _l("This gift is not offered now")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +75,7 @@ class Quote:
 
 def create_item(fields: dict[str, Any]) -> CatalogItem:
     if db.session.scalar(select(CatalogItem.id).where(CatalogItem.name == fields["name"])):
-        raise Conflict(f"A gift named {fields['name']!r} exists already.")
+        raise Conflict(_l('A gift named "%(name)s" exists already.', name=fields["name"]))
     item = CatalogItem(**fields)
     _check_limit(item)
     db.session.add(item)
@@ -85,27 +95,92 @@ def update_item(item_id: int, changes: dict[str, Any]) -> CatalogItem:
 
 def _check_limit(item: CatalogItem) -> None:
     if (item.limit_quantity is None) != (item.limit_period is None):
-        raise ValidationFailed(errors={"limit_period": ["Give a limit and its period together."]})
+        raise ValidationFailed(
+            errors={"limit_period": [_l("Give a limit and its period together.")]}
+        )
 
 
 def get_item(item_id: int) -> CatalogItem:
     item = db.session.get(CatalogItem, item_id)
     if item is None:
-        raise NotFound("No such gift.")
+        raise NotFound(_l("No such gift."))
     return item
 
 
-def items_at(center_id: int) -> list[tuple[CatalogItem, StockLevel | None]]:
-    """Every gift with its stock at a center, cheapest first."""
-    rows = db.session.execute(
+@dataclass(frozen=True, slots=True)
+class Offered:
+    """A gift as a center offers it: its stock there, and for a resident whether they can
+    have one (None for staff)."""
+
+    item: CatalogItem
+    stock: int
+    low_stock: bool
+    affordable: bool | None
+    within_limit: bool | None
+
+
+def catalog_center(actor: Principal, center_id: int | None) -> int:
+    """The center whose gifts to show: the one asked for, else the asker's own."""
+    if center_id is None:
+        center_id = (
+            actor.center_id
+            if actor.kind == "staff"
+            else db.session.scalar(select(Resident.center_id).where(Resident.id == actor.id))
+        )
+    if center_id is None:
+        raise ValidationFailed(errors={"center_id": [_l("Say which center's gifts to show.")]})
+    return center_id
+
+
+def items_page(
+    actor: Principal,
+    center_id: int,
+    limit: int,
+    cursor: str | None,
+    now: datetime,
+    tz: ZoneInfo,
+) -> dict[str, Any]:
+    """Gifts at a center with their stock, cheapest first; a resident sees only those
+    offered now, with whether they can afford each and whether their limit allows one."""
+    stmt = (
         select(CatalogItem, StockLevel)
         .outerjoin(
             StockLevel,
             (StockLevel.item_id == CatalogItem.id) & (StockLevel.center_id == center_id),
         )
         .order_by(CatalogItem.points_cost, CatalogItem.id)
-    ).all()
-    return [(row.CatalogItem, row.StockLevel) for row in rows]
+    )
+    resident = actor.id if actor.kind == "resident" else None
+    if resident is not None:
+        stmt = stmt.where(CatalogItem.active.is_(True))
+    if cursor is not None:
+        cost, last_id = decode_cursor(cursor, (int, int))
+        if not (0 <= cost <= MAX_ID and 0 <= last_id <= MAX_ID):  # a forged cursor
+            raise BadRequest(_l("The cursor is not one this API handed out."))
+        stmt = stmt.where(
+            (CatalogItem.points_cost > cost)
+            | ((CatalogItem.points_cost == cost) & (CatalogItem.id > last_id))
+        )
+    rows = db.session.execute(stmt.limit(limit + 1)).all()
+    result = page(rows, limit, key=lambda row: (row.CatalogItem.points_cost, row.CatalogItem.id))
+    if resident is not None:
+        balance, reserved = points.balance_of(resident)
+        items = [row.CatalogItem for row in result["items"]]
+        had = redeemed_within_limits(resident, items, now, tz)
+    offered = []
+    for item, level in result["items"]:
+        available = level.on_hand - level.reserved if level else 0
+        low = level is not None and level.low_threshold is not None
+        offered.append(
+            Offered(
+                item,
+                stock=available,
+                low_stock=low and available <= level.low_threshold,  # type: ignore[union-attr]
+                affordable=None if resident is None else item.points_cost <= balance - reserved,
+                within_limit=None if resident is None else not over_limit(item, had[item.id], 1),
+            )
+        )
+    return {"items": offered, "next_cursor": result["next_cursor"]}
 
 
 def move_stock(
@@ -120,9 +195,11 @@ def move_stock(
     """Receive, write off or count stock by hand; never below what is held for pickups."""
     get_item(item_id)
     if not actor.can_access_center(center_id) or db.session.get(Center, center_id) is None:
-        raise NotFound("No such center.")
+        raise NotFound(_l("No such center."))
     if kind not in MANUAL_MOVEMENTS:
-        raise ValidationFailed(errors={"reason": [f"One of {', '.join(MANUAL_MOVEMENTS)}."]})
+        raise ValidationFailed(
+            errors={"reason": [_l("One of %(choices)s.", choices=", ".join(MANUAL_MOVEMENTS))]}
+        )
     _ensure_level(item_id, center_id)
     moved = db.session.execute(
         update(StockLevel)
@@ -135,7 +212,7 @@ def move_stock(
         .returning(StockLevel.on_hand)
     ).one_or_none()
     if moved is None:
-        raise OutOfStock("Stock cannot go below zero or below what is held for pickups.")
+        raise OutOfStock(_l("Stock cannot go below zero or below what is held for pickups."))
     record_movement(item_id, center_id, kind, delta, 0, actor, note)
     level = db.session.get(StockLevel, (item_id, center_id))
     assert level is not None
@@ -185,6 +262,34 @@ def _period_start(period: str, now: datetime, tz: ZoneInfo) -> datetime:
     return datetime.combine(first, time(), tzinfo=tz)
 
 
+def redeemed_within_limits(
+    resident_id: int, items: list[CatalogItem], now: datetime, tz: ZoneInfo
+) -> dict[int, int]:
+    """How many of each limited gift the resident had (or holds) in the gift's limit period."""
+    had = dict.fromkeys((item.id for item in items), 0)
+    limited = [item for item in items if item.limit_period is not None]
+    if not limited:
+        return had
+    starts = {item.id: _period_start(item.limit_period, now, tz) for item in limited}  # type: ignore[arg-type]
+    rows = db.session.execute(
+        select(Redemption.item_id, Redemption.created_at, Redemption.quantity).where(
+            Redemption.resident_id == resident_id,
+            Redemption.item_id.in_(starts),
+            Redemption.status.in_(("fulfilled", "reserved")),
+            Redemption.created_at >= min(starts.values()),
+        )
+    ).all()
+    for row in rows:
+        if row.created_at >= starts[row.item_id]:
+            had[row.item_id] += row.quantity
+    return had
+
+
+def over_limit(item: CatalogItem, had: int, quantity: int) -> bool:
+    """Whether ``quantity`` more would take the resident past the gift's limit."""
+    return item.limit_quantity is not None and had + quantity > item.limit_quantity
+
+
 def refusal_for(
     item: CatalogItem,
     resident_id: int,
@@ -197,23 +302,22 @@ def refusal_for(
     if not item.active:
         return ItemInactive()
     if item.limit_quantity is not None and item.limit_period is not None:
-        had = db.session.scalar(
-            select(func.coalesce(func.sum(Redemption.quantity), 0)).where(
-                Redemption.resident_id == resident_id,
-                Redemption.item_id == item.id,
-                Redemption.status.in_(("fulfilled", "reserved")),
-                Redemption.created_at >= _period_start(item.limit_period, now, tz),
-            )
-        )
-        if had + quantity > item.limit_quantity:
+        had = redeemed_within_limits(resident_id, [item], now, tz)[item.id]
+        if over_limit(item, had, quantity):
+            limit = {"limit": item.limit_quantity, "had": had}
             return LimitReached(
-                f"At most {item.limit_quantity} per {item.limit_period}; {had} had already."
+                _l("At most %(limit)d a month; %(had)d had already.", **limit)
+                if item.limit_period == "month"
+                else _l("At most %(limit)d a year; %(had)d had already.", **limit)
             )
     if quantity > available_stock:
-        return OutOfStock(f"{available_stock} left at this center.")
+        return OutOfStock(_l("%(count)d left at this center.", count=available_stock))
     if item.points_cost * quantity > spendable:
         return InsufficientPoints(
-            f"{item.points_cost * quantity} points are needed; {spendable} are available."
+            _l(
+                "Not enough points: %(missing)d more are needed.",
+                missing=item.points_cost * quantity - spendable,
+            )
         )
     return None
 
@@ -277,7 +381,7 @@ def claim(
         .returning(StockLevel.item_id)
     ).one_or_none()
     if taken is None:
-        raise OutOfStock("Someone took the last one a moment ago.")
+        raise OutOfStock(_l("Someone took the last one a moment ago."))
     return account, item
 
 
@@ -292,7 +396,7 @@ def redeem(
 ) -> tuple[Redemption, int]:
     """Hand a gift over at the desk: points and stock go down together, or nothing happens."""
     if not actor.can_access_center(center_id):
-        raise NotFound("No such center.")
+        raise NotFound(_l("No such center."))
     account, item = claim(resident_id, item_id, quantity, center_id, now, tz, hold=False)
     redemption = Redemption(
         resident_id=resident_id,
@@ -319,14 +423,14 @@ def redemption_for(actor: Principal, redemption_id: int) -> Redemption:
     """A redemption the actor may see: the resident's own, or staff of its center."""
     redemption = db.session.get(Redemption, redemption_id)
     if redemption is None:
-        raise NotFound("No such redemption.")
+        raise NotFound(_l("No such redemption."))
     allowed = (
         redemption.resident_id == actor.id
         if actor.kind == "resident"
         else actor.can_access_center(redemption.center_id)
     )
     if not allowed:
-        raise NotFound("No such redemption.")
+        raise NotFound(_l("No such redemption."))
     return redemption
 
 
@@ -336,7 +440,7 @@ def cancel(actor: Principal, redemption_id: int, reason: str, now: datetime) -> 
     points.lock_account(redemption.resident_id)
     db.session.refresh(redemption)
     if redemption.status != "fulfilled":
-        raise Conflict(f"This redemption is {redemption.status}.")
+        raise Conflict(_l("This redemption is %(status)s.", status=STATUS_WORDS[redemption.status]))
     if redemption.transaction_id is not None:
         points.reverse(redemption.transaction_id, "兑换取消，积分退回", actor, kind="refund")
     db.session.execute(

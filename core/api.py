@@ -1,4 +1,5 @@
-"""The flask-smorest Api: OpenAPI document, problem+json errors, cursor pagination."""
+"""The flask-smorest Api: OpenAPI document and its Swagger UI, problem+json errors, cursor
+pagination."""
 
 from __future__ import annotations
 
@@ -12,11 +13,15 @@ from typing import Any
 
 import flask_smorest
 import marshmallow as ma
+from flask import Flask, Response, has_app_context, send_from_directory
 from flask_smorest.utils import prepare_response, resolve_schema_instance
+from swagger_ui_bundle import swagger_ui_path
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter, Map
 
 from core.errors import PROBLEM_CONTENT_TYPE, BadRequest, http_problem
+from core.i18n import _l
+from core.localtime import district_zone
 from core.requestbody import ArgumentsParser
 
 
@@ -63,11 +68,30 @@ def day_field(**kwargs: Any) -> ma.fields.Date:
     return ma.fields.Date(validate=ma.validate.Range(min=FIRST_DAY, max=LAST_DAY), **kwargs)
 
 
-def moment_field(**kwargs: Any) -> ma.fields.AwareDateTime:
-    """A timestamp with its offset, between 2000 and 2099."""
+class LocalDateTime(ma.fields.DateTime):
+    """A timestamp in the district's time (``TIMEZONE``): written with its offset
+    (``2026-03-05T09:30:00+08:00``), read with any offset, or without one as district time.
+
+    Every timestamp of the API is one of these, so clients never convert from UTC.
+    """
+
+    def _serialize(self, value: datetime | None, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        if value is not None and has_app_context():  # apispec writes the docs without one
+            value = value.astimezone(district_zone())
+        return super()._serialize(value, attr, obj, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        if moment.tzinfo is None:
+            return moment.replace(tzinfo=district_zone())
+        return moment
+
+
+def moment_field(**kwargs: Any) -> LocalDateTime:
+    """A timestamp (district time unless it says otherwise), between 2000 and 2099."""
     earliest = datetime.combine(FIRST_DAY, time(), tzinfo=UTC)
     latest = datetime.combine(LAST_DAY, time(), tzinfo=UTC)
-    return ma.fields.AwareDateTime(validate=ma.validate.Range(min=earliest, max=latest), **kwargs)
+    return LocalDateTime(validate=ma.validate.Range(min=earliest, max=latest), **kwargs)
 
 
 class Blueprint(flask_smorest.Blueprint):
@@ -92,6 +116,7 @@ class Api(flask_smorest.Api):
         self.register_converter(
             IdConverter, lambda _: {"type": "integer", "minimum": 1, "maximum": MAX_ID}
         )
+        _serve_swagger_ui_assets(app)
 
     def handle_http_exception(self, error: HTTPException) -> Any:
         return http_problem(error)
@@ -107,6 +132,19 @@ class Api(flask_smorest.Api):
         default = {"description": "Problem details", "schema": self.ERROR_SCHEMA}
         prepare_response(default, self.spec, PROBLEM_CONTENT_TYPE)
         self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, default, lazy=True)
+
+
+def _serve_swagger_ui_assets(app: Flask) -> None:
+    """``/api/docs`` loads Swagger UI from ``OPENAPI_SWAGGER_UI_URL``: serve it from the
+    swagger-ui-bundle package, so the docs need no CDN."""
+    url = app.config.get("OPENAPI_SWAGGER_UI_URL") or ""
+    if not url.startswith("/"):
+        return
+
+    def swagger_ui_asset(filename: str) -> Response:
+        return send_from_directory(str(swagger_ui_path), filename)
+
+    app.add_url_rule(f"{url}<path:filename>", view_func=swagger_ui_asset)
 
 
 def also_returns(schema: type[ma.Schema], *content_types: str, status: int = 200) -> Any:
@@ -153,13 +191,13 @@ def decode_cursor(cursor: str, types: tuple[type, ...]) -> list[Any]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         key = json.loads(raw)
     except (binascii.Error, ValueError, UnicodeDecodeError):
-        raise BadRequest("The cursor is not one this API handed out.") from None
+        raise BadRequest(_l("The cursor is not one this API handed out.")) from None
     if (
         not isinstance(key, list)
         or len(key) != len(types)
         or any(type(value) is not kind for value, kind in zip(key, types, strict=True))
     ):
-        raise BadRequest("The cursor is not one this API handed out.")
+        raise BadRequest(_l("The cursor is not one this API handed out."))
     return key
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.sql import Executable
 from sqlalchemy.types import TypeDecorator
 
 from core.errors import Unavailable, problem_response
+from core.i18n import _l
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -144,7 +145,9 @@ def finish_request_transaction(response: Response) -> Response:
     except SQLAlchemyError:
         db.session.rollback()
         current_app.logger.exception("commit failed")
-        return problem_response(Unavailable("The database did not accept the change; try again."))
+        return problem_response(
+            Unavailable(_l("The database did not accept the change; try again."))
+        )
     return response
 
 

@@ -15,7 +15,7 @@ from flask import Flask, Response, current_app, json
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from core.i18n import _l
+from core.i18n import Text, _l
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 #: Sent with every 503: a lock held or a statement cancelled is usually gone by then.
@@ -35,22 +35,51 @@ HTTP_CODES = {
 }
 
 
+#: Title and detail of plain HTTP errors, by status.
+HTTP_WORDS: dict[int, tuple[Text, Text]] = {
+    400: (_l("Bad request"), _l("The request could not be understood.")),
+    401: (_l("Authentication required"), _l("Log in first.")),
+    403: (_l("Not allowed"), _l("You are not allowed to do this.")),
+    404: (_l("Not found"), _l("Nothing is at this address.")),
+    405: (_l("Method not allowed"), _l("This address does not take this method.")),
+    406: (_l("Not acceptable"), _l("This address cannot answer in a format you accept.")),
+    409: (
+        _l("Conflict with the current state"),
+        _l("The request conflicts with the current state."),
+    ),
+    410: (_l("Gone"), _l("This is no longer available.")),
+    411: (_l("Length required"), _l("Say the body's length (Content-Length).")),
+    413: (_l("Request too large"), _l("The request body is too large.")),
+    414: (_l("Address too long"), _l("The address is too long.")),
+    415: (_l("Unsupported media type"), _l("This address does not take a body of this type.")),
+    416: (_l("Range not satisfiable"), _l("The requested range is not available.")),
+    422: (
+        _l("The request has invalid fields"),
+        _l("Some fields are missing or invalid; see errors."),
+    ),
+    429: (_l("Too many requests"), _l("Too many requests; wait a moment and try again.")),
+    431: (_l("Headers too large"), _l("The request headers are too large.")),
+    500: (_l("Internal server error"), _l("Something went wrong.")),
+    503: (_l("Service unavailable"), _l("The service is not available now; try again later.")),
+}
+
+
 class DomainError(Exception):
     """A refusal the client can act on. Subclasses fix ``status``, ``code`` and ``title``."""
 
     status: int = 400
     code: str = "bad_request"
-    title: str = "Bad request"
+    title: Text = _l("Bad request")
 
     def __init__(
         self,
-        detail: str | None = None,
+        detail: Text | None = None,
         *,
         status: int | None = None,
-        errors: Mapping[str, list[str]] | None = None,
+        errors: Mapping[str, list[Text]] | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
-        self.detail = detail or self.title
+        self.detail = detail if detail is not None else self.title
         if status is not None:
             self.status = status
         self.errors = errors
@@ -63,27 +92,27 @@ class BadRequest(DomainError):
 
 
 class ValidationFailed(DomainError):
-    status, code, title = 422, "validation_error", "The request has invalid fields"
+    status, code, title = 422, "validation_error", _l("The request has invalid fields")
 
 
 class Unauthorized(DomainError):
-    status, code, title = 401, "unauthorized", "Authentication required"
+    status, code, title = 401, "unauthorized", _l("Authentication required")
 
 
 class TokenExpired(DomainError):
-    status, code, title = 401, "token_expired", "The token has expired"
+    status, code, title = 401, "token_expired", _l("The token has expired")
 
 
 class Forbidden(DomainError):
-    status, code, title = 403, "forbidden", "Not allowed"
+    status, code, title = 403, "forbidden", _l("Not allowed")
 
 
 class NotFound(DomainError):
-    status, code, title = 404, "not_found", "Not found"
+    status, code, title = 404, "not_found", _l("Not found")
 
 
 class Conflict(DomainError):
-    status, code, title = 409, "conflict", "Conflict with the current state"
+    status, code, title = 409, "conflict", _l("Conflict with the current state")
 
 
 class PayloadTooLarge(DomainError):
@@ -91,11 +120,11 @@ class PayloadTooLarge(DomainError):
 
 
 class RateLimited(DomainError):
-    status, code, title = 429, "rate_limited", "Too many requests"
+    status, code, title = 429, "rate_limited", _l("Too many requests")
 
 
 class Unavailable(DomainError):
-    status, code, title = 503, "unavailable", "Service unavailable"
+    status, code, title = 503, "unavailable", _l("Service unavailable")
 
 
 def problem_response(error: DomainError) -> Response:
@@ -108,21 +137,19 @@ def http_problem(error: HTTPException) -> Response:
     """Render werkzeug's exceptions (and webargs' 422 with its field messages)."""
     status = error.code or 500
     if status >= 500 and status != 503:
-        return _problem(500, "internal_error", "Internal server error", "Something went wrong.")
+        return _problem(500, "internal_error", *HTTP_WORDS[500])
     code = HTTP_CODES.get(status) or HTTPStatus(status).name.lower()
     data = getattr(error, "data", None) or {}
     errors = None
-    detail = error.description or HTTPStatus(status).description
+    # Werkzeug's and the libraries' own sentences are English: say it in the request's language.
+    title, detail = HTTP_WORDS.get(status, (HTTPStatus(status).phrase, error.description or ""))
     if status == 422 and "messages" in data:
         errors = flatten_messages(data["messages"])
-        detail = "Some fields are missing or invalid; see errors."
-    elif "messages" in data:
-        detail = "; ".join(_flat_strings(data["messages"])) or detail
     headers = dict(data.get("headers") or {})
     valid_methods = getattr(error, "valid_methods", None)
     if status == 405 and valid_methods:
         headers["Allow"] = ", ".join(valid_methods)
-    return _problem(status, code, HTTPStatus(status).phrase, detail, errors, headers)
+    return _problem(status, code, title, detail, errors, headers)
 
 
 def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -153,9 +180,9 @@ def _flat_strings(value: Any) -> list[str]:
 def _problem(
     status: int,
     code: str,
-    title: str,
-    detail: str,
-    errors: Mapping[str, list[str]] | None = None,
+    title: Text,
+    detail: Text,
+    errors: Mapping[str, list[Text]] | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> Response:
     body: dict[str, Any] = {
@@ -166,7 +193,7 @@ def _problem(
         "code": code,
     }
     if errors is not None:
-        body["errors"] = errors
+        body["errors"] = {field: [str(m) for m in messages] for field, messages in errors.items()}
     response = current_app.response_class(
         json.dumps(body), status=status, content_type=PROBLEM_CONTENT_TYPE
     )
@@ -183,15 +210,15 @@ def register_error_handlers(app: Flask) -> None:
     def integrity_error(error: IntegrityError) -> Response:
         # A constraint the service did not anticipate: the database kept the invariant.
         app.logger.warning("unhandled integrity error: %s", error.orig)
-        return problem_response(Conflict("The change conflicts with existing data."))
+        return problem_response(Conflict(_l("The change conflicts with existing data.")))
 
     @app.errorhandler(DataError)
     def unstorable_value(error: DataError) -> Response:
         # A value the schema let through but the database cannot hold (a NUL character).
-        return problem_response(BadRequest("A value in the request cannot be stored."))
+        return problem_response(BadRequest(_l("A value in the request cannot be stored.")))
 
     @app.errorhandler(OperationalError)
     def database_unavailable(error: OperationalError) -> Response:
         # Also a statement or lock wait past its timeout (core.db): cancelled, not hung.
         app.logger.error("database unavailable: %s", error.orig)
-        return problem_response(Unavailable("The database is not answering; try again."))
+        return problem_response(Unavailable(_l("The database is not answering; try again.")))

@@ -12,6 +12,7 @@ from core import ratelimit
 from core.api import Blueprint
 from core.db import db
 from core.errors import Unavailable
+from core.i18n import _l
 
 blp = Blueprint("health", __name__, url_prefix="/api/v1/health", description="Liveness")
 
@@ -34,6 +35,6 @@ def health() -> dict[str, Any]:
     try:
         db.session.execute(text("SELECT 1"))
     except SQLAlchemyError:
-        raise Unavailable("The database is not answering.") from None
+        raise Unavailable(_l("The database is not answering.")) from None
     degraded = [] if ratelimit.storage_answers() else ["rate_limit_storage"]
     return {"status": "ok", "degraded": degraded}

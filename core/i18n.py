@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, has_request_context, request
-from flask_babel import Babel, gettext, lazy_gettext
+from flask_babel import Babel, LazyString, gettext, lazy_gettext
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 
@@ -21,13 +21,22 @@ LANGUAGES = ("zh", "en")
 _ = gettext
 _l = lazy_gettext
 
+#: A message: plain text, or a lazy one rendered in the request's language when it is sent.
+Text = str | LazyString
+
 babel = Babel()
 
 
 def select_locale() -> str:
+    """The client's most preferred language we serve, by its primary tag (``en-GB`` is
+    ``en``), else Chinese."""
     if not has_request_context():
         return LANGUAGES[0]
-    return request.accept_languages.best_match(LANGUAGES, default=LANGUAGES[0])
+    for tag, quality in request.accept_languages:
+        language = tag.replace("_", "-").split("-")[0].lower()
+        if quality > 0 and language in LANGUAGES:
+            return language
+    return LANGUAGES[0]
 
 
 def init_app(app: Flask) -> None:

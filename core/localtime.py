@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy import Date, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
@@ -64,6 +65,16 @@ def _sqlite(element: local_bucket | day_bucket, compiler: Any, **kw: Any) -> str
 @lru_cache(maxsize=8)
 def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
+
+
+def district_zone() -> ZoneInfo:
+    """The district's time zone (``TIMEZONE``): what responses' timestamps are written in."""
+    return _zone(current_app.config["TIMEZONE"])
+
+
+def district_minute(moment: datetime) -> str:
+    """``YYYY-MM-DD HH:MM`` in the district's time, for sentences people read."""
+    return moment.astimezone(district_zone()).strftime("%Y-%m-%d %H:%M")
 
 
 def first_day(day: date, interval: str) -> date:

@@ -16,6 +16,8 @@ from sqlalchemy import select, update
 
 from core.db import db, upsert
 from core.errors import Conflict, DomainError, NotFound
+from core.i18n import _l
+from core.localtime import district_minute
 from events import pg_checkin
 from events.models import CHECKIN_REASONS, Checkin, Event, FollowUp
 from events.scans import Scanner, log_scan
@@ -28,23 +30,23 @@ from points.service import Source
 
 
 class CheckinNotOpen(DomainError):
-    status, code, title = 409, "checkin_not_open", "Check-in has not opened yet"
+    status, code, title = 409, "checkin_not_open", _l("Check-in has not opened yet")
 
 
 class CheckinClosed(DomainError):
-    status, code, title = 409, "checkin_closed", "Check-in has closed"
+    status, code, title = 409, "checkin_closed", _l("Check-in has closed")
 
 
 class EventCancelled(DomainError):
-    status, code, title = 409, "event_cancelled", "The event was cancelled"
+    status, code, title = 409, "event_cancelled", _l("The event was cancelled")
 
 
 class EventFull(DomainError):
-    status, code, title = 409, "event_full", "The event is full"
+    status, code, title = 409, "event_full", _l("The event is full")
 
 
 class NotYourCode(DomainError):
-    status, code, title = 403, "not_your_code", "This code belongs to someone else"
+    status, code, title = 403, "not_your_code", _l("This code belongs to someone else")
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +93,7 @@ def check_in(
         ).where(Event.id == event_id)
     ).one_or_none()
     if event is None:
-        raise InvalidQr("This code names no event.")
+        raise InvalidQr(_l("This code names no event."))
     _refuse_if_barred(event, resident_id, now, staff, code_owner)
 
     inserted = db.session.execute(
@@ -145,13 +147,15 @@ def _refuse_if_barred(
 ) -> None:
     """Raise the contract's refusal for another center's, cancelled or closed event."""
     if staff is not None and not staff.can_access_center(event.center_id):
-        raise NotFound("No such event.")
+        raise NotFound(_l("No such event."))
     if code_owner is not None and code_owner != resident_id:
-        raise NotYourCode("This code was made for another resident.")
+        raise NotYourCode(_l("This code was made for another resident."))
     if event.cancelled_at is not None:
         raise EventCancelled()
     if now < event.checkin_opens_at:
-        raise CheckinNotOpen(f"Check-in opens at {event.checkin_opens_at.isoformat()}.")
+        raise CheckinNotOpen(
+            _l("Check-in opens at %(opens_at)s.", opens_at=district_minute(event.checkin_opens_at))
+        )
     if now > event.checkin_closes_at:
         raise CheckinClosed()
 
@@ -172,7 +176,7 @@ def _check_in_on_postgresql(
     """
     claimed = pg_checkin.claim(event_id, resident_id, scanner, now)
     if claimed is None:
-        raise InvalidQr("This code names no event.")
+        raise InvalidQr(_l("This code names no event."))
     _refuse_if_barred(claimed, resident_id, now, staff, code_owner)
     new = claimed.new
     if new is None:
@@ -212,7 +216,7 @@ def _check_in_on_postgresql(
         )
         if not counted:
             # Impossible under the account lock; the database refuses rather than overshoot.
-            raise Conflict("The earning cap changed underneath; try again.")
+            raise Conflict(_l("The earning cap changed underneath; try again."))
     if claimed.kind == "followup":
         _complete_followup(resident_id, claimed.center_id, new.checkin_id, now)
     return CheckinResult(
@@ -274,9 +278,9 @@ def annul(checkin_id: int, actor: Principal, reason: str, now: datetime) -> Chec
     checkin = db.session.get(Checkin, checkin_id)
     event = db.session.get(Event, checkin.event_id) if checkin else None
     if checkin is None or event is None or not actor.can_access_center(event.center_id):
-        raise NotFound("No such check-in.")
+        raise NotFound(_l("No such check-in."))
     if checkin.annulled_at is not None:
-        raise Conflict("This check-in was annulled already.")
+        raise Conflict(_l("This check-in was annulled already."))
     credit = db.session.scalar(
         select(LedgerTransaction.id).where(
             LedgerTransaction.source_type == "checkin",

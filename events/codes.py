@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from core import codes
 from core.codes import Code, CodeKeys, InvalidCode
+from core.i18n import _l
 from identity.member_codes import InvalidQr, QrExpired
 
 ROTATING, STATIC, PERSONAL = 1, 2, 3
@@ -72,7 +73,7 @@ def token_of(scanned: str, base_url: str) -> str:
     if scanned.startswith(prefix):
         return scanned[len(prefix) :].split("?", 1)[0].split("#", 1)[0]
     if "/" in scanned:
-        raise InvalidQr("This link is not one of our check-in codes.")
+        raise InvalidQr(_l("This link is not one of our check-in codes."))
     return scanned
 
 
@@ -84,15 +85,15 @@ def read(token: str, keys: CodeKeys, now: datetime, seconds: int) -> CheckinCode
             raise InvalidCode("not a check-in code")
         codes.verify(fields, tag, keys.key(code.kid, PURPOSE))
     except InvalidCode:
-        raise InvalidQr("This is not a valid check-in code.") from None
+        raise InvalidQr(_l("This is not a valid check-in code.")) from None
     if code.kind == ROTATING:
         age = int(now.timestamp()) // seconds - code.counter
         if age < 0:
-            raise InvalidQr("This code is not valid yet.")
+            raise InvalidQr(_l("This code is not valid yet."))
         if age > 1:
-            raise QrExpired("This code has expired; scan the one on the screen now.")
+            raise QrExpired(_l("This code has expired; scan the one on the screen now."))
     elif code.kind == STATIC and code.counter != 0:
-        raise InvalidQr("This is not a valid check-in code.")
+        raise InvalidQr(_l("This is not a valid check-in code."))
     resident_id = code.counter if code.kind == PERSONAL else None
     return CheckinCode(code.subject, code.kind, resident_id)
 
@@ -128,5 +129,5 @@ def read_display(token: str, keys: CodeKeys) -> DisplayCode:
             raise InvalidCode("not a display token")
         codes.verify(fields, tag, keys.key(code.kid, DISPLAY_PURPOSE))
     except InvalidCode:
-        raise InvalidQr("This display link is not valid.") from None
+        raise InvalidQr(_l("This display link is not valid.")) from None
     return DisplayCode(code.subject, code.counter)

@@ -16,6 +16,7 @@ from core.api import decode_cursor, page
 from core.csvfiles import csv_text
 from core.db import db
 from core.errors import BadRequest, ValidationFailed
+from core.i18n import _l
 from events.models import FollowUp
 from identity import service as identity
 from identity.models import CONDITIONS, HEALTH_CONDITIONS_CONSENT, Resident, mask_phone
@@ -27,9 +28,11 @@ def schedule(actor: Principal, resident_id: int, condition: str, due_on: date) -
     """Schedule a follow-up for a resident of the actor's center, under their consent."""
     resident = identity.resident_for_staff(actor, resident_id)
     if condition not in CONDITIONS:
-        raise ValidationFailed(errors={"condition": [f"One of {', '.join(CONDITIONS)}."]})
+        raise ValidationFailed(
+            errors={"condition": [_l("One of %(choices)s.", choices=", ".join(CONDITIONS))]}
+        )
     if identity.active_consent(resident.id, HEALTH_CONDITIONS_CONSENT) is None:
-        raise ConsentRequired("The resident has not consented to condition records.")
+        raise ConsentRequired(_l("The resident has not consented to condition records."))
     followup = FollowUp(
         resident_id=resident.id,
         center_id=resident.center_id,
@@ -79,7 +82,7 @@ def followup_page(
         try:
             due = date.fromisoformat(due_on)
         except ValueError:
-            raise BadRequest("The cursor is not one this API handed out.") from None
+            raise BadRequest(_l("The cursor is not one this API handed out.")) from None
         stmt = stmt.where(
             (FollowUp.due_on > due) | ((FollowUp.due_on == due) & (FollowUp.id > last_id))
         )

@@ -12,6 +12,7 @@ from core import requestlog
 from core.codes import current_keys, qr_image
 from core.db import utcnow
 from core.errors import DomainError
+from core.localtime import district_zone
 from events import codes, service
 from events.models import Event
 from points.expiry import current_settings
@@ -79,7 +80,7 @@ def display_state(token: str) -> dict[str, Any]:
         "state": state,
         "svg": None,
         "attendance": service.attendance_of(event.id),
-        "server_time": now.isoformat(),
+        "server_time": now.astimezone(district_zone()).isoformat(),
     }
     if state == "not_open":
         until_open_ms = int((event.checkin_opens_at - now).total_seconds() * 1000)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from core.api import PageArgsSchema, day_field, id_field, moment_field, page_schema
+from core.api import LocalDateTime, PageArgsSchema, day_field, id_field, moment_field, page_schema
 from identity.models import CONDITIONS
 from points.models import ACTIVITIES
 
@@ -25,15 +25,15 @@ class EventSchema(ma.Schema):
     title = ma.fields.String(dump_only=True)
     kind = ma.fields.String(dump_only=True)
     location = ma.fields.String(dump_only=True, allow_none=True)
-    starts_at = ma.fields.AwareDateTime(dump_only=True)
-    ends_at = ma.fields.AwareDateTime(dump_only=True)
-    checkin_opens_at = ma.fields.AwareDateTime(dump_only=True)
-    checkin_closes_at = ma.fields.AwareDateTime(dump_only=True)
+    starts_at = LocalDateTime(dump_only=True)
+    ends_at = LocalDateTime(dump_only=True)
+    checkin_opens_at = LocalDateTime(dump_only=True)
+    checkin_closes_at = LocalDateTime(dump_only=True)
     points = ma.fields.Integer(
         dump_only=True, allow_none=True, metadata={"description": "null: the center's rule"}
     )
     capacity = ma.fields.Integer(dump_only=True, allow_none=True)
-    cancelled_at = ma.fields.AwareDateTime(dump_only=True, allow_none=True)
+    cancelled_at = LocalDateTime(dump_only=True, allow_none=True)
 
 
 class EventDetailSchema(EventSchema):
@@ -97,7 +97,7 @@ class QrQueryArgsSchema(ma.Schema):
 class CodeLinkSchema(ma.Schema):
     url = ma.fields.String(required=True)
     token = ma.fields.String(required=True)
-    expires_at = ma.fields.AwareDateTime(required=True, allow_none=True)
+    expires_at = LocalDateTime(required=True, allow_none=True)
 
 
 class CheckinCreateSchema(ma.Schema):
@@ -123,7 +123,7 @@ class StaffCheckinCreateSchema(ma.Schema):
 class CheckinSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
     event_id = ma.fields.Integer(required=True)
-    created_at = ma.fields.AwareDateTime(required=True)
+    created_at = LocalDateTime(required=True)
 
 
 class CheckinResultSchema(ma.Schema):
@@ -144,7 +144,7 @@ class AnnulledSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
     event_id = ma.fields.Integer(required=True)
     resident_id = ma.fields.Integer(required=True)
-    annulled_at = ma.fields.AwareDateTime(required=True)
+    annulled_at = LocalDateTime(required=True)
     annul_reason = ma.fields.String(required=True)
 
 
@@ -155,8 +155,8 @@ class AttendeeSchema(ma.Schema):
     phone_masked = ma.fields.String(required=True, allow_none=True)
     method = ma.fields.String(required=True)
     staff_id = ma.fields.Integer(required=True, allow_none=True)
-    created_at = ma.fields.AwareDateTime(required=True)
-    annulled_at = ma.fields.AwareDateTime(required=True, allow_none=True)
+    created_at = LocalDateTime(required=True)
+    annulled_at = LocalDateTime(required=True, allow_none=True)
     annul_reason = ma.fields.String(required=True, allow_none=True)
 
 
@@ -169,7 +169,7 @@ class AttendanceQueryArgsSchema(PageArgsSchema):
 
 class ScanAttemptSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
-    at = ma.fields.AwareDateTime(required=True)
+    at = LocalDateTime(required=True)
     resident_id = ma.fields.Integer(required=True, allow_none=True)
     outcome = ma.fields.String(required=True)
     method = ma.fields.String(required=True)
@@ -200,7 +200,7 @@ class FollowUpSchema(ma.Schema):
     center_id = ma.fields.Integer(required=True)
     condition = ma.fields.String(required=True)
     due_on = day_field(required=True)
-    done_at = ma.fields.AwareDateTime(required=True, allow_none=True)
+    done_at = LocalDateTime(required=True, allow_none=True)
     status = ma.fields.String(required=True)
 
 
@@ -222,4 +222,4 @@ class FollowUpQueryArgsSchema(PageArgsSchema):
 
 class DisplayLinkSchema(ma.Schema):
     url = ma.fields.String(required=True)
-    expires_at = ma.fields.AwareDateTime(required=True)
+    expires_at = LocalDateTime(required=True)

@@ -51,9 +51,9 @@ class DeviceFlag:
 def create_event(actor: Principal, fields: dict[str, Any]) -> Event:
     center_id = fields.pop("center_id", None) or actor.center_id
     if center_id is None:
-        raise ValidationFailed(errors={"center_id": ["Say which center holds the event."]})
+        raise ValidationFailed(errors={"center_id": [_l("Say which center holds the event.")]})
     if not actor.can_access_center(center_id):
-        raise NotFound("No such center.")
+        raise NotFound(_l("No such center."))
     event = Event(center_id=center_id, created_by_id=actor.id, **fields)
     _check_points(actor, event)
     _default_window(event)
@@ -88,9 +88,9 @@ def _default_window(event: Event) -> None:
 def _check_times(event: Event) -> None:
     errors = {}
     if event.ends_at <= event.starts_at:
-        errors["ends_at"] = ["The event must end after it starts."]
+        errors["ends_at"] = [_l("The event must end after it starts.")]
     if event.checkin_closes_at <= event.checkin_opens_at:
-        errors["checkin_closes_at"] = ["Check-in must close after it opens."]
+        errors["checkin_closes_at"] = [_l("Check-in must close after it opens.")]
     if errors:
         raise ValidationFailed(errors=errors)
 
@@ -98,28 +98,28 @@ def _check_times(event: Event) -> None:
 def event_for_resident(event_id: int) -> Event:
     event = db.session.get(Event, event_id)
     if event is None:
-        raise NotFound("No such event.")
+        raise NotFound(_l("No such event."))
     return event
 
 
 def event_for_staff(actor: Principal, event_id: int) -> Event:
     event = db.session.get(Event, event_id)
     if event is None or not actor.can_access_center(event.center_id):
-        raise NotFound("No such event.")
+        raise NotFound(_l("No such event."))
     return event
 
 
 def update_event(actor: Principal, event_id: int, changes: dict[str, Any]) -> Event:
     event = event_for_staff(actor, event_id)
     if event.cancelled_at is not None:
-        raise Conflict("A cancelled event cannot be changed.")
+        raise Conflict(_l("A cancelled event cannot be changed."))
     for field, value in changes.items():
         setattr(event, field, value)
     if "points" in changes:
         _check_points(actor, event)
     _check_times(event)
     if event.capacity is not None and event.capacity < attendance_of(event.id):
-        raise ValidationFailed(errors={"capacity": ["More residents have checked in already."]})
+        raise ValidationFailed(errors={"capacity": [_l("More residents have checked in already.")]})
     if "capacity" in changes:
         event.seats_taken = attendance_of(event.id) if event.capacity is not None else 0
     db.session.flush()
@@ -203,7 +203,7 @@ def list_events(actor: Principal | None, filters: dict[str, Any], tz: ZoneInfo) 
         try:
             starts = datetime.fromisoformat(starts_at)
         except ValueError:
-            raise BadRequest("The cursor is not one this API handed out.") from None
+            raise BadRequest(_l("The cursor is not one this API handed out.")) from None
         stmt = stmt.where(
             (Event.starts_at < starts) | ((Event.starts_at == starts) & (Event.id < last_id))
         )

@@ -10,6 +10,7 @@ from flask import g, request
 from flask_smorest import Blueprint
 
 from core.errors import Forbidden, Unauthorized
+from core.i18n import _l
 from identity import sessions
 from identity.tokens import ACCESS, Principal, decode_claims
 
@@ -26,7 +27,7 @@ def authenticate() -> Principal:
     if "token_claims" not in g:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthorized("Send 'Authorization: Bearer <access token>'.")
+            raise Unauthorized(_l("Send 'Authorization: Bearer <access token>'."))
         claims = decode_claims(token.strip(), ACCESS)
         if claims.principal.kind == "staff":
             sessions.current_staff(claims)
@@ -46,7 +47,7 @@ def auth_required(*roles: str) -> Callable[[F], F]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             principal = authenticate()
             if roles and principal.role not in roles:
-                raise Forbidden("Your role may not do this.")
+                raise Forbidden(_l("Your role may not do this."))
             g.principal = principal
             return view(*args, **kwargs)
 

@@ -13,7 +13,7 @@ from identity.models import Role
 
 def _fail(error: DomainError) -> None:
     messages = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in (error.errors or {}).items())
-    raise click.ClickException(messages or error.detail)
+    raise click.ClickException(messages or str(error.detail))
 
 
 @click.command("create-center")

@@ -14,6 +14,7 @@ from core import codes
 from core.codes import Code, CodeKeys, InvalidCode
 from core.db import db
 from core.errors import DomainError
+from core.i18n import _l
 from identity.models import Resident
 
 KIND = 4
@@ -22,11 +23,11 @@ PURPOSE = "member"
 
 
 class InvalidQr(DomainError):
-    status, code, title = 400, "invalid_qr", "This code is not valid"
+    status, code, title = 400, "invalid_qr", _l("This code is not valid")
 
 
 class QrExpired(DomainError):
-    status, code, title = 410, "qr_expired", "This code has expired"
+    status, code, title = 410, "qr_expired", _l("This code has expired")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +59,7 @@ def resident_of(token: str, keys: CodeKeys, now: datetime) -> Resident:
             raise InvalidCode("no such resident")
         codes.verify(fields, tag, _key(keys, code.kid, resident))
     except InvalidCode:
-        raise InvalidQr("This is not a member code of ours.") from None
+        raise InvalidQr(_l("This is not a member code of ours.")) from None
     if int(now.timestamp()) // STEP_SECONDS - code.counter not in (0, 1):
-        raise QrExpired("The member code has expired; ask the resident to refresh it.")
+        raise QrExpired(_l("The member code has expired; ask the resident to refresh it."))
     return resident

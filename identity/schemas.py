@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from core.api import PageArgsSchema, id_field, page_schema
+from core.api import LocalDateTime, PageArgsSchema, id_field, page_schema
 from identity.models import CONDITIONS, CONSENT_PURPOSES, Role
 from identity.service import PHONE_PATTERN
 
@@ -86,14 +86,14 @@ class ResidentSchema(ma.Schema):
     phone_masked = ma.fields.String(dump_only=True, allow_none=True)
     center_id = ma.fields.Integer(dump_only=True, allow_none=True)
     has_wechat = ma.fields.Boolean(dump_only=True)
-    created_at = ma.fields.AwareDateTime(dump_only=True)
+    created_at = LocalDateTime(dump_only=True)
 
 
 class ConsentSchema(ma.Schema):
     purpose = ma.fields.String(dump_only=True)
     version = ma.fields.String(dump_only=True)
-    granted_at = ma.fields.AwareDateTime(dump_only=True)
-    withdrawn_at = ma.fields.AwareDateTime(dump_only=True, allow_none=True)
+    granted_at = LocalDateTime(dump_only=True)
+    withdrawn_at = LocalDateTime(dump_only=True, allow_none=True)
 
 
 class ResidentDetailSchema(ResidentSchema):
@@ -177,7 +177,7 @@ class RefreshedTokensSchema(TokensSchema):
 
 class MemberCodeSchema(ma.Schema):
     code = ma.fields.String(required=True)
-    expires_at = ma.fields.AwareDateTime(required=True)
+    expires_at = LocalDateTime(required=True)
 
 
 class MemberCodeQueryArgsSchema(ma.Schema):

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from core.api import decode_cursor, page
 from core.db import db, utcnow
 from core.errors import Conflict, DomainError, NotFound, ValidationFailed
-from core.i18n import _l
+from core.i18n import Text, _l
 from identity.models import (
     CONDITIONS,
     HEALTH_CONDITIONS_CONSENT,
@@ -49,11 +49,11 @@ def _dummy_hash() -> str:
 
 
 class InvalidCredentials(DomainError):
-    status, code, title = 401, "invalid_credentials", "Wrong username or password"
+    status, code, title = 401, "invalid_credentials", _l("Wrong username or password")
 
 
 class ConsentRequired(DomainError):
-    status, code, title = 409, "consent_required", "The resident has not consented to this"
+    status, code, title = 409, "consent_required", _l("The resident has not consented to this")
 
 
 # -- centers and staff ------------------------------------------------------------------
@@ -62,9 +62,9 @@ class ConsentRequired(DomainError):
 def create_center(name: str, address: str | None = None) -> Center:
     name = name.strip()
     if not name:
-        raise ValidationFailed(errors={"name": ["A center needs a name."]})
+        raise ValidationFailed(errors={"name": [_l("A center needs a name.")]})
     if db.session.scalar(select(Center.id).where(Center.name == name)) is not None:
-        raise Conflict(f"A center named {name!r} exists already.")
+        raise Conflict(_l('A center named "%(name)s" exists already.', name=name))
     center = Center(name=name, address=address)
     db.session.add(center)
     db.session.flush()
@@ -78,19 +78,19 @@ def create_staff(
     center_id: int | None = None,
     display_name: str | None = None,
 ) -> Staff:
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[Text]] = {}
     if role not in set(Role):
-        errors["role"] = [f"Must be one of {', '.join(Role)}."]
+        errors["role"] = [_l("Must be one of %(choices)s.", choices=", ".join(Role))]
     if role == Role.STAFF and center_id is None:
-        errors["center_id"] = ["Staff must belong to a center."]
+        errors["center_id"] = [_l("Staff must belong to a center.")]
     if center_id is not None and db.session.get(Center, center_id) is None:
-        errors["center_id"] = ["No such center."]
+        errors["center_id"] = [_l("No such center.")]
     if problems := password_problems(password):
         errors["password"] = problems
     if errors:
         raise ValidationFailed(errors=errors)
     if db.session.scalar(select(Staff.id).where(Staff.username == username)) is not None:
-        raise Conflict(f"The username {username!r} is taken.")
+        raise Conflict(_l('The username "%(username)s" is taken.', username=username))
     staff = Staff(
         username=username,
         password_hash=_hasher.hash(password),
@@ -106,7 +106,7 @@ def create_staff(
 def password_problems(password: str) -> list[str]:
     """What makes a new password unacceptable: one rule for creation, reset and change."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        return [_l("At least %(n)d characters.", n=MIN_PASSWORD_LENGTH)]
+        return [_l("At least %(count)d characters.", count=MIN_PASSWORD_LENGTH)]
     return []
 
 
@@ -168,11 +168,11 @@ def register_resident(
     """A desk registration, for residents without a smartphone."""
     center_id = center_id if center_id is not None else actor.center_id
     if center_id is None:
-        raise ValidationFailed(errors={"center_id": ["Say at which center to register."]})
+        raise ValidationFailed(errors={"center_id": [_l("Say at which center to register.")]})
     if not actor.can_access_center(center_id):
-        raise NotFound("No such center.")
+        raise NotFound(_l("No such center."))
     if db.session.get(Center, center_id) is None:
-        raise ValidationFailed(errors={"center_id": ["No such center."]})
+        raise ValidationFailed(errors={"center_id": [_l("No such center.")]})
     resident = Resident(
         name=name.strip(), phone=phone, center_id=center_id, registered_by_id=actor.id
     )
@@ -193,7 +193,9 @@ def search_residents(
     digits = re.sub(r"[\s-]", "", term)
     if digits.isdigit():
         if len(digits) < 4:
-            raise ValidationFailed(errors={"q": ["Give at least the last 4 digits of a phone."]})
+            raise ValidationFailed(
+                errors={"q": [_l("Give at least the last 4 digits of a phone.")]}
+            )
         stmt = stmt.where(
             Resident.phone == digits if len(digits) >= 11 else Resident.phone.endswith(digits)
         )
@@ -214,7 +216,7 @@ def resident_for_staff(actor: Principal, resident_id: int) -> Resident:
     """A resident the actor may see, or 404 (another center's residents do not exist to them)."""
     resident = db.session.get(Resident, resident_id)
     if resident is None or not actor.can_access_center(resident.center_id):
-        raise NotFound("No such resident.")
+        raise NotFound(_l("No such resident."))
     record_audit(actor, "resident.read", resident.id)
     return resident
 
@@ -222,14 +224,14 @@ def resident_for_staff(actor: Principal, resident_id: int) -> Resident:
 def get_resident(resident_id: int) -> Resident:
     resident = db.session.get(Resident, resident_id)
     if resident is None:
-        raise NotFound("No such resident.")
+        raise NotFound(_l("No such resident."))
     return resident
 
 
 def update_profile(resident: Resident, changes: dict[str, Any]) -> Resident:
     center_id = changes.get("center_id")
     if center_id is not None and db.session.get(Center, center_id) is None:
-        raise ValidationFailed(errors={"center_id": ["No such center."]})
+        raise ValidationFailed(errors={"center_id": [_l("No such center.")]})
     for field in ("name", "phone", "center_id"):
         if field in changes:
             setattr(resident, field, changes[field])
@@ -276,7 +278,7 @@ def withdraw_consent(resident: Resident, purpose: str) -> Consent:
     """Withdraw consent; the data it allowed is erased, the record of consent is kept."""
     consent = active_consent(resident.id, purpose)
     if consent is None:
-        raise NotFound("There is no active consent for this purpose.")
+        raise NotFound(_l("There is no active consent for this purpose."))
     consent.withdrawn_at = utcnow()
     if purpose == HEALTH_CONDITIONS_CONSENT:
         db.session.execute(
@@ -293,10 +295,12 @@ def set_conditions(actor: Principal, resident: Resident, conditions: Iterable[st
     wanted = set(conditions)
     unknown = wanted - CONDITIONS.keys()
     if unknown:
-        raise ValidationFailed(errors={"conditions": [f"Unknown: {', '.join(sorted(unknown))}."]})
+        raise ValidationFailed(
+            errors={"conditions": [_l("Unknown: %(names)s.", names=", ".join(sorted(unknown)))]}
+        )
     consent = active_consent(resident.id, HEALTH_CONDITIONS_CONSENT)
     if consent is None and wanted:
-        raise ConsentRequired("Record the resident's consent before tagging conditions.")
+        raise ConsentRequired(_l("Record the resident's consent before tagging conditions."))
     current = set(resident.conditions)
     if current - wanted:
         db.session.execute(

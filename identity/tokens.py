@@ -120,11 +120,15 @@ def decode_claims(token: str, expected_type: str) -> TokenClaims:
             options={"require": ["exp", "iat", "iss", "aud", "sub", "typ", "role"]},
         )
     except jwt.ExpiredSignatureError:
-        raise TokenExpired("The token has expired; refresh it or log in again.") from None
+        raise TokenExpired(_l("The token has expired; refresh it or log in again.")) from None
     except jwt.InvalidTokenError:
-        raise Unauthorized("The token is not valid.") from None
+        raise Unauthorized(_l("The token is not valid.")) from None
     if claims.get("typ") != expected_type:
-        raise Unauthorized(f"An {expected_type} token is required.")
+        raise Unauthorized(
+            _l("An access token is required.")
+            if expected_type == ACCESS
+            else _l("A refresh token is required.")
+        )
     kind, _, raw_id = str(claims["sub"]).partition(":")
     center_id = claims.get("cid")
     # Signed is not well-formed: check the claims' shapes (``true`` is an int to isinstance,
@@ -134,9 +138,9 @@ def decode_claims(token: str, expected_type: str) -> TokenClaims:
         or not _ASCII_NUMBER.fullmatch(raw_id)
         or int(raw_id) > MAX_ID
     ):
-        raise Unauthorized("The token is not valid.")
+        raise Unauthorized(_l("The token is not valid."))
     if center_id is not None and (type(center_id) is not int or not 1 <= center_id <= MAX_ID):
-        raise Unauthorized("The token is not valid.")
+        raise Unauthorized(_l("The token is not valid."))
     jti, session, version = claims.get("jti"), claims.get("sid"), claims.get("ver", 0)
     if (
         not isinstance(jti, str)

@@ -15,6 +15,7 @@ import httpx
 
 from core.config import is_development
 from core.errors import DomainError, RateLimited
+from core.i18n import _l
 
 logger = logging.getLogger("health_points.wechat")
 
@@ -24,7 +25,7 @@ _client = httpx.Client()
 
 
 class WeChatLoginFailed(DomainError):
-    status, code, title = 401, "wechat_login_failed", "WeChat login failed"
+    status, code, title = 401, "wechat_login_failed", _l("WeChat login failed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,17 +36,17 @@ class WeChatIdentity:
 
 #: errcode → the refusal the client gets. Anything else is our problem, not the user's.
 _USER_ERRORS: dict[int, DomainError] = {
-    40029: WeChatLoginFailed("The login code is invalid or expired; call wx.login again."),
-    40163: WeChatLoginFailed("The login code was already used; call wx.login again."),
-    40226: WeChatLoginFailed("WeChat blocked this account as high-risk.", status=403),
-    45011: RateLimited("WeChat is limiting logins for this user; wait a minute."),
+    40029: WeChatLoginFailed(_l("The login code is invalid or expired; call wx.login again.")),
+    40163: WeChatLoginFailed(_l("The login code was already used; call wx.login again.")),
+    40226: WeChatLoginFailed(_l("WeChat blocked this account as high-risk."), status=403),
+    45011: RateLimited(_l("WeChat is limiting logins for this user; wait a minute.")),
 }
 
 
 def code_to_session(
     code: str, *, api_base: str, appid: str, secret: str, timeout: float
 ) -> WeChatIdentity:
-    unavailable = WeChatLoginFailed("WeChat cannot be reached; try again.", status=503)
+    unavailable = WeChatLoginFailed(_l("WeChat cannot be reached; try again."), status=503)
     try:
         response = _client.get(
             f"{api_base}/sns/jscode2session",
@@ -93,10 +94,10 @@ def identify(code: str, config: Mapping[str, Any]) -> WeChatIdentity:
     if code.startswith(DEV_CODE_PREFIX) and dev_login_allowed(config):
         openid = code[len(DEV_CODE_PREFIX) :]
         if not _DEV_OPENID.match(openid):
-            raise WeChatLoginFailed("A dev code is 'dev:' and 1-60 letters, digits, - or _.")
+            raise WeChatLoginFailed(_l("A dev code is 'dev:' and 1-60 letters, digits, - or _."))
         return WeChatIdentity(openid=openid, unionid=None)
     if not config["WECHAT_APPID"]:
-        raise WeChatLoginFailed("WeChat login is not configured on this server.", status=503)
+        raise WeChatLoginFailed(_l("WeChat login is not configured on this server."), status=503)
     return code_to_session(
         code,
         api_base=config["WECHAT_API_BASE"],

@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 
 from core.db import db, utcnow
 from core.errors import Conflict, NotFound
+from core.i18n import _l
 from identity.tokens import Principal
 from points.models import PointsAccount, PointsHold
 from points.service import (
@@ -36,7 +37,10 @@ def hold(resident_id: int, amount: int, source_type: str, source_id: str) -> Poi
         return existing
     if amount > account.balance - account.reserved:
         raise InsufficientPoints(
-            f"{amount} points are needed; {account.balance - account.reserved} are available."
+            _l(
+                "Not enough points: %(missing)d more are needed.",
+                missing=amount - (account.balance - account.reserved),
+            )
         )
     held = PointsHold(
         resident_id=resident_id, amount=amount, source_type=source_type, source_id=source_id
@@ -58,7 +62,7 @@ def _locked_hold(source_type: str, source_id: str) -> tuple[PointsHold, LockedAc
         )
     )
     if found is None:
-        raise NotFound("No such hold.")
+        raise NotFound(_l("No such hold."))
     account = lock_account(found.resident_id)
     db.session.refresh(found)  # its status as of the lock, not of the first read
     return found, account
@@ -83,7 +87,11 @@ def capture(source_type: str, source_id: str, source: Source, actor: Principal |
     """Spend held points (the pickup happened). Refused if the hold was settled already."""
     held, account = _locked_hold(source_type, source_id)
     if held.status != "held":
-        raise Conflict(f"These points were {held.status} already.")
+        raise Conflict(
+            _l("These points were spent already.")
+            if held.status == "captured"
+            else _l("These points were released already.")
+        )
     movement = spend_account(
         account, held.amount, source, actor, kind="redeem", releasing=held.amount
     )

@@ -22,6 +22,7 @@ from sqlalchemy import delete, select, update
 
 from core.db import db, upsert, utcnow
 from core.errors import BadRequest, Conflict, DomainError
+from core.i18n import _l
 from identity.auth import authenticate
 from points.models import IdempotencyKey
 
@@ -34,7 +35,11 @@ KEEP_FOR = timedelta(hours=24)
 
 
 class IdempotencyKeyReused(DomainError):
-    status, code, title = 409, "idempotency_key_reused", "Idempotency-Key used for another request"
+    status, code, title = (
+        409,
+        "idempotency_key_reused",
+        _l("Idempotency-Key used for another request"),
+    )
 
 
 def idempotent(view: F) -> F:
@@ -46,7 +51,9 @@ def idempotent(view: F) -> F:
         if key is None:
             return view(*args, **kwargs)
         if not _VALID_KEY.match(key):
-            raise BadRequest(f"{HEADER} is 1-64 printable characters without spaces.")
+            raise BadRequest(
+                _l("%(header)s is 1-64 printable characters without spaces.", header=HEADER)
+            )
         principal = authenticate()
         owner = f"{principal.kind}:{principal.id}"
         request_hash = hashlib.sha256(
@@ -87,9 +94,9 @@ def _replay(owner: str, key: str, request_hash: str) -> Response:
         select(IdempotencyKey).where(IdempotencyKey.principal == owner, IdempotencyKey.key == key)
     ).one_or_none()
     if stored is None or stored.status_code is None:
-        raise Conflict("The first request with this key is still being handled; retry.")
+        raise Conflict(_l("The first request with this key is still being handled; retry."))
     if stored.request_hash != request_hash:
-        raise IdempotencyKeyReused("This key was used with a different request.")
+        raise IdempotencyKeyReused(_l("This key was used with a different request."))
     response = Response(stored.body, status=stored.status_code, content_type="application/json")
     response.headers[REPLAYED_HEADER] = "true"
     return response

@@ -13,6 +13,7 @@ from sqlalchemy import delete, or_, select
 
 from core.db import db, upsert, utcnow
 from core.errors import Conflict, Forbidden, ValidationFailed
+from core.i18n import _l
 from identity.models import Center
 from identity.tokens import Principal
 from points.expiry import PointsSettings
@@ -79,13 +80,15 @@ def set_rule(
 ) -> Rule:
     """Set a center's rule (its manager) or the district default (a district manager)."""
     if center_id is None and not actor.is_district_wide:
-        raise Forbidden("Only district managers set the district's rules.")
+        raise Forbidden(_l("Only district managers set the district's rules."))
     if center_id is not None and not actor.can_access_center(center_id):
-        raise Forbidden("You manage another center.")
+        raise Forbidden(_l("You manage another center."))
     if center_id is not None and db.session.get(Center, center_id) is None:
-        raise ValidationFailed(errors={"center_id": ["No such center."]})
+        raise ValidationFailed(errors={"center_id": [_l("No such center.")]})
     if activity not in ACTIVITIES:
-        raise ValidationFailed(errors={"activity": [f"One of {', '.join(ACTIVITIES)}."]})
+        raise ValidationFailed(
+            errors={"activity": [_l("One of %(choices)s.", choices=", ".join(ACTIVITIES))]}
+        )
     rule = db.session.scalar(
         select(EarningRule).where(
             EarningRule.activity == activity,
@@ -221,5 +224,5 @@ def _count_against_caps(
         ).returning(EarningCounter.points)
         if db.session.execute(stmt).scalar() is None:
             # Impossible under the account lock; the database refuses rather than overshoot.
-            raise Conflict("The earning cap changed underneath; try again.")
+            raise Conflict(_l("The earning cap changed underneath; try again."))
     return granted

@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from core.api import id_field, page_schema
+from core.api import LocalDateTime, id_field, page_schema
 from identity.schemas import MeSchema
 from points.models import KINDS
 
@@ -24,7 +24,7 @@ class LedgerEntrySchema(ma.Schema):
     kind = ma.fields.String(required=True, validate=validate.OneOf(KINDS))
     reason = ma.fields.String(required=True)
     balance_after = ma.fields.Integer(required=True)
-    created_at = ma.fields.AwareDateTime(required=True)
+    created_at = LocalDateTime(required=True)
     source = ma.fields.Nested(LedgerSourceSchema, required=True)
 
 

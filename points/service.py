@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 
 from core.db import db, upsert, utcnow
 from core.errors import Conflict, DomainError, NotFound
+from core.i18n import _l
 from identity.tokens import Principal
 from points.chain import entry_hash
 from points.models import (
@@ -27,11 +28,11 @@ from points.models import (
 
 
 class InsufficientPoints(DomainError):
-    status, code, title = 409, "insufficient_points", "Not enough points"
+    status, code, title = 409, "insufficient_points", _l("Not enough points")
 
 
 class AlreadyReversed(DomainError):
-    status, code, title = 409, "already_reversed", "This was undone already"
+    status, code, title = 409, "already_reversed", _l("This was undone already")
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,7 +259,7 @@ def spend_account(
     spendable = account.balance - account.reserved + releasing
     if amount > spendable:
         raise InsufficientPoints(
-            f"{amount} points are needed; {spendable} are available.",
+            _l("Not enough points: %(missing)d more are needed.", missing=amount - spendable)
         )
     transaction_id = _record(
         account,
@@ -315,9 +316,9 @@ def reverse(
     """Undo a transaction with a new, opposite one (at most once)."""
     original = db.session.get(LedgerTransaction, transaction_id)
     if original is None:
-        raise NotFound("No such ledger transaction.")
+        raise NotFound(_l("No such ledger transaction."))
     if original.reverses_id is not None:
-        raise Conflict("A reversal cannot itself be reversed; make an adjustment instead.")
+        raise Conflict(_l("A reversal cannot itself be reversed; make an adjustment instead."))
     account = lock_account(original.resident_id)
     reversed_by = select(LedgerTransaction.id).where(LedgerTransaction.reverses_id == original.id)
     if db.session.scalar(reversed_by) is not None:

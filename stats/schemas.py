@@ -7,7 +7,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import validate
 
-from core.api import day_field, id_field
+from core.api import LocalDateTime, day_field, id_field
 from points.models import ACTIVITIES
 from stats.periods import INTERVALS, Period
 
@@ -129,7 +129,10 @@ class SummarySchema(FiguresSchema):
     center = _center_field()
     previous_period = ma.fields.Nested(FiguresSchema, required=True)
     same_period_last_year = ma.fields.Nested(FiguresSchema, required=True)
-    growth = _growth_field("(this - same period last year) / that; null where that is 0")
+    growth = _growth_field(
+        "(this - same period last year) / that; null where that is 0. `checkins` is total"
+        " attendances (as `checkins_total`)"
+    )
     growth_vs_previous_period = _growth_field("The same against the previous period")
 
 
@@ -196,7 +199,7 @@ class EventAttendanceSchema(ma.Schema):
     kind = ma.fields.String(required=True)
     center_id = ma.fields.Integer(required=True)
     center = ma.fields.Nested(CenterRefSchema, required=True)
-    starts_at = ma.fields.AwareDateTime(required=True)
+    starts_at = LocalDateTime(required=True)
     capacity = ma.fields.Integer(required=True, allow_none=True)
     attendance = ma.fields.Integer(required=True)
     fill_rate = ma.fields.Float(required=True, allow_none=True)

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from core.db import db
 from core.errors import Forbidden, NotFound
+from core.i18n import _l
 from identity.models import Center
 from identity.tokens import Principal
 from stats import rollups, series
@@ -37,11 +38,11 @@ def scope_for(actor: Principal, center_id: int | None) -> int | None:
     is refused.
     """
     if center_id is not None and db.session.get(Center, center_id) is None:
-        raise NotFound("No such center.")
+        raise NotFound(_l("No such center."))
     if actor.is_district_wide:
         return center_id
     if center_id not in (None, actor.center_id):
-        raise Forbidden("Managers see their own center's figures only.")
+        raise Forbidden(_l("Managers see their own center's figures only."))
     return actor.center_id
 
 
@@ -78,7 +79,9 @@ def _described(result: Figures) -> dict[str, Any]:
 
 
 def _growth(current: Figures, base: Figures) -> dict[str, float | None]:
-    return {key: growth(getattr(current, key), getattr(base, key)) for key in GROWTH_KEYS}
+    rates = {key: growth(getattr(current, key), getattr(base, key)) for key in GROWTH_KEYS}
+    rates["checkins"] = rates["checkins_total"]  # the contract's name: total attendances
+    return rates
 
 
 def participation(

@@ -29,7 +29,7 @@ def test_create_center_refuses_a_duplicate_name(app: Flask) -> None:
     result = runner.invoke(args=["create-center", "A"])
 
     assert result.exit_code != 0
-    assert "exists already" in result.output
+    assert "已有名为“A”的中心" in result.output  # the CLI speaks the default language too
 
 
 def test_create_staff_with_a_password_flag_can_then_log_in(app: Flask) -> None:

@@ -138,7 +138,7 @@ def test_too_few_digits_are_refused(client: FlaskClient, make: Factory) -> None:
     response = client.get("/api/v1/residents?q=12", headers=desk.headers)
 
     assert response.status_code == 422
-    assert response.json["errors"] == {"q": ["Give at least the last 4 digits of a phone."]}
+    assert response.json["errors"] == {"q": ["请至少输入手机号后4位。"]}
 
 
 def test_opening_a_resident_is_audited(app: Flask, client: FlaskClient, make: Factory) -> None:

@@ -12,6 +12,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from core.db import db
+from core.errors import Conflict
 from points import holds, service
 from points.expiry import PointsSettings, expire_due
 from points.models import LedgerEntry, LedgerTransaction, LotAllocation, PointsLot
@@ -110,7 +111,7 @@ def test_a_captured_hold_is_a_redeem_and_a_released_one_is_spendable_again(
     assert (captured.amount, captured.balance) == (-60, 40)
     assert (released, released_twice) == (True, False)
     assert balance(app, resident.id) == (40, 0)
-    with pytest.raises(Exception, match="captured already"):
+    with pytest.raises(Conflict, match="spent already"):
         commit(holds.capture, "reservation", "r1", source("r1"), None)
 
 
