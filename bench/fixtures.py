@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from catalog import service as catalog
+from catalog import items as catalog
 from core.codes import current_keys
 from core.db import db, utcnow
 from events import codes

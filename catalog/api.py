@@ -7,7 +7,7 @@ from typing import Any
 from flask import current_app
 from flask.views import MethodView
 
-from catalog import records, reservations, service
+from catalog import items, records, reservations, service
 from catalog.media import store_image
 from catalog.models import CatalogItem, Redemption, StockLevel
 from catalog.schemas import (
@@ -79,7 +79,7 @@ class Items(MethodView):
     @items_blp.arguments(ItemCreateSchema)
     def post(self, fields: dict[str, Any]) -> CatalogItem:
         """Add a gift to the district's catalog."""
-        return service.create_item(fields)
+        return items.create_item(fields)
 
 
 @items_blp.patch("/<id:item_id>")
@@ -88,7 +88,7 @@ class Items(MethodView):
 @items_blp.arguments(ItemUpdateSchema)
 def update_item(changes: dict[str, Any], item_id: int) -> CatalogItem:
     """Change a gift: its cost, limit, or whether it is offered (`active`)."""
-    return service.update_item(item_id, changes)
+    return items.update_item(item_id, changes)
 
 
 @items_blp.post("/<id:item_id>/image")
@@ -100,7 +100,7 @@ def upload_image(files: dict[str, Any], item_id: int) -> CatalogItem:
     """Upload the gift's picture (JPEG, PNG or WebP; re-encoded, metadata dropped)."""
     config = current_app.config
     name = store_image(files["image"].read(), config["MEDIA_DIR"], config["MAX_IMAGE_BYTES"])
-    return service.update_item(item_id, {"image_path": name})
+    return items.update_item(item_id, {"image_path": name})
 
 
 @items_blp.post("/<id:item_id>/stock")
@@ -110,7 +110,7 @@ def upload_image(files: dict[str, Any], item_id: int) -> CatalogItem:
 @items_blp.arguments(StockMoveSchema)
 def move_stock(args: dict[str, Any], item_id: int) -> StockLevel:
     """Receive, write off (`damaged`) or count (`stock_take`) a gift's stock at a center."""
-    return service.move_stock(
+    return items.move_stock(
         current_principal(),
         item_id,
         args["center_id"],

@@ -6,7 +6,7 @@ import click
 from flask.cli import AppGroup
 
 from catalog import reservations
-from catalog.service import stock_problems
+from catalog.items import stock_problems
 from core.db import db, utcnow
 
 catalog_cli = AppGroup("catalog", help="Gifts, stock and reservations.")

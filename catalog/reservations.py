@@ -16,8 +16,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 
+from catalog.items import get_item, record_movement
 from catalog.models import Redemption, StockLevel
-from catalog.service import STATUS_WORDS, claim, get_item, record_movement
+from catalog.service import STATUS_WORDS, claim
 from core.codes import CodeKeys
 from core.db import db
 from core.errors import Conflict, NotFound

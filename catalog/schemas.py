@@ -6,8 +6,9 @@ import marshmallow as ma
 from flask_smorest.fields import Upload
 from marshmallow import validate
 
+from catalog.items import MANUAL_MOVEMENTS
 from catalog.models import LIMIT_PERIODS, REDEMPTION_STATUSES
-from catalog.service import MANUAL_MOVEMENTS, Offered
+from catalog.service import Offered
 from core.api import LocalDateTime, PageArgsSchema, day_field, id_field, page_schema
 
 _name = validate.Length(min=1, max=60)

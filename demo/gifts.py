@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from datetime import datetime
 
+from catalog import items as gifts
 from catalog import reservations
 from catalog import service as catalog
 from catalog.models import CatalogItem
@@ -25,7 +26,7 @@ GIFTS = (
 
 def seed_catalog() -> list[CatalogItem]:
     return [
-        catalog.create_item(
+        gifts.create_item(
             {
                 "name": name,
                 "points_cost": cost,
@@ -51,7 +52,7 @@ def seed_desk(
     assert desk.center_id is not None
     for item in items:
         received = 5 if item.points_cost >= 300 else rng.randint(20, 40)
-        catalog.move_stock(desk, item.id, desk.center_id, received, "received", "区卫健局配送", 3)
+        gifts.move_stock(desk, item.id, desk.center_id, received, "received", "区卫健局配送", 3)
     for resident in rng.sample(residents, k=len(residents) // 3):
         balance, reserved = points.balance_of(resident.id)
         affordable = [item for item in items if item.points_cost <= balance - reserved]

@@ -19,7 +19,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from app import create_app
-from catalog.service import stock_problems
+from catalog.items import stock_problems
 from core.config import database_uri
 from core.db import db
 from points.verify import verify
