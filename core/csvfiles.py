@@ -56,8 +56,5 @@ def csv_response(text: str, filename: str) -> Response:
     return Response(
         text.encode("utf-8"),
         content_type="text/csv; charset=utf-8",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

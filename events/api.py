@@ -143,9 +143,7 @@ def _code_response(link: codes.CodeLink, image_format: str, status: int = 200) -
     if image_format == "json":
         return link
     body, content_type = qr_image(link.url, image_format)
-    return Response(
-        body, status=status, content_type=content_type, headers={"Cache-Control": "no-store"}
-    )
+    return Response(body, status=status, content_type=content_type)
 
 
 @events_blp.post("/<id:event_id>/personal-codes")

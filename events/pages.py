@@ -15,7 +15,6 @@ from core.errors import DomainError
 from core.localtime import district_zone
 from events import codes, service
 from events.models import Event
-from points.expiry import current_settings
 
 pages = Blueprint("pages", __name__, template_folder="templates")
 
@@ -56,7 +55,7 @@ def display(token: str) -> tuple[str, int] | str:
         event = _displayed(token, now)
     except DomainError as error:
         return render_template("events/display_gone.html", error=error), error.status
-    opens_at = event.checkin_opens_at.astimezone(current_settings().tz)
+    opens_at = event.checkin_opens_at.astimezone(district_zone())
     return render_template(
         "events/display.html",
         event=event,

@@ -148,7 +148,7 @@ def member_code(args: dict[str, Any]) -> Any:
     if args["format"] == "json":
         return issued
     body, content_type = qr_image(issued.code, args["format"])
-    return Response(body, content_type=content_type, headers={"Cache-Control": "no-store"})
+    return Response(body, content_type=content_type)
 
 
 @me_blp.post("/consents")

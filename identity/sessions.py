@@ -8,6 +8,7 @@ token the account holds, access tokens included, at their next request.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,6 +27,8 @@ from identity.tokens import (
     issue_tokens,
     new_token_id,
 )
+
+logger = logging.getLogger("health_points.sessions")
 
 
 def start(account: Staff | Resident) -> dict[str, Any]:
@@ -51,6 +54,15 @@ def refresh(refresh_token: str) -> tuple[Staff | Resident, dict[str, Any]]:
         .values(used_at=now)
     )
     if spent.rowcount != 1:  # type: ignore[attr-defined]
+        # Someone holds a copy of a spent token (or a client retried a lost answer): end the
+        # login for both, and leave a trace for whoever looks into it.
+        principal = claims.principal
+        logger.warning(
+            "refresh token reused: %s:%s, login %s revoked",
+            principal.kind,
+            principal.id,
+            claims.session,
+        )
         if claims.session is not None:
             execute_regardless(_revoke_family(claims.session, now))
         raise TokenRevoked(_l("This refresh token was used before or revoked; log in again."))

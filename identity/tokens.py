@@ -101,11 +101,6 @@ def issue_tokens(
     }
 
 
-def decode(token: str, expected_type: str) -> Principal:
-    """The principal a token names, or ``Unauthorized`` / ``TokenExpired``."""
-    return decode_claims(token, expected_type).principal
-
-
 def decode_claims(token: str, expected_type: str) -> TokenClaims:
     """A verified token's principal, id, session and version, or ``Unauthorized`` /
     ``TokenExpired``."""

@@ -24,6 +24,7 @@ from events.models import Checkin
 from identity.models import Center
 from points.models import ACTIVITIES
 from stats import raw
+from stats.first_checkins import annulled_since
 from stats.models import (
     DISTRICT,
     DailyCheckins,
@@ -34,7 +35,7 @@ from stats.models import (
     MonthlyParticipants,
 )
 from stats.periods import Period, month_end
-from stats.rollups import Attendees, Coverage, annulled_since
+from stats.rollups import Attendees, Coverage
 
 #: The figures that get a growth rate.
 GROWTH_KEYS = (

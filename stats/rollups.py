@@ -21,7 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pyroaring import BitMap
-from sqlalchemy import Select, delete, func, literal, select, tuple_
+from sqlalchemy import delete, func, literal, select
 from sqlalchemy.orm import aliased
 
 from catalog.models import Redemption
@@ -31,6 +31,7 @@ from core.localtime import local_day
 from events.models import Checkin, Event
 from identity.models import Resident
 from points.models import LedgerTransaction
+from stats import first_checkins
 from stats.models import (
     DISTRICT,
     DailyCheckins,
@@ -38,7 +39,6 @@ from stats.models import (
     DailyParticipants,
     DailyPoints,
     EventCheckins,
-    FirstCheckin,
     MonthlyParticipants,
     RollupState,
 )
@@ -90,15 +90,6 @@ def coverage(tz: ZoneInfo) -> Coverage:
     return Coverage(state.covered_through, changed, state.refreshed_at - SETTLING)
 
 
-def annulled_since(since: datetime) -> Select[Any]:
-    """Residents with a check-in annulled at ``since`` or later, and its event's center."""
-    return (
-        select(Checkin.resident_id, Event.center_id)
-        .join(Event, Event.id == Checkin.event_id)
-        .where(Checkin.annulled_at >= since)
-    )
-
-
 def changed_days(since: datetime, tz: ZoneInfo) -> set[date]:
     """Days whose figures a correction made after ``since`` changed."""
     original = aliased(LedgerTransaction)
@@ -135,13 +126,13 @@ def refresh(now: datetime, tz: ZoneInfo) -> int:
         since = state.refreshed_at - SETTLING
         ended = _days_between(state.covered_through + timedelta(days=1), through)
         runs = _runs({*ended, *changed_days(since, tz)})
-        annulled = db.session.execute(annulled_since(since)).all()
+        annulled = db.session.execute(first_checkins.annulled_since(since)).all()
     state.covered_through = max(state.covered_through, through)
     state.refreshed_at = now
     for run in runs:
         roll_up(run, tz)
     if annulled:
-        _first_checkins_again(annulled, state.covered_through, tz)
+        first_checkins.recompute(annulled, state.covered_through, tz)
     db.session.flush()
     return sum(run.days for run in runs)
 
@@ -183,7 +174,7 @@ def roll_up(run: Period, tz: ZoneInfo) -> None:
     _roll_up_events(window, tz)
     _roll_up_participants(window, tz)
     _roll_up_months(run)
-    _roll_up_first_checkins(window, tz)
+    first_checkins.roll_up(window, tz)
     _roll_up_points(window, tz)
     _roll_up_gifts(window, tz)
 
@@ -307,63 +298,6 @@ def _roll_up_months(run: Period) -> None:
             for (scope, month), seen in months.items()
         ],
     )
-
-
-def _roll_up_first_checkins(window: Window, tz: ZoneInfo) -> None:
-    """Each resident's first day in the run, per center and district-wide, kept if earlier."""
-    _upsert_first_checkins(window, tz, None, keep_earlier=True)
-
-
-def _upsert_first_checkins(
-    window: Window, tz: ZoneInfo, residents: Any, *, keep_earlier: bool
-) -> None:
-    """Write the first days of the window's check-ins (of ``residents``, if given), per center
-    and district-wide; ``keep_earlier`` keeps a row's day where it is earlier already."""
-    first = func.min(local_day(Checkin.created_at, tz))
-    columns = ["scope", "resident_id", "first_day"]
-    per_center = valid_checkins(window, Event.center_id, Checkin.resident_id, first).group_by(
-        Event.center_id, Checkin.resident_id
-    )
-    district = valid_checkins(window, literal(DISTRICT), Checkin.resident_id, first).group_by(
-        Checkin.resident_id
-    )
-    for firsts in (per_center, district):
-        if residents is not None:
-            firsts = firsts.where(residents)
-        insert = upsert(FirstCheckin).from_select(columns, firsts)
-        day = insert.excluded.first_day
-        if keep_earlier:
-            least = func.least if db.engine.dialect.name == "postgresql" else func.min
-            day = least(insert.excluded.first_day, FirstCheckin.first_day)
-        db.session.execute(
-            insert.on_conflict_do_update(index_elements=columns[:2], set_={"first_day": day})
-        )
-
-
-def _first_checkins_again(annulled: list[Any], through: date, tz: ZoneInfo) -> None:
-    """Recompute the first days of residents who had a check-in annulled, over every day
-    rolled up: an annulment can move a first day later, which rolling up days never does.
-
-    ``annulled``: ``(resident, center)`` of each annulled check-in. The rows of those centers
-    and of the district are dropped, then every first day of those residents is written again.
-    """
-    residents = sorted({resident for resident, _ in annulled})
-    dropped = {(scope, r) for r, center in annulled for scope in (center, DISTRICT)}
-    until = Period(FIRST_DAY, through).bounds(tz)[1]
-    for chunk in _chunks(sorted(dropped)):
-        db.session.execute(
-            delete(FirstCheckin).where(
-                tuple_(FirstCheckin.scope, FirstCheckin.resident_id).in_(chunk)
-            )
-        )
-    for chunk in _chunks(residents):
-        _upsert_first_checkins(
-            Window(None, until, None), tz, Checkin.resident_id.in_(chunk), keep_earlier=False
-        )
-
-
-def _chunks(values: list[Any], size: int = 1000) -> Iterator[list[Any]]:
-    return (values[i : i + size] for i in range(0, len(values), size))
 
 
 def _roll_up_points(window: Window, tz: ZoneInfo) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event, select
@@ -33,7 +34,7 @@ def test_refreshing_spends_the_refresh_token_and_returns_a_new_one(
 
 
 def test_reusing_a_spent_refresh_token_revokes_its_whole_family(
-    app: Flask, client: FlaskClient, make: Factory
+    app: Flask, client: FlaskClient, make: Factory, caplog: pytest.LogCaptureFixture
 ) -> None:
     desk = make.staff("staff")
     stolen = desk.tokens["refresh_token"]
@@ -49,6 +50,7 @@ def test_reusing_a_spent_refresh_token_revokes_its_whole_family(
     with app.app_context():
         rows = db.session.scalars(select(RefreshToken).where(RefreshToken.staff_id == desk.id))
         assert all(row.revoked_at is not None for row in rows)
+    assert f"refresh token reused: staff:{desk.id}" in caplog.text
 
 
 def test_logout_revokes_the_login_and_leaves_other_logins_alone(
