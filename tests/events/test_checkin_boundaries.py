@@ -41,11 +41,6 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     return set_to
 
 
-@pytest.fixture
-def desk(make: Factory) -> Account:
-    return make.staff("staff")
-
-
 def desk_checkin(client: FlaskClient, desk: Account, event_id: int, resident_id: int):  # type: ignore[no-untyped-def]
     return client.post(
         f"/api/v1/events/{event_id}/checkins",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -14,11 +13,6 @@ from events.models import Checkin
 from points import service as points
 from points.models import IdempotencyKey
 from tests.factories import Account, Factory
-
-
-@pytest.fixture
-def desk(make: Factory) -> Account:
-    return make.staff("staff")
 
 
 def keyed(account: Account, key: str) -> dict[str, str]:
