@@ -52,6 +52,9 @@ class Event(db.Model):
     #: capacity holds under load. Events without one do not count here (no hot row).
     seats_taken: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Set for a personal event (a follow-up or re-visit made for one resident): nobody else
+    #: sees it listed or may check in to it.
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"), index=True)
     #: Projector links carry the generation they were issued in; revoking the links moves it
     #: on, so every link issued before stops working.
     display_generation: Mapped[int] = mapped_column(default=0, server_default=text("0"))

@@ -99,6 +99,9 @@ class Resident(db.Model):
     #: Keys the resident's member codes; a new one voids every code issued before.
     member_secret: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: When the resident closed their account: personal data erased, the ledger kept under
+    #: this anonymous row, every token refused.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     #: Read-only views; the service writes consents and tags and expires these.
     consents: Mapped[list[Consent]] = relationship(order_by="Consent.id", viewonly=True)
