@@ -34,6 +34,13 @@ class CenterSchema(ma.Schema):
     address = ma.fields.String(dump_only=True, allow_none=True)
 
 
+class CenterRefSchema(ma.Schema):
+    """A center where a list names one: its id and name."""
+
+    id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+
+
 class CenterCreateSchema(ma.Schema):
     name = ma.fields.String(required=True, validate=validate.Length(min=1, max=100))
     address = ma.fields.String(load_default=None, validate=validate.Length(max=200))

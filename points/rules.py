@@ -6,6 +6,7 @@ Caps are enforced by a conditional upsert on a per-period counter, under the acc
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -44,30 +45,48 @@ class Earned:
     capped: bool
 
 
-def rules_for(center_id: int | None) -> list[Rule]:
-    """The rule in force for every activity at a center (or the district's, for None)."""
+def rules_at(center_ids: Iterable[int | None]) -> dict[int | None, dict[str, Rule]]:
+    """The rule in force for every activity at each center (None: the district), in one query."""
+    wanted = set(center_ids)
     rows = db.session.scalars(
         select(EarningRule).where(
-            or_(EarningRule.center_id.is_(None), EarningRule.center_id == center_id)
+            or_(
+                EarningRule.center_id.is_(None),
+                EarningRule.center_id.in_([c for c in wanted if c is not None]),
+            )
         )
     ).all()
     found = {(row.center_id, row.activity): row for row in rows}
-    rules = []
-    for activity in ACTIVITIES:
-        row = found.get((center_id, activity)) if center_id else None
-        row = row or found.get((None, activity))
-        if row is None:
-            rules.append(Rule(activity, DEFAULT_POINTS[activity], None, None, "default"))
-        else:
-            origin = "center" if row.center_id is not None else "district"
-            rules.append(
-                Rule(activity, row.points, row.daily_cap, row.monthly_cap, origin, row.center_id)
-            )
-    return rules
+    return {
+        center_id: {activity: _in_force(found, center_id, activity) for activity in ACTIVITIES}
+        for center_id in wanted
+    }
+
+
+def _in_force(
+    found: dict[tuple[int | None, str], EarningRule], center_id: int | None, activity: str
+) -> Rule:
+    """A center's own rule wins over the district's; without either, the built-in default."""
+    row = found.get((center_id, activity)) if center_id else None
+    row = row or found.get((None, activity))
+    if row is None:
+        return Rule(activity, DEFAULT_POINTS[activity], None, None, "default")
+    origin = "center" if row.center_id is not None else "district"
+    return Rule(activity, row.points, row.daily_cap, row.monthly_cap, origin, row.center_id)
+
+
+def rules_for(center_id: int | None) -> list[Rule]:
+    """The rule in force for every activity at a center (or the district's, for None)."""
+    return list(rules_at([center_id])[center_id].values())
 
 
 def rule_for(center_id: int | None, activity: str) -> Rule:
-    return next(rule for rule in rules_for(center_id) if rule.activity == activity)
+    return rules_at([center_id])[center_id][activity]
+
+
+def points_to_earn(rule: Rule, points: int | None) -> int:
+    """What an activity earns before the caps: its own ``points`` (an event's), else the rule's."""
+    return rule.points if points is None else points
 
 
 def set_rule(
@@ -127,7 +146,7 @@ def earn(
     """
     at = at or utcnow()
     rule = rule_for(source.center_id, activity)
-    wanted = rule.points if points is None else points
+    wanted = points_to_earn(rule, points)
     account = lock_account(resident_id)
     earlier = None if new_source else find_movement(source, "earn", account)
     if earlier is not None:

@@ -8,7 +8,7 @@ same numbers (``stats.raw`` says what counts); the rollups only make a year chea
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -22,6 +22,7 @@ from core.api import FIRST_DAY
 from core.db import db
 from events.models import Checkin
 from identity.models import Center
+from identity.service import named_centers
 from points.models import ACTIVITIES
 from stats import raw
 from stats.first_checkins import annulled_since
@@ -95,15 +96,6 @@ def centers_in(center_id: int | None) -> list[int]:
     if center_id is not None:
         return [center_id]
     return list(db.session.scalars(select(Center.id).order_by(Center.id)))
-
-
-def named_centers(center_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
-    """``{"id", "name"}`` of each center, by id: reports name centers, not only number them."""
-    wanted = set(center_ids)
-    if not wanted:
-        return {}
-    rows = db.session.execute(select(Center.id, Center.name).where(Center.id.in_(wanted)))
-    return {center_id: {"id": center_id, "name": name} for center_id, name in rows}
 
 
 def center_of(center_id: int | None) -> dict[str, Any] | None:

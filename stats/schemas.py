@@ -8,6 +8,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from core.api import LocalDateTime, day_field, id_field
+from identity.schemas import CenterRefSchema
 from points.models import ACTIVITIES
 from stats.periods import INTERVALS, Period
 
@@ -66,11 +67,6 @@ def _counts_by_activity(**kwargs: Any) -> ma.fields.Dict:
 class PeriodSchema(ma.Schema):
     from_ = ma.fields.Date(data_key="from", attribute="from", required=True)
     to = ma.fields.Date(required=True)
-
-
-class CenterRefSchema(ma.Schema):
-    id = ma.fields.Integer(required=True)
-    name = ma.fields.String(required=True)
 
 
 def _center_field() -> ma.fields.Nested:
