@@ -16,7 +16,7 @@ from core.codes import current_keys, qr_image
 from core.csvfiles import csv_response
 from core.db import record_regardless, utcnow
 from core.errors import DomainError
-from events import checkin, codes, followups, service
+from events import checkin, codes, followups, listing, service
 from events.checkin import CheckinResult
 from events.models import ScanAttempt
 from events.scans import Scanner, scan_row
@@ -34,12 +34,12 @@ from events.schemas import (
     EventDetailSchema,
     EventPageSchema,
     EventQueryArgsSchema,
-    EventSchema,
     EventUpdateSchema,
     FollowUpCreateSchema,
     FollowUpPageSchema,
     FollowUpQueryArgsSchema,
     FollowUpSchema,
+    MyFollowUpPageSchema,
     PersonalCodeCreateSchema,
     QrQueryArgsSchema,
     ScanPageSchema,
@@ -58,6 +58,9 @@ checkins_blp = Blueprint(
 followups_blp = Blueprint(
     "followups", __name__, url_prefix="/api/v1/followups", description="Follow-ups (staff)"
 )
+me_events_blp = Blueprint(
+    "me_events", __name__, url_prefix="/api/v1/me", description="The resident's follow-ups"
+)
 EVENT_EDITORS = ("staff", "manager")
 
 
@@ -70,7 +73,9 @@ class Events(MethodView):
         """Create an event at your center (check-in opens 30 min before, closes 30 min after).
 
         `points` above the center's rule for the kind needs a manager: desk staff asking for
-        more get `403 points_above_rule`."""
+        more get `403 points_above_rule`. With `resident_id` it is a personal follow-up or
+        re-visit that only that resident sees (another kind: `422`; a resident you cannot
+        see: `404`)."""
         event = service.create_event(current_principal(), fields)
         return _detail(event)
 
@@ -78,19 +83,20 @@ class Events(MethodView):
     @auth_required()
     @events_blp.arguments(EventQueryArgsSchema, location="query")
     def get(self, filters: dict[str, Any]) -> dict[str, Any]:
-        """Events by start (newest first); staff see their center's, residents every center's."""
-        principal = current_principal()
+        """Events, each with its center's name, the points a check-in earns (`earns_points`)
+        and, for a resident, whether they checked in (`checked_in`).
+
+        Residents see every center's events but never another resident's personal one;
+        cancelled ones only with `include_cancelled=true`; upcoming ones first (soonest
+        first), then past ones (newest first). Staff see their center's, newest first.
+        `when=upcoming|past` picks one of the two, for either."""
         filters["from"] = filters.pop("from_")
-        actor = principal if principal.kind == "staff" else None
-        return service.list_events(actor, filters, current_settings().tz)
-
-
-_EVENT_FIELDS = tuple(EventSchema().fields)
+        return listing.list_events(current_principal(), filters, utcnow(), current_settings().tz)
 
 
 def _detail(event: Any) -> dict[str, Any]:
-    fields = {name: getattr(event, name) for name in _EVENT_FIELDS}
-    return {**fields, "attendance": service.attendance_of(event.id)}
+    """An event as staff see it."""
+    return listing.detail(event, None)
 
 
 @events_blp.route("/<id:event_id>")
@@ -98,11 +104,11 @@ class EventDetail(MethodView):
     @events_blp.response(200, EventDetailSchema)
     @auth_required()
     def get(self, event_id: int) -> dict[str, Any]:
-        """An event with its live attendance."""
+        """An event with its live attendance; another resident's personal event is `404`."""
         principal = current_principal()
         if principal.kind == "staff":
             return _detail(service.event_for_staff(principal, event_id))
-        return _detail(service.event_for_resident(event_id))
+        return listing.detail(service.event_for_resident(principal.id, event_id), principal.id)
 
     @events_blp.response(200, EventDetailSchema)
     @auth_required(*EVENT_EDITORS)
@@ -153,10 +159,12 @@ def _code_response(link: codes.CodeLink, image_format: str, status: int = 200) -
 @events_blp.arguments(PersonalCodeCreateSchema)
 @events_blp.arguments(QrQueryArgsSchema(only=("format",)), location="query")
 def personal_code(args: dict[str, Any], query: dict[str, Any], event_id: int) -> Any:
-    """A one-time code for one resident (a follow-up or re-visit): `not_your_code` for others."""
-    actor = current_principal()
-    event = service.event_for_staff(actor, event_id)
-    resident = identity.resident_for_staff(actor, args["resident_id"])
+    """A one-time code for one resident (a follow-up or re-visit): `not_your_code` for others.
+
+    A personal event's code is for its resident only: `409 event_is_personal` for another."""
+    event, resident = service.personal_code_holder(
+        current_principal(), event_id, args["resident_id"]
+    )
     link = codes.personal(
         event.id, resident.id, current_keys(), current_app.config["PUBLIC_BASE_URL"]
     )
@@ -376,8 +384,18 @@ def overdue_csv(args: dict[str, Any]) -> Response:
     return csv_response(text, "overdue-followups.csv")
 
 
+@me_events_blp.get("/followups")
+@me_events_blp.response(200, MyFollowUpPageSchema)
+@auth_required(RESIDENT)
+@me_events_blp.arguments(PageArgsSchema, location="query")
+def my_followups(args: dict[str, Any]) -> dict[str, Any]:
+    """The resident's follow-ups: the ones to do by due date (overdue ones first), then the
+    done ones, latest first; each with its due day, status and center, never the condition."""
+    return followups.my_followups(current_principal().id, _today(), args["limit"], args["cursor"])
+
+
 def _today() -> date:
     return utcnow().astimezone(current_settings().tz).date()
 
 
-blueprints = (events_blp, checkins_blp, followups_blp)
+blueprints = (events_blp, checkins_blp, followups_blp, me_events_blp)

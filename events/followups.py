@@ -17,10 +17,11 @@ from core.csvfiles import csv_text
 from core.db import db
 from core.errors import BadRequest, ValidationFailed
 from core.i18n import _l
+from core.keyset import Run, runs_page
 from events.models import FollowUp
 from identity import service as identity
 from identity.models import CONDITIONS, HEALTH_CONDITIONS_CONSENT, Resident, mask_phone
-from identity.service import ConsentRequired
+from identity.service import ConsentRequired, named_centers
 from identity.tokens import Principal
 
 
@@ -43,6 +44,10 @@ def schedule(actor: Principal, resident_id: int, condition: str, due_on: date) -
     db.session.add(followup)
     db.session.flush()
     return followup
+
+
+#: A follow-up is ``open`` until its day has passed (``overdue``), or ``done`` by attending.
+STATUSES = ("open", "overdue", "done")
 
 
 def status_of(followup: FollowUp, today: date) -> str:
@@ -90,6 +95,36 @@ def followup_page(
     result = page(rows, limit, key=lambda row: (row.FollowUp.due_on.isoformat(), row.FollowUp.id))
     result["items"] = [_row(row, today) for row in result["items"]]
     identity.record_audit(actor, "followup.list", None, f"status={status or 'all'}")
+    return result
+
+
+def my_followups(resident_id: int, today: date, limit: int, cursor: str | None) -> dict[str, Any]:
+    """A resident's own follow-ups: those still to do by due date (the soonest, overdue ones
+    included, first), then the done ones, latest due first. Never the condition."""
+    runs = (
+        Run("to_do", FollowUp.done_at.is_(None), FollowUp.due_on),
+        Run("done", FollowUp.done_at.is_not(None), FollowUp.due_on, descending=True),
+    )
+    result = runs_page(
+        select(FollowUp).where(FollowUp.resident_id == resident_id),
+        runs,
+        FollowUp.id,
+        limit,
+        cursor,
+        key=lambda followup: (followup.due_on, followup.id),
+        parse=date.fromisoformat,
+    )
+    centers = named_centers(followup.center_id for followup in result["items"])
+    result["items"] = [
+        {
+            "id": followup.id,
+            "due_on": followup.due_on,
+            "status": status_of(followup, today),
+            "done_at": followup.done_at,
+            "center": centers[followup.center_id],
+        }
+        for followup in result["items"]
+    ]
     return result
 
 

@@ -34,6 +34,8 @@ class Event(db.Model):
         CheckConstraint("points IS NULL OR points >= 0", name="points_not_negative"),
         Index("ix_events_center_starts_at", "center_id", "starts_at"),
         Index("ix_events_starts_at", "starts_at"),
+        #: A resident's upcoming events are those not yet ended: a few ahead of many past.
+        Index("ix_events_ends_at", "ends_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

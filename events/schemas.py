@@ -6,7 +6,10 @@ import marshmallow as ma
 from marshmallow import validate
 
 from core.api import LocalDateTime, PageArgsSchema, day_field, id_field, moment_field, page_schema
+from events.followups import STATUSES as FOLLOWUP_STATUSES
+from events.listing import WHEN
 from identity.models import CONDITIONS
+from identity.schemas import CenterRefSchema
 from points.models import ACTIVITIES
 
 _title = validate.Length(min=1, max=100)
@@ -32,8 +35,29 @@ class EventSchema(ma.Schema):
     points = ma.fields.Integer(
         dump_only=True, allow_none=True, metadata={"description": "null: the center's rule"}
     )
+    earns_points = ma.fields.Integer(
+        dump_only=True,
+        metadata={
+            "description": "Points a check-in earns: `points`, or the center's rule for the "
+            "kind when that is null (a daily or monthly cap may still cut them)"
+        },
+    )
     capacity = ma.fields.Integer(dump_only=True, allow_none=True)
     cancelled_at = LocalDateTime(dump_only=True, allow_none=True)
+    center = ma.fields.Nested(CenterRefSchema, dump_only=True)
+    resident_id = ma.fields.Integer(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "Set for a personal event: the one resident it is for"},
+    )
+    checked_in = ma.fields.Boolean(
+        dump_only=True,
+        allow_none=True,
+        metadata={
+            "description": "The asking resident holds a valid (not annulled) check-in of it; "
+            "null for staff"
+        },
+    )
 
 
 class EventDetailSchema(EventSchema):
@@ -59,6 +83,13 @@ class EventCreateSchema(ma.Schema):
     checkin_opens_at = moment_field(load_default=None)
     checkin_closes_at = moment_field(load_default=None)
     center_id = id_field(load_default=None, metadata={"description": "Default: your center"})
+    resident_id = id_field(
+        load_default=None,
+        metadata={
+            "description": "Makes a personal event (a `followup` or `revisit`, else 422) for "
+            "this resident: no other resident sees it"
+        },
+    )
 
 
 class EventUpdateSchema(ma.Schema):
@@ -82,6 +113,19 @@ class EventQueryArgsSchema(PageArgsSchema):
     kind = ma.fields.String(load_default=None, validate=validate.OneOf(ACTIVITIES))
     from_ = day_field(data_key="from", load_default=None)
     to = day_field(load_default=None)
+    when = ma.fields.String(
+        load_default=None,
+        validate=validate.OneOf(WHEN),
+        metadata={
+            "description": "`upcoming`: events not yet ended, soonest first; `past`: ended "
+            "ones, newest first. Default: residents get both, upcoming first; staff every "
+            "event, newest first"
+        },
+    )
+    include_cancelled = ma.fields.Boolean(
+        load_default=None,
+        metadata={"description": "Default: false for residents, true for staff"},
+    )
 
 
 EventPageSchema = page_schema(EventSchema, "EventPage")
@@ -207,6 +251,23 @@ class FollowUpSchema(ma.Schema):
 FollowUpPageSchema = page_schema(FollowUpSchema, "FollowUpPage")
 
 
+class MyFollowUpSchema(ma.Schema):
+    """A follow-up as its resident sees it: when and where, never the condition."""
+
+    id = ma.fields.Integer(required=True)
+    due_on = day_field(required=True)
+    status = ma.fields.String(
+        required=True,
+        validate=validate.OneOf(FOLLOWUP_STATUSES),
+        metadata={"description": "`open` (due today or later), `overdue` (the day passed), `done`"},
+    )
+    done_at = LocalDateTime(required=True, allow_none=True)
+    center = ma.fields.Nested(CenterRefSchema, required=True)
+
+
+MyFollowUpPageSchema = page_schema(MyFollowUpSchema, "MyFollowUpPage")
+
+
 class FollowUpCreateSchema(ma.Schema):
     resident_id = id_field(required=True)
     condition = ma.fields.String(required=True, validate=validate.OneOf(sorted(CONDITIONS)))
@@ -215,9 +276,7 @@ class FollowUpCreateSchema(ma.Schema):
 
 class FollowUpQueryArgsSchema(PageArgsSchema):
     center_id = id_field(load_default=None)
-    status = ma.fields.String(
-        load_default=None, validate=validate.OneOf(("open", "overdue", "done"))
-    )
+    status = ma.fields.String(load_default=None, validate=validate.OneOf(FOLLOWUP_STATUSES))
 
 
 class DisplayLinkSchema(ma.Schema):

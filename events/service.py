@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 
 from core.api import decode_cursor, page
 from core.csvfiles import csv_text
 from core.db import db
-from core.errors import BadRequest, Conflict, DomainError, NotFound, ValidationFailed
+from core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from core.i18n import _l
 from events.checkin import CheckinClosed, EventCancelled
 from events.models import Checkin, Event, ScanAttempt
+from identity import service as identity
 from identity.member_codes import InvalidQr
 from identity.models import Resident, Staff, mask_phone
 from identity.tokens import Principal
@@ -29,11 +30,18 @@ RESIDENTS_PER_DEVICE_FLAG = 3
 
 #: Roles that may give an event more points than the center's rule for its kind.
 POINTS_ABOVE_RULE_ROLES = ("manager", "admin")
+#: Kinds of event that may be made for one resident (``resident_id``).
+PERSONAL_KINDS = ("followup", "revisit")
 
 
 class PointsAboveRule(DomainError):
     status, code = 403, "points_above_rule"
     title = _l("Only a manager may give more points than the rule")
+
+
+class EventIsPersonal(DomainError):
+    status, code = 409, "event_is_personal"
+    title = _l("This event was made for another resident")
 
 
 class DisplayLinkRevoked(DomainError):
@@ -54,6 +62,8 @@ def create_event(actor: Principal, fields: dict[str, Any]) -> Event:
         raise ValidationFailed(errors={"center_id": [_l("Say which center holds the event.")]})
     if not actor.can_access_center(center_id):
         raise NotFound(_l("No such center."))
+    if fields.get("resident_id") is not None:
+        _check_personal(actor, fields["kind"], fields["resident_id"])
     event = Event(center_id=center_id, created_by_id=actor.id, **fields)
     _check_points(actor, event)
     _default_window(event)
@@ -78,6 +88,15 @@ def _check_points(actor: Principal, event: Event) -> None:
         )
 
 
+def _check_personal(actor: Principal, kind: str, resident_id: int) -> None:
+    """A personal event is a follow-up or re-visit for a resident the actor may see."""
+    if kind not in PERSONAL_KINDS:
+        raise ValidationFailed(
+            errors={"kind": [_l("An event for one resident is a follow-up or a re-visit.")]}
+        )
+    identity.resident_for_staff(actor, resident_id)
+
+
 def _default_window(event: Event) -> None:
     if event.checkin_opens_at is None:
         event.checkin_opens_at = event.starts_at - DEFAULT_WINDOW
@@ -95,8 +114,14 @@ def _check_times(event: Event) -> None:
         raise ValidationFailed(errors=errors)
 
 
-def event_for_resident(event_id: int) -> Event:
-    event = db.session.get(Event, event_id)
+def open_to(resident_id: int) -> ColumnElement[bool]:
+    """The events a resident may see: every center's, except personal events of others."""
+    return Event.resident_id.is_(None) | (Event.resident_id == resident_id)
+
+
+def event_for_resident(resident_id: int, event_id: int) -> Event:
+    """An event the resident may see; another resident's personal event does not exist."""
+    event = db.session.scalar(select(Event).where(Event.id == event_id, open_to(resident_id)))
     if event is None:
         raise NotFound(_l("No such event."))
     return event
@@ -107,6 +132,20 @@ def event_for_staff(actor: Principal, event_id: int) -> Event:
     if event is None or not actor.can_access_center(event.center_id):
         raise NotFound(_l("No such event."))
     return event
+
+
+def personal_code_holder(
+    actor: Principal, event_id: int, resident_id: int
+) -> tuple[Event, Resident]:
+    """The event and resident of a personal code; a personal event's code is its resident's
+    alone (``event_is_personal`` for anyone else)."""
+    event = event_for_staff(actor, event_id)
+    resident = identity.resident_for_staff(actor, resident_id)
+    if event.resident_id is not None and event.resident_id != resident.id:
+        raise EventIsPersonal(
+            _l("This event was made for another resident; only they can have a code for it.")
+        )
+    return event, resident
 
 
 def update_event(actor: Principal, event_id: int, changes: dict[str, Any]) -> Event:
@@ -182,38 +221,6 @@ def attendance_of(event_id: int) -> int:
             )
         )
     )
-
-
-def list_events(actor: Principal | None, filters: dict[str, Any], tz: ZoneInfo) -> dict[str, Any]:
-    """Events by start time (newest first); residents see every center's, staff their own."""
-    stmt = select(Event).order_by(Event.starts_at.desc(), Event.id.desc())
-    center_id = filters.get("center_id")
-    if actor is not None and not actor.is_district_wide:
-        center_id = actor.center_id
-    if center_id is not None:
-        stmt = stmt.where(Event.center_id == center_id)
-    if filters.get("kind"):
-        stmt = stmt.where(Event.kind == filters["kind"])
-    if filters.get("from"):
-        stmt = stmt.where(Event.starts_at >= _start_of(filters["from"], tz))
-    if filters.get("to"):
-        stmt = stmt.where(Event.starts_at < _start_of(filters["to"] + timedelta(days=1), tz))
-    if filters.get("cursor"):
-        starts_at, last_id = decode_cursor(filters["cursor"], (str, int))
-        try:
-            starts = datetime.fromisoformat(starts_at)
-        except ValueError:
-            raise BadRequest(_l("The cursor is not one this API handed out.")) from None
-        stmt = stmt.where(
-            (Event.starts_at < starts) | ((Event.starts_at == starts) & (Event.id < last_id))
-        )
-    limit = filters["limit"]
-    events = list(db.session.scalars(stmt.limit(limit + 1)))
-    return page(events, limit, key=lambda e: (e.starts_at.isoformat(), e.id))
-
-
-def _start_of(day: date, tz: ZoneInfo) -> datetime:
-    return datetime.combine(day, time(), tzinfo=tz)
 
 
 def attendance_page(event: Event, limit: int, cursor: str | None) -> dict[str, Any]:
