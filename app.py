@@ -26,6 +26,7 @@ from identity import api as identity_api
 from identity import cli as identity_cli
 from points import api as points_api
 from points import cli as points_cli
+from privacy import api as privacy_api
 from stats import api as stats_api
 from stats import cli as stats_cli
 
@@ -69,7 +70,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
 
     api.register_blueprint(health.blp)
-    domains = (identity_api, points_api, events_api, catalog_api, stats_api)
+    domains = (identity_api, points_api, events_api, catalog_api, stats_api, privacy_api)
     for blueprint in (bp for domain in domains for bp in domain.blueprints):
         api.register_blueprint(blueprint)
     app.register_blueprint(events_pages.pages)

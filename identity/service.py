@@ -32,7 +32,7 @@ from identity.models import (
     Staff,
     mask_phone,
 )
-from identity.tokens import Principal
+from identity.tokens import Principal, TokenRevoked
 from identity.wechat import WeChatIdentity
 
 #: OWASP's Argon2id setting (19 MiB, 2 passes): strong, and light enough that a login does not
@@ -232,9 +232,12 @@ def resident_for_staff(actor: Principal, resident_id: int) -> Resident:
 
 
 def get_resident(resident_id: int) -> Resident:
+    """The resident a resident's token names; a closed account's tokens speak for nobody."""
     resident = db.session.get(Resident, resident_id)
     if resident is None:
         raise NotFound(_l("No such resident."))
+    if resident.closed_at is not None:
+        raise TokenRevoked(_l("This account was closed; its tokens no longer work."))
     return resident
 
 

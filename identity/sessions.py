@@ -102,6 +102,15 @@ def revoke_all(staff: Staff, now: datetime) -> None:
     db.session.flush()
 
 
+def revoke_resident(resident_id: int, now: datetime) -> None:
+    """End every login of a resident (their account is closing)."""
+    db.session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.resident_id == resident_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
 def revoke_other_sessions(staff: Staff, session: str | None, now: datetime) -> None:
     """Revoke the refresh tokens of every login of the account but ``session``."""
     db.session.execute(
@@ -131,7 +140,8 @@ def _revoke_family(family: str, now: datetime) -> Any:
 
 def _resident(claims: TokenClaims) -> Resident:
     resident = db.session.get(Resident, claims.principal.id)
-    if resident is None:
+    # A closed account: also a token issued by a login or refresh that raced the closing.
+    if resident is None or resident.closed_at is not None:
         raise TokenRevoked(_l("This account's tokens were revoked; log in again."))
     return resident
 

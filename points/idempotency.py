@@ -12,12 +12,12 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
+from copy import deepcopy
 from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
 from flask import Response, make_response, request
-from flask_smorest import Blueprint
 from sqlalchemy import delete, select, update
 
 from core.db import db, upsert, utcnow
@@ -76,17 +76,20 @@ def idempotent(view: F) -> F:
             )
         return response
 
-    return Blueprint.doc(  # type: ignore[return-value]
-        parameters=[
-            {
-                "in": "header",
-                "name": HEADER,
-                "required": False,
-                "description": "Retry-safe key: the same key and body replay the first response",
-                "schema": {"type": "string", "minLength": 1, "maxLength": 64},
-            }
-        ]
-    )(wrapper)
+    # Listed with the view's own arguments: a `parameters` given to Blueprint.doc would replace
+    # theirs in the document (a query string's, e.g. DELETE /me?confirm=true).
+    wrapper._apidoc = deepcopy(getattr(wrapper, "_apidoc", {}))  # type: ignore[attr-defined]
+    arguments = wrapper._apidoc.setdefault("arguments", {})  # type: ignore[attr-defined]
+    arguments.setdefault("parameters", []).append(
+        {
+            "in": "header",
+            "name": HEADER,
+            "required": False,
+            "description": "Retry-safe key: the same key and body replay the first response",
+            "schema": {"type": "string", "minLength": 1, "maxLength": 64},
+        }
+    )
+    return wrapper  # type: ignore[return-value]
 
 
 def _replay(owner: str, key: str, request_hash: str) -> Response:

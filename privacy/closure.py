@@ -1,0 +1,120 @@
+"""Closing a resident's account (PIPL Art. 47): settle what is open, erase who they were.
+
+Kept, under the resident's row made anonymous: the ledger (points are public money: every
+entry stays and the chain still verifies), check-ins and gifts handed over (the statistics
+count them), consent records, all withdrawn (the proof that what was held, was held with
+consent), and the audit log. Erased: name, phone, WeChat ids, condition tags, follow-ups
+(their condition is health data, and the compliance statistics leave out a follow-up whose
+condition tag is gone anyway), the titles of events made for the resident alone, and every
+login. A WeChat login afterwards finds no one with that openid and starts a new, empty
+account.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from sqlalchemy import case, delete, select, update
+
+from catalog import reservations
+from catalog.models import Redemption
+from core.db import db
+from events.models import Event, FollowUp
+from identity import service as identity
+from identity import sessions
+from identity.models import Consent, Resident, ResidentCondition
+from identity.tokens import Principal
+from points import service as points
+from points.models import ACTIVITY_NAMES
+from points.service import Source
+
+#: The reason the ledger and the stock movements give for what closing settles.
+CLOSURE_REASON = "账户注销"
+#: The ledger's source for the closing's settlement: one per resident, so it happens once.
+CLOSURE_SOURCE = "closure"
+
+
+def close_account(actor: Principal, now: datetime) -> None:
+    """Close the actor's own account, all of it in the request's transaction.
+
+    The points account's lock comes first (every move of points takes it): a second closing
+    waits behind the first, then finds the account closed (``token_revoked``).
+    """
+    points.lock_account(actor.id)
+    resident = identity.get_resident(actor.id)
+    cancelled = _cancel_reservations(actor, resident.id, now)
+    settled = _settle_balance(actor, resident.id)
+    _withdraw_consents(resident.id, now)
+    _erase_followups_and_personal_events(resident.id, now)
+    sessions.revoke_resident(resident.id, now)
+    _erase_identity(resident, now)
+    identity.record_audit(
+        actor, "resident.close", resident.id, f"points={settled} reservations={cancelled}"
+    )
+    db.session.flush()
+
+
+def _cancel_reservations(actor: Principal, resident_id: int, now: datetime) -> int:
+    """Call off every open reservation (points and stock back); returns how many were open."""
+    open_reservations = db.session.scalars(
+        select(Redemption)
+        .where(Redemption.resident_id == resident_id, Redemption.status == "reserved")
+        .order_by(Redemption.id)
+    ).all()
+    for reservation in open_reservations:
+        # One that lapsed unseen by the job is settled as lapsed, as reading it would.
+        if reservations.expire_if_lapsed(reservation, now).status == "reserved":
+            reservations.cancel(actor, reservation, CLOSURE_REASON, now)
+    return len(open_reservations)
+
+
+def _settle_balance(actor: Principal, resident_id: int) -> int:
+    """Forfeit what is left, as an ``expire`` that says why: points lapse unused, as at year
+    end, rather than being a manager's correction (``adjust``). Returns how many points."""
+    account = points.lock_account(resident_id)
+    left = account.balance - account.reserved
+    if left > 0:
+        source = Source(CLOSURE_SOURCE, str(resident_id), CLOSURE_REASON)
+        points.spend_account(account, left, source, actor, kind="expire")
+    return left
+
+
+def _withdraw_consents(resident_id: int, now: datetime) -> None:
+    """Every consent withdrawn (the records stay), and the condition tags it allowed erased."""
+    db.session.execute(
+        update(Consent)
+        .where(Consent.resident_id == resident_id, Consent.withdrawn_at.is_(None))
+        .values(withdrawn_at=now)
+    )
+    db.session.execute(
+        delete(ResidentCondition).where(ResidentCondition.resident_id == resident_id)
+    )
+
+
+def _erase_followups_and_personal_events(resident_id: int, now: datetime) -> None:
+    """Follow-ups go; events made for the resident alone are called off if still to come,
+    and their titles (where staff may have named the resident or a condition) become the
+    activity's name."""
+    db.session.execute(delete(FollowUp).where(FollowUp.resident_id == resident_id))
+    db.session.execute(
+        update(Event)
+        .where(Event.resident_id == resident_id)
+        .values(title=case(ACTIVITY_NAMES, value=Event.kind))
+    )
+    db.session.execute(
+        update(Event)
+        .where(
+            Event.resident_id == resident_id,
+            Event.cancelled_at.is_(None),
+            Event.checkin_closes_at > now,
+        )
+        .values(cancelled_at=now)
+    )
+
+
+def _erase_identity(resident: Resident, now: datetime) -> None:
+    resident.name = resident.phone = resident.openid = resident.unionid = None
+    # Voids every member code already shown (a screenshot of one, too).
+    resident.member_secret = secrets.token_hex(16)
+    resident.closed_at = now

@@ -1,0 +1,231 @@
+"""A copy of a resident's own data (PIPL Art. 45): everything held about them, in one answer.
+
+One query per kind of record however long the history, never one per row: a resident with
+years of check-ins gets their copy about as fast as a newcomer.
+
+Their condition tags and follow-ups' conditions are in it (their own health data is theirs
+to have). Who on the staff side opened their record is in it by role and center, without
+the staff member's name: the center answers for its staff, and a name is the staff
+member's own personal information.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from catalog.models import CatalogItem, Redemption
+from core.db import db
+from events.followups import status_of
+from events.models import Checkin, Event, FollowUp
+from identity import service as identity
+from identity.models import CONDITIONS, AuditEvent, Center, Resident, Staff
+from identity.tokens import Principal
+from points import service as points
+from points.models import LedgerEntry, LedgerTransaction
+
+
+def copy_for(actor: Principal, now: datetime, today: date) -> dict[str, Any]:
+    """The actor's own data (``today``, the district's day, says which follow-ups are
+    overdue); the copy is audited."""
+    resident = identity.get_resident(actor.id)
+    balance, reserved = points.balance_of(resident.id)
+    copy = {
+        "exported_at": now,
+        "profile": _profile(resident),
+        "consents": resident.consents,
+        "conditions": [
+            {
+                "code": tag.condition,
+                "name": CONDITIONS[tag.condition],
+                "recorded_at": tag.recorded_at,
+            }
+            for tag in resident.condition_tags
+        ],
+        "points": {"balance": balance, "reserved": reserved},
+        "checkins": _checkins(resident.id),
+        "ledger": _ledger(resident.id),
+        "redemptions": _redemptions(resident.id),
+        "followups": _followups(resident.id, today),
+        "access_log": _access_log(resident.id),
+    }
+    identity.record_audit(actor, "resident.export", resident.id)
+    return copy
+
+
+def _center(center_id: int | None, name: str | None) -> dict[str, Any] | None:
+    return None if center_id is None else {"id": center_id, "name": name}
+
+
+def _profile(resident: Resident) -> dict[str, Any]:
+    center = db.session.get(Center, resident.center_id) if resident.center_id else None
+    return {
+        "id": resident.id,
+        "name": resident.name,
+        "phone": resident.phone,
+        "center": _center(center.id, center.name) if center else None,
+        "has_wechat": resident.has_wechat,
+        "created_at": resident.created_at,
+    }
+
+
+def _checkins(resident_id: int) -> list[dict[str, Any]]:
+    rows = db.session.execute(
+        select(
+            Checkin.id,
+            Checkin.created_at,
+            Checkin.method,
+            Checkin.annulled_at,
+            Event.id.label("event_id"),
+            Event.title,
+            Event.kind,
+            Event.starts_at,
+            Center.id.label("center_id"),
+            Center.name.label("center_name"),
+        )
+        .join(Event, Event.id == Checkin.event_id)
+        .join(Center, Center.id == Event.center_id)
+        .where(Checkin.resident_id == resident_id)
+        .order_by(Checkin.created_at, Checkin.id)
+    )
+    return [
+        {
+            "id": row.id,
+            "checked_in_at": row.created_at,
+            "method": row.method,
+            "annulled_at": row.annulled_at,
+            "event": {
+                "id": row.event_id,
+                "title": row.title,
+                "kind": row.kind,
+                "starts_at": row.starts_at,
+                "center": _center(row.center_id, row.center_name),
+            },
+        }
+        for row in rows
+    ]
+
+
+def _ledger(resident_id: int) -> list[dict[str, Any]]:
+    t = LedgerTransaction
+    rows = db.session.execute(
+        select(
+            LedgerEntry.seq,
+            LedgerEntry.created_at,
+            LedgerEntry.delta,
+            LedgerEntry.balance_after,
+            t.kind,
+            t.reason,
+            Center.id.label("center_id"),
+            Center.name.label("center_name"),
+        )
+        .join(t, t.id == LedgerEntry.transaction_id)
+        .outerjoin(Center, Center.id == t.center_id)
+        .where(LedgerEntry.resident_id == resident_id)
+        .order_by(LedgerEntry.seq)
+    )
+    return [
+        {
+            "seq": row.seq,
+            "created_at": row.created_at,
+            "kind": row.kind,
+            "reason": row.reason,
+            "delta": row.delta,
+            "balance_after": row.balance_after,
+            "center": _center(row.center_id, row.center_name),
+        }
+        for row in rows
+    ]
+
+
+def _redemptions(resident_id: int) -> list[dict[str, Any]]:
+    rows = db.session.execute(
+        select(
+            Redemption.id,
+            Redemption.created_at,
+            Redemption.status,
+            Redemption.quantity,
+            Redemption.points_spent,
+            Redemption.expires_at,
+            Redemption.fulfilled_at,
+            Redemption.cancelled_at,
+            CatalogItem.id.label("item_id"),
+            CatalogItem.name.label("item_name"),
+            Center.id.label("center_id"),
+            Center.name.label("center_name"),
+        )
+        .join(CatalogItem, CatalogItem.id == Redemption.item_id)
+        .join(Center, Center.id == Redemption.center_id)
+        .where(Redemption.resident_id == resident_id)
+        .order_by(Redemption.id)
+    )
+    return [
+        {
+            "id": row.id,
+            "created_at": row.created_at,
+            "status": row.status,
+            "item": {"id": row.item_id, "name": row.item_name},
+            "quantity": row.quantity,
+            "points_spent": row.points_spent,
+            "center": _center(row.center_id, row.center_name),
+            "expires_at": row.expires_at,
+            "fulfilled_at": row.fulfilled_at,
+            "cancelled_at": row.cancelled_at,
+        }
+        for row in rows
+    ]
+
+
+def _followups(resident_id: int, today: date) -> list[dict[str, Any]]:
+    rows = db.session.execute(
+        select(FollowUp, Center.name.label("center_name"))
+        .join(Center, Center.id == FollowUp.center_id)
+        .where(FollowUp.resident_id == resident_id)
+        .order_by(FollowUp.due_on, FollowUp.id)
+    )
+    return [
+        {
+            "id": row.FollowUp.id,
+            "due_on": row.FollowUp.due_on,
+            "status": status_of(row.FollowUp, today),
+            "done_at": row.FollowUp.done_at,
+            "condition": {
+                "code": row.FollowUp.condition,
+                "name": CONDITIONS[row.FollowUp.condition],
+            },
+            "center": _center(row.FollowUp.center_id, row.center_name),
+        }
+        for row in rows
+    ]
+
+
+def _access_log(resident_id: int) -> list[dict[str, Any]]:
+    """Who read, changed or exported the resident's record: staff by role and center."""
+    rows = db.session.execute(
+        select(
+            AuditEvent.at,
+            AuditEvent.action,
+            AuditEvent.actor_kind,
+            Staff.role,
+            Center.id.label("center_id"),
+            Center.name.label("center_name"),
+        )
+        .outerjoin(Staff, (AuditEvent.actor_kind == "staff") & (Staff.id == AuditEvent.actor_id))
+        .outerjoin(Center, Center.id == Staff.center_id)
+        .where(AuditEvent.resident_id == resident_id)
+        .order_by(AuditEvent.at, AuditEvent.id)
+    )
+    return [
+        {
+            "at": row.at,
+            "action": row.action,
+            "by": {
+                "kind": row.actor_kind,
+                "role": row.role,
+                "center": _center(row.center_id, row.center_name),
+            },
+        }
+        for row in rows
+    ]

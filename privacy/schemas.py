@@ -1,0 +1,141 @@
+"""What closing an account takes and what a copy of one's data holds."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import validate
+
+from core.api import LocalDateTime
+from identity.schemas import ConsentSchema
+
+
+class CloseArgsSchema(ma.Schema):
+    confirm = ma.fields.Boolean(
+        required=True,
+        validate=validate.Equal(True, error="Send confirm=true to close the account."),
+        metadata={
+            "description": "Must be true: a DELETE without it (a stray retry, a probe) "
+            "closes nothing"
+        },
+    )
+
+
+class CopyCenterSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+
+
+class CopyProfileSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True, allow_none=True)
+    phone = ma.fields.String(required=True, allow_none=True, metadata={"description": "In full"})
+    center = ma.fields.Nested(CopyCenterSchema, required=True, allow_none=True)
+    has_wechat = ma.fields.Boolean(required=True)
+    created_at = LocalDateTime(required=True)
+
+
+class CopyConditionSchema(ma.Schema):
+    code = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+
+
+class CopyConditionTagSchema(CopyConditionSchema):
+    recorded_at = LocalDateTime(required=True)
+
+
+class CopyPointsSchema(ma.Schema):
+    balance = ma.fields.Integer(required=True)
+    reserved = ma.fields.Integer(required=True)
+
+
+class CopyCheckinEventSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    title = ma.fields.String(required=True)
+    kind = ma.fields.String(required=True)
+    starts_at = LocalDateTime(required=True)
+    center = ma.fields.Nested(CopyCenterSchema, required=True)
+
+
+class CopyCheckinSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    checked_in_at = LocalDateTime(required=True)
+    method = ma.fields.String(
+        required=True, metadata={"description": "`self` (scanned) or `staff` (at the desk)"}
+    )
+    annulled_at = LocalDateTime(required=True, allow_none=True)
+    event = ma.fields.Nested(CopyCheckinEventSchema, required=True)
+
+
+class CopyLedgerEntrySchema(ma.Schema):
+    seq = ma.fields.Integer(required=True)
+    created_at = LocalDateTime(required=True)
+    kind = ma.fields.String(required=True)
+    reason = ma.fields.String(required=True)
+    delta = ma.fields.Integer(required=True)
+    balance_after = ma.fields.Integer(required=True)
+    center = ma.fields.Nested(CopyCenterSchema, required=True, allow_none=True)
+
+
+class CopyGiftSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+
+
+class CopyRedemptionSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    created_at = LocalDateTime(required=True)
+    status = ma.fields.String(required=True)
+    item = ma.fields.Nested(CopyGiftSchema, required=True)
+    quantity = ma.fields.Integer(required=True)
+    points_spent = ma.fields.Integer(required=True)
+    center = ma.fields.Nested(CopyCenterSchema, required=True)
+    expires_at = LocalDateTime(required=True, allow_none=True)
+    fulfilled_at = LocalDateTime(required=True, allow_none=True)
+    cancelled_at = LocalDateTime(required=True, allow_none=True)
+
+
+class CopyFollowUpSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    due_on = ma.fields.Date(required=True)
+    status = ma.fields.String(required=True, metadata={"description": "open, overdue or done"})
+    done_at = LocalDateTime(required=True, allow_none=True)
+    condition = ma.fields.Nested(CopyConditionSchema, required=True)
+    center = ma.fields.Nested(CopyCenterSchema, required=True)
+
+
+class CopyActorSchema(ma.Schema):
+    kind = ma.fields.String(required=True, metadata={"description": "staff, resident or system"})
+    role = ma.fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "A staff member's role (as it is now); never their name"},
+    )
+    center = ma.fields.Nested(CopyCenterSchema, required=True, allow_none=True)
+
+
+class CopyAccessSchema(ma.Schema):
+    at = LocalDateTime(required=True)
+    action = ma.fields.String(
+        required=True,
+        metadata={"description": "e.g. resident.read, resident.conditions.update, consent.grant"},
+    )
+    by = ma.fields.Nested(CopyActorSchema, required=True)
+
+
+class DataCopySchema(ma.Schema):
+    """Everything held about the resident, each list oldest first."""
+
+    exported_at = LocalDateTime(required=True)
+    profile = ma.fields.Nested(CopyProfileSchema, required=True)
+    consents = ma.fields.List(ma.fields.Nested(ConsentSchema), required=True)
+    conditions = ma.fields.List(ma.fields.Nested(CopyConditionTagSchema), required=True)
+    points = ma.fields.Nested(CopyPointsSchema, required=True)
+    checkins = ma.fields.List(ma.fields.Nested(CopyCheckinSchema), required=True)
+    ledger = ma.fields.List(ma.fields.Nested(CopyLedgerEntrySchema), required=True)
+    redemptions = ma.fields.List(ma.fields.Nested(CopyRedemptionSchema), required=True)
+    followups = ma.fields.List(ma.fields.Nested(CopyFollowUpSchema), required=True)
+    access_log = ma.fields.List(
+        ma.fields.Nested(CopyAccessSchema),
+        required=True,
+        metadata={"description": "Who read, changed or exported this record, and when"},
+    )

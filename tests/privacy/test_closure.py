@@ -1,0 +1,283 @@
+"""A resident closes their account: everything open is settled, who they were is erased, the
+ledger stays and still verifies, and no token of theirs works afterwards."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from catalog.models import Redemption
+from core.db import db, utcnow
+from events.models import Event, FollowUp
+from identity import sessions
+from identity.models import AuditEvent, Consent, RefreshToken, Resident, ResidentCondition
+from identity.tokens import TokenRevoked
+from points.models import LedgerEntry, LedgerTransaction
+from points.verify import verify
+from privacy import closure
+from tests.catalog.test_redemption import gift, stock_at
+from tests.catalog.test_reservations import reserve
+from tests.factories import Account, Factory
+from tests.racing import needs_postgresql, race
+
+CLOSE = "/api/v1/me?confirm=true"
+
+
+def close(client: FlaskClient, resident: Account, **headers: str):  # type: ignore[no-untyped-def]
+    return client.delete(CLOSE, headers={**resident.headers, **headers})
+
+
+def an_account_in_use(
+    client: FlaskClient, make: Factory, desk: Account, manager: Account
+) -> tuple[Account, dict[str, Any]]:
+    """A resident with points, a reservation, consent and tags, a follow-up, a check-in, an
+    event made for them alone, and a member code shown at the desk."""
+    resident = make.resident(desk.center_id, name="黄秀英", phone="13812341234", openid="o-huang")
+    make.credit(resident.id, 100)
+    make.checkin(make.event(desk.center_id), resident.id)
+    item_id = gift(client, manager, stock=3, cost=40)
+    reservation = reserve(client, resident, item_id, desk.center_id)
+    client.post(
+        "/api/v1/me/consents",
+        headers=resident.headers,
+        json={"purpose": "health_conditions", "version": "2026-01"},
+    )
+    client.put(
+        f"/api/v1/residents/{resident.id}/conditions",
+        headers=desk.headers,
+        json={"conditions": ["hypertension"]},
+    )
+    followup = client.post(
+        "/api/v1/followups",
+        headers=desk.headers,
+        json={"resident_id": resident.id, "condition": "hypertension", "due_on": "2099-01-01"},
+    )
+    personal_event = make.event(
+        desk.center_id,
+        kind="followup",
+        title="黄秀英高血压随访",
+        resident_id=resident.id,
+        starts_in=timedelta(days=2),
+    )
+    member_code = client.get("/api/v1/me/member-code", headers=resident.headers).json["code"]
+    assert (reservation.status_code, followup.status_code) == (201, 201)
+    return resident, {
+        "item_id": item_id,
+        "reservation_id": reservation.json["id"],
+        "personal_event": personal_event,
+        "member_code": member_code,
+    }
+
+
+def test_closing_settles_reservations_and_points_and_the_ledger_still_verifies(
+    app: Flask, client: FlaskClient, make: Factory, desk: Account, manager: Account
+) -> None:
+    resident, made = an_account_in_use(client, make, desk, manager)
+    before = client.get("/api/v1/me", headers=resident.headers).json
+    with app.app_context():
+        entries_before = db.session.scalar(
+            select(func.count()).where(LedgerEntry.resident_id == resident.id)
+        )
+
+    closed = close(client, resident)
+
+    assert closed.status_code == 204
+    assert stock_at(client, desk, made["item_id"], desk.center_id) == 3
+    with app.app_context():
+        reservation = db.session.get(Redemption, made["reservation_id"])
+        assert (reservation.status, reservation.cancel_reason) == ("cancelled", "账户注销")
+        last = db.session.execute(
+            select(LedgerEntry, LedgerTransaction)
+            .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
+            .where(LedgerEntry.resident_id == resident.id)
+            .order_by(LedgerEntry.seq.desc())
+            .limit(1)
+        ).one()
+        assert (last.LedgerTransaction.kind, last.LedgerTransaction.reason) == (
+            "expire",
+            "账户注销",
+        )
+        # The points held for the gift came back first, so the whole balance is forfeited.
+        assert before["reserved"] == 40
+        assert (last.LedgerEntry.delta, last.LedgerEntry.balance_after) == (-before["balance"], 0)
+        assert last.LedgerEntry.seq == entries_before + 1  # every earlier entry kept
+        assert verify() == []
+
+
+def test_closing_erases_who_the_resident_was_and_keeps_the_consent_records(
+    app: Flask, client: FlaskClient, make: Factory, desk: Account, manager: Account
+) -> None:
+    resident, made = an_account_in_use(client, make, desk, manager)
+    balance = client.get("/api/v1/me", headers=resident.headers).json["balance"]
+    with app.app_context():
+        secret_before = db.session.get(Resident, resident.id).member_secret
+
+    close(client, resident)
+
+    desk_lookup = client.post(
+        "/api/v1/redemptions/preview",
+        headers=desk.headers,
+        json={"member_code": made["member_code"], "item_id": made["item_id"]},
+    )
+    assert (desk_lookup.status_code, desk_lookup.json["code"]) == (400, "invalid_qr")
+    with app.app_context():
+        row = db.session.get(Resident, resident.id)
+        assert (row.name, row.phone, row.openid, row.unionid) == (None, None, None, None)
+        assert row.closed_at is not None and row.member_secret != secret_before
+        assert row.center_id == desk.center_id  # statistics still count by center
+        consents = db.session.scalars(select(Consent).where(Consent.resident_id == resident.id))
+        assert [c.withdrawn_at is not None for c in consents] == [True]
+        for table in (ResidentCondition, FollowUp):
+            assert (
+                db.session.scalars(select(table).where(table.resident_id == resident.id)).all()
+                == []
+            )
+        event = db.session.get(Event, made["personal_event"])
+        assert (event.title, event.cancelled_at is not None) == ("随访", True)
+        audit = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "resident.close")
+        ).one()
+        assert (audit.actor_kind, audit.actor_id, audit.resident_id) == (
+            "resident",
+            resident.id,
+            resident.id,
+        )
+        assert audit.detail == f"points={balance} reservations=1"
+
+
+def test_no_token_of_a_closed_account_works(app: Flask, client: FlaskClient, make: Factory) -> None:
+    resident = make.resident()
+    other_login = client.post("/api/v1/auth/wechat", json={"code": "dev:o-other-login"})
+    assert other_login.status_code == 200
+
+    close(client, resident)
+
+    refreshed = client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": resident.tokens["refresh_token"]}
+    )
+    assert (refreshed.status_code, refreshed.json["code"]) == (401, "token_revoked")
+    consent = {"purpose": "health_conditions", "version": "2026-01"}
+    for method, path, body in (
+        ("GET", "/api/v1/me", None),
+        ("PATCH", "/api/v1/me", {"name": "陈伟"}),
+        ("GET", "/api/v1/me/member-code", None),
+        ("GET", "/api/v1/me/export", None),
+        ("POST", "/api/v1/me/consents", consent),
+        ("DELETE", "/api/v1/me/consents/health_conditions", None),
+    ):
+        refused = client.open(path, method=method, headers=resident.headers, json=body)
+        assert (refused.status_code, refused.json["code"]) == (401, "token_revoked"), path
+    with app.app_context():
+        tokens = db.session.scalars(
+            select(RefreshToken).where(RefreshToken.resident_id == resident.id)
+        ).all()
+        assert tokens and all(token.revoked_at is not None for token in tokens)
+
+
+def test_a_refresh_token_issued_as_the_account_closed_does_not_work(
+    app: Flask, client: FlaskClient, make: Factory
+) -> None:
+    resident = make.resident()
+    close(client, resident)
+    with app.app_context():
+        # A login that read the account just before it closed: its token outlives the revoking.
+        late = sessions.start(db.session.get(Resident, resident.id))
+        db.session.commit()
+
+    refreshed = client.post("/api/v1/auth/refresh", json={"refresh_token": late["refresh_token"]})
+
+    assert (refreshed.status_code, refreshed.json["code"]) == (401, "token_revoked")
+
+
+def test_a_second_delete_is_refused_and_a_retry_with_its_key_replays_the_first(
+    app: Flask, client: FlaskClient, make: Factory
+) -> None:
+    resident = make.resident()
+    make.credit(resident.id, 30)
+
+    first = close(client, resident, **{"Idempotency-Key": "close-1"})
+    retried = close(client, resident, **{"Idempotency-Key": "close-1"})
+    again = close(client, resident)
+
+    assert first.status_code == 204
+    assert (retried.status_code, retried.headers.get("Idempotent-Replayed")) == (204, "true")
+    assert (again.status_code, again.json["code"]) == (401, "token_revoked")
+    with app.app_context():
+        closings = db.session.scalar(
+            select(func.count()).where(LedgerTransaction.source_type == "closure")
+        )
+        assert closings == 1
+
+
+def test_without_confirm_nothing_is_closed(app: Flask, client: FlaskClient, make: Factory) -> None:
+    resident = make.resident()
+
+    for path in ("/api/v1/me", "/api/v1/me?confirm=false"):
+        refused = client.delete(path, headers=resident.headers)
+        assert (refused.status_code, refused.json["code"]) == (422, "validation_error")
+
+    assert client.get("/api/v1/me", headers=resident.headers).status_code == 200
+    with app.app_context():
+        assert db.session.get(Resident, resident.id).closed_at is None
+
+
+def test_only_a_resident_closes_an_account(client: FlaskClient, make: Factory) -> None:
+    desk = make.staff("staff")
+
+    refused = client.delete(CLOSE, headers=desk.headers)
+
+    assert (refused.status_code, refused.json["code"]) == (403, "forbidden")
+
+
+def test_logging_in_again_with_wechat_starts_a_new_empty_account(
+    client: FlaskClient, make: Factory
+) -> None:
+    resident = make.resident(openid="o-returning")
+    make.credit(resident.id, 50)
+    close(client, resident)
+
+    login = client.post("/api/v1/auth/wechat", json={"code": "dev:o-returning"})
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {login.json['access_token']}"})
+
+    assert login.status_code == 200
+    assert login.json["resident"]["id"] != resident.id
+    assert (me.json["name"], me.json["balance"]) == (None, 0)
+
+
+def test_an_account_that_never_had_points_closes_without_a_ledger_entry(
+    app: Flask, client: FlaskClient, make: Factory
+) -> None:
+    resident = make.resident()
+
+    assert close(client, resident).status_code == 204
+    with app.app_context():
+        assert db.session.scalars(select(LedgerTransaction)).all() == []
+
+
+@needs_postgresql
+def test_two_closings_at_once_settle_once(racing_app: Flask, make: Factory) -> None:
+    resident = make.resident()
+    make.credit(resident.id, 70)
+
+    results = race(racing_app, 2, lambda _: closure.close_account(resident.principal, utcnow()))
+
+    assert sorted(type(r).__name__ for r in results) == ["NoneType", TokenRevoked.__name__]
+    with racing_app.app_context():
+        settled = db.session.scalars(
+            select(LedgerTransaction.amount).where(LedgerTransaction.source_type == "closure")
+        ).all()
+        assert settled == [-70]
+        assert verify() == []
+
+
+def test_the_document_shows_the_confirmation_and_the_retry_key(client: FlaskClient) -> None:
+    operation = client.get("/api/openapi.json").json["paths"]["/api/v1/me"]["delete"]
+
+    parameters = {(p["in"], p["name"]): p for p in operation["parameters"]}
+
+    assert parameters[("query", "confirm")]["required"] is True
+    assert ("header", "Idempotency-Key") in parameters

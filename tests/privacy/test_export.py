@@ -1,0 +1,148 @@
+"""A resident takes a copy of their data: all of their own, nothing of anyone else's, in a
+fixed number of queries however long their history."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import event, select
+
+from core.db import db
+from identity.models import AuditEvent
+from tests.catalog.test_redemption import gift, redeem
+from tests.factories import Account, Factory
+
+EXPORT = "/api/v1/me/export"
+
+
+def taking_part(
+    client: FlaskClient,
+    make: Factory,
+    desk: Account,
+    resident: Account,
+    *,
+    condition: str,
+    item_id: int,
+    times: int = 1,
+) -> None:
+    """Consent and a condition tag, then ``times`` of each: a check-in, a credit, a gift at
+    the desk, a follow-up, and the desk opening their record."""
+    client.post(
+        "/api/v1/me/consents",
+        headers=resident.headers,
+        json={"purpose": "health_conditions", "version": "2026-01"},
+    )
+    client.put(
+        f"/api/v1/residents/{resident.id}/conditions",
+        headers=desk.headers,
+        json={"conditions": [condition]},
+    )
+    for n in range(times):
+        make.checkin(make.event(desk.center_id, title=f"讲座{n}"), resident.id)
+        make.credit(resident.id, 50)
+        assert redeem(client, desk, resident.id, item_id).status_code == 201
+        followup = client.post(
+            "/api/v1/followups",
+            headers=desk.headers,
+            json={
+                "resident_id": resident.id,
+                "condition": condition,
+                "due_on": f"2099-01-{n + 1:02d}",
+            },
+        )
+        assert followup.status_code == 201
+        client.get(f"/api/v1/residents/{resident.id}", headers=desk.headers)
+
+
+def test_the_copy_holds_the_residents_own_data_and_nobody_elses(
+    app: Flask, client: FlaskClient, make: Factory, desk: Account, manager: Account
+) -> None:
+    item_id = gift(client, manager, stock=10, cost=20)
+    mine = make.resident(desk.center_id, name="黄秀英", phone="13812341234")
+    theirs = make.resident(desk.center_id, name="李建国", phone="13900001111")
+    taking_part(client, make, desk, mine, condition="hypertension", item_id=item_id)
+    taking_part(client, make, desk, theirs, condition="type2_diabetes", item_id=item_id)
+    me = client.get("/api/v1/me", headers=mine.headers).json
+
+    response = client.get(EXPORT, headers=mine.headers)
+
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    copy = response.json
+    center = {"id": desk.center_id, "name": copy["profile"]["center"]["name"]}
+    assert {k: copy["profile"][k] for k in ("id", "name", "phone", "center")} == {
+        "id": mine.id,
+        "name": "黄秀英",
+        "phone": "13812341234",
+        "center": center,
+    }
+    assert [c["purpose"] for c in copy["consents"]] == ["health_conditions"]
+    assert [(c["code"], c["name"]) for c in copy["conditions"]] == [("hypertension", "高血压")]
+    assert copy["points"] == {"balance": me["balance"], "reserved": 0}
+    assert [(c["event"]["title"], c["event"]["center"]) for c in copy["checkins"]] == [
+        ("讲座0", center)
+    ]
+    assert [e["seq"] for e in copy["ledger"]] == list(range(1, len(copy["ledger"]) + 1))
+    assert copy["ledger"][-1]["balance_after"] == me["balance"]
+    assert [(r["item"]["id"], r["status"]) for r in copy["redemptions"]] == [(item_id, "fulfilled")]
+    assert [(f["condition"]["code"], f["status"], f["center"]) for f in copy["followups"]] == [
+        ("hypertension", "open", center)
+    ]
+    reads = [a for a in copy["access_log"] if a["action"] == "resident.read"]
+    assert reads and all(
+        a["by"] == {"kind": "staff", "role": "staff", "center": center} for a in reads
+    )
+    assert {"consent.grant", "resident.conditions.update"} <= {
+        a["action"] for a in copy["access_log"]
+    }
+    text = json.dumps(copy, ensure_ascii=False)
+    for someone_elses in ("李建国", "13900001111", "type2_diabetes", desk.username):
+        assert someone_elses not in text
+    with app.app_context():
+        audit = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "resident.export")
+        ).one()
+        assert (audit.actor_kind, audit.actor_id, audit.resident_id) == (
+            "resident",
+            mine.id,
+            mine.id,
+        )
+
+
+def test_only_a_resident_takes_a_copy(client: FlaskClient, desk: Account) -> None:
+    refused = client.get(EXPORT, headers=desk.headers)
+
+    assert (refused.status_code, refused.json["code"]) == (403, "forbidden")
+
+
+def statements_for_copy(app: Flask, client: FlaskClient, resident: Account) -> list[str]:
+    statements: list[str] = []
+    with app.app_context():
+
+        def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            assert client.get(EXPORT, headers=resident.headers).status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+    return statements
+
+
+def test_a_long_history_takes_no_more_queries_than_a_short_one(
+    app: Flask, client: FlaskClient, make: Factory, desk: Account, manager: Account
+) -> None:
+    item_id = gift(client, manager, stock=20, cost=20)
+    newcomer, regular = make.resident(desk.center_id), make.resident(desk.center_id)
+    taking_part(client, make, desk, newcomer, condition="hypertension", item_id=item_id)
+    taking_part(client, make, desk, regular, condition="stroke", item_id=item_id, times=8)
+
+    short = statements_for_copy(app, client, newcomer)
+    long = statements_for_copy(app, client, regular)
+
+    assert len(client.get(EXPORT, headers=regular.headers).json["checkins"]) == 8
+    assert len(long) == len(short)
