@@ -15,17 +15,20 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from catalog import api as catalog_api
 from catalog import cli as catalog_cli
 from catalog import media as catalog_media
+from catalog import records as catalog_records
 from core import config as app_config
 from core import db as database
-from core import errors, headers, health, i18n, ratelimit, requestbody, requestlog
+from core import errors, headers, health, i18n, qr_links, ratelimit, requestbody, requestlog
 from core.api import Api
 from demo import cli as demo_cli
 from events import api as events_api
+from events import ledger as events_ledger
 from events import pages as events_pages
 from identity import api as identity_api
 from identity import cli as identity_cli
 from points import api as points_api
 from points import cli as points_cli
+from points.history import describe_sources
 from privacy import api as privacy_api
 from stats import api as stats_api
 from stats import cli as stats_cli
@@ -70,11 +73,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
 
     api.register_blueprint(health.blp)
+    api.register_blueprint(qr_links.blp)
     domains = (identity_api, points_api, events_api, catalog_api, stats_api, privacy_api)
     for blueprint in (bp for domain in domains for bp in domain.blueprints):
         api.register_blueprint(blueprint)
     app.register_blueprint(events_pages.pages)
     app.register_blueprint(catalog_media.media)
+    # Ledgers name what earned or bought points; the packages that move them know the names.
+    describe_sources("checkin", events_ledger.event_titles)
+    describe_sources("redemption", catalog_records.gift_titles)
 
     clis = (identity_cli, points_cli, catalog_cli, stats_cli, demo_cli)
     for command in (command for cli in clis for command in cli.commands):

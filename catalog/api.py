@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask import current_app
@@ -9,7 +10,7 @@ from flask.views import MethodView
 
 from catalog import items, records, reservations, service
 from catalog.media import store_image
-from catalog.models import CatalogItem, Redemption, StockLevel
+from catalog.models import CatalogItem, StockLevel
 from catalog.schemas import (
     CancelSchema,
     ImageUploadSchema,
@@ -27,11 +28,15 @@ from catalog.schemas import (
     RedemptionResultSchema,
     RedemptionSchema,
     ReservationCreateSchema,
+    ReservationLookupResultSchema,
+    ReservationLookupSchema,
     ReservationSchema,
+    ResidentAtDeskSchema,
     StockLevelSchema,
     StockMoveSchema,
 )
-from core.api import Blueprint, also_returns
+from core import qr_links
+from core.api import Blueprint, PageArgsSchema, also_returns
 from core.codes import current_keys, qr_image
 from core.csvfiles import csv_response
 from core.db import utcnow
@@ -127,10 +132,6 @@ def _resident_for_desk(actor: Principal, args: dict[str, Any]) -> Resident:
     return identity.resident_for_staff(actor, args["resident_id"])
 
 
-def _fields(redemption: Redemption) -> dict[str, Any]:
-    return {name: getattr(redemption, name) for name in RedemptionSchema().fields}
-
-
 @redemptions_blp.route("")
 class Redemptions(MethodView):
     @redemptions_blp.response(200, RedemptionPageSchema)
@@ -166,7 +167,7 @@ class Redemptions(MethodView):
             utcnow(),
             current_settings().tz,
         )
-        return {**_fields(redemption), "balance": balance}
+        return {**records.described(redemption), "balance": balance}
 
 
 @redemptions_blp.post("/reservations")
@@ -175,20 +176,48 @@ class Redemptions(MethodView):
 @auth_required(RESIDENT)
 @redemptions_blp.arguments(ReservationCreateSchema)
 def reserve(args: dict[str, Any]) -> dict[str, Any]:
-    """Reserve a gift for pickup: points and stock are held; the pickup code is shown once."""
+    """Reserve a gift for pickup: points and stock are held; the pickup code is shown once,
+    as digits, as an SVG, and as a picture link for an `<image>` tag (`pickup_qr_url`)."""
     config = current_app.config
+    now = utcnow()
     reservation, code = reservations.reserve(
         current_principal().id,
         args["item_id"],
         args["quantity"],
         args["center_id"],
-        now=utcnow(),
+        now=now,
         days=config["RESERVATION_DAYS"],
         keys=current_keys(),
         tz=current_settings().tz,
     )
     svg, _ = qr_image(code, "svg")
-    return {**_fields(reservation), "pickup_code": code, "pickup_qr_svg": svg.decode()}
+    picture_until = now + timedelta(minutes=reservations.PICTURE_LINK_MINUTES)
+    return {
+        **records.described(reservation),
+        "pickup_code": code,
+        "pickup_qr_svg": svg.decode(),
+        "pickup_qr_url": qr_links.image_url(
+            code, picture_until, current_keys(), config["PUBLIC_BASE_URL"]
+        ),
+    }
+
+
+@redemptions_blp.post("/reservations/lookup")
+@redemptions_blp.response(200, ReservationLookupResultSchema)
+@auth_required(*STAFF_ROLES)
+@redemptions_blp.arguments(ReservationLookupSchema)
+@redemptions_blp.arguments(PageArgsSchema, location="query")
+def lookup_reservations(args: dict[str, Any], page_args: dict[str, Any]) -> dict[str, Any]:
+    """A resident's reservations waiting at the desk's center, found from their member code
+    (or an id found by search) when the pickup code is lost; no pickup code is shown.
+    `POST /redemptions/{id}/fulfil` hands one over."""
+    actor = current_principal()
+    resident = _resident_for_desk(actor, args)
+    center_id = reservations.desk_center(actor, args["center_id"])
+    found = records.open_reservations(
+        resident.id, center_id, utcnow(), page_args["limit"], page_args["cursor"]
+    )
+    return {**found, "resident": records.masked_resident(resident)}
 
 
 def _pickup_limit() -> str:
@@ -236,7 +265,7 @@ def pickup(args: dict[str, Any]) -> dict[str, Any]:
         actor, args["pickup_code"], center_id, current_keys(), utcnow()
     )
     fulfilled, balance = reservations.fulfil(actor, reservation, utcnow())
-    return {**_fields(fulfilled), "balance": balance}
+    return {**records.described(fulfilled), "balance": balance}
 
 
 @redemptions_blp.post("/preview")
@@ -276,10 +305,27 @@ def preview(args: dict[str, Any]) -> dict[str, Any]:
 @redemptions_blp.get("/<id:redemption_id>")
 @redemptions_blp.response(200, RedemptionSchema)
 @auth_required()
-def get_redemption(redemption_id: int) -> Redemption:
+def get_redemption(redemption_id: int) -> dict[str, Any]:
     """A redemption: the resident's own, or any of their center's for staff."""
     redemption = service.redemption_for(current_principal(), redemption_id)
-    return reservations.expire_if_lapsed(redemption, utcnow())
+    return records.described(reservations.expire_if_lapsed(redemption, utcnow()))
+
+
+@redemptions_blp.post("/<id:redemption_id>/fulfil")
+@idempotent
+@redemptions_blp.response(200, RedemptionResultSchema)
+@auth_required(*STAFF_ROLES)
+@redemptions_blp.arguments(ResidentAtDeskSchema)
+def fulfil(args: dict[str, Any], redemption_id: int) -> dict[str, Any]:
+    """Hand over a reservation whose pickup code is lost, as `/pickup` does, once the desk has
+    identified the resident (member code, or an id found by search): `not_their_reservation`
+    if it is someone else's, `conflict` if it is no longer waiting (handed over, cancelled,
+    lapsed). Audited."""
+    actor = current_principal()
+    resident = _resident_for_desk(actor, args)
+    reservation = service.redemption_for(actor, redemption_id)
+    handed, balance = reservations.hand_over(actor, reservation, resident.id, utcnow())
+    return {**records.described(handed), "balance": balance}
 
 
 @redemptions_blp.post("/<id:redemption_id>/cancel")
@@ -287,14 +333,14 @@ def get_redemption(redemption_id: int) -> Redemption:
 @redemptions_blp.response(200, RedemptionSchema)
 @auth_required()
 @redemptions_blp.arguments(CancelSchema)
-def cancel(args: dict[str, Any], redemption_id: int) -> Redemption:
+def cancel(args: dict[str, Any], redemption_id: int) -> dict[str, Any]:
     """Cancel: a reservation (its resident or staff) releases points and stock; a handed-over
     gift that came back (staff) is refunded and returns to stock."""
     actor = current_principal()
     now = utcnow()
     redemption = reservations.expire_if_lapsed(service.redemption_for(actor, redemption_id), now)
     if redemption.status == "reserved":
-        return reservations.cancel(actor, redemption, args["reason"], now)
+        return records.described(reservations.cancel(actor, redemption, args["reason"], now))
     if actor.kind != "staff":
         raise Forbidden(_l("Only staff take a gift back."))
-    return service.cancel(actor, redemption_id, args["reason"], now)
+    return records.described(service.cancel(actor, redemption_id, args["reason"], now))

@@ -13,6 +13,7 @@ from core.errors import ValidationFailed
 from core.i18n import _l
 
 media = Blueprint("media", __name__)
+PATH = "/media/"
 MAX_SIDE = 1200
 ONE_YEAR = 365 * 24 * 3600
 
@@ -42,7 +43,12 @@ def store_image(data: bytes, media_dir: str, max_bytes: int) -> str:
     return name
 
 
-@media.get("/media/<path:name>")
+def picture_url(name: str) -> str:
+    """A stored picture's absolute address: the mini-program's ``<image>`` needs one."""
+    return f"{current_app.config['PUBLIC_BASE_URL']}{PATH}{name}"
+
+
+@media.get(f"{PATH}<path:name>")
 def serve(name: str) -> Response:
     """Content-addressed files never change, so browsers may keep them for a year."""
     response = send_from_directory(current_app.config["MEDIA_DIR"], name, max_age=ONE_YEAR)

@@ -44,7 +44,8 @@ class CatalogItem(db.Model):
     name: Mapped[str] = mapped_column(String(60), unique=True)
     description: Mapped[str | None] = mapped_column(String(500))
     points_cost: Mapped[int]
-    #: Under ``MEDIA_DIR``, named by content hash so it can be cached for good.
+    #: Under ``MEDIA_DIR``, named by content hash so it can be cached for good; served at
+    #: ``catalog.media.picture_url``.
     image_path: Mapped[str | None] = mapped_column(String(120))
     active: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
     #: At most this many per resident per ``limit_period`` (e.g. one scale a year).
@@ -52,10 +53,6 @@ class CatalogItem(db.Model):
     limit_period: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    @property
-    def image_url(self) -> str | None:
-        return f"/media/{self.image_path}" if self.image_path else None
 
 
 class StockLevel(db.Model):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,8 +13,9 @@ from catalog.models import CatalogItem, Redemption
 from core.api import decode_cursor, page
 from core.csvfiles import csv_text
 from core.db import db
-from identity.models import Resident, Staff, mask_name, mask_phone
+from identity.models import Center, Resident, Staff, mask_name, mask_phone
 from identity.tokens import Principal
+from points.history import SourceTitle
 
 STATUS_NAMES = {
     "fulfilled": "已领取",
@@ -45,28 +47,58 @@ def _start(day: date, tz: ZoneInfo) -> datetime:
 
 
 def redemption_page(actor: Principal, filters: dict[str, Any], tz: ZoneInfo) -> dict[str, Any]:
-    """A page of redemptions, newest first, each with its gift's and handing staff's names."""
-    stmt = _named(_query(actor, filters, tz)).order_by(Redemption.id.desc())
-    if filters.get("cursor"):
-        (last_id,) = decode_cursor(filters["cursor"], (int,))
+    """A page of redemptions, newest first, each with its gift, center and handing staff."""
+    return _page(_query(actor, filters, tz), filters["limit"], filters.get("cursor"))
+
+
+def open_reservations(
+    resident_id: int, center_id: int, now: datetime, limit: int, cursor: str | None
+) -> dict[str, Any]:
+    """A resident's reservations waiting at a center (not lapsed), newest first."""
+    stmt = select(Redemption).where(
+        Redemption.resident_id == resident_id,
+        Redemption.center_id == center_id,
+        Redemption.status == "reserved",
+        Redemption.expires_at > now,
+    )
+    return _page(stmt, limit, cursor)
+
+
+def _page(stmt: Select[Any], limit: int, cursor: str | None) -> dict[str, Any]:
+    stmt = _named(stmt).order_by(Redemption.id.desc())
+    if cursor:
+        (last_id,) = decode_cursor(cursor, (int,))
         stmt = stmt.where(Redemption.id < last_id)
-    rows = db.session.execute(stmt.limit(filters["limit"] + 1)).all()
-    result = page(rows, filters["limit"], key=lambda row: (row.Redemption.id,))
+    rows = db.session.execute(stmt.limit(limit + 1)).all()
+    result = page(rows, limit, key=lambda row: (row.Redemption.id,))
     result["items"] = [_record(row) for row in result["items"]]
     return result
 
 
 def _named(stmt: Select[Any]) -> Select[Any]:
-    """Add who handed the gift over (null while reserved) and which gift it was."""
+    """Add which gift it was, where, and who handed it over (null while reserved)."""
     return (
-        stmt.add_columns(CatalogItem.name.label("item_name"), Staff.name.label("staff_name"))
+        stmt.add_columns(
+            CatalogItem.name.label("item_name"),
+            CatalogItem.image_path,
+            Center.name.label("center_name"),
+            Staff.name.label("staff_name"),
+        )
         .join(CatalogItem, CatalogItem.id == Redemption.item_id)
+        .join(Center, Center.id == Redemption.center_id)
         .outerjoin(Staff, Staff.id == Redemption.staff_id)
     )
 
 
 def _record(row: Any) -> dict[str, Any]:
-    return {**_columns(row.Redemption), "item_name": row.item_name, "staff_name": row.staff_name}
+    redemption = row.Redemption
+    return {
+        **_columns(redemption),
+        "item": {"id": redemption.item_id, "name": row.item_name, "image_path": row.image_path},
+        "center": {"id": redemption.center_id, "name": row.center_name},
+        "item_name": row.item_name,
+        "staff_name": row.staff_name,
+    }
 
 
 def _columns(redemption: Redemption) -> dict[str, Any]:
@@ -115,13 +147,33 @@ def masked_resident(resident: Resident) -> dict[str, Any]:
     }
 
 
+def described(redemption: Redemption) -> dict[str, Any]:
+    """One redemption with its gift and center, as every redemption response shows it."""
+    item = db.session.get(CatalogItem, redemption.item_id)
+    center = db.session.get(Center, redemption.center_id)
+    assert item is not None and center is not None  # foreign keys
+    return {
+        **_columns(redemption),
+        "item": {"id": item.id, "name": item.name, "image_path": item.image_path},
+        "center": {"id": center.id, "name": center.name},
+    }
+
+
 def for_pickup(reservation: Redemption) -> dict[str, Any]:
     """A reservation as the desk checks it before handing over: whose, and which gift."""
     resident = db.session.get(Resident, reservation.resident_id)
-    item = db.session.get(CatalogItem, reservation.item_id)
-    assert resident is not None and item is not None  # foreign keys
+    assert resident is not None  # a foreign key
+    return {**described(reservation), "resident": masked_resident(resident)}
+
+
+def gift_titles(redemption_ids: Collection[str]) -> dict[str, SourceTitle]:
+    """How ledgers name redemptions (desk, pickup, refund): the gift, in one query."""
+    rows = db.session.execute(
+        select(Redemption.id, CatalogItem.id, CatalogItem.name)
+        .join(CatalogItem, CatalogItem.id == Redemption.item_id)
+        .where(Redemption.id.in_([int(i) for i in redemption_ids if i.isdecimal()]))
+    )
     return {
-        **_columns(reservation),
-        "resident": masked_resident(resident),
-        "item": {"id": item.id, "name": item.name},
+        str(redemption_id): SourceTitle(title=name, event_id=None, item_id=item_id)
+        for redemption_id, item_id, name in rows
     }

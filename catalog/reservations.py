@@ -21,8 +21,9 @@ from catalog.models import Redemption, StockLevel
 from catalog.service import STATUS_WORDS, claim
 from core.codes import CodeKeys
 from core.db import db
-from core.errors import Conflict, NotFound
+from core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from core.i18n import _l
+from identity.service import record_audit
 from identity.tokens import Principal
 from points import holds
 from points import service as points
@@ -30,9 +31,16 @@ from points.service import Source
 
 HOLD_SOURCE = "redemption"
 CODE_DIGITS = 8
+#: How long the link to the pickup code's picture works: the code is shown once, when the
+#: gift is reserved, and the mini-program draws it then.
+PICTURE_LINK_MINUTES = 10
 
 
 PURPOSE = "pickup"
+
+
+class NotTheirReservation(DomainError):
+    status, code, title = 409, "not_their_reservation", _l("This reservation is someone else's")
 
 
 def code_hash(code: str, key: bytes) -> str:
@@ -93,6 +101,16 @@ def _unused_code(center_id: int, key: bytes) -> str:
             return code
 
 
+def desk_center(actor: Principal, center_id: int | None) -> int:
+    """The center whose desk is asking: the one named, else the actor's own."""
+    center_id = center_id if center_id is not None else actor.center_id
+    if center_id is None:
+        raise ValidationFailed(errors={"center_id": [_l("Say which center's desk this is.")]})
+    if not actor.can_access_center(center_id):
+        raise NotFound(_l("No such center."))
+    return center_id
+
+
 def by_code(
     actor: Principal, code: str, center_id: int, keys: CodeKeys, now: datetime
 ) -> Redemption:
@@ -151,6 +169,19 @@ def fulfil(actor: Principal, reservation: Redemption, now: datetime) -> tuple[Re
     reservation.staff_id, reservation.fulfilled_at = actor.id, now
     db.session.flush()
     return reservation, movement.balance
+
+
+def hand_over(
+    actor: Principal, reservation: Redemption, resident_id: int, now: datetime
+) -> tuple[Redemption, int]:
+    """Hand a reserved gift over without its pickup code (the resident lost it): the desk
+    identified the resident, who must be the one who reserved it. Audited."""
+    if reservation.resident_id != resident_id:
+        raise NotTheirReservation(_l("Check that this is the resident who reserved it."))
+    expire_if_lapsed(reservation, now)
+    handed = fulfil(actor, reservation, now)
+    record_audit(actor, "reservation.fulfil_without_code", resident_id, str(reservation.id))
+    return handed
 
 
 def _release_stock(reservation: Redemption, *, on_hand_too: bool) -> None:

@@ -7,9 +7,12 @@ from flask_smorest.fields import Upload
 from marshmallow import validate
 
 from catalog.items import MANUAL_MOVEMENTS
+from catalog.media import picture_url
 from catalog.models import LIMIT_PERIODS, REDEMPTION_STATUSES
+from catalog.reservations import PICTURE_LINK_MINUTES
 from catalog.service import Offered
 from core.api import LocalDateTime, PageArgsSchema, day_field, id_field, page_schema
+from points.schemas import CenterNameSchema
 
 _name = validate.Length(min=1, max=60)
 _description = validate.Length(max=500)
@@ -17,10 +20,29 @@ _cost = validate.Range(min=1, max=1_000_000)
 _limit = validate.Range(min=1, max=1000)
 
 
+class PictureUrl(ma.fields.String):
+    """A gift's picture, by its absolute address (under ``PUBLIC_BASE_URL``), from the name
+    it is stored under."""
+
+    def _serialize(
+        self, value: str | None, attr: str | None, obj: object, **kwargs: object
+    ) -> str | None:
+        return None if value is None else picture_url(value)
+
+
+def _picture() -> PictureUrl:
+    return PictureUrl(
+        attribute="image_path",
+        required=True,
+        allow_none=True,
+        metadata={"description": "Absolute; null until a picture is uploaded"},
+    )
+
+
 class ItemSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
     name = ma.fields.String(required=True)
-    image_url = ma.fields.String(required=True, allow_none=True)
+    image_url = _picture()
     description = ma.fields.String(required=True, allow_none=True)
     points_cost = ma.fields.Integer(required=True)
     active = ma.fields.Boolean(required=True)
@@ -37,7 +59,8 @@ class ItemAtCenterSchema(ItemSchema):
 
     @ma.pre_dump
     def flatten(self, offered: Offered, **_: object) -> dict[str, object]:
-        fields = {name: getattr(offered.item, name) for name in ItemSchema._declared_fields}
+        names = (field.attribute or name for name, field in ItemSchema._declared_fields.items())
+        fields = {name: getattr(offered.item, name) for name in names}
         return {**fields, **{name: getattr(offered, name) for name in Offered.__slots__[1:]}}
 
     stock = ma.fields.Integer(required=True, metadata={"description": "Available to take now"})
@@ -100,12 +123,11 @@ class StockLevelSchema(ma.Schema):
     low_threshold = ma.fields.Integer(required=True, allow_none=True)
 
 
-class RedemptionCreateSchema(ma.Schema):
+class ResidentAtDeskSchema(ma.Schema):
+    """The resident at the desk: the member code they show, or an id found by search."""
+
     member_code = ma.fields.String(validate=validate.Length(min=1, max=200))
     resident_id = id_field()
-    item_id = id_field(required=True)
-    quantity = ma.fields.Integer(load_default=1, strict=True, validate=validate.Range(1, 20))
-    center_id = id_field(load_default=None, metadata={"description": "Default: your center"})
 
     @ma.validates_schema
     def one_resident(self, data: dict[str, object], **_: object) -> None:
@@ -113,11 +135,27 @@ class RedemptionCreateSchema(ma.Schema):
             raise ma.ValidationError("Send either a member_code or a resident_id.", "_schema")
 
 
+class RedemptionCreateSchema(ResidentAtDeskSchema):
+    item_id = id_field(required=True)
+    quantity = ma.fields.Integer(load_default=1, strict=True, validate=validate.Range(1, 20))
+    center_id = id_field(load_default=None, metadata={"description": "Default: your center"})
+
+
+class GiftSchema(ma.Schema):
+    """The gift a redemption is for, as a screen shows it."""
+
+    id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    image_url = _picture()
+
+
 class RedemptionSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
     resident_id = ma.fields.Integer(required=True)
     item_id = ma.fields.Integer(required=True)
+    item = ma.fields.Nested(GiftSchema, required=True)
     center_id = ma.fields.Integer(required=True)
+    center = ma.fields.Nested(CenterNameSchema, required=True, metadata={"description": "Where"})
     quantity = ma.fields.Integer(required=True)
     points_spent = ma.fields.Integer(required=True)
     status = ma.fields.String(required=True, validate=validate.OneOf(REDEMPTION_STATUSES))
@@ -172,7 +210,6 @@ class PickupPreviewSchema(RedemptionSchema):
     """A reservation as the desk checks it before handing it over."""
 
     resident = ma.fields.Nested(PreviewResidentSchema, required=True)
-    item = ma.fields.Nested(PreviewItemSchema, required=True)
 
 
 class CancelSchema(ma.Schema):
@@ -191,6 +228,14 @@ class ReservationSchema(RedemptionSchema):
     expires_at = LocalDateTime(required=True)
     pickup_code = ma.fields.String(required=True)
     pickup_qr_svg = ma.fields.String(required=True, metadata={"description": "The code as a QR"})
+    pickup_qr_url = ma.fields.String(
+        required=True,
+        metadata={
+            "description": "The code as a QR picture (PNG; `.svg` in place of `.png` for SVG) "
+            "for an `<image>` tag: absolute, signed, no header needed, good for "
+            f"{PICTURE_LINK_MINUTES} minutes"
+        },
+    )
 
 
 class PickupSchema(ma.Schema):
@@ -216,4 +261,18 @@ class RedemptionRecordSchema(RedemptionSchema):
 
 
 RedemptionPageSchema = page_schema(RedemptionRecordSchema, "RedemptionPage")
+
+
+class ReservationLookupSchema(ResidentAtDeskSchema):
+    center_id = id_field(load_default=None, metadata={"description": "Default: your center"})
+
+
+class ReservationLookupResultSchema(ma.Schema):
+    """Whose reservations (name and phone masked), and a page of those waiting at the center."""
+
+    resident = ma.fields.Nested(PreviewResidentSchema, required=True)
+    items = ma.fields.List(ma.fields.Nested(RedemptionRecordSchema), required=True)
+    next_cursor = ma.fields.String(required=True, allow_none=True)
+
+
 ItemAtCenterPageSchema = page_schema(ItemAtCenterSchema, "ItemAtCenterPage")

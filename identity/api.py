@@ -8,6 +8,7 @@ from flask import Response, current_app
 from flask.views import MethodView
 from sqlalchemy import select
 
+from core import qr_links
 from core.api import Blueprint, also_returns
 from core.codes import current_keys, qr_image
 from core.db import db, utcnow
@@ -142,11 +143,14 @@ def update_me(changes: dict[str, Any]) -> Resident:
 @auth_required(RESIDENT)
 @me_blp.arguments(MemberCodeQueryArgsSchema, location="query")
 def member_code(args: dict[str, Any]) -> Any:
-    """The code the desk scans to identify the resident; a new one every 30 seconds."""
+    """The code the desk scans to identify the resident; a new one every 30 seconds.
+    `image_url` draws it for an `<image>` tag (no header needed) while the code lives."""
     resident = service.get_resident(current_principal().id)
     issued = member_codes.issue(resident, current_keys(), utcnow())
     if args["format"] == "json":
-        return issued
+        base_url = current_app.config["PUBLIC_BASE_URL"]
+        image_url = qr_links.image_url(issued.code, issued.expires_at, current_keys(), base_url)
+        return {"code": issued.code, "expires_at": issued.expires_at, "image_url": image_url}
     body, content_type = qr_image(issued.code, args["format"])
     return Response(body, content_type=content_type)
 

@@ -185,6 +185,13 @@ class RefreshedTokensSchema(TokensSchema):
 class MemberCodeSchema(ma.Schema):
     code = ma.fields.String(required=True)
     expires_at = LocalDateTime(required=True)
+    image_url = ma.fields.String(
+        required=True,
+        metadata={
+            "description": "The code as a QR picture (PNG; `.svg` in place of `.png` for SVG), "
+            "for an `<image>` tag: absolute, signed, no header needed, good until `expires_at`"
+        },
+    )
 
 
 class MemberCodeQueryArgsSchema(ma.Schema):

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from core.api import Blueprint, PageArgsSchema
-from core.db import utcnow
+from core.db import db, utcnow
 from identity import service as identity
 from identity.auth import RESIDENT, STAFF_ROLES, auth_required, current_principal
+from identity.models import Center
 from points import rules, service
 from points.expiry import current_settings, expiring
 from points.history import ledger_page
@@ -39,17 +40,21 @@ blueprints = (me_points_blp, ledgers_blp, rules_blp)
 @me_points_blp.response(200, MePointsSchema)
 @auth_required(RESIDENT)
 def me() -> dict[str, Any]:
-    """The resident's profile, balance, and what expires when."""
+    """The resident's profile, home center, balance, what they can spend now, and what
+    expires when."""
     resident = identity.get_resident(current_principal().id)
     balance, reserved = service.balance_of(resident.id)
+    center = db.session.get(Center, resident.center_id) if resident.center_id is not None else None
     return {
         "id": resident.id,
         "name": resident.name,
         "phone_masked": resident.phone_masked,
         "center_id": resident.center_id,
+        "center": center,
         "consents": resident.consents,
         "balance": balance,
         "reserved": reserved,
+        "spendable": balance - reserved,
         "expiring": expiring(resident.id, current_settings()),
     }
 

@@ -13,9 +13,27 @@ _cap = validate.Range(min=1, max=100_000)
 
 
 class LedgerSourceSchema(ma.Schema):
-    type = ma.fields.String(required=True)
+    """What moved the points, named so a screen needs no other call."""
+
+    type = ma.fields.String(
+        required=True,
+        metadata={"description": "`checkin`, `redemption`, `reversal`, `adjustment`, `lot`..."},
+    )
     id = ma.fields.String(required=True, allow_none=True)
     center_id = ma.fields.Integer(required=True, allow_none=True)
+    title = ma.fields.String(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "The event's title (a check-in) or the gift's name (a redemption, "
+            "a reservation picked up, a refund); a reversal is named after what it undid; "
+            "null for adjustments and expiry"
+        },
+    )
+    event_id = ma.fields.Integer(required=True, allow_none=True)
+    item_id = ma.fields.Integer(
+        required=True, allow_none=True, metadata={"description": "The gift (catalog item)"}
+    )
 
 
 class LedgerEntrySchema(ma.Schema):
@@ -38,12 +56,26 @@ class ExpiringSchema(ma.Schema):
     )
 
 
+class CenterNameSchema(ma.Schema):
+    """A center as a screen names it."""
+
+    id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+
+
 class MePointsSchema(MeSchema):
     """The resident's profile with their points."""
 
+    center = ma.fields.Nested(
+        CenterNameSchema,
+        required=True,
+        allow_none=True,
+        metadata={"description": "The home center (null until chosen)"},
+    )
     balance = ma.fields.Integer(required=True)
-    reserved = ma.fields.Integer(
-        required=True, metadata={"description": "Held for pickups; spendable is balance - reserved"}
+    reserved = ma.fields.Integer(required=True, metadata={"description": "Held for pickups"})
+    spendable = ma.fields.Integer(
+        required=True, metadata={"description": "What gifts can be had for now: balance - reserved"}
     )
     expiring = ma.fields.List(ma.fields.Nested(ExpiringSchema), required=True)
 

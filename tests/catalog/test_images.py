@@ -19,12 +19,16 @@ def picture(image_format: str = "PNG", size: tuple[int, int] = (2400, 1200)) -> 
     return out.getvalue()
 
 
+PUBLIC = "https://jkjf.example.cn"
+
+
 def test_a_manager_uploads_a_picture_that_is_served_for_caching(
     app: Flask, database_url: str, make: Factory, tmp_path: Path
 ) -> None:
-    media = create_app(app_config(database_url, MEDIA_DIR=str(tmp_path)))
+    media = create_app(app_config(database_url, MEDIA_DIR=str(tmp_path), PUBLIC_BASE_URL=PUBLIC))
     client = media.test_client()
     manager = make.staff("manager", center_id=make.center())
+    resident = make.resident(manager.center_id)
     item = client.post(
         "/api/v1/catalog/items",
         headers=manager.headers,
@@ -37,10 +41,13 @@ def test_a_manager_uploads_a_picture_that_is_served_for_caching(
         data={"image": (io.BytesIO(picture()), "scale.png")},
         content_type="multipart/form-data",
     )
-    served = client.get(uploaded.json["image_url"])
+    served = client.get(uploaded.json["image_url"].removeprefix(PUBLIC))
+    listed = client.get("/api/v1/catalog/items", headers=resident.headers).json["items"]
 
     assert uploaded.status_code == 200
-    assert uploaded.json["image_url"].startswith("/media/items/")
+    # Absolute: the mini-program's <image> cannot resolve a path against the API's host.
+    assert uploaded.json["image_url"].startswith(f"{PUBLIC}/media/items/")
+    assert listed[0]["image_url"] == uploaded.json["image_url"]
     assert served.status_code == 200
     assert served.content_type == "image/jpeg"
     assert "immutable" in served.headers["Cache-Control"]

@@ -162,5 +162,5 @@ def test_a_pickup_preview_names_the_resident_masked_and_the_gift(
         "name_masked": "黄*英",
         "phone_masked": "138****1234",
     }
-    assert checked.json["item"] == {"id": item_id, "name": "腰围尺"}
+    assert checked.json["item"] == {"id": item_id, "name": "腰围尺", "image_url": None}
     assert "pickup_code_hash" not in checked.json

@@ -291,7 +291,7 @@ def test_a_picture_may_be_larger_than_a_json_body_up_to_its_own_limit(
     )
 
     assert uploaded.status_code == 200
-    assert uploaded.json["image_url"].startswith("/media/items/")
+    assert "/media/items/" in uploaded.json["image_url"]
     assert_problem(refused, 413, "payload_too_large")
 
 

@@ -1,0 +1,50 @@
+"""The member code as a picture the mini-program's ``<image>`` loads (it sends no headers)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import cv2
+import numpy as np
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app import create_app
+from core import qr_links
+from tests.conftest import app_config
+from tests.factories import Factory
+
+PUBLIC = "https://jkjf.example.cn"
+
+
+@pytest.fixture
+def public(database_url: str, app: Flask) -> FlaskClient:
+    return create_app(app_config(database_url, PUBLIC_BASE_URL=PUBLIC)).test_client()
+
+
+def test_the_member_code_picture_loads_without_a_token_while_the_code_lives(
+    public: FlaskClient, make: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    desk = make.staff("staff")
+    resident = make.resident(desk.center_id)
+    member = public.get("/api/v1/me/member-code", headers=resident.headers).json
+    path = member["image_url"].removeprefix(PUBLIC)
+
+    png = public.get(path)
+    image = cv2.imdecode(np.frombuffer(png.data, np.uint8), cv2.IMREAD_GRAYSCALE)
+    scanned, _, _ = cv2.QRCodeDetector().detectAndDecode(image)
+    at_the_desk = public.post(
+        "/api/v1/redemptions/reservations/lookup",
+        headers=desk.headers,
+        json={"member_code": scanned},
+    )
+    monkeypatch.setattr(qr_links, "utcnow", lambda: datetime.fromisoformat(member["expires_at"]))
+    lapsed = public.get(path)
+
+    assert member["image_url"].startswith(f"{PUBLIC}/api/v1/qr/")
+    assert (png.status_code, png.content_type) == (200, "image/png")
+    assert png.headers["Cache-Control"] == "no-store"
+    assert scanned == member["code"]
+    assert at_the_desk.json["resident"]["id"] == resident.id
+    assert (lapsed.status_code, lapsed.json["code"]) == (410, "qr_expired")
