@@ -12,7 +12,7 @@ from catalog.models import LIMIT_PERIODS, REDEMPTION_STATUSES
 from catalog.reservations import PICTURE_LINK_MINUTES
 from catalog.service import Offered
 from core.api import LocalDateTime, PageArgsSchema, day_field, id_field, page_schema
-from points.schemas import CenterNameSchema
+from identity.schemas import CenterRefSchema
 
 _name = validate.Length(min=1, max=60)
 _description = validate.Length(max=500)
@@ -155,7 +155,7 @@ class RedemptionSchema(ma.Schema):
     item_id = ma.fields.Integer(required=True)
     item = ma.fields.Nested(GiftSchema, required=True)
     center_id = ma.fields.Integer(required=True)
-    center = ma.fields.Nested(CenterNameSchema, required=True, metadata={"description": "Where"})
+    center = ma.fields.Nested(CenterRefSchema, required=True, metadata={"description": "Where"})
     quantity = ma.fields.Integer(required=True)
     points_spent = ma.fields.Integer(required=True)
     status = ma.fields.String(required=True, validate=validate.OneOf(REDEMPTION_STATUSES))

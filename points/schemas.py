@@ -6,7 +6,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from core.api import LocalDateTime, id_field, page_schema
-from identity.schemas import MeSchema
+from identity.schemas import CenterRefSchema, MeSchema
 from points.models import KINDS
 
 _cap = validate.Range(min=1, max=100_000)
@@ -56,18 +56,11 @@ class ExpiringSchema(ma.Schema):
     )
 
 
-class CenterNameSchema(ma.Schema):
-    """A center as a screen names it."""
-
-    id = ma.fields.Integer(required=True)
-    name = ma.fields.String(required=True)
-
-
 class MePointsSchema(MeSchema):
     """The resident's profile with their points."""
 
     center = ma.fields.Nested(
-        CenterNameSchema,
+        CenterRefSchema,
         required=True,
         allow_none=True,
         metadata={"description": "The home center (null until chosen)"},
