@@ -22,6 +22,8 @@ PRODUCTION = "production"
 #: Where the development keys and ``dev:`` logins are allowed.
 DEVELOPMENT_ENVS = ("development", "test")
 APP_ENVS = (PRODUCTION, *DEVELOPMENT_ENVS)
+#: What a privacy-policy version may be (the column that records acceptances holds this many).
+MAX_PRIVACY_VERSION_LENGTH = 20
 
 
 class ConfigError(RuntimeError):
@@ -66,6 +68,7 @@ def from_environment(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
         "RATELIMIT_ENABLED": _flag(get("RATELIMIT_ENABLED"), True),
         "RATELIMIT_STORAGE_URI": get("RATELIMIT_STORAGE_URI", "memory://"),
         "LOGIN_RATE_LIMIT": get("LOGIN_RATE_LIMIT", "10 per minute"),
+        "REFRESH_RATE_LIMIT": get("REFRESH_RATE_LIMIT", "10 per minute"),
         "LOGIN_LOCKOUT": get("LOGIN_LOCKOUT", "5 per 15 minutes"),
         "WECHAT_LOGIN_RATE_LIMIT": get("WECHAT_LOGIN_RATE_LIMIT", "300 per minute"),
         "LOG_LEVEL": get("LOG_LEVEL", "INFO"),
@@ -77,6 +80,7 @@ def from_environment(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
         "MAX_IMAGE_BYTES": int(get("MAX_IMAGE_BYTES", str(2 * 1024 * 1024))),
         "RESERVATION_DAYS": int(get("RESERVATION_DAYS", "7")),
         "PICKUP_RATE_LIMIT": get("PICKUP_RATE_LIMIT", "20 per minute"),
+        "PRIVACY_POLICY_VERSION": get("PRIVACY_POLICY_VERSION", "2026-12").strip(),
     }
     if get("DATABASE_URL"):
         config["SQLALCHEMY_DATABASE_URI"] = database_uri(get("DATABASE_URL", ""))
@@ -89,6 +93,11 @@ def check(config: Mapping[str, Any]) -> None:
         ZoneInfo(config["TIMEZONE"])
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"TIMEZONE {config['TIMEZONE']!r} is not a known time zone") from None
+    if not 1 <= len(config["PRIVACY_POLICY_VERSION"]) <= MAX_PRIVACY_VERSION_LENGTH:
+        raise ConfigError(
+            f"PRIVACY_POLICY_VERSION must be 1-{MAX_PRIVACY_VERSION_LENGTH} characters, "
+            "e.g. 2026-12"
+        )
     if config["APP_ENV"] not in APP_ENVS:
         raise ConfigError(
             f"APP_ENV {config['APP_ENV']!r} is unknown; use one of {', '.join(APP_ENVS)}"

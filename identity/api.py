@@ -4,16 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app
+from flask import Response, current_app, request
 from flask.views import MethodView
+from flask_limiter.util import get_remote_address
 from sqlalchemy import select
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from core import qr_links
 from core.api import Blueprint, also_returns
 from core.codes import current_keys, qr_image
 from core.db import db, utcnow
+from core.errors import DomainError
 from core.ratelimit import limiter
-from identity import lockout, member_codes, service, sessions, staff_accounts, wechat
+from identity import (
+    lockout,
+    member_codes,
+    phones,
+    privacy,
+    service,
+    sessions,
+    staff_accounts,
+    wechat,
+)
 from identity.auth import (
     RESIDENT,
     STAFF_ROLES,
@@ -34,6 +46,9 @@ from identity.schemas import (
     MeUpdateSchema,
     PasswordChangeSchema,
     PasswordResetSchema,
+    PhoneCodeSchema,
+    PrivacyAcceptSchema,
+    PrivacySchema,
     RefreshedTokensSchema,
     RefreshSchema,
     ResidentCreateSchema,
@@ -49,6 +64,7 @@ from identity.schemas import (
     StaffUpdateSchema,
     WeChatLoginSchema,
 )
+from identity.tokens import REFRESH, decode_claims
 
 auth_blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Log in")
 me_blp = Blueprint("me", __name__, url_prefix="/api/v1/me", description="The resident's own data")
@@ -69,6 +85,29 @@ def _wechat_login_limit() -> str:
     return current_app.config["WECHAT_LOGIN_RATE_LIMIT"]  # type: ignore[no-any-return]
 
 
+def _refresh_limit() -> str:
+    return current_app.config["REFRESH_RATE_LIMIT"]  # type: ignore[no-any-return]
+
+
+def _refresh_token_account() -> str:
+    """Whose refresh token the body carries (expired or not: we signed it), so residents
+    sharing a lecture hall's one address do not share a budget; the client address for a
+    token we did not sign."""
+    try:
+        body = request.get_json(silent=True)
+    except RequestEntityTooLarge:  # the view refuses it (413) before looking at any token
+        body = None
+    token = body.get("refresh_token") if isinstance(body, dict) else None
+    if isinstance(token, str):
+        try:
+            principal = decode_claims(token, REFRESH, verify_expiry=False).principal
+        except DomainError:
+            pass
+        else:
+            return f"{principal.kind}:{principal.id}"
+    return get_remote_address()
+
+
 def _tokens_for(account: Resident | Staff, tokens: dict[str, Any] | None = None) -> dict[str, Any]:
     tokens = tokens or sessions.start(account)
     return {**tokens, "staff" if isinstance(account, Staff) else "resident": account}
@@ -79,9 +118,16 @@ def _tokens_for(account: Resident | Staff, tokens: dict[str, Any] | None = None)
 @auth_blp.arguments(WeChatLoginSchema)
 @auth_blp.response(200, ResidentTokensSchema)
 def wechat_login(args: dict[str, Any]) -> dict[str, Any]:
-    """Log a resident in with the mini-program's ``wx.login`` code."""
-    identity = wechat.identify(args["code"], current_app.config)
-    return _tokens_for(service.resident_for_wechat(identity))
+    """Log a resident in with the mini-program's ``wx.login`` code, recording the privacy
+    policy they accepted when `privacy_version` is sent (`privacy_version_mismatch` if that
+    is not the current one). `privacy` says whether they must accept the current policy."""
+    resident = service.resident_for_wechat(wechat.identify(args["code"], current_app.config))
+    if args["privacy_version"] is not None:
+        privacy.accept(resident, args["privacy_version"], privacy.current_version())
+    return {
+        **_tokens_for(resident),
+        "privacy": privacy.state(resident.id, privacy.current_version()),
+    }
 
 
 @auth_blp.post("/login")
@@ -98,12 +144,13 @@ def staff_login(args: dict[str, Any]) -> dict[str, Any]:
 
 
 @auth_blp.post("/refresh")
-@limiter.limit(_login_limit)
+@limiter.limit(_refresh_limit, key_func=_refresh_token_account)
 @auth_blp.arguments(RefreshSchema)
 @auth_blp.response(200, RefreshedTokensSchema)
 def refresh(args: dict[str, Any]) -> dict[str, Any]:
     """Trade a refresh token for a new pair; the refresh token is spent (`token_revoked` when
-    it is used again, and then every token of that login is revoked)."""
+    it is used again, and then every token of that login is revoked). Limited per account
+    (`rate_limited`, with `Retry-After`), not per client address."""
     return _tokens_for(*sessions.refresh(args["refresh_token"]))
 
 
@@ -127,14 +174,44 @@ def change_password(args: dict[str, Any]) -> None:
     )
 
 
-@me_blp.patch("")
+@me_blp.route("", methods=["PUT", "PATCH"])
 @me_blp.response(200, MeSchema)
 @auth_required(RESIDENT)
 @me_blp.arguments(MeUpdateSchema)
-def update_me(changes: dict[str, Any]) -> Resident:
-    """Change name, phone or home center (`GET /me`, with points, is the ledger's)."""
+def update_me(changes: dict[str, Any]) -> dict[str, Any]:
+    """Change name or home center, or remove the phone number; only the fields sent change.
+    PUT and PATCH are the same (WeChat's `wx.request` has no PATCH). A number is refused
+    (`validation_error`): it comes from `POST /me/phone`. (`GET /me`, with points, is the
+    ledger's.)"""
+    resident = service.update_profile(service.get_resident(current_principal().id), changes)
+    return service.profile(resident, privacy.current_version())
+
+
+@me_blp.post("/phone")
+@me_blp.response(200, MeSchema)
+@auth_required(RESIDENT)
+@me_blp.arguments(PhoneCodeSchema)
+def verify_phone(args: dict[str, Any]) -> dict[str, Any]:
+    """Set the resident's phone number from WeChat's phone button: the server trades its code
+    for the number WeChat verified. Refusals: `wechat_phone_failed` (400 a bad or used code,
+    503 WeChat unreachable), `phone_taken` (409: another resident verified this number)."""
     resident = service.get_resident(current_principal().id)
-    return service.update_profile(resident, changes)
+    number = wechat.phone_number(args["code"], current_app.config, wechat.access_tokens())
+    phones.record_verified(resident, number, utcnow())
+    return service.profile(resident, privacy.current_version())
+
+
+@me_blp.post("/privacy")
+@me_blp.response(200, PrivacySchema)
+@auth_required(RESIDENT)
+@me_blp.arguments(PrivacyAcceptSchema)
+def accept_privacy_policy(args: dict[str, Any]) -> privacy.PrivacyState:
+    """Record that the resident accepted the privacy policy shown (again after a new version);
+    every version accepted is kept. `privacy_version_mismatch` (409) when `version` is not the
+    current one."""
+    resident = service.get_resident(current_principal().id)
+    privacy.accept(resident, args["version"], privacy.current_version())
+    return privacy.state(resident.id, privacy.current_version())
 
 
 @me_blp.get("/member-code")

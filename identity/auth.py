@@ -18,6 +18,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 RESIDENT = "resident"
 STAFF_ROLES = ("staff", "manager", "admin")
+ROLES = (RESIDENT, *STAFF_ROLES)
+#: The OpenAPI extension on each secured operation that lists the roles which may call it.
+ROLES_EXTENSION = "x-roles"
 
 
 def authenticate() -> Principal:
@@ -39,8 +42,10 @@ def auth_required(*roles: str) -> Callable[[F], F]:
     """Require an access token whose role is one of ``roles`` (any role when none given).
 
     Put it under ``@blp.response`` and above ``@blp.arguments`` so a stranger is told
-    401 before anything about their request body.
+    401 before anything about their request body. The OpenAPI document lists the roles
+    under ``x-roles``, so clients (and tests) see who may call what.
     """
+    documented = {"security": [{"bearerAuth": []}], ROLES_EXTENSION: list(roles or ROLES)}
 
     def decorator(view: F) -> F:
         @wraps(view)
@@ -51,7 +56,7 @@ def auth_required(*roles: str) -> Callable[[F], F]:
             g.principal = principal
             return view(*args, **kwargs)
 
-        return Blueprint.doc(security=[{"bearerAuth": []}])(wrapper)  # type: ignore[return-value]
+        return Blueprint.doc(**documented)(wrapper)  # type: ignore[return-value]
 
     return decorator
 

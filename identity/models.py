@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, func, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, func, text
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.expression import ColumnElement
@@ -85,6 +85,16 @@ class Resident(db.Model):
     """A resident taking part in the programme, through WeChat or registered at a desk."""
 
     __tablename__ = "residents"
+    __table_args__ = (
+        # One resident per number WeChat vouched for; desk-typed numbers may repeat.
+        Index(
+            "uq_residents_verified_phone",
+            "phone",
+            unique=True,
+            postgresql_where=text("phone_verified_at IS NOT NULL"),
+            sqlite_where=text("phone_verified_at IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: WeChat openid for this mini-program; null for residents registered at a desk.
@@ -93,6 +103,8 @@ class Resident(db.Model):
     name: Mapped[str | None] = mapped_column(String(64))
     #: Full number, kept so the desk can find a resident; shown only masked.
     phone: Mapped[str | None] = mapped_column(String(20), index=True)
+    #: When WeChat's getPhoneNumber vouched for ``phone``; null for a number typed at a desk.
+    phone_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: The center the resident usually attends (the desk that registered them, or their choice).
     center_id: Mapped[int | None] = mapped_column(ForeignKey("centers.id"), index=True)
     registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
@@ -112,6 +124,10 @@ class Resident(db.Model):
     @property
     def phone_masked(self) -> str | None:
         return mask_phone(self.phone)
+
+    @property
+    def phone_verified(self) -> bool:
+        return self.phone_verified_at is not None
 
     @property
     def has_wechat(self) -> bool:
@@ -164,6 +180,19 @@ class Consent(db.Model):
     version: Mapped[str] = mapped_column(String(20))
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PrivacyAcceptance(db.Model):
+    """A resident accepted one version of the privacy policy; every version accepted is kept."""
+
+    __tablename__ = "privacy_acceptances"
+    __table_args__ = (UniqueConstraint("resident_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"))
+    #: The ``PRIVACY_POLICY_VERSION`` the mini-program showed and the resident accepted.
+    version: Mapped[str] = mapped_column(String(20))
+    accepted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class ResidentCondition(db.Model):

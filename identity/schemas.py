@@ -6,15 +6,26 @@ import marshmallow as ma
 from marshmallow import validate
 
 from core.api import LocalDateTime, PageArgsSchema, id_field, page_schema
+from core.config import MAX_PRIVACY_VERSION_LENGTH
 from identity.models import CONDITIONS, CONSENT_PURPOSES, Role
 from identity.service import PHONE_PATTERN
 
 _phone = validate.Regexp(PHONE_PATTERN, error="A mainland mobile number of 11 digits.")
 _name = validate.Length(min=1, max=64)
+_privacy_version = validate.Length(min=1, max=MAX_PRIVACY_VERSION_LENGTH)
 
 
 class WeChatLoginSchema(ma.Schema):
     code = ma.fields.String(required=True, validate=validate.Length(min=1, max=128))
+    privacy_version = ma.fields.String(
+        load_default=None,
+        validate=_privacy_version,
+        metadata={
+            "description": "The privacy-policy version the mini-program showed and the resident "
+            "accepted; recorded like `POST /me/privacy` (`privacy_version_mismatch` when it is "
+            "not the current one)"
+        },
+    )
 
 
 class StaffLoginSchema(ma.Schema):
@@ -85,12 +96,23 @@ class PasswordChangeSchema(ma.Schema):
     new_password = _new_password()
 
 
+def _phone_verified() -> ma.fields.Boolean:
+    return ma.fields.Boolean(
+        dump_only=True,
+        metadata={
+            "description": "WeChat vouched for the number (getPhoneNumber); false for a number "
+            "typed at a desk"
+        },
+    )
+
+
 class ResidentSchema(ma.Schema):
     """A resident as staff lists them: the phone only masked."""
 
     id = ma.fields.Integer(dump_only=True)
     name = ma.fields.String(dump_only=True, allow_none=True)
     phone_masked = ma.fields.String(dump_only=True, allow_none=True)
+    phone_verified = _phone_verified()
     center_id = ma.fields.Integer(dump_only=True, allow_none=True)
     has_wechat = ma.fields.Boolean(dump_only=True)
     created_at = LocalDateTime(dump_only=True)
@@ -139,20 +161,62 @@ class ConditionsSchema(ma.Schema):
     )
 
 
+class PrivacySchema(ma.Schema):
+    """Which privacy-policy version the resident accepted, and whether they must accept the
+    current one (show it, then `POST /me/privacy`)."""
+
+    accepted_version = ma.fields.String(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "The current version if accepted, else the latest accepted"},
+    )
+    accepted_at = LocalDateTime(dump_only=True, allow_none=True)
+    current_version = ma.fields.String(dump_only=True)
+    needs_acceptance = ma.fields.Boolean(dump_only=True)
+
+
 class MeSchema(ma.Schema):
     """The resident's own profile."""
 
     id = ma.fields.Integer(dump_only=True)
     name = ma.fields.String(dump_only=True, allow_none=True)
     phone_masked = ma.fields.String(dump_only=True, allow_none=True)
+    phone_verified = _phone_verified()
     center_id = ma.fields.Integer(dump_only=True, allow_none=True)
     consents = ma.fields.List(ma.fields.Nested(ConsentSchema), dump_only=True)
+    privacy = ma.fields.Nested(PrivacySchema, dump_only=True)
 
 
 class MeUpdateSchema(ma.Schema):
+    """A partial change: only the fields sent change."""
+
     name = ma.fields.String(validate=_name)
-    phone = ma.fields.String(allow_none=True, validate=_phone)
+    phone = ma.fields.String(
+        allow_none=True,
+        metadata={
+            "description": "Only null, which removes the number: a number comes from WeChat's "
+            "getPhoneNumber (`POST /me/phone`)"
+        },
+    )
     center_id = id_field(allow_none=True)
+
+
+class PrivacyAcceptSchema(ma.Schema):
+    version = ma.fields.String(
+        required=True,
+        validate=_privacy_version,
+        metadata={"description": "The version the mini-program showed: the current one"},
+    )
+
+
+class PhoneCodeSchema(ma.Schema):
+    code = ma.fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=128),
+        metadata={
+            "description": "The phone button's code (`bindgetphonenumber`'s `e.detail.code`)"
+        },
+    )
 
 
 class ConsentGrantSchema(ma.Schema):
@@ -169,6 +233,7 @@ class TokensSchema(ma.Schema):
 
 class ResidentTokensSchema(TokensSchema):
     resident = ma.fields.Nested(ResidentSchema, required=True)
+    privacy = ma.fields.Nested(PrivacySchema, required=True)
 
 
 class StaffTokensSchema(TokensSchema):

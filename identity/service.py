@@ -20,6 +20,7 @@ from core.api import decode_cursor, page
 from core.db import db, utcnow
 from core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from core.i18n import Text, _l
+from identity import privacy
 from identity.models import (
     CONDITIONS,
     HEALTH_CONDITIONS_CONSENT,
@@ -242,14 +243,42 @@ def get_resident(resident_id: int) -> Resident:
 
 
 def update_profile(resident: Resident, changes: dict[str, Any]) -> Resident:
+    """Change the resident's name or home center, or remove their phone number (``None``):
+    a number comes only from WeChat (:func:`identity.phones.record_verified`)."""
+    errors: dict[str, list[Text]] = {}
+    if changes.get("phone") is not None:
+        errors["phone"] = [
+            _l(
+                "The phone number comes from WeChat: ask for it with the phone button "
+                "(getPhoneNumber) and send its code to POST /api/v1/me/phone."
+            )
+        ]
     center_id = changes.get("center_id")
     if center_id is not None and db.session.get(Center, center_id) is None:
-        raise ValidationFailed(errors={"center_id": [_l("No such center.")]})
-    for field in ("name", "phone", "center_id"):
+        errors["center_id"] = [_l("No such center.")]
+    if errors:
+        raise ValidationFailed(errors=errors)
+    for field in ("name", "center_id"):
         if field in changes:
             setattr(resident, field, changes[field])
+    if "phone" in changes:
+        resident.phone = resident.phone_verified_at = None
     db.session.flush()
     return resident
+
+
+def profile(resident: Resident, privacy_version: str) -> dict[str, Any]:
+    """The resident's own profile as ``/me`` shows it (the ledger adds the points);
+    ``privacy_version`` is the policy in force (``PRIVACY_POLICY_VERSION``)."""
+    return {
+        "id": resident.id,
+        "name": resident.name,
+        "phone_masked": resident.phone_masked,
+        "phone_verified": resident.phone_verified,
+        "center_id": resident.center_id,
+        "consents": resident.consents,
+        "privacy": privacy.state(resident.id, privacy_version),
+    }
 
 
 # -- consent and condition tags --------------------------------------------------------------

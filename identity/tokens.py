@@ -101,9 +101,10 @@ def issue_tokens(
     }
 
 
-def decode_claims(token: str, expected_type: str) -> TokenClaims:
+def decode_claims(token: str, expected_type: str, *, verify_expiry: bool = True) -> TokenClaims:
     """A verified token's principal, id, session and version, or ``Unauthorized`` /
-    ``TokenExpired``."""
+    ``TokenExpired``. Without ``verify_expiry`` an expired token still answers (its signature
+    is checked all the same): to tell whose it is, never to let it in."""
     config = current_app.config
     try:
         claims = jwt.decode(
@@ -112,7 +113,10 @@ def decode_claims(token: str, expected_type: str) -> TokenClaims:
             algorithms=[ALGORITHM],
             audience=config["JWT_AUDIENCE"],
             issuer=config["JWT_ISSUER"],
-            options={"require": ["exp", "iat", "iss", "aud", "sub", "typ", "role"]},
+            options={
+                "require": ["exp", "iat", "iss", "aud", "sub", "typ", "role"],
+                "verify_exp": verify_expiry,
+            },
         )
     except jwt.ExpiredSignatureError:
         raise TokenExpired(_l("The token has expired; refresh it or log in again.")) from None

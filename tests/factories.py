@@ -12,7 +12,7 @@ from core.db import db
 from events import checkin
 from events import service as events
 from events.scans import Scanner
-from identity import service, sessions
+from identity import phones, service, sessions
 from identity.tokens import Principal
 from identity.wechat import WeChatIdentity
 from points import service as points
@@ -144,17 +144,16 @@ class Factory:
         phone: str | None = None,
         openid: str | None = None,
     ) -> Account:
-        """A resident who logged in with WeChat and filled in their profile."""
+        """A resident who logged in with WeChat, filled in their profile and gave their phone
+        number with WeChat's phone button."""
         number = next(_sequence)
         with self.app.app_context():
             if center_id is None:
                 center_id = service.create_center(f"测试中心{number}").id
             identity = WeChatIdentity(openid=openid or f"openid-{number}", unionid=None)
             resident = service.resident_for_wechat(identity)
-            service.update_profile(
-                resident,
-                {"name": name, "phone": phone or f"139{number:08d}", "center_id": center_id},
-            )
+            service.update_profile(resident, {"name": name, "center_id": center_id})
+            phones.record_verified(resident, phone or f"139{number:08d}", datetime.now(UTC))
             tokens = sessions.start(resident)
             db.session.commit()
             return Account(resident.id, "resident", center_id, tokens)

@@ -10,14 +10,16 @@ secured operation is probed once with each role's token, and the roles it does n
 credentials and codes they name (``resident_id``, ``username``, ``token``...) replaced by
 real ones, so the fuzzer reaches the success paths rather than only 404s.
 
-WeChat's code2Session is faked in-process (it answers most codes with an openid, some with
-"invalid code"), so ``POST /auth/wechat`` is fuzzed the way production runs it; without it
-every code gets the documented 503 "WeChat login is not configured".
+WeChat is faked in-process (code2Session and getPhoneNumber answer most codes with an openid
+or a number, some with "invalid code"), so ``POST /auth/wechat`` and ``POST /me/phone`` are
+fuzzed the way production runs them; without it every code gets the documented 503 "WeChat
+is not configured".
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import zlib
 from collections.abc import Iterator
 from typing import Any
@@ -67,11 +69,22 @@ CONFIG = SchemathesisConfig.from_dict(
 )
 
 
-def fake_code2session(request: httpx.Request) -> httpx.Response:
-    """WeChat's jscode2session: an openid for three codes in four, 'invalid code' otherwise."""
-    digest = hashlib.sha256(request.url.params["js_code"].encode()).hexdigest()
+def fake_wechat(request: httpx.Request) -> httpx.Response:
+    """WeChat's server API: an access token; an openid (jscode2session) or a phone number
+    (getuserphonenumber) for three codes in four, 'invalid code' otherwise."""
+    if request.url.path == "/cgi-bin/stable_token":
+        return httpx.Response(200, json={"access_token": "fuzz-token", "expires_in": 7200})
+    if request.url.path == "/wxa/business/getuserphonenumber":
+        code = json.loads(request.content)["code"]
+    else:
+        code = request.url.params["js_code"]
+    digest = hashlib.sha256(code.encode()).hexdigest()
     if digest[0] in "0123":
         return httpx.Response(200, json={"errcode": 40029, "errmsg": "invalid code"})
+    if request.url.path == "/wxa/business/getuserphonenumber":
+        number = f"139{int(digest[:16], 16) % 10**8:08d}"
+        info = {"phoneNumber": number, "purePhoneNumber": number, "countryCode": "86"}
+        return httpx.Response(200, json={"errcode": 0, "errmsg": "ok", "phone_info": info})
     return httpx.Response(200, json={"openid": f"o{digest[:27]}", "session_key": "k"})
 
 
@@ -82,9 +95,10 @@ def fuzz_app(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
         WECHAT_SECRET="fuzz-secret",
         # The limit is read per request: keep the fuzzer's logins from all being 429s.
         LOGIN_RATE_LIMIT="100000 per minute",
+        REFRESH_RATE_LIMIT="100000 per minute",
         WECHAT_LOGIN_RATE_LIMIT="100000 per minute",
     )
-    client = httpx.Client(transport=httpx.MockTransport(fake_code2session))
+    client = httpx.Client(transport=httpx.MockTransport(fake_wechat))
     monkeypatch.setattr(wechat, "_client", client)
     yield app
     client.close()

@@ -1,4 +1,4 @@
-"""Staff registering, finding and opening residents; consent and condition tags; /me."""
+"""Staff registering, finding and opening residents; consent and condition tags."""
 
 from __future__ import annotations
 
@@ -251,27 +251,6 @@ def test_a_newer_consent_version_supersedes_and_keeps_the_tags(
         ("2026-07", True),
     ]
     assert record["conditions"] == ["hypertension"]
-
-
-def test_a_resident_sees_and_edits_only_their_own_profile(
-    client: FlaskClient, make: Factory
-) -> None:
-    center = make.center()
-    resident = make.resident(name="陈伟", phone="13800001111")
-
-    changed = client.patch(
-        "/api/v1/me",
-        headers=resident.headers,
-        json={"name": "陈大伟", "phone": "13911112222", "center_id": center},
-    )
-    bad_center = client.patch("/api/v1/me", headers=resident.headers, json={"center_id": 99999})
-
-    assert changed.status_code == 200
-    assert changed.json["name"] == "陈大伟"
-    assert changed.json["phone_masked"] == "139****2222"
-    assert changed.json["center_id"] == center
-    assert bad_center.status_code == 422
-    assert client.get("/api/v1/me", headers=resident.headers).json["name"] == "陈大伟"
 
 
 def test_a_failed_request_leaves_nothing_half_written(
