@@ -119,11 +119,11 @@ def _tokens_for(account: Resident | Staff, tokens: dict[str, Any] | None = None)
 @auth_blp.response(200, ResidentTokensSchema)
 def wechat_login(args: dict[str, Any]) -> dict[str, Any]:
     """Log a resident in with the mini-program's ``wx.login`` code, recording the privacy
-    policy they accepted when `privacy_version` is sent (`privacy_version_mismatch` if that
-    is not the current one). `privacy` says whether they must accept the current policy."""
+    policy they accepted when `privacy_version` is sent and is the current one. An older
+    version logs in all the same: `privacy` then says they must accept the current policy."""
     resident = service.resident_for_wechat(wechat.identify(args["code"], current_app.config))
     if args["privacy_version"] is not None:
-        privacy.accept(resident, args["privacy_version"], privacy.current_version())
+        privacy.accept_at_login(resident, args["privacy_version"], privacy.current_version())
     return {
         **_tokens_for(resident),
         "privacy": privacy.state(resident.id, privacy.current_version()),

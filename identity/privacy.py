@@ -69,6 +69,13 @@ def accept(resident: Resident, version: str, current: str) -> PrivacyAcceptance:
     return acceptance
 
 
+def accept_at_login(resident: Resident, version: str, current: str) -> None:
+    """Record a login's acceptance if it is of the current policy. A mini-program build that
+    still shows an older one must not lock its residents out: they are asked again instead."""
+    if version == current:
+        accept(resident, version, current)
+
+
 def state(resident_id: int, current: str) -> PrivacyState:
     latest = db.session.scalars(
         select(PrivacyAcceptance)

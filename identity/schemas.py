@@ -183,6 +183,12 @@ class MeSchema(ma.Schema):
     phone_masked = ma.fields.String(dump_only=True, allow_none=True)
     phone_verified = _phone_verified()
     center_id = ma.fields.Integer(dump_only=True, allow_none=True)
+    center = ma.fields.Nested(
+        CenterRefSchema,
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "The home center: chosen, else that of the first check-in"},
+    )
     consents = ma.fields.List(ma.fields.Nested(ConsentSchema), dump_only=True)
     privacy = ma.fields.Nested(PrivacySchema, dump_only=True)
 

@@ -82,6 +82,11 @@ def named_centers(center_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
     return {center_id: {"id": center_id, "name": name} for center_id, name in rows}
 
 
+def center_of(center_id: int | None) -> dict[str, Any] | None:
+    """One center as ``{"id", "name"}``; None for none (the district, or no home center)."""
+    return None if center_id is None else named_centers([center_id]).get(center_id)
+
+
 def create_staff(
     username: str,
     password: str,
@@ -276,6 +281,7 @@ def profile(resident: Resident, privacy_version: str) -> dict[str, Any]:
         "phone_masked": resident.phone_masked,
         "phone_verified": resident.phone_verified,
         "center_id": resident.center_id,
+        "center": center_of(resident.center_id),
         "consents": resident.consents,
         "privacy": privacy.state(resident.id, privacy_version),
     }

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from core.api import Blueprint, PageArgsSchema
-from core.db import db, utcnow
+from core.db import utcnow
+from identity import privacy
 from identity import service as identity
 from identity.auth import RESIDENT, STAFF_ROLES, auth_required, current_principal
-from identity.models import Center
 from points import rules, service
 from points.expiry import current_settings, expiring
 from points.history import ledger_page
@@ -44,14 +44,8 @@ def me() -> dict[str, Any]:
     expires when."""
     resident = identity.get_resident(current_principal().id)
     balance, reserved = service.balance_of(resident.id)
-    center = db.session.get(Center, resident.center_id) if resident.center_id is not None else None
     return {
-        "id": resident.id,
-        "name": resident.name,
-        "phone_masked": resident.phone_masked,
-        "center_id": resident.center_id,
-        "center": center,
-        "consents": resident.consents,
+        **identity.profile(resident, privacy.current_version()),
         "balance": balance,
         "reserved": reserved,
         "spendable": balance - reserved,

@@ -6,7 +6,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from core.api import LocalDateTime, id_field, page_schema
-from identity.schemas import CenterRefSchema, MeSchema
+from identity.schemas import MeSchema
 from points.models import KINDS
 
 _cap = validate.Range(min=1, max=100_000)
@@ -59,12 +59,6 @@ class ExpiringSchema(ma.Schema):
 class MePointsSchema(MeSchema):
     """The resident's profile with their points."""
 
-    center = ma.fields.Nested(
-        CenterRefSchema,
-        required=True,
-        allow_none=True,
-        metadata={"description": "The home center (null until chosen)"},
-    )
     balance = ma.fields.Integer(required=True)
     reserved = ma.fields.Integer(required=True, metadata={"description": "Held for pickups"})
     spendable = ma.fields.Integer(

@@ -115,6 +115,7 @@ def _erase_followups_and_personal_events(resident_id: int, now: datetime) -> Non
 
 def _erase_identity(resident: Resident, now: datetime) -> None:
     resident.name = resident.phone = resident.openid = resident.unionid = None
+    resident.phone_verified_at = None  # frees the number for whoever verifies it next
     # Voids every member code already shown (a screenshot of one, too).
     resident.member_secret = secrets.token_hex(16)
     resident.closed_at = now

@@ -21,7 +21,14 @@ from core.db import db
 from events.followups import status_of
 from events.models import Checkin, Event, FollowUp
 from identity import service as identity
-from identity.models import CONDITIONS, AuditEvent, Center, Resident, Staff
+from identity.models import (
+    CONDITIONS,
+    AuditEvent,
+    Center,
+    PrivacyAcceptance,
+    Resident,
+    Staff,
+)
 from identity.tokens import Principal
 from points import service as points
 from points.models import LedgerEntry, LedgerTransaction
@@ -36,6 +43,7 @@ def copy_for(actor: Principal, now: datetime, today: date) -> dict[str, Any]:
         "exported_at": now,
         "profile": _profile(resident),
         "consents": resident.consents,
+        "privacy_acceptances": _privacy_acceptances(resident.id),
         "conditions": [
             {
                 "code": tag.condition,
@@ -66,9 +74,20 @@ def _profile(resident: Resident) -> dict[str, Any]:
         "name": resident.name,
         "phone": resident.phone,
         "center": _center(center.id, center.name) if center else None,
+        "phone_verified": resident.phone_verified,
         "has_wechat": resident.has_wechat,
         "created_at": resident.created_at,
     }
+
+
+def _privacy_acceptances(resident_id: int) -> list[PrivacyAcceptance]:
+    return list(
+        db.session.scalars(
+            select(PrivacyAcceptance)
+            .where(PrivacyAcceptance.resident_id == resident_id)
+            .order_by(PrivacyAcceptance.accepted_at, PrivacyAcceptance.id)
+        )
+    )
 
 
 def _checkins(resident_id: int) -> list[dict[str, Any]]:

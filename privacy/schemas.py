@@ -6,7 +6,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from core.api import LocalDateTime
-from identity.schemas import ConsentSchema
+from identity.schemas import CenterRefSchema, ConsentSchema
 
 
 class CloseArgsSchema(ma.Schema):
@@ -20,16 +20,14 @@ class CloseArgsSchema(ma.Schema):
     )
 
 
-class CopyCenterSchema(ma.Schema):
-    id = ma.fields.Integer(required=True)
-    name = ma.fields.String(required=True)
-
-
 class CopyProfileSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
     name = ma.fields.String(required=True, allow_none=True)
     phone = ma.fields.String(required=True, allow_none=True, metadata={"description": "In full"})
-    center = ma.fields.Nested(CopyCenterSchema, required=True, allow_none=True)
+    center = ma.fields.Nested(CenterRefSchema, required=True, allow_none=True)
+    phone_verified = ma.fields.Boolean(
+        required=True, metadata={"description": "The number came from WeChat's getPhoneNumber"}
+    )
     has_wechat = ma.fields.Boolean(required=True)
     created_at = LocalDateTime(required=True)
 
@@ -53,7 +51,7 @@ class CopyCheckinEventSchema(ma.Schema):
     title = ma.fields.String(required=True)
     kind = ma.fields.String(required=True)
     starts_at = LocalDateTime(required=True)
-    center = ma.fields.Nested(CopyCenterSchema, required=True)
+    center = ma.fields.Nested(CenterRefSchema, required=True)
 
 
 class CopyCheckinSchema(ma.Schema):
@@ -73,7 +71,7 @@ class CopyLedgerEntrySchema(ma.Schema):
     reason = ma.fields.String(required=True)
     delta = ma.fields.Integer(required=True)
     balance_after = ma.fields.Integer(required=True)
-    center = ma.fields.Nested(CopyCenterSchema, required=True, allow_none=True)
+    center = ma.fields.Nested(CenterRefSchema, required=True, allow_none=True)
 
 
 class CopyGiftSchema(ma.Schema):
@@ -88,7 +86,7 @@ class CopyRedemptionSchema(ma.Schema):
     item = ma.fields.Nested(CopyGiftSchema, required=True)
     quantity = ma.fields.Integer(required=True)
     points_spent = ma.fields.Integer(required=True)
-    center = ma.fields.Nested(CopyCenterSchema, required=True)
+    center = ma.fields.Nested(CenterRefSchema, required=True)
     expires_at = LocalDateTime(required=True, allow_none=True)
     fulfilled_at = LocalDateTime(required=True, allow_none=True)
     cancelled_at = LocalDateTime(required=True, allow_none=True)
@@ -100,7 +98,7 @@ class CopyFollowUpSchema(ma.Schema):
     status = ma.fields.String(required=True, metadata={"description": "open, overdue or done"})
     done_at = LocalDateTime(required=True, allow_none=True)
     condition = ma.fields.Nested(CopyConditionSchema, required=True)
-    center = ma.fields.Nested(CopyCenterSchema, required=True)
+    center = ma.fields.Nested(CenterRefSchema, required=True)
 
 
 class CopyActorSchema(ma.Schema):
@@ -110,7 +108,7 @@ class CopyActorSchema(ma.Schema):
         allow_none=True,
         metadata={"description": "A staff member's role (as it is now); never their name"},
     )
-    center = ma.fields.Nested(CopyCenterSchema, required=True, allow_none=True)
+    center = ma.fields.Nested(CenterRefSchema, required=True, allow_none=True)
 
 
 class CopyAccessSchema(ma.Schema):
@@ -122,12 +120,22 @@ class CopyAccessSchema(ma.Schema):
     by = ma.fields.Nested(CopyActorSchema, required=True)
 
 
+class CopyPrivacyAcceptanceSchema(ma.Schema):
+    version = ma.fields.String(required=True)
+    accepted_at = LocalDateTime(required=True)
+
+
 class DataCopySchema(ma.Schema):
     """Everything held about the resident, each list oldest first."""
 
     exported_at = LocalDateTime(required=True)
     profile = ma.fields.Nested(CopyProfileSchema, required=True)
     consents = ma.fields.List(ma.fields.Nested(ConsentSchema), required=True)
+    privacy_acceptances = ma.fields.List(
+        ma.fields.Nested(CopyPrivacyAcceptanceSchema),
+        required=True,
+        metadata={"description": "Each privacy-policy version the resident accepted"},
+    )
     conditions = ma.fields.List(ma.fields.Nested(CopyConditionTagSchema), required=True)
     points = ma.fields.Nested(CopyPointsSchema, required=True)
     checkins = ma.fields.List(ma.fields.Nested(CopyCheckinSchema), required=True)

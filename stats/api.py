@@ -13,9 +13,10 @@ from core.api import Blueprint, also_returns
 from core.csvfiles import csv_response
 from core.db import prepare_report_transaction, utcnow
 from identity.auth import auth_required, current_principal
+from identity.service import center_of
 from points.expiry import current_settings
 from stats import exports, followups, rankings, rollups, service
-from stats.figures import Parts, center_of, gifts_handed_out
+from stats.figures import Parts, gifts_handed_out
 from stats.periods import Period
 from stats.raw import Window
 from stats.schemas import (

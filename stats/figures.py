@@ -22,7 +22,6 @@ from core.api import FIRST_DAY
 from core.db import db
 from events.models import Checkin
 from identity.models import Center
-from identity.service import named_centers
 from points.models import ACTIVITIES
 from stats import raw
 from stats.first_checkins import annulled_since
@@ -96,11 +95,6 @@ def centers_in(center_id: int | None) -> list[int]:
     if center_id is not None:
         return [center_id]
     return list(db.session.scalars(select(Center.id).order_by(Center.id)))
-
-
-def center_of(center_id: int | None) -> dict[str, Any] | None:
-    """The scope's center as ``{"id", "name"}``; None for the district."""
-    return None if center_id is None else named_centers([center_id])[center_id]
 
 
 @dataclass(frozen=True, slots=True)

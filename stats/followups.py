@@ -19,7 +19,8 @@ from core.db import db
 from core.localtime import local_day
 from events.models import FollowUp
 from identity.models import Consent, ResidentCondition
-from stats.figures import center_of, centers_in, named_centers, ratio
+from identity.service import center_of, named_centers
+from stats.figures import centers_in, ratio
 from stats.periods import Period, month_of
 
 COUNTS = ("due", "done_on_time", "done_late", "overdue", "open", "not_yet_due")

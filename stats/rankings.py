@@ -11,8 +11,9 @@ from sqlalchemy import func, select, union_all
 from core.api import FIRST_DAY, LAST_DAY
 from core.db import db
 from events.models import Checkin, Event
+from identity.service import named_centers
 from stats import raw
-from stats.figures import Parts, named_centers, ratio
+from stats.figures import Parts, ratio
 from stats.models import EventCheckins
 from stats.periods import Period
 from stats.rollups import Coverage

@@ -14,16 +14,15 @@ from core.db import db
 from core.errors import Forbidden, NotFound
 from core.i18n import _l
 from identity.models import Center
+from identity.service import center_of, named_centers
 from identity.tokens import Principal
 from stats import rollups, series
 from stats.figures import (
     GROWTH_KEYS,
     Figures,
-    center_of,
     centers_in,
     figures,
     growth,
-    named_centers,
 )
 from stats.periods import Period
 from stats.raw import Window

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from app import create_app
 from core.config import ConfigError
 from core.db import db
-from identity.models import PrivacyAcceptance, Resident
+from identity.models import PrivacyAcceptance
 from tests.conftest import app_config
 from tests.factories import Account, Factory
 
@@ -71,15 +71,14 @@ def test_a_login_without_a_version_says_the_policy_must_be_accepted(
     assert acceptances(policy) == []
 
 
-def test_a_login_that_accepted_an_outdated_policy_is_refused(
+def test_a_login_that_accepted_an_outdated_policy_logs_in_and_is_asked_again(
     policy: Flask, client: FlaskClient
 ) -> None:
     response = login(client, privacy_version="2025-01")
 
-    assert (response.status_code, response.json["code"]) == (409, "privacy_version_mismatch")
-    assert CURRENT in login(client, privacy_version="2025-01").json["detail"]
-    with policy.app_context():
-        assert db.session.scalars(select(Resident)).all() == []  # the login was undone
+    assert response.status_code == 200
+    assert response.json["privacy"]["needs_acceptance"] is True
+    assert response.json["privacy"]["accepted_version"] is None
     assert acceptances(policy) == []
 
 

@@ -127,6 +127,7 @@ def test_closing_erases_who_the_resident_was_and_keeps_the_consent_records(
     with app.app_context():
         row = db.session.get(Resident, resident.id)
         assert (row.name, row.phone, row.openid, row.unionid) == (None, None, None, None)
+        assert row.phone_verified_at is None  # the number is free for a new account
         assert row.closed_at is not None and row.member_secret != secret_before
         assert row.center_id == desk.center_id  # statistics still count by center
         consents = db.session.scalars(select(Consent).where(Consent.resident_id == resident.id))

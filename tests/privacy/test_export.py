@@ -65,6 +65,11 @@ def test_the_copy_holds_the_residents_own_data_and_nobody_elses(
     theirs = make.resident(desk.center_id, name="李建国", phone="13900001111")
     taking_part(client, make, desk, mine, condition="hypertension", item_id=item_id)
     taking_part(client, make, desk, theirs, condition="type2_diabetes", item_id=item_id)
+    for resident in (mine, theirs):
+        accepted = client.post(
+            "/api/v1/me/privacy", headers=resident.headers, json={"version": "2026-12"}
+        )
+        assert accepted.status_code == 200
     me = client.get("/api/v1/me", headers=mine.headers).json
 
     response = client.get(EXPORT, headers=mine.headers)
@@ -79,7 +84,9 @@ def test_the_copy_holds_the_residents_own_data_and_nobody_elses(
         "phone": "13812341234",
         "center": center,
     }
+    assert copy["profile"]["phone_verified"] is True
     assert [c["purpose"] for c in copy["consents"]] == ["health_conditions"]
+    assert [a["version"] for a in copy["privacy_acceptances"]] == ["2026-12"]
     assert [(c["code"], c["name"]) for c in copy["conditions"]] == [("hypertension", "高血压")]
     assert copy["points"] == {"balance": me["balance"], "reserved": 0}
     assert [(c["event"]["title"], c["event"]["center"]) for c in copy["checkins"]] == [
