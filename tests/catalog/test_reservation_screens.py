@@ -7,8 +7,6 @@ import io
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import cv2
-import numpy as np
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -18,6 +16,7 @@ from app import create_app
 from core import qr_links
 from tests.conftest import app_config
 from tests.factories import Account, Factory
+from tests.qr import read_qr
 
 PUBLIC = "https://jkjf.example.cn"
 
@@ -80,12 +79,6 @@ def test_a_reservation_names_its_gift_with_its_picture_and_its_center(
     for shown in (reserved.json, mine[0], one.json):
         assert {key: shown[key] for key in named} == named
     assert public.get(str(gift["image_url"]).removeprefix(PUBLIC)).status_code == 200
-
-
-def read_qr(png: bytes) -> str:
-    image = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_GRAYSCALE)
-    decoded, _, _ = cv2.QRCodeDetector().detectAndDecode(image)
-    return str(decoded)
 
 
 def test_the_pickup_code_is_a_picture_an_image_tag_loads_for_ten_minutes(
