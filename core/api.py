@@ -159,6 +159,18 @@ def also_returns(schema: type[ma.Schema], *content_types: str, status: int = 200
     )
 
 
+def problems(schema: type[ProblemSchema], *statuses: int, description: str) -> Any:
+    """Document refusals whose problem carries extension members: ``schema`` is
+    :class:`ProblemSchema` plus them (``DomainError.extensions``); ``description`` names the
+    codes. Other statuses keep the plain problem."""
+    content = {PROBLEM_CONTENT_TYPE: {"schema": schema}}
+    return flask_smorest.Blueprint.doc(
+        responses={
+            str(status): {"description": description, "content": content} for status in statuses
+        }
+    )
+
+
 class PageArgsSchema(ma.Schema):
     """``?limit=&cursor=`` of every list."""
 

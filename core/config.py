@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -59,6 +60,12 @@ def from_environment(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
         "QR_OLD_KEYS": get("QR_OLD_KEYS", ""),
         "QR_ROTATION_SECONDS": int(get("QR_ROTATION_SECONDS", "20")),
         "PUBLIC_BASE_URL": get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "CHECKIN_LINK_PREFIXES": tuple(
+            prefix.strip().rstrip("/")
+            for prefix in get("CHECKIN_LINK_PREFIXES", "").split(",")
+            if prefix.strip()
+        ),
+        "WECHAT_QR_VERIFY_FILE": get("WECHAT_QR_VERIFY_FILE", ""),
         "WECHAT_APPID": get("WECHAT_APPID", ""),
         "WECHAT_SECRET": get("WECHAT_SECRET", ""),
         "WECHAT_API_BASE": get("WECHAT_API_BASE", "https://api.weixin.qq.com").rstrip("/"),
@@ -102,6 +109,9 @@ def check(config: Mapping[str, Any]) -> None:
         raise ConfigError(
             f"APP_ENV {config['APP_ENV']!r} is unknown; use one of {', '.join(APP_ENVS)}"
         )
+    wechat_verify_file(config)
+    for prefix in config["CHECKIN_LINK_PREFIXES"]:
+        _check_link_prefix(prefix, https=not is_development(config))
     if is_development(config):
         return
     dev_values = {
@@ -119,6 +129,41 @@ def check(config: Mapping[str, Any]) -> None:
     if len({config[name] for name in dev_values}) != len(dev_values):
         raise ConfigError("SECRET_KEY, JWT_SECRET_KEY and QR_SECRET_KEY must differ")
     _check_public_base_url(config["PUBLIC_BASE_URL"])
+
+
+def wechat_verify_file(config: Mapping[str, Any]) -> tuple[str, str] | None:
+    """``WECHAT_QR_VERIFY_FILE=<name>:<content>`` as (name, content); None when unset.
+
+    WeChat fetches the file under the scanned-link prefix to verify the rule is ours.
+    """
+    setting = config["WECHAT_QR_VERIFY_FILE"]
+    if not setting:
+        return None
+    name, _, content = setting.partition(":")
+    if not _FILE_NAME.fullmatch(name) or name.strip(".") == "" or not content:
+        raise ConfigError(
+            "WECHAT_QR_VERIFY_FILE must be <name>:<content>, the file name WeChat gave "
+            "(letters, digits, '.', '_' or '-') and its content"
+        )
+    return name, content
+
+
+_FILE_NAME = re.compile(r"[A-Za-z0-9._-]{1,100}")
+
+
+def _check_link_prefix(prefix: str, *, https: bool) -> None:
+    """An old origin of check-in links: scheme, host and perhaps a path, nothing more."""
+    try:
+        parts = urlsplit(prefix)
+        host = parts.hostname
+    except ValueError:  # e.g. an unclosed "[" in the host
+        host = None
+    schemes = ("https",) if https else ("https", "http")
+    if not host or parts.scheme not in schemes or parts.query or parts.fragment:
+        raise ConfigError(
+            f"CHECKIN_LINK_PREFIXES: {prefix!r} must be a base URL like "
+            f"https://old.example.cn{'' if https else ' (or http:// outside production)'}"
+        )
 
 
 def is_development(config: Mapping[str, Any]) -> bool:

@@ -66,7 +66,11 @@ HTTP_WORDS: dict[int, tuple[Text, Text]] = {
 
 
 class DomainError(Exception):
-    """A refusal the client can act on. Subclasses fix ``status``, ``code`` and ``title``."""
+    """A refusal the client can act on. Subclasses fix ``status``, ``code`` and ``title``.
+
+    ``extensions``: members the problem carries besides the standard ones (RFC 9457 §3.2),
+    JSON-ready; a view that adds some documents them with ``core.api.problems``.
+    """
 
     status: int = 400
     code: str = "bad_request"
@@ -79,12 +83,14 @@ class DomainError(Exception):
         status: int | None = None,
         errors: Mapping[str, list[Text]] | None = None,
         headers: Mapping[str, str] | None = None,
+        extensions: Mapping[str, Any] | None = None,
     ) -> None:
         self.detail = detail if detail is not None else self.title
         if status is not None:
             self.status = status
         self.errors = errors
         self.headers = headers
+        self.extensions = dict(extensions or {})
         super().__init__(self.detail)
 
 
@@ -130,7 +136,13 @@ class Unavailable(DomainError):
 
 def problem_response(error: DomainError) -> Response:
     return _problem(
-        error.status, error.code, error.title, error.detail, error.errors, error.headers
+        error.status,
+        error.code,
+        error.title,
+        error.detail,
+        error.errors,
+        error.headers,
+        error.extensions,
     )
 
 
@@ -185,6 +197,7 @@ def _problem(
     detail: Text,
     errors: Mapping[str, list[Text]] | None = None,
     headers: Mapping[str, str] | None = None,
+    extensions: Mapping[str, Any] | None = None,
 ) -> Response:
     body: dict[str, Any] = {
         "type": f"urn:health-points:problem:{code}",
@@ -195,6 +208,8 @@ def _problem(
     }
     if errors is not None:
         body["errors"] = {field: [str(m) for m in messages] for field, messages in errors.items()}
+    for name, value in (extensions or {}).items():
+        body.setdefault(name, value)  # never in place of a standard member
     response = current_app.response_class(
         json.dumps(body), status=status, content_type=PROBLEM_CONTENT_TYPE
     )

@@ -11,7 +11,7 @@ from typing import Any
 from flask import Response, current_app, request
 from flask.views import MethodView
 
-from core.api import Blueprint, PageArgsSchema, also_returns
+from core.api import Blueprint, PageArgsSchema, also_returns, problems
 from core.codes import current_keys, qr_image
 from core.csvfiles import csv_response
 from core.db import record_regardless, utcnow
@@ -26,6 +26,8 @@ from events.schemas import (
     AttendancePageSchema,
     AttendanceQueryArgsSchema,
     CheckinCreateSchema,
+    CheckinEventSchema,
+    CheckinRefusalSchema,
     CheckinResultSchema,
     CodeLinkSchema,
     DeviceFlagSchema,
@@ -201,6 +203,17 @@ def _display_link(event: Any) -> dict[str, Any]:
     return {"url": url, "expires_at": event.checkin_closes_at}
 
 
+_EVENT_SCHEMA = CheckinEventSchema()
+#: Check-in refusals at a known event carry it; documented on both check-in operations.
+_REFUSALS = problems(
+    CheckinRefusalSchema,
+    403,
+    409,
+    description="A refusal (`not_your_code`, `checkin_not_open`, `checkin_closed`, "
+    "`event_cancelled`, `event_full`...): `event` names the event refused",
+)
+
+
 @dataclass
 class _Scan:
     scanner: Scanner
@@ -210,7 +223,8 @@ class _Scan:
 
 @contextmanager
 def _refusals_logged(staff_id: int | None = None) -> Iterator[_Scan]:
-    """Log a refused attempt (with the refusal's code) once its request has rolled back.
+    """Log a refused attempt (with the refusal's code) once its request has rolled back, and
+    name the event it refused, so the result screen needs nothing else.
 
     A check-in logs its own scan; a refusal's line must outlive the rollback.
     """
@@ -225,6 +239,8 @@ def _refusals_logged(staff_id: int | None = None) -> Iterator[_Scan]:
     except DomainError as error:
         row = scan_row(scanner, scan.event_id, scan.resident_id, error.code, utcnow())
         record_regardless(ScanAttempt.__table__, row)
+        if isinstance(error, checkin.CheckinRefusal) and error.event is not None:
+            error.extensions["event"] = _EVENT_SCHEMA.dump(error.event)
         raise
 
 
@@ -235,6 +251,7 @@ def _result(result: CheckinResult) -> tuple[dict[str, Any], int]:
             "event_id": result.event_id,
             "created_at": result.created_at,
         },
+        "event": result.event,
         "points_awarded": result.points_awarded,
         "balance": result.balance,
         "already_checked_in": result.already_checked_in,
@@ -247,16 +264,24 @@ def _result(result: CheckinResult) -> tuple[dict[str, Any], int]:
 @idempotent
 @checkins_blp.response(201, CheckinResultSchema)
 @checkins_blp.alt_response(200, schema=CheckinResultSchema, description="Already checked in")
+@_REFUSALS
 @auth_required(RESIDENT)
 @checkins_blp.arguments(CheckinCreateSchema)
 def self_checkin(args: dict[str, Any]) -> tuple[dict[str, Any], int]:
-    """Check in with a scanned code (`url`, or its `token`); a repeat is a 200, never a credit."""
+    """Check in with a scanned code (`url`, or its `token`); a repeat is a 200, never a credit.
+
+    The result and every refusal at a known event name the event (`event`). Refusals:
+    `invalid_qr` (400), `qr_expired` (410), `not_your_code` (403: someone else's personal code
+    or event), `checkin_not_open`, `checkin_closed`, `event_cancelled`, `event_full` (409),
+    `token_revoked` (401: the account was closed).
+    """
     resident_id = current_principal().id
     now = utcnow()
     config = current_app.config
     with _refusals_logged() as scan:
         scan.resident_id = resident_id
-        token = codes.token_of(args.get("url") or args["token"], config["PUBLIC_BASE_URL"])
+        bases = (config["PUBLIC_BASE_URL"], *config["CHECKIN_LINK_PREFIXES"])
+        token = codes.token_of(args.get("url") or args["token"], bases)
         code = codes.read(token, current_keys(), now, config["QR_ROTATION_SECONDS"])
         scan.event_id = code.event_id
         result = checkin.check_in(
@@ -274,10 +299,14 @@ def self_checkin(args: dict[str, Any]) -> tuple[dict[str, Any], int]:
 @idempotent
 @events_blp.response(201, CheckinResultSchema)
 @events_blp.alt_response(200, schema=CheckinResultSchema, description="Already checked in")
+@_REFUSALS
 @auth_required(*STAFF_ROLES)
 @events_blp.arguments(StaffCheckinCreateSchema)
 def staff_checkin(args: dict[str, Any], event_id: int) -> tuple[dict[str, Any], int]:
-    """Check a resident in at the desk by their member code, or by id after a search."""
+    """Check a resident in at the desk by their member code, or by id after a search.
+
+    The same rules and answers as self check-in; a closed account is `not_found`.
+    """
     actor = current_principal()
     now = utcnow()
     with _refusals_logged(actor.id) as scan:

@@ -16,36 +16,64 @@ from sqlalchemy import select, update
 
 from core.db import db, upsert
 from core.errors import Conflict, DomainError, NotFound
-from core.i18n import _l
+from core.i18n import Text, _l
 from core.localtime import district_minute
 from events import pg_checkin
 from events.models import CHECKIN_REASONS, Checkin, Event, FollowUp
 from events.scans import Scanner, log_scan
 from identity.member_codes import InvalidQr
-from identity.tokens import Principal
+from identity.models import Center, Resident
+from identity.tokens import Principal, TokenRevoked
 from points import hot_credit, rules, service
 from points.expiry import PointsSettings
 from points.models import LedgerTransaction
 from points.service import Source
 
 
-class CheckinNotOpen(DomainError):
+@dataclass(frozen=True, slots=True)
+class EventCenter:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class CheckinEvent:
+    """What a check-in's result or refusal says of its event: the result screen needs no more."""
+
+    id: int
+    title: str
+    kind: str
+    starts_at: datetime
+    checkin_opens_at: datetime
+    checkin_closes_at: datetime
+    center: EventCenter
+
+
+class CheckinRefusal(DomainError):
+    """A refusal at a known event; the view names ``event`` in the problem it answers."""
+
+    def __init__(self, detail: Text | None = None, *, event: CheckinEvent | None = None) -> None:
+        super().__init__(detail)
+        self.event = event
+
+
+class CheckinNotOpen(CheckinRefusal):
     status, code, title = 409, "checkin_not_open", _l("Check-in has not opened yet")
 
 
-class CheckinClosed(DomainError):
+class CheckinClosed(CheckinRefusal):
     status, code, title = 409, "checkin_closed", _l("Check-in has closed")
 
 
-class EventCancelled(DomainError):
+class EventCancelled(CheckinRefusal):
     status, code, title = 409, "event_cancelled", _l("The event was cancelled")
 
 
-class EventFull(DomainError):
+class EventFull(CheckinRefusal):
     status, code, title = 409, "event_full", _l("The event is full")
 
 
-class NotYourCode(DomainError):
+class NotYourCode(CheckinRefusal):
     status, code, title = 403, "not_your_code", _l("This code belongs to someone else")
 
 
@@ -57,6 +85,7 @@ class CheckinResult:
     points_awarded: int
     balance: int
     already_checked_in: bool
+    event: CheckinEvent
     #: The earning rules' caps cut the points (attendance still counts).
     capped: bool = False
 
@@ -90,11 +119,22 @@ def check_in(
             Event.checkin_opens_at,
             Event.checkin_closes_at,
             Event.cancelled_at,
-        ).where(Event.id == event_id)
+            Event.resident_id,
+            Event.title,
+            Event.starts_at,
+            Center.name.label("center_name"),
+        )
+        .join(Center, Center.id == Event.center_id)
+        .where(Event.id == event_id)
     ).one_or_none()
     if event is None:
         raise InvalidQr(_l("This code names no event."))
-    _refuse_if_barred(event, resident_id, now, staff, code_owner)
+    summary = _summary(event_id, event)
+    resident = db.session.execute(
+        select(Resident.center_id, Resident.closed_at).where(Resident.id == resident_id)
+    ).one_or_none()
+    closed = resident is not None and resident.closed_at is not None
+    _refuse_if_barred(event, summary, resident_id, closed, now, staff, code_owner)
 
     inserted = db.session.execute(
         upsert(Checkin)
@@ -109,10 +149,12 @@ def check_in(
         .returning(Checkin.id, Checkin.created_at)
     ).one_or_none()
     if inserted is None:
-        return _repeat(event_id, resident_id, scanner, now)
+        return _repeat(summary, resident_id, scanner, now)
     log_scan(scanner, event_id, resident_id, "checked_in", now)
     if event.capacity is not None:
-        _take_seat(event_id)
+        _take_seat(summary)
+    if resident is not None and resident.center_id is None:
+        _make_home(resident_id, event.center_id)
 
     source = Source("checkin", str(inserted.id), CHECKIN_REASONS[event.kind], event.center_id)
     earned = rules.earn(
@@ -134,30 +176,54 @@ def check_in(
         points_awarded=earned.movement.amount,
         balance=earned.movement.balance,
         already_checked_in=False,
+        event=summary,
         capped=earned.capped,
+    )
+
+
+def _summary(event_id: int, event: Any) -> CheckinEvent:
+    return CheckinEvent(
+        id=event_id,
+        title=event.title,
+        kind=event.kind,
+        starts_at=event.starts_at,
+        checkin_opens_at=event.checkin_opens_at,
+        checkin_closes_at=event.checkin_closes_at,
+        center=EventCenter(event.center_id, event.center_name),
     )
 
 
 def _refuse_if_barred(
     event: Any,
+    summary: CheckinEvent,
     resident_id: int,
+    resident_closed: bool,
     now: datetime,
     staff: Principal | None,
     code_owner: int | None,
 ) -> None:
-    """Raise the contract's refusal for another center's, cancelled or closed event."""
+    """Raise the contract's refusal for another center's, cancelled or closed event, a closed
+    account, or someone else's personal code or event."""
     if staff is not None and not staff.can_access_center(event.center_id):
         raise NotFound(_l("No such event."))
+    if resident_closed:
+        if staff is not None:
+            # Not 401: that would sign the desk out.
+            raise NotFound(_l("No such resident."))
+        raise TokenRevoked(_l("This account was closed."))
     if code_owner is not None and code_owner != resident_id:
-        raise NotYourCode(_l("This code was made for another resident."))
+        raise NotYourCode(_l("This code was made for another resident."), event=summary)
+    if event.resident_id is not None and event.resident_id != resident_id:
+        raise NotYourCode(_l("This event was made for another resident."), event=summary)
     if event.cancelled_at is not None:
-        raise EventCancelled()
+        raise EventCancelled(event=summary)
     if now < event.checkin_opens_at:
         raise CheckinNotOpen(
-            _l("Check-in opens at %(opens_at)s.", opens_at=district_minute(event.checkin_opens_at))
+            _l("Check-in opens at %(opens_at)s.", opens_at=district_minute(event.checkin_opens_at)),
+            event=summary,
         )
     if now > event.checkin_closes_at:
-        raise CheckinClosed()
+        raise CheckinClosed(event=summary)
 
 
 def _check_in_on_postgresql(
@@ -171,18 +237,22 @@ def _check_in_on_postgresql(
 ) -> CheckinResult:
     """:func:`check_in` in two statements (see ``events.pg_checkin``).
 
-    The first statement inserts only inside the window of an open event; a refusal found
-    after it (another center's staff, another resident's code) rolls the request back.
+    The first statement inserts only inside the window of an open event, for an open
+    account, at a personal event only for its resident; a refusal found after it (another
+    center's staff, another resident's code) rolls the request back.
     """
     claimed = pg_checkin.claim(event_id, resident_id, scanner, now)
     if claimed is None:
         raise InvalidQr(_l("This code names no event."))
-    _refuse_if_barred(claimed, resident_id, now, staff, code_owner)
+    summary = _summary(event_id, claimed)
+    _refuse_if_barred(
+        claimed, summary, resident_id, claimed.resident_closed, now, staff, code_owner
+    )
     new = claimed.new
     if new is None:
-        return _repeat(event_id, resident_id, scanner, now)
+        return _repeat(summary, resident_id, scanner, now)
     if claimed.capacity is not None and not new.seated:
-        raise EventFull()
+        raise EventFull(event=summary)
     rule_points, daily_cap, monthly_cap = claimed.rule or (
         rules.DEFAULT_POINTS[claimed.kind],
         None,
@@ -226,30 +296,44 @@ def _check_in_on_postgresql(
         points_awarded=granted,
         balance=new.account.balance,
         already_checked_in=False,
+        event=summary,
         capped=granted < wanted,
     )
 
 
-def _repeat(event_id: int, resident_id: int, scanner: Scanner, now: datetime) -> CheckinResult:
-    log_scan(scanner, event_id, resident_id, "already_checked_in", now)
+def _repeat(
+    event: CheckinEvent, resident_id: int, scanner: Scanner, now: datetime
+) -> CheckinResult:
+    log_scan(scanner, event.id, resident_id, "already_checked_in", now)
     checkin = db.session.execute(
         select(Checkin.id, Checkin.created_at).where(
-            Checkin.event_id == event_id, Checkin.resident_id == resident_id
+            Checkin.event_id == event.id, Checkin.resident_id == resident_id
         )
     ).one()
     balance, _ = service.balance_of(resident_id)
-    return CheckinResult(checkin.id, event_id, checkin.created_at, 0, balance, True)
+    return CheckinResult(checkin.id, event.id, checkin.created_at, 0, balance, True, event)
 
 
-def _take_seat(event_id: int) -> None:
+def _take_seat(event: CheckinEvent) -> None:
     taken = db.session.execute(
         update(Event)
-        .where(Event.id == event_id, Event.seats_taken < Event.capacity)
+        .where(Event.id == event.id, Event.seats_taken < Event.capacity)
         .values(seats_taken=Event.seats_taken + 1)
         .returning(Event.id)
     ).one_or_none()
     if taken is None:
-        raise EventFull()
+        raise EventFull(event=event)
+
+
+def _make_home(resident_id: int, center_id: int) -> None:
+    """A resident who never chose a home center gets their first check-in's, so that
+    center's desk can find them."""
+    db.session.execute(
+        update(Resident)
+        .where(Resident.id == resident_id, Resident.center_id.is_(None))
+        .values(center_id=center_id)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _complete_followup(resident_id: int, center_id: int, checkin_id: int, now: datetime) -> None:

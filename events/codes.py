@@ -7,8 +7,11 @@ codes or the resident for a personal one. Validity is decided by the server's cl
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
+from urllib.parse import unquote, urlsplit
 
 from core import codes
 from core.codes import Code, CodeKeys, InvalidCode
@@ -66,15 +69,43 @@ def _sign(kind: int, event_id: int, counter: int, keys: CodeKeys) -> str:
     )
 
 
-def token_of(scanned: str, base_url: str) -> str:
-    """The code inside a scanned link (or the bare code)."""
+def token_of(scanned: str, bases: tuple[str, ...]) -> str:
+    """The code inside a scanned link (or the bare code), as WeChat and phones hand links over.
+
+    ``bases``: the origins links are minted under (``PUBLIC_BASE_URL``) or were before a move
+    (``CHECKIN_LINK_PREFIXES``). Scheme and host match in any case; the path does not (the
+    code is case-sensitive); a trailing slash, a query and a fragment are dropped. A link
+    URL-encoded once (the mini-program's ``options.q``, not decoded) is decoded once.
+    """
     scanned = scanned.strip()
-    prefix = base_url + LINK_PATH
-    if scanned.startswith(prefix):
-        return scanned[len(prefix) :].split("?", 1)[0].split("#", 1)[0]
-    if "/" in scanned:
-        raise InvalidQr(_l("This link is not one of our check-in codes."))
-    return scanned
+    if _ENCODED_LINK.match(scanned):
+        scanned = unquote(scanned)
+    if "/" not in scanned:
+        return scanned
+    try:
+        link = urlsplit(scanned)
+    except ValueError:  # e.g. an unclosed "[" in the host
+        raise InvalidQr(_l("This link is not one of our check-in codes.")) from None
+    origin = (link.scheme.lower(), link.netloc.lower())
+    for base_origin, code_path in _link_prefixes(bases):
+        if origin == base_origin and link.path.startswith(code_path):
+            token = link.path[len(code_path) :].removesuffix("/")
+            if token and "/" not in token:
+                return token
+    raise InvalidQr(_l("This link is not one of our check-in codes."))
+
+
+#: ``https%3A%2F%2F...``: a link that is still URL-encoded.
+_ENCODED_LINK = re.compile(r"https?%3A%2F%2F", re.IGNORECASE)
+
+
+@lru_cache(maxsize=8)
+def _link_prefixes(bases: tuple[str, ...]) -> tuple[tuple[tuple[str, str], str], ...]:
+    """Each base's (scheme, host) in lower case, and the path its codes follow."""
+    return tuple(
+        ((parts.scheme.lower(), parts.netloc.lower()), parts.path.rstrip("/") + LINK_PATH)
+        for parts in map(urlsplit, bases)
+    )
 
 
 def read(token: str, keys: CodeKeys, now: datetime, seconds: int) -> CheckinCode:

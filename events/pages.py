@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, Response, current_app, render_template
 from flask.blueprints import BlueprintSetupState
 
 from core import requestlog
 from core.codes import current_keys, qr_image
+from core.config import wechat_verify_file
 from core.db import utcnow
 from core.errors import DomainError
 from core.localtime import district_zone
@@ -33,8 +34,15 @@ def _hide_codes_from_the_log(state: BlueprintSetupState) -> None:
 
 
 @pages.get("/q/<string:token>")
-def checkin_link(token: str) -> str:
-    """A phone camera (not WeChat) opened a check-in code: say how to use it."""
+def checkin_link(token: str) -> Response | str:
+    """A phone camera (not WeChat) opened a check-in code: say how to use it.
+
+    WeChat's own fetch of its verification file (``WECHAT_QR_VERIFY_FILE``) under the same
+    prefix gets that file, so the scanned-link rule can be registered.
+    """
+    verify_file = wechat_verify_file(current_app.config)
+    if verify_file is not None and token == verify_file[0]:
+        return Response(verify_file[1], content_type="text/plain; charset=utf-8")
     return render_template("events/checkin_link.html")
 
 

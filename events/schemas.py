@@ -5,7 +5,15 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from core.api import LocalDateTime, PageArgsSchema, day_field, id_field, moment_field, page_schema
+from core.api import (
+    LocalDateTime,
+    PageArgsSchema,
+    ProblemSchema,
+    day_field,
+    id_field,
+    moment_field,
+    page_schema,
+)
 from events.followups import STATUSES as FOLLOWUP_STATUSES
 from events.listing import WHEN
 from identity.models import CONDITIONS
@@ -145,8 +153,21 @@ class CodeLinkSchema(ma.Schema):
 
 
 class CheckinCreateSchema(ma.Schema):
+    """The scanned link or its token; other fields a client adds (``scancode_time``,
+    ``path``...) are ignored."""
+
+    class Meta:
+        unknown = ma.EXCLUDE
+
     token = ma.fields.String(validate=validate.Length(min=1, max=200))
-    url = ma.fields.String(validate=validate.Length(min=1, max=300))
+    url = ma.fields.String(
+        validate=validate.Length(min=1, max=300),
+        metadata={
+            "description": "The scanned link as WeChat or a phone hands it over: any case in "
+            "scheme and host, a trailing slash, a query or fragment, or URL-encoded once "
+            "(`options.q`)"
+        },
+    )
 
     @ma.validates_schema
     def one_of_them(self, data: dict[str, str], **_: object) -> None:
@@ -155,6 +176,11 @@ class CheckinCreateSchema(ma.Schema):
 
 
 class StaffCheckinCreateSchema(ma.Schema):
+    """A member code or a resident's id; other fields are ignored."""
+
+    class Meta:
+        unknown = ma.EXCLUDE
+
     member_code = ma.fields.String(validate=validate.Length(min=1, max=200))
     resident_id = id_field()
 
@@ -170,8 +196,28 @@ class CheckinSchema(ma.Schema):
     created_at = LocalDateTime(required=True)
 
 
+class CheckinEventSchema(ma.Schema):
+    """The event a check-in or its refusal is about: all the result screen shows."""
+
+    id = ma.fields.Integer(required=True)
+    title = ma.fields.String(required=True)
+    kind = ma.fields.String(required=True)
+    starts_at = LocalDateTime(required=True)
+    checkin_opens_at = LocalDateTime(required=True)
+    checkin_closes_at = LocalDateTime(required=True)
+    center = ma.fields.Nested(CenterRefSchema, required=True)
+
+
+class CheckinRefusalSchema(ProblemSchema):
+    event = ma.fields.Nested(
+        CheckinEventSchema,
+        metadata={"description": "The event refused, when the code named one that exists"},
+    )
+
+
 class CheckinResultSchema(ma.Schema):
     checkin = ma.fields.Nested(CheckinSchema, required=True)
+    event = ma.fields.Nested(CheckinEventSchema, required=True)
     points_awarded = ma.fields.Integer(required=True)
     balance = ma.fields.Integer(required=True)
     already_checked_in = ma.fields.Boolean(required=True)

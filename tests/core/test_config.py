@@ -154,3 +154,48 @@ def test_sqlite_runs_with_foreign_keys_and_wal(tmp_path) -> None:
     with app.app_context():
         assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+
+
+def test_old_check_in_link_prefixes_are_read_as_a_list(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(
+        "CHECKIN_LINK_PREFIXES", " https://old.example.cn/ ,https://a.example.cn/hp,"
+    )
+
+    app = create_app(app_config(database_url, APP_ENV="production", **STRONG))
+
+    assert app.config["CHECKIN_LINK_PREFIXES"] == (
+        "https://old.example.cn",
+        "https://a.example.cn/hp",
+    )
+
+
+@pytest.mark.parametrize(
+    ("prefixes", "env"),
+    [
+        ("old.example.cn", "test"),
+        ("ftp://old.example.cn", "test"),
+        ("https://", "test"),
+        ("https://old.example.cn/?from=qr", "test"),
+        ("https://[old.example.cn", "test"),
+        ("https://old.example.cn,http://older.example.cn", "production"),
+    ],
+)
+def test_a_malformed_check_in_link_prefix_refuses_to_start(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, prefixes: str, env: str
+) -> None:
+    monkeypatch.setenv("CHECKIN_LINK_PREFIXES", prefixes)
+
+    with pytest.raises(ConfigError, match="CHECKIN_LINK_PREFIXES"):
+        create_app(app_config(database_url, APP_ENV=env, **STRONG))
+
+
+@pytest.mark.parametrize(
+    "setting", ["8a1b2c3d.txt", ":content", "8a1b2c3d.txt:", "../app.py:x", "a/b.txt:x", "..:x"]
+)
+def test_a_malformed_wechat_verification_file_refuses_to_start(
+    database_url: str, setting: str
+) -> None:
+    with pytest.raises(ConfigError, match="WECHAT_QR_VERIFY_FILE"):
+        create_app(app_config(database_url, WECHAT_QR_VERIFY_FILE=setting))
