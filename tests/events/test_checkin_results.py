@@ -109,7 +109,8 @@ def _full(make: Factory, center_id: int) -> int:
 
 
 def _someone_elses(make: Factory, center_id: int) -> int:
-    return make.event(center_id, title=TITLE, resident_id=make.resident(center_id).id)
+    owner = make.resident(center_id).id
+    return make.event(center_id, kind="followup", title=TITLE, resident_id=owner)
 
 
 @pytest.mark.parametrize(
