@@ -36,7 +36,9 @@ def poster_token(app: Flask, event_id: int) -> str:
     return codes.static(event_id, closes_at, keys, app.config["PUBLIC_BASE_URL"]).token
 
 
-def assert_names_the_event(body: dict, event_id: int, center_id: int) -> None:
+def assert_names_the_event(
+    body: dict, event_id: int, center_id: int, kind: str = "lecture"
+) -> None:
     event = body["event"]
     assert set(event) == {
         "id",
@@ -47,7 +49,7 @@ def assert_names_the_event(body: dict, event_id: int, center_id: int) -> None:
         "checkin_closes_at",
         "center",
     }
-    assert (event["id"], event["title"], event["kind"]) == (event_id, TITLE, "lecture")
+    assert (event["id"], event["title"], event["kind"]) == (event_id, TITLE, kind)
     assert event["center"] == {"id": center_id, "name": CENTER}
     starts_at = datetime.fromisoformat(event["starts_at"])
     opens_at = datetime.fromisoformat(event["checkin_opens_at"])
@@ -150,7 +152,8 @@ def test_a_refusal_names_the_event(
 
     assert (response.status_code, response.json["code"]) == (status, code)
     assert response.mimetype == "application/problem+json"
-    assert_names_the_event(response.json, event_id, center_id)
+    kind = "followup" if code == "not_your_code" else "lecture"
+    assert_names_the_event(response.json, event_id, center_id, kind)
 
 
 def test_someone_elses_personal_code_names_the_event(
