@@ -214,7 +214,9 @@ def _refuse_if_barred(
     if code_owner is not None and code_owner != resident_id:
         raise NotYourCode(_l("This code was made for another resident."), event=summary)
     if event.resident_id is not None and event.resident_id != resident_id:
-        raise NotYourCode(_l("This event was made for another resident."), event=summary)
+        # Its title is staff's words about one resident: the desk may read it, nobody else.
+        shown = summary if staff is not None else None
+        raise NotYourCode(_l("This event was made for another resident."), event=shown)
     if event.cancelled_at is not None:
         raise EventCancelled(event=summary)
     if now < event.checkin_opens_at:

@@ -110,11 +110,6 @@ def _full(make: Factory, center_id: int) -> int:
     return event_id
 
 
-def _someone_elses(make: Factory, center_id: int) -> int:
-    owner = make.resident(center_id).id
-    return make.event(center_id, kind="followup", title=TITLE, resident_id=owner)
-
-
 @pytest.mark.parametrize(
     ("arrange", "status", "code"),
     [
@@ -122,7 +117,6 @@ def _someone_elses(make: Factory, center_id: int) -> int:
         (_closed, 409, "checkin_closed"),
         (_cancelled, 409, "event_cancelled"),
         (_full, 409, "event_full"),
-        (_someone_elses, 403, "not_your_code"),
     ],
     ids=lambda value: value if isinstance(value, str) else None,
 )
@@ -152,8 +146,26 @@ def test_a_refusal_names_the_event(
 
     assert (response.status_code, response.json["code"]) == (status, code)
     assert response.mimetype == "application/problem+json"
-    kind = "followup" if code == "not_your_code" else "lecture"
-    assert_names_the_event(response.json, event_id, center_id, kind)
+    assert_names_the_event(response.json, event_id, center_id)
+
+
+def test_someone_elses_personal_event_is_named_to_the_desk_only(
+    app: Flask, client: FlaskClient, make: Factory, clerk: Account, center_id: int
+) -> None:
+    owner, neighbour = make.resident(center_id), make.resident(center_id)
+    event_id = make.event(center_id, kind="followup", title=TITLE, resident_id=owner.id)
+
+    scanned = scan(client, neighbour, token=poster_token(app, event_id))
+    at_the_desk = client.post(
+        f"/api/v1/events/{event_id}/checkins",
+        headers=clerk.headers,
+        json={"resident_id": neighbour.id},
+    )
+
+    assert (scanned.status_code, scanned.json["code"]) == (403, "not_your_code")
+    assert "event" not in scanned.json and TITLE not in scanned.get_data(as_text=True)
+    assert (at_the_desk.status_code, at_the_desk.json["code"]) == (403, "not_your_code")
+    assert_names_the_event(at_the_desk.json, event_id, center_id, kind="followup")
 
 
 def test_someone_elses_personal_code_names_the_event(
