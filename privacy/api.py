@@ -10,7 +10,7 @@ from core.localtime import district_zone
 from identity.auth import RESIDENT, auth_required, current_principal
 from points.idempotency import idempotent
 from privacy import closure, export
-from privacy.schemas import CloseArgsSchema, DataCopySchema
+from privacy.schemas import DataCopySchema
 
 me_privacy_blp = Blueprint(
     "me_privacy",
@@ -29,11 +29,8 @@ COPY_FILENAME = "health-points-my-data.json"
 @idempotent
 @me_privacy_blp.response(204)
 @auth_required(RESIDENT)
-@me_privacy_blp.arguments(CloseArgsSchema, location="query")
-def close_account(args: dict[str, Any]) -> None:
-    """Close the resident's account for good: `DELETE /api/v1/me?confirm=true` (the
-    mini-program asks the resident first; without `confirm=true` it is a 422 and nothing
-    happens).
+def close_account() -> None:
+    """Close the resident's account for good (the mini-program asks the resident first).
 
     In one transaction: open reservations are cancelled (points and stock back), the points
     left are forfeited by a ledger entry (kind `expire`, reason 账户注销), name, phone, WeChat

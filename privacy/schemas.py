@@ -3,21 +3,9 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from marshmallow import validate
 
 from core.api import LocalDateTime
 from identity.schemas import CenterRefSchema, ConsentSchema
-
-
-class CloseArgsSchema(ma.Schema):
-    confirm = ma.fields.Boolean(
-        required=True,
-        validate=validate.Equal(True, error="Send confirm=true to close the account."),
-        metadata={
-            "description": "Must be true: a DELETE without it (a stray retry, a probe) "
-            "closes nothing"
-        },
-    )
 
 
 class CopyProfileSchema(ma.Schema):

@@ -221,7 +221,7 @@ def test_a_resident_walks_every_screen(served: Flask, make: Factory) -> None:
     assert copy.status == 200
     assert (copy.data["profile"]["name"], copy.data["profile"]["phone"]) == ("黄秀英", NUMBER)
     assert [c["event"]["title"] for c in copy.data["checkins"]] == ["控制血压，从吃盐做起"]
-    closed = wx.request("DELETE", "/api/v1/me?confirm=true")
+    closed = wx.request("DELETE", "/api/v1/me")
     assert closed.status == 204
     gone = wx.request("GET", "/api/v1/me")
     assert (gone.status, gone.data["code"]) == (401, "token_revoked")

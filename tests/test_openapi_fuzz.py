@@ -198,6 +198,8 @@ def roles(fuzz_app: Flask, world: dict[str, Any]) -> dict[tuple[str, str], list[
     client = fuzz_app.test_client()
     allowed: dict[tuple[str, str], list[str | None]] = {}
     for method, path, operation in documented_operations(fuzz_app):
+        if (method, path) == ("DELETE", "/api/v1/me"):
+            continue  # a probe that succeeds closes the world's resident; fuzzed it is not
         if not operation.get("security"):
             allowed[(method, path)] = [None]
             continue
@@ -223,7 +225,8 @@ def with_known_values(case: schemathesis.Case, known: dict[str, Any]) -> None:
             setattr(case, container, {k: known.get(k, v) for k, v in values.items()})
 
 
-schema = schemathesis.pytest.from_fixture("api_schema")
+# Closing the account would end every resident case after it (tests/privacy has its own).
+schema = schemathesis.pytest.from_fixture("api_schema").exclude(method="DELETE", path="/api/v1/me")
 
 
 @settings(

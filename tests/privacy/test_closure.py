@@ -24,7 +24,7 @@ from tests.catalog.test_reservations import reserve
 from tests.factories import Account, Factory
 from tests.racing import needs_postgresql, race
 
-CLOSE = "/api/v1/me?confirm=true"
+CLOSE = "/api/v1/me"
 
 
 def close(client: FlaskClient, resident: Account, **headers: str):  # type: ignore[no-untyped-def]
@@ -214,18 +214,6 @@ def test_a_second_delete_is_refused_and_a_retry_with_its_key_replays_the_first(
         assert closings == 1
 
 
-def test_without_confirm_nothing_is_closed(app: Flask, client: FlaskClient, make: Factory) -> None:
-    resident = make.resident()
-
-    for path in ("/api/v1/me", "/api/v1/me?confirm=false"):
-        refused = client.delete(path, headers=resident.headers)
-        assert (refused.status_code, refused.json["code"]) == (422, "validation_error")
-
-    assert client.get("/api/v1/me", headers=resident.headers).status_code == 200
-    with app.app_context():
-        assert db.session.get(Resident, resident.id).closed_at is None
-
-
 def test_only_a_resident_closes_an_account(client: FlaskClient, make: Factory) -> None:
     desk = make.staff("staff")
 
@@ -275,10 +263,9 @@ def test_two_closings_at_once_settle_once(racing_app: Flask, make: Factory) -> N
         assert verify() == []
 
 
-def test_the_document_shows_the_confirmation_and_the_retry_key(client: FlaskClient) -> None:
+def test_the_document_shows_the_retry_key(client: FlaskClient) -> None:
     operation = client.get("/api/openapi.json").json["paths"]["/api/v1/me"]["delete"]
 
     parameters = {(p["in"], p["name"]): p for p in operation["parameters"]}
 
-    assert parameters[("query", "confirm")]["required"] is True
     assert ("header", "Idempotency-Key") in parameters
