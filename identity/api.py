@@ -90,9 +90,10 @@ def _refresh_limit() -> str:
 
 
 def _refresh_token_account() -> str:
-    """Whose refresh token the body carries (expired or not: we signed it), so residents
-    sharing a lecture hall's one address do not share a budget; the client address for a
-    token we did not sign."""
+    """Whose login the body's refresh token belongs to (expired or not: we signed it), so
+    residents sharing a lecture hall's one address do not share a budget, and an old token
+    someone kept cannot spend the budget of the resident's current login; the client
+    address for a token we did not sign."""
     try:
         body = request.get_json(silent=True)
     except RequestEntityTooLarge:  # the view refuses it (413) before looking at any token
@@ -100,11 +101,11 @@ def _refresh_token_account() -> str:
     token = body.get("refresh_token") if isinstance(body, dict) else None
     if isinstance(token, str):
         try:
-            principal = decode_claims(token, REFRESH, verify_expiry=False).principal
+            claims = decode_claims(token, REFRESH, verify_expiry=False)
         except DomainError:
             pass
         else:
-            return f"{principal.kind}:{principal.id}"
+            return f"{claims.principal.kind}:{claims.principal.id}:{claims.session}"
     return get_remote_address()
 
 

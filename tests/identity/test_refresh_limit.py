@@ -61,6 +61,22 @@ def test_one_account_past_its_limit_waits_from_any_address(
     assert 1 <= int(refused.headers["Retry-After"]) <= 60
 
 
+def test_an_old_logins_token_cannot_spend_the_current_logins_budget(
+    two_per_minute: Flask, client: FlaskClient, make: Factory
+) -> None:
+    resident = make.resident()
+    old_login = resident.tokens["refresh_token"]
+    with two_per_minute.app_context():
+        new_login = sessions.start(db.session.get(Resident, resident.id))
+        db.session.commit()
+    for _ in range(3):  # someone replays a token of the old login, kept from somewhere
+        refresh(client, old_login, ELSEWHERE)
+
+    current = refresh(client, new_login["refresh_token"])
+
+    assert current.status_code == 200
+
+
 def test_staff_refreshes_count_per_account_too(
     two_per_minute: Flask, client: FlaskClient, make: Factory
 ) -> None:
