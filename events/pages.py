@@ -33,7 +33,7 @@ def _hide_codes_from_the_log(state: BlueprintSetupState) -> None:
     requestlog.hide_secret_segment(state.app, codes.LINK_PATH, codes.DISPLAY_PATH)
 
 
-@pages.get("/q/<string:token>")
+@pages.get("/q/<string:token>", strict_slashes=False)
 def checkin_link(token: str) -> Response | str:
     """A phone camera (not WeChat) opened a check-in code: say how to use it.
 

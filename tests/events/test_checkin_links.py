@@ -222,3 +222,10 @@ def test_without_the_setting_a_txt_link_is_the_help_page(client: FlaskClient) ->
 
     assert (response.status_code, response.mimetype) == (200, "text/html")
     assert "签到码" in response.get_data(as_text=True)
+
+
+def test_a_phone_camera_that_added_a_slash_gets_the_help_page(client: FlaskClient) -> None:
+    response = client.get("/q/BAEAAAABA5GYwMSr8IUxJAKRJro/")
+
+    assert (response.status_code, response.mimetype) == (200, "text/html")
+    assert "签到码" in response.get_data(as_text=True)
