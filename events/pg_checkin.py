@@ -59,12 +59,12 @@ _CLAIM = """
                                      updated_at)
         SELECT %(resident_id)s, 0, 0, 0, %(genesis)s, %(now)s FROM attended
         ON CONFLICT (resident_id) DO UPDATE SET resident_id = EXCLUDED.resident_id
-        RETURNING balance, reserved, version, chain_head
+        RETURNING balance, reserved, version, chain_head, closed_at
     )
     SELECT event.center_id, event.kind, event.points, event.capacity,
            event.checkin_opens_at, event.checkin_closes_at, event.cancelled_at,
            event.resident_id, event.title, event.starts_at, event.center_name,
-           (SELECT closed_at IS NOT NULL FROM resident),
+           (SELECT closed_at IS NOT NULL FROM resident) OR account.closed_at IS NOT NULL,
            attended.id, attended.created_at, EXISTS (SELECT FROM seat),
            account.balance, account.reserved, account.version, account.chain_head,
            CASE WHEN attended.id IS NOT NULL THEN nextval('ledger_transactions_id_seq') END,
@@ -108,7 +108,8 @@ class Claim:
     title: str
     starts_at: datetime
     center_name: str
-    #: The resident closed their account (nothing was inserted).
+    #: The resident closed their account: nothing was inserted, or (when the closing held the
+    #: account's lock as this statement waited for it) the request must roll back.
     resident_closed: bool
     #: None when the resident had checked in already, or the event refuses check-ins now.
     new: Attendance | None

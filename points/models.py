@@ -48,6 +48,10 @@ class PointsAccount(db.Model):
     #: Hash of the newest entry: the head of the resident's hash chain.
     chain_head: Mapped[str] = mapped_column(String(64), default=GENESIS_HASH)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The resident closed their account: nothing moves its points any more. Set under the
+    #: account's lock, so whatever waited for that lock finds it (a token still valid for
+    #: minutes, a check-in racing the closing).
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class LedgerTransaction(db.Model):

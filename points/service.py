@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from core.db import db, upsert, utcnow
 from core.errors import Conflict, DomainError, NotFound
 from core.i18n import _l
-from identity.tokens import Principal
+from identity.tokens import Principal, TokenRevoked
 from points.chain import entry_hash
 from points.models import (
     GENESIS_HASH,
@@ -67,7 +67,8 @@ class LockedAccount:
 
 
 def lock_account(resident_id: int) -> LockedAccount:
-    """Create the account if needed and lock it for the rest of the transaction."""
+    """Create the account if needed and lock it for the rest of the transaction; a closed
+    account is ``token_revoked`` (only its own resident's stale token still names it)."""
     stmt = upsert(PointsAccount).values(
         resident_id=resident_id,
         balance=0,
@@ -84,9 +85,22 @@ def lock_account(resident_id: int) -> LockedAccount:
         PointsAccount.reserved,
         PointsAccount.version,
         PointsAccount.chain_head,
+        PointsAccount.closed_at,
     )
-    balance, reserved, version, chain_head = db.session.execute(stmt).one()
+    balance, reserved, version, chain_head, closed_at = db.session.execute(stmt).one()
+    if closed_at is not None:
+        raise TokenRevoked(_l("This account was closed."))
     return LockedAccount(resident_id, balance, reserved, version, chain_head)
+
+
+def close_account(resident_id: int, now: datetime) -> None:
+    """Shut the account for good (its resident closed theirs); the caller holds its lock."""
+    db.session.execute(
+        update(PointsAccount)
+        .where(PointsAccount.resident_id == resident_id)
+        .values(closed_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def balance_of(resident_id: int) -> tuple[int, int]:

@@ -45,6 +45,7 @@ def close_account(actor: Principal, now: datetime) -> None:
     resident = identity.get_resident(actor.id)
     cancelled = _cancel_reservations(actor, resident.id, now)
     settled = _settle_balance(actor, resident.id)
+    points.close_account(resident.id, now)
     _withdraw_consents(resident.id, now)
     _erase_followups_and_personal_events(resident.id, now)
     sessions.revoke_resident(resident.id, now)

@@ -6,21 +6,25 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from catalog.models import Redemption
 from core.db import db, utcnow
-from events.models import Event, FollowUp
+from events.models import Checkin, Event, FollowUp
 from identity import sessions
 from identity.models import AuditEvent, Consent, RefreshToken, Resident, ResidentCondition
 from identity.tokens import TokenRevoked
+from points import service as points
 from points.models import LedgerEntry, LedgerTransaction
+from points.service import Source
 from points.verify import verify
 from privacy import closure
 from tests.catalog.test_redemption import gift, stock_at
 from tests.catalog.test_reservations import reserve
+from tests.events.test_checkin_results import poster_token
 from tests.factories import Account, Factory
 from tests.racing import needs_postgresql, race
 
@@ -177,6 +181,41 @@ def test_no_token_of_a_closed_account_works(app: Flask, client: FlaskClient, mak
             select(RefreshToken).where(RefreshToken.resident_id == resident.id)
         ).all()
         assert tokens and all(token.revoked_at is not None for token in tokens)
+
+
+def test_a_closed_account_earns_and_spends_nothing_more(
+    app: Flask, client: FlaskClient, make: Factory
+) -> None:
+    resident = make.resident()
+    make.credit(resident.id, 30)
+    close(client, resident)
+
+    with app.app_context(), pytest.raises(TokenRevoked):
+        points.credit(resident.id, 10, Source("test", "after-closing", "测试积分"), None)
+
+
+def test_a_check_in_that_waited_for_the_closing_is_undone(
+    app: Flask, client: FlaskClient, make: Factory
+) -> None:
+    """The check-in read the resident open, then waited for the account's lock while the
+    closing held it: the account it gets is closed, and nothing of it stays."""
+    resident = make.resident()
+    event_id = make.event(resident.center_id)
+    with app.app_context():
+        points.lock_account(resident.id)
+        points.close_account(resident.id, utcnow())  # as the closing leaves it, lock released
+        db.session.commit()
+
+    scanned = client.post(
+        "/api/v1/checkins",
+        headers=resident.headers,
+        json={"token": poster_token(app, event_id)},
+    )
+
+    assert (scanned.status_code, scanned.json["code"]) == (401, "token_revoked")
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Checkin)) == 0
+        assert db.session.scalars(select(LedgerTransaction)).all() == []
 
 
 def test_a_refresh_token_issued_as_the_account_closed_does_not_work(
