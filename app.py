@@ -22,6 +22,7 @@ from core import errors, headers, health, i18n, qr_links, ratelimit, requestbody
 from core.api import Api
 from demo import cli as demo_cli
 from events import api as events_api
+from events import followups_api as events_followups_api
 from events import ledger as events_ledger
 from events import pages as events_pages
 from identity import api as identity_api
@@ -74,7 +75,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     api.register_blueprint(health.blp)
     api.register_blueprint(qr_links.blp)
-    domains = (identity_api, points_api, events_api, catalog_api, stats_api, privacy_api)
+    domains = (
+        identity_api,
+        points_api,
+        events_api,
+        events_followups_api,
+        catalog_api,
+        stats_api,
+        privacy_api,
+    )
     for blueprint in (bp for domain in domains for bp in domain.blueprints):
         api.register_blueprint(blueprint)
     app.register_blueprint(events_pages.pages)

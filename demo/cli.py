@@ -17,6 +17,7 @@ from core.db import db, utcnow
 from demo.activities import first_day, seed_activities, seed_events_to_try
 from demo.gifts import seed_catalog, seed_desk
 from identity import service as identity
+from identity import staff_accounts
 from identity.models import CONDITIONS, HEALTH_CONDITIONS_CONSENT, Center, Resident, Staff
 from identity.tokens import Principal
 from points import service as points
@@ -54,16 +55,16 @@ def seed_demo() -> None:
 
 def _seed_district(settings: PointsSettings, now: datetime) -> None:
     rng = random.Random(2026)
-    identity.create_staff("admin", DEMO_PASSWORD, "admin", display_name="系统管理员")
-    identity.create_staff("district", DEMO_PASSWORD, "manager", display_name="区卫健局")
+    staff_accounts.create_staff("admin", DEMO_PASSWORD, "admin", display_name="系统管理员")
+    staff_accounts.create_staff("district", DEMO_PASSWORD, "manager", display_name="区卫健局")
     keys = CodeKeys.from_config(current_app.config)
     gifts = seed_catalog()
     for number, (name, address) in enumerate(CENTERS, start=1):
         center = identity.create_center(name, address)
-        manager = identity.create_staff(
+        manager = staff_accounts.create_staff(
             f"manager{number}", DEMO_PASSWORD, "manager", center.id, display_name=f"{name[:3]}主任"
         )
-        desk = identity.create_staff(
+        desk = staff_accounts.create_staff(
             DESKS[number - 1],
             DEMO_PASSWORD,
             "staff",

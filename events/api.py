@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from flask import Response, current_app, request
@@ -16,7 +15,7 @@ from core.codes import current_keys, qr_image
 from core.csvfiles import csv_response
 from core.db import record_regardless, utcnow
 from core.errors import DomainError
-from events import checkin, codes, followups, listing, service
+from events import checkin, codes, listing, service
 from events.checkin import CheckinResult
 from events.models import ScanAttempt
 from events.scans import Scanner, scan_row
@@ -37,11 +36,6 @@ from events.schemas import (
     EventPageSchema,
     EventQueryArgsSchema,
     EventUpdateSchema,
-    FollowUpCreateSchema,
-    FollowUpPageSchema,
-    FollowUpQueryArgsSchema,
-    FollowUpSchema,
-    MyFollowUpPageSchema,
     PersonalCodeCreateSchema,
     QrQueryArgsSchema,
     ScanPageSchema,
@@ -56,12 +50,6 @@ from points.idempotency import idempotent
 events_blp = Blueprint("events", __name__, url_prefix="/api/v1/events", description="Events")
 checkins_blp = Blueprint(
     "checkins", __name__, url_prefix="/api/v1/checkins", description="Checking in by QR code"
-)
-followups_blp = Blueprint(
-    "followups", __name__, url_prefix="/api/v1/followups", description="Follow-ups (staff)"
-)
-me_events_blp = Blueprint(
-    "me_events", __name__, url_prefix="/api/v1/me", description="The resident's follow-ups"
 )
 EVENT_EDITORS = ("staff", "manager")
 
@@ -376,55 +364,4 @@ def flags(event_id: int) -> list[service.DeviceFlag]:
     return service.device_flags(event.id)
 
 
-@followups_blp.route("")
-class FollowUps(MethodView):
-    @followups_blp.response(201, FollowUpSchema)
-    @auth_required(*STAFF_ROLES)
-    @followups_blp.arguments(FollowUpCreateSchema)
-    def post(self, args: dict[str, Any]) -> dict[str, Any]:
-        """Schedule a follow-up (needs the resident's consent: `consent_required`)."""
-        actor = current_principal()
-        followup = followups.schedule(actor, args["resident_id"], args["condition"], args["due_on"])
-        return followups.describe(followup, _today())
-
-    @followups_blp.response(200, FollowUpPageSchema)
-    @auth_required(*STAFF_ROLES)
-    @followups_blp.arguments(FollowUpQueryArgsSchema, location="query")
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """Follow-ups by due date; `status=overdue` is the list to phone (逾期未随访)."""
-        return followups.followup_page(
-            current_principal(),
-            args["center_id"],
-            args["status"],
-            _today(),
-            args["limit"],
-            args["cursor"],
-        )
-
-
-@followups_blp.get("/overdue.csv")
-@followups_blp.response(200, description="CSV (UTF-8 with BOM)", content_type="text/csv")
-@auth_required(*STAFF_ROLES)
-@followups_blp.arguments(FollowUpQueryArgsSchema(only=("center_id",)), location="query")
-def overdue_csv(args: dict[str, Any]) -> Response:
-    """The overdue follow-ups with full phone numbers, for calling (the export is audited)."""
-    tz = current_settings().tz
-    text = followups.overdue_csv(current_principal(), args["center_id"], _today(), tz)
-    return csv_response(text, "overdue-followups.csv")
-
-
-@me_events_blp.get("/followups")
-@me_events_blp.response(200, MyFollowUpPageSchema)
-@auth_required(RESIDENT)
-@me_events_blp.arguments(PageArgsSchema, location="query")
-def my_followups(args: dict[str, Any]) -> dict[str, Any]:
-    """The resident's follow-ups: the ones to do by due date (overdue ones first), then the
-    done ones, latest first; each with its due day, status and center, never the condition."""
-    return followups.my_followups(current_principal().id, _today(), args["limit"], args["cursor"])
-
-
-def _today() -> date:
-    return utcnow().astimezone(current_settings().tz).date()
-
-
-blueprints = (events_blp, checkins_blp, followups_blp, me_events_blp)
+blueprints = (events_blp, checkins_blp)

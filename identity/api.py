@@ -326,7 +326,7 @@ class StaffAccounts(MethodView):
     @staff_blp.arguments(StaffCreateSchema)
     def post(self, args: dict[str, Any]) -> Staff:
         """Create a staff account (admin)."""
-        return service.create_staff(**args)
+        return staff_accounts.create_staff(**args)
 
 
 @staff_blp.patch("/<id:staff_id>")

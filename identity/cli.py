@@ -7,7 +7,7 @@ from flask.cli import with_appcontext
 
 from core.db import db, utcnow
 from core.errors import DomainError
-from identity import service, sessions
+from identity import service, sessions, staff_accounts
 from identity.models import Role
 
 
@@ -43,7 +43,7 @@ def create_staff(
 ) -> None:
     """Create a staff account; prints its id last."""
     try:
-        staff = service.create_staff(username, password, role, center_id, display_name)
+        staff = staff_accounts.create_staff(username, password, role, center_id, display_name)
     except DomainError as error:
         _fail(error)
     db.session.commit()

@@ -12,7 +12,7 @@ import hashlib
 from core import ratelimit
 from core.errors import DomainError
 from core.i18n import _l
-from identity import service
+from identity import staff_accounts
 from identity.models import Staff
 
 SCOPE = "staff-login-failures"
@@ -33,8 +33,8 @@ def authenticate_staff(username: str, password: str, lockout: str) -> Staff:
             headers={"Retry-After": str(wait)},
         )
     try:
-        staff = service.authenticate_staff(username, password)
-    except service.InvalidCredentials:
+        staff = staff_accounts.authenticate_staff(username, password)
+    except staff_accounts.InvalidCredentials:
         ratelimit.spend(lockout, SCOPE, key)
         raise
     ratelimit.forget(lockout, SCOPE, key)

@@ -67,7 +67,7 @@ class StaffSchema(ma.Schema):
 
 
 def _new_password() -> ma.fields.String:
-    """A password being set; identity.service.password_problems has the rule."""
+    """A password being set; identity.staff_accounts.password_problems has the rule."""
     return ma.fields.String(required=True, load_only=True, validate=validate.Length(max=256))
 
 

@@ -1,4 +1,5 @@
-"""The rules for accounts: centers, staff, residents, consent and condition tags.
+"""The rules for accounts: centers, residents, consent and condition tags, and the audit trail
+(staff accounts are identity.staff_accounts).
 
 Functions flush and never commit; the request commits once. Every read or change of a
 resident's personal data by staff leaves an :class:`AuditEvent`.
@@ -8,11 +9,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from functools import cache
 from typing import Any
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
@@ -29,35 +27,20 @@ from identity.models import (
     Consent,
     Resident,
     ResidentCondition,
-    Role,
     Staff,
     mask_phone,
 )
 from identity.tokens import Principal, TokenRevoked
 from identity.wechat import WeChatIdentity
 
-#: OWASP's Argon2id setting (19 MiB, 2 passes): strong, and light enough that a login does not
-#: swell a worker by the 64 MiB of argon2-cffi's default.
-_hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
-MIN_PASSWORD_LENGTH = 8
 PHONE_PATTERN = re.compile(r"^1[3-9]\d{9}$")
-
-
-@cache
-def _dummy_hash() -> str:
-    """A hash to verify against for unknown usernames, so they take as long as known ones."""
-    return _hasher.hash("not-a-real-password")
-
-
-class InvalidCredentials(DomainError):
-    status, code, title = 401, "invalid_credentials", _l("Wrong username or password")
 
 
 class ConsentRequired(DomainError):
     status, code, title = 409, "consent_required", _l("The resident has not consented to this")
 
 
-# -- centers and staff ------------------------------------------------------------------
+# -- centers and principals ---------------------------------------------------------------
 
 
 def create_center(name: str, address: str | None = None) -> Center:
@@ -85,69 +68,6 @@ def named_centers(center_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
 def center_of(center_id: int | None) -> dict[str, Any] | None:
     """One center as ``{"id", "name"}``; None for none (the district, or no home center)."""
     return None if center_id is None else named_centers([center_id]).get(center_id)
-
-
-def create_staff(
-    username: str,
-    password: str,
-    role: str,
-    center_id: int | None = None,
-    display_name: str | None = None,
-) -> Staff:
-    errors: dict[str, list[Text]] = {}
-    if role not in set(Role):
-        errors["role"] = [_l("Must be one of %(choices)s.", choices=", ".join(Role))]
-    if role == Role.STAFF and center_id is None:
-        errors["center_id"] = [_l("Staff must belong to a center.")]
-    if center_id is not None and db.session.get(Center, center_id) is None:
-        errors["center_id"] = [_l("No such center.")]
-    if problems := password_problems(password):
-        errors["password"] = problems
-    if errors:
-        raise ValidationFailed(errors=errors)
-    if db.session.scalar(select(Staff.id).where(Staff.username == username)) is not None:
-        raise Conflict(_l('The username "%(username)s" is taken.', username=username))
-    staff = Staff(
-        username=username,
-        password_hash=_hasher.hash(password),
-        role=role,
-        center_id=center_id,
-        display_name=display_name,
-    )
-    db.session.add(staff)
-    db.session.flush()
-    return staff
-
-
-def password_problems(password: str) -> list[str]:
-    """What makes a new password unacceptable: one rule for creation, reset and change."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        return [_l("At least %(count)d characters.", count=MIN_PASSWORD_LENGTH)]
-    return []
-
-
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
-
-
-def password_matches(staff: Staff, password: str) -> bool:
-    try:
-        return _hasher.verify(staff.password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
-
-
-def authenticate_staff(username: str, password: str) -> Staff:
-    staff = db.session.scalar(select(Staff).where(Staff.username == username))
-    try:
-        _hasher.verify(staff.password_hash if staff else _dummy_hash(), password)
-    except (VerificationError, InvalidHashError):
-        raise InvalidCredentials() from None
-    if staff is None or not staff.active:
-        raise InvalidCredentials()
-    if _hasher.check_needs_rehash(staff.password_hash):
-        staff.password_hash = _hasher.hash(password)
-    return staff
 
 
 def staff_principal(staff: Staff) -> Principal:

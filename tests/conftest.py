@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import flask_migrate
 import pytest
@@ -23,7 +24,7 @@ from catalog.items import stock_problems
 from core.config import database_uri
 from core.db import db
 from points.verify import verify
-from tests.factories import Factory
+from tests.factories import Account, Factory
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 
@@ -87,6 +88,24 @@ def empty_all_tables() -> None:
     db.session.commit()
 
 
+Build = Callable[..., Flask]
+
+
+@pytest.fixture
+def build(app: Flask, database_url: str) -> Iterator[Build]:
+    """Apps over the database the ``app`` fixture just emptied, with config overrides."""
+    built: list[Flask] = []
+
+    def build(**overrides: Any) -> Flask:
+        built.append(create_app(app_config(database_url, **overrides)))
+        return built[-1]
+
+    yield build
+    for each in built:
+        with each.app_context():
+            db.engine.dispose()
+
+
 @pytest.fixture
 def racing_app(app: Flask, database_url: str) -> Iterator[Flask]:
     """The test's database, with a connection for every thread."""
@@ -123,3 +142,15 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def make(app: Flask) -> Factory:
     return Factory(app)
+
+
+@pytest.fixture
+def desk(make: Factory) -> Account:
+    """A desk clerk at a center of their own."""
+    return make.staff("staff")
+
+
+@pytest.fixture
+def manager(make: Factory, desk: Account) -> Account:
+    """The manager of the desk's center."""
+    return make.staff("manager", center_id=desk.center_id)

@@ -12,7 +12,7 @@ from core.db import db
 from events import checkin
 from events import service as events
 from events.scans import Scanner
-from identity import phones, service, sessions
+from identity import phones, service, sessions, staff_accounts
 from identity.tokens import Principal
 from identity.wechat import WeChatIdentity
 from points import service as points
@@ -132,7 +132,7 @@ class Factory:
             center_id = self.center()
         username = username or f"{role}{next(_sequence)}"
         with self.app.app_context():
-            staff = service.create_staff(username, PASSWORD, role, center_id)
+            staff = staff_accounts.create_staff(username, PASSWORD, role, center_id)
             tokens = sessions.start(staff)
             db.session.commit()
             return Account(staff.id, role, center_id, tokens, username)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import json
 import re
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -19,10 +18,8 @@ from flask import Flask
 from PIL import Image
 from pytest_httpserver import HTTPServer
 
-from app import create_app
-from core.db import db
 from tests.catalog.test_images import picture
-from tests.conftest import app_config
+from tests.conftest import Build
 from tests.factories import Account, Factory
 from tests.miniprogram import MiniProgram
 
@@ -66,24 +63,18 @@ def wechat(httpserver: HTTPServer) -> HTTPServer:
 
 
 @pytest.fixture
-def served(app: Flask, database_url: str, wechat: HTTPServer, tmp_path: Any) -> Iterator[Flask]:
+def served(build: Build, wechat: HTTPServer, tmp_path: Any) -> Flask:
     """The app as deployed for WeChat: an https origin, a real appid, an old domain kept."""
-    served = create_app(
-        app_config(
-            database_url,
-            PUBLIC_BASE_URL=PUBLIC,
-            CHECKIN_LINK_PREFIXES=("https://old.example.cn",),
-            WECHAT_QR_VERIFY_FILE="MP_verify_a1b2c3.txt:a1b2c3d4e5",
-            WECHAT_APPID="wx-test-app",
-            WECHAT_SECRET="test-secret",
-            WECHAT_API_BASE=wechat.url_for("").rstrip("/"),
-            MEDIA_DIR=str(tmp_path),
-            PRIVACY_POLICY_VERSION=POLICY,
-        )
+    return build(
+        PUBLIC_BASE_URL=PUBLIC,
+        CHECKIN_LINK_PREFIXES=("https://old.example.cn",),
+        WECHAT_QR_VERIFY_FILE="MP_verify_a1b2c3.txt:a1b2c3d4e5",
+        WECHAT_APPID="wx-test-app",
+        WECHAT_SECRET="test-secret",
+        WECHAT_API_BASE=wechat.url_for("").rstrip("/"),
+        MEDIA_DIR=str(tmp_path),
+        PRIVACY_POLICY_VERSION=POLICY,
     )
-    yield served
-    with served.app_context():
-        db.engine.dispose()
 
 
 def call(served: Flask, account: Account, method: str, path: str, **body: Any) -> Any:

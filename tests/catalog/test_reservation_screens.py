@@ -6,15 +6,15 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
 
-from app import create_app
 from core import qr_links
-from tests.conftest import app_config
+from tests.catalog.test_reservations import reserve
+from tests.conftest import Build
 from tests.factories import Account, Factory
 from tests.qr import read_qr
 
@@ -22,14 +22,12 @@ PUBLIC = "https://jkjf.example.cn"
 
 
 @pytest.fixture
-def public(database_url: str, tmp_path: Path, app: Flask) -> FlaskClient:
+def public(build: Build, tmp_path: Path) -> FlaskClient:
     """The app as phones reach it: under its public address, with a folder for pictures."""
-    return create_app(
-        app_config(database_url, MEDIA_DIR=str(tmp_path), PUBLIC_BASE_URL=PUBLIC)
-    ).test_client()
+    return build(MEDIA_DIR=str(tmp_path), PUBLIC_BASE_URL=PUBLIC).test_client()
 
 
-def pictured_gift(client: FlaskClient, manager: Account, name: str) -> dict[str, object]:
+def pictured_gift(client: FlaskClient, manager: Account, name: str) -> dict[str, Any]:
     item = client.post(
         "/api/v1/catalog/items", headers=manager.headers, json={"name": name, "points_cost": 40}
     ).json
@@ -48,14 +46,6 @@ def pictured_gift(client: FlaskClient, manager: Account, name: str) -> dict[str,
     )
     listed = client.get("/api/v1/catalog/items", headers=manager.headers).json["items"]
     return next(gift for gift in listed if gift["id"] == item["id"])
-
-
-def reserve(client: FlaskClient, resident: Account, item_id: object, center_id: int):  # type: ignore[no-untyped-def]
-    return client.post(
-        "/api/v1/redemptions/reservations",
-        headers=resident.headers,
-        json={"item_id": item_id, "center_id": center_id},
-    )
 
 
 def test_a_reservation_names_its_gift_with_its_picture_and_its_center(

@@ -35,11 +35,6 @@ def assert_problem(response: Any, status: int, code: str) -> None:
     assert response.json["code"] == code
 
 
-@pytest.fixture
-def desk(make: Factory) -> Account:
-    return make.staff("staff", center_id=make.center())
-
-
 # -- signed codes that are not base64url -------------------------------------------------------
 
 

@@ -14,6 +14,7 @@ from events.models import Checkin, Event
 from identity.models import Resident
 from points.models import LedgerEntry, PointsAccount
 from tests.events.test_checkin import qr, scan
+from tests.events.test_checkin_boundaries import desk_checkin
 from tests.factories import Account, Factory
 
 
@@ -27,14 +28,6 @@ def wechat_newcomer(client: FlaskClient) -> Account:
 
 def home_center(client: FlaskClient, resident: Account) -> int | None:
     return client.get("/api/v1/me", headers=resident.headers).json["center_id"]
-
-
-def desk_checkin(client: FlaskClient, desk: Account, event_id: int, resident_id: int):  # type: ignore[no-untyped-def]
-    return client.post(
-        f"/api/v1/events/{event_id}/checkins",
-        headers=desk.headers,
-        json={"resident_id": resident_id},
-    )
 
 
 def test_a_resident_without_a_home_center_gets_their_first_check_ins(

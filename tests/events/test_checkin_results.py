@@ -13,6 +13,7 @@ from core.db import db
 from events import codes
 from events import service as events
 from tests.events.test_checkin import qr, scan
+from tests.events.test_checkin_boundaries import desk_checkin
 from tests.factories import Account, Factory
 
 CENTER = "登峰街社区卫生服务中心"
@@ -78,11 +79,7 @@ def test_a_desk_check_in_names_the_event(
     event_id = make.event(center_id, title=TITLE)
     resident = make.resident(center_id)
 
-    response = client.post(
-        f"/api/v1/events/{event_id}/checkins",
-        headers=clerk.headers,
-        json={"resident_id": resident.id},
-    )
+    response = desk_checkin(client, clerk, event_id, resident.id)
 
     assert response.status_code == 201
     assert_names_the_event(response.json, event_id, center_id)
@@ -138,11 +135,7 @@ def test_a_refusal_names_the_event(
     if by == "resident":
         response = scan(client, resident, token=poster_token(app, event_id))
     else:
-        response = client.post(
-            f"/api/v1/events/{event_id}/checkins",
-            headers=clerk.headers,
-            json={"resident_id": resident.id},
-        )
+        response = desk_checkin(client, clerk, event_id, resident.id)
 
     assert (response.status_code, response.json["code"]) == (status, code)
     assert response.mimetype == "application/problem+json"

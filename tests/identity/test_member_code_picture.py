@@ -5,12 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 
-from app import create_app
 from core import qr_links
-from tests.conftest import app_config
+from tests.conftest import Build
 from tests.factories import Factory
 from tests.qr import read_qr
 
@@ -18,8 +16,8 @@ PUBLIC = "https://jkjf.example.cn"
 
 
 @pytest.fixture
-def public(database_url: str, app: Flask) -> FlaskClient:
-    return create_app(app_config(database_url, PUBLIC_BASE_URL=PUBLIC)).test_client()
+def public(build: Build) -> FlaskClient:
+    return build(PUBLIC_BASE_URL=PUBLIC).test_client()
 
 
 def test_the_member_code_picture_loads_without_a_token_while_the_code_lives(

@@ -8,8 +8,7 @@ hands out the access token, ``getuserphonenumber`` trades the phone button's cod
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -18,49 +17,18 @@ from flask.testing import FlaskClient
 from pytest_httpserver import HTTPServer
 from sqlalchemy import select
 
-from app import create_app
 from core.db import db, utcnow
 from identity import phones, sessions
 from identity.models import Resident
 from identity.wechat import ACCESS_TOKEN_MARGIN
-from tests.conftest import app_config
+from tests.conftest import Build
 from tests.factories import Account, Factory
+from tests.identity.conftest import PRODUCTION, wechat_config
 from tests.racing import needs_postgresql, race
 
 TOKEN_PATH = "/cgi-bin/stable_token"
 PHONE_PATH = "/wxa/business/getuserphonenumber"
 NUMBER = "13812345678"
-
-Build = Callable[..., Flask]
-
-
-@pytest.fixture
-def build(app: Flask, database_url: str) -> Iterator[Build]:
-    """Apps over the database the ``app`` fixture just emptied, with config overrides."""
-    built: list[Flask] = []
-
-    def build(**overrides: Any) -> Flask:
-        built.append(create_app(app_config(database_url, **overrides)))
-        return built[-1]
-
-    yield build
-    for each in built:
-        with each.app_context():
-            db.engine.dispose()
-
-
-def wechat_config(api_base: str) -> dict[str, Any]:
-    return {
-        "WECHAT_APPID": "wx-test-app",
-        "WECHAT_SECRET": "test-secret",
-        "WECHAT_API_BASE": api_base.rstrip("/"),
-        "WECHAT_TIMEOUT": 2.0,
-    }
-
-
-@pytest.fixture
-def wechat_app(build: Build, httpserver: HTTPServer) -> Flask:
-    return build(**wechat_config(httpserver.url_for("")))
 
 
 def token_request(httpserver: HTTPServer) -> Any:
@@ -249,11 +217,10 @@ def test_a_broken_answer_from_wechat_is_a_503(
     assert (response.status_code, response.json["code"]) == (503, "wechat_phone_failed")
 
 
-def test_unreachable_wechat_is_a_503(build: Build, make: Factory) -> None:
-    with socket.socket() as held:  # bound, never listening: connecting is refused
-        held.bind(("127.0.0.1", 0))
-        unreachable = build(**wechat_config(f"http://127.0.0.1:{held.getsockname()[1]}"))
-        response = give_phone(unreachable, make.resident())
+def test_unreachable_wechat_is_a_503(build: Build, closed_port: int, make: Factory) -> None:
+    unreachable = build(**wechat_config(f"http://127.0.0.1:{closed_port}"))
+
+    response = give_phone(unreachable, make.resident())
 
     assert (response.status_code, response.json["code"]) == (503, "wechat_phone_failed")
 
@@ -303,13 +270,7 @@ def test_a_malformed_dev_code_is_refused(client: FlaskClient, make: Factory, cod
 
 
 def test_production_without_an_appid_refuses_dev_codes(build: Build, make: Factory) -> None:
-    production = build(
-        APP_ENV="production",
-        SECRET_KEY="s3cr3t-key-for-flask-sessions-0123456789",
-        JWT_SECRET_KEY="jwt-signing-key-abcdefghijklmnopqrstuv",
-        QR_SECRET_KEY="qr-signing-key-ABCDEFGHIJKLMNOPQRSTUVW",
-        PUBLIC_BASE_URL="https://jkjf.example.cn",
-    )
+    production = build(**PRODUCTION)
     made = make.resident(phone="13900000000")
     with production.app_context():  # a token signed with production's key
         tokens = sessions.start(db.session.get(Resident, made.id))

@@ -19,6 +19,20 @@ def audit_trail(app: Flask) -> list[tuple[str, str, int | None, int | None, str 
         ]
 
 
+def consent_and_tag(client: FlaskClient, desk: Account, resident: Account, condition: str) -> None:
+    """The resident consents to condition records, then the desk tags them with ``condition``."""
+    client.post(
+        "/api/v1/me/consents",
+        headers=resident.headers,
+        json={"purpose": "health_conditions", "version": "2026-01"},
+    )
+    client.put(
+        f"/api/v1/residents/{resident.id}/conditions",
+        headers=desk.headers,
+        json={"conditions": [condition]},
+    )
+
+
 def test_the_desk_registers_a_resident_without_a_smartphone(
     app: Flask, client: FlaskClient, make: Factory
 ) -> None:
@@ -202,16 +216,7 @@ def test_withdrawing_consent_erases_the_tags_and_keeps_the_record(
 ) -> None:
     desk = make.staff("staff")
     resident = make.resident(desk.center_id)
-    client.post(
-        "/api/v1/me/consents",
-        headers=resident.headers,
-        json={"purpose": "health_conditions", "version": "2026-01"},
-    )
-    client.put(
-        f"/api/v1/residents/{resident.id}/conditions",
-        headers=desk.headers,
-        json={"conditions": ["hypertension"]},
-    )
+    consent_and_tag(client, desk, resident, "hypertension")
 
     withdrawn = client.delete("/api/v1/me/consents/health_conditions", headers=resident.headers)
     again = client.delete("/api/v1/me/consents/health_conditions", headers=resident.headers)

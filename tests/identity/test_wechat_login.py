@@ -5,7 +5,6 @@ Nothing is patched: the app makes real HTTP calls to pytest-httpserver, which pl
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -18,47 +17,16 @@ from pytest_httpserver import HTTPServer
 from sqlalchemy import select
 from werkzeug import Request, Response
 
-from app import create_app
 from core.db import db
 from identity.models import Resident
-from tests.conftest import app_config
+from tests.conftest import Build
+from tests.identity.conftest import PRODUCTION, wechat_config
 
 PATH = "/sns/jscode2session"
 SESSION_KEY = "tiWH6uKSU4mC0KNq0YbzTw=="
 OPENID = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"
 UNIONID = "o6_bmasdasdsad6_2sgVt7hMZOPfL"
 PROBLEM = "application/problem+json"
-
-Build = Callable[..., Flask]
-
-
-@pytest.fixture
-def build(app: Flask, database_url: str) -> Iterator[Build]:
-    """Apps over the database the ``app`` fixture just emptied, with config overrides."""
-    built: list[Flask] = []
-
-    def build(**overrides: Any) -> Flask:
-        built.append(create_app(app_config(database_url, **overrides)))
-        return built[-1]
-
-    yield build
-    for each in built:
-        with each.app_context():
-            db.engine.dispose()
-
-
-def wechat_config(api_base: str, timeout: float = 2.0) -> dict[str, Any]:
-    return {
-        "WECHAT_APPID": "wx-test-app",
-        "WECHAT_SECRET": "test-secret",
-        "WECHAT_API_BASE": api_base.rstrip("/"),
-        "WECHAT_TIMEOUT": timeout,
-    }
-
-
-@pytest.fixture
-def wechat_app(build: Build, httpserver: HTTPServer) -> Flask:
-    return build(**wechat_config(httpserver.url_for("")))
 
 
 def query(code: str) -> dict[str, str]:
@@ -190,14 +158,6 @@ def test_a_broken_answer_from_wechat_is_a_503(
     assert residents(wechat_app) == []
 
 
-@pytest.fixture
-def closed_port() -> Iterator[int]:
-    """A loopback port held bound but never listening: connecting to it is refused."""
-    with socket.socket() as held:
-        held.bind(("127.0.0.1", 0))
-        yield held.getsockname()[1]
-
-
 def test_unreachable_wechat_is_a_503(build: Build, closed_port: int) -> None:
     unreachable = build(**wechat_config(f"http://127.0.0.1:{closed_port}"))
 
@@ -267,13 +227,7 @@ def test_a_malformed_dev_code_is_refused(app: Flask, client: FlaskClient, code: 
 
 
 def test_production_without_an_appid_refuses_dev_codes(build: Build) -> None:
-    production = build(
-        APP_ENV="production",
-        SECRET_KEY="s3cr3t-key-for-flask-sessions-0123456789",
-        JWT_SECRET_KEY="jwt-signing-key-abcdefghijklmnopqrstuv",
-        QR_SECRET_KEY="qr-signing-key-ABCDEFGHIJKLMNOPQRSTUVW",
-        PUBLIC_BASE_URL="https://jkjf.example.cn",
-    )
+    production = build(**PRODUCTION)
 
     response = login(production, "dev:alice")
 

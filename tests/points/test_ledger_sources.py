@@ -10,19 +10,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import event
 
 from core.db import db
+from tests.catalog.test_redemption import gift
+from tests.catalog.test_reservations import reserve
 from tests.factories import Account, Factory
-
-
-def gift(client: FlaskClient, manager: Account, name: str, cost: int = 10) -> int:
-    item = client.post(
-        "/api/v1/catalog/items", headers=manager.headers, json={"name": name, "points_cost": cost}
-    ).json
-    client.post(
-        f"/api/v1/catalog/items/{item['id']}/stock",
-        headers=manager.headers,
-        json={"center_id": manager.center_id, "delta": 20, "reason": "received"},
-    )
-    return int(item["id"])
 
 
 def redeem(client: FlaskClient, desk: Account, resident: Account, item_id: int) -> int:
@@ -41,14 +31,12 @@ def sources(client: FlaskClient, resident: Account) -> list[dict[str, object]]:
 
 
 def test_a_checkin_is_named_after_its_event_and_a_redemption_after_its_gift(
-    client: FlaskClient, make: Factory
+    client: FlaskClient, make: Factory, desk: Account, manager: Account
 ) -> None:
-    desk = make.staff("staff")
-    manager = make.staff("manager", center_id=desk.center_id)
     resident = make.resident(desk.center_id)
     event_id = make.event(desk.center_id, title="糖尿病饮食讲座")
     make.checkin(event_id, resident.id)
-    item_id = gift(client, manager, "控盐勺")
+    item_id = gift(client, manager, stock=20, cost=10, name="控盐勺")
     redemption_id = redeem(client, desk, resident, item_id)
 
     own = sources(client, resident)
@@ -76,15 +64,13 @@ def test_a_checkin_is_named_after_its_event_and_a_redemption_after_its_gift(
 
 
 def test_a_refund_and_an_annulment_are_named_after_what_they_undid(
-    client: FlaskClient, make: Factory
+    client: FlaskClient, make: Factory, desk: Account, manager: Account
 ) -> None:
-    desk = make.staff("staff")
-    manager = make.staff("manager", center_id=desk.center_id)
     resident = make.resident(desk.center_id)
     event_id = make.event(desk.center_id, title="高血压随访日")
     make.annul(make.checkin(event_id, resident.id), desk.center_id)
     make.credit(resident.id, 30)
-    item_id = gift(client, manager, "腰围尺")
+    item_id = gift(client, manager, stock=20, cost=10, name="腰围尺")
     redemption_id = redeem(client, desk, resident, item_id)
     client.post(
         f"/api/v1/redemptions/{redemption_id}/cancel", headers=desk.headers, json={"reason": "退回"}
@@ -110,18 +96,12 @@ def test_a_refund_and_an_annulment_are_named_after_what_they_undid(
 
 
 def test_a_picked_up_reservation_is_named_after_its_gift(
-    client: FlaskClient, make: Factory
+    client: FlaskClient, make: Factory, desk: Account, manager: Account
 ) -> None:
-    desk = make.staff("staff")
-    manager = make.staff("manager", center_id=desk.center_id)
     resident = make.resident(desk.center_id)
     make.credit(resident.id, 30)
-    item_id = gift(client, manager, "体重秤")
-    code = client.post(
-        "/api/v1/redemptions/reservations",
-        headers=resident.headers,
-        json={"item_id": item_id, "center_id": desk.center_id},
-    ).json["pickup_code"]
+    item_id = gift(client, manager, stock=20, cost=10, name="体重秤")
+    code = reserve(client, resident, item_id, desk.center_id).json["pickup_code"]
     client.post("/api/v1/redemptions/pickup", headers=desk.headers, json={"pickup_code": code})
 
     newest = sources(client, resident)[0]
@@ -146,12 +126,10 @@ def statements(app: Flask) -> Iterator[list[str]]:
 
 
 def test_a_page_names_its_sources_in_a_query_per_kind_not_per_entry(
-    app: Flask, client: FlaskClient, make: Factory
+    app: Flask, client: FlaskClient, make: Factory, desk: Account, manager: Account
 ) -> None:
-    desk = make.staff("staff")
-    manager = make.staff("manager", center_id=desk.center_id)
     few, many = make.resident(desk.center_id), make.resident(desk.center_id)
-    item_id = gift(client, manager, "药盒", cost=1)
+    item_id = gift(client, manager, stock=20, cost=1, name="药盒")
     for resident, times in ((few, 1), (many, 6)):
         for number in range(times):
             make.checkin(make.event(desk.center_id, title=f"讲座{number}", points=5), resident.id)

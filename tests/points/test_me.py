@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask.testing import FlaskClient
 
+from tests.catalog.test_redemption import gift
+from tests.catalog.test_reservations import reserve
 from tests.factories import Factory
 
 
@@ -14,19 +16,8 @@ def test_me_says_what_can_be_spent_and_names_the_home_center(
     manager = make.staff("manager", center_id=desk.center_id)
     resident = make.resident(desk.center_id)
     make.credit(resident.id, 100)
-    item = client.post(
-        "/api/v1/catalog/items", headers=manager.headers, json={"name": "体重秤", "points_cost": 40}
-    ).json
-    client.post(
-        f"/api/v1/catalog/items/{item['id']}/stock",
-        headers=manager.headers,
-        json={"center_id": desk.center_id, "delta": 1, "reason": "received"},
-    )
-    client.post(
-        "/api/v1/redemptions/reservations",
-        headers=resident.headers,
-        json={"item_id": item["id"], "center_id": desk.center_id},
-    )
+    item_id = gift(client, manager, stock=1, cost=40, name="体重秤")
+    reserve(client, resident, item_id, desk.center_id)
 
     me = client.get("/api/v1/me", headers=resident.headers).json
 

@@ -26,6 +26,7 @@ from tests.catalog.test_redemption import gift, stock_at
 from tests.catalog.test_reservations import reserve
 from tests.events.test_checkin_results import poster_token
 from tests.factories import Account, Factory
+from tests.identity.test_residents import consent_and_tag
 from tests.racing import needs_postgresql, race
 
 CLOSE = "/api/v1/me"
@@ -45,16 +46,7 @@ def an_account_in_use(
     make.checkin(make.event(desk.center_id), resident.id)
     item_id = gift(client, manager, stock=3, cost=40)
     reservation = reserve(client, resident, item_id, desk.center_id)
-    client.post(
-        "/api/v1/me/consents",
-        headers=resident.headers,
-        json={"purpose": "health_conditions", "version": "2026-01"},
-    )
-    client.put(
-        f"/api/v1/residents/{resident.id}/conditions",
-        headers=desk.headers,
-        json={"conditions": ["hypertension"]},
-    )
+    consent_and_tag(client, desk, resident, "hypertension")
     followup = client.post(
         "/api/v1/followups",
         headers=desk.headers,

@@ -14,6 +14,7 @@ from core.db import db
 from identity.models import AuditEvent
 from tests.catalog.test_redemption import gift, redeem
 from tests.factories import Account, Factory
+from tests.identity.test_residents import consent_and_tag
 
 EXPORT = "/api/v1/me/export"
 
@@ -30,16 +31,7 @@ def taking_part(
 ) -> None:
     """Consent and a condition tag, then ``times`` of each: a check-in, a credit, a gift at
     the desk, a follow-up, and the desk opening their record."""
-    client.post(
-        "/api/v1/me/consents",
-        headers=resident.headers,
-        json={"purpose": "health_conditions", "version": "2026-01"},
-    )
-    client.put(
-        f"/api/v1/residents/{resident.id}/conditions",
-        headers=desk.headers,
-        json={"conditions": [condition]},
-    )
+    consent_and_tag(client, desk, resident, condition)
     for n in range(times):
         make.checkin(make.event(desk.center_id, title=f"讲座{n}"), resident.id)
         make.credit(resident.id, 50)

@@ -1,0 +1,84 @@
+"""Follow-ups: the staff's schedule and overdue list, and the resident's own follow-ups."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Response
+from flask.views import MethodView
+
+from core.api import Blueprint, PageArgsSchema
+from core.csvfiles import csv_response
+from core.db import utcnow
+from events import followups
+from events.schemas import (
+    FollowUpCreateSchema,
+    FollowUpPageSchema,
+    FollowUpQueryArgsSchema,
+    FollowUpSchema,
+    MyFollowUpPageSchema,
+)
+from identity.auth import RESIDENT, STAFF_ROLES, auth_required, current_principal
+from points.expiry import current_settings
+
+followups_blp = Blueprint(
+    "followups", __name__, url_prefix="/api/v1/followups", description="Follow-ups (staff)"
+)
+me_followups_blp = Blueprint(
+    "me_events", __name__, url_prefix="/api/v1/me", description="The resident's follow-ups"
+)
+
+
+@followups_blp.route("")
+class FollowUps(MethodView):
+    @followups_blp.response(201, FollowUpSchema)
+    @auth_required(*STAFF_ROLES)
+    @followups_blp.arguments(FollowUpCreateSchema)
+    def post(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Schedule a follow-up (needs the resident's consent: `consent_required`)."""
+        actor = current_principal()
+        followup = followups.schedule(actor, args["resident_id"], args["condition"], args["due_on"])
+        return followups.describe(followup, _today())
+
+    @followups_blp.response(200, FollowUpPageSchema)
+    @auth_required(*STAFF_ROLES)
+    @followups_blp.arguments(FollowUpQueryArgsSchema, location="query")
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Follow-ups by due date; `status=overdue` is the list to phone (逾期未随访)."""
+        return followups.followup_page(
+            current_principal(),
+            args["center_id"],
+            args["status"],
+            _today(),
+            args["limit"],
+            args["cursor"],
+        )
+
+
+@followups_blp.get("/overdue.csv")
+@followups_blp.response(200, description="CSV (UTF-8 with BOM)", content_type="text/csv")
+@auth_required(*STAFF_ROLES)
+@followups_blp.arguments(FollowUpQueryArgsSchema(only=("center_id",)), location="query")
+def overdue_csv(args: dict[str, Any]) -> Response:
+    """The overdue follow-ups with full phone numbers, for calling (the export is audited)."""
+    tz = current_settings().tz
+    text = followups.overdue_csv(current_principal(), args["center_id"], _today(), tz)
+    return csv_response(text, "overdue-followups.csv")
+
+
+@me_followups_blp.get("/followups")
+@me_followups_blp.response(200, MyFollowUpPageSchema)
+@auth_required(RESIDENT)
+@me_followups_blp.arguments(PageArgsSchema, location="query")
+def my_followups(args: dict[str, Any]) -> dict[str, Any]:
+    """The resident's follow-ups: the ones to do by due date (overdue ones first), then the
+    done ones, latest first; each with its due day, status and center, never the condition."""
+    return followups.my_followups(current_principal().id, _today(), args["limit"], args["cursor"])
+
+
+def _today() -> date:
+    return utcnow().astimezone(current_settings().tz).date()
+
+
+blueprints = (followups_blp, me_followups_blp)
