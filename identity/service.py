@@ -122,7 +122,12 @@ def search_residents(
     actor: Principal, q: str | None, limit: int, cursor: str | None
 ) -> dict[str, Any]:
     """Residents the actor may see, newest first, by phone (full or last digits) or name."""
-    stmt = select(Resident).order_by(Resident.id.desc()).limit(limit + 1)
+    stmt = (
+        select(Resident)
+        .where(Resident.closed_at.is_(None))
+        .order_by(Resident.id.desc())
+        .limit(limit + 1)
+    )
     if not actor.is_district_wide:
         stmt = stmt.where(Resident.center_id == actor.center_id)
     term = (q or "").strip()
@@ -149,9 +154,14 @@ def search_residents(
 
 
 def resident_for_staff(actor: Principal, resident_id: int) -> Resident:
-    """A resident the actor may see, or 404 (another center's residents do not exist to them)."""
+    """A resident the actor may see, or 404 (another center's residents, and closed accounts,
+    do not exist to them)."""
     resident = db.session.get(Resident, resident_id)
-    if resident is None or not actor.can_access_center(resident.center_id):
+    if (
+        resident is None
+        or resident.closed_at is not None
+        or not actor.can_access_center(resident.center_id)
+    ):
         raise NotFound(_l("No such resident."))
     record_audit(actor, "resident.read", resident.id)
     return resident

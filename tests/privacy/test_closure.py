@@ -186,6 +186,25 @@ def test_a_closed_account_earns_and_spends_nothing_more(
         points.credit(resident.id, 10, Source("test", "after-closing", "测试积分"), None)
 
 
+def test_to_staff_a_closed_account_no_longer_exists(
+    client: FlaskClient, make: Factory, desk: Account, manager: Account
+) -> None:
+    resident = make.resident(desk.center_id)
+    close(client, resident)
+
+    opened = client.get(f"/api/v1/residents/{resident.id}", headers=desk.headers)
+    adjusted = client.post(
+        f"/api/v1/residents/{resident.id}/adjustments",
+        headers=manager.headers,
+        json={"points": 50, "reason": "补录纸质积分"},
+    )
+    listed = client.get("/api/v1/residents", headers=desk.headers)
+
+    assert (opened.status_code, opened.json["code"]) == (404, "not_found")
+    assert (adjusted.status_code, adjusted.json["code"]) == (404, "not_found")
+    assert resident.id not in [r["id"] for r in listed.json["items"]]
+
+
 def test_a_check_in_that_waited_for_the_closing_is_undone(
     app: Flask, client: FlaskClient, make: Factory
 ) -> None:
