@@ -5,9 +5,9 @@ entry stays and the chain still verifies), check-ins and gifts handed over (the 
 count them), consent records, all withdrawn (the proof that what was held, was held with
 consent), and the audit log. Erased: name, phone, WeChat ids, condition tags, follow-ups
 (their condition is health data, and the compliance statistics leave out a follow-up whose
-condition tag is gone anyway), the titles of events made for the resident alone, and every
-login. A WeChat login afterwards finds no one with that openid and starts a new, empty
-account.
+condition tag is gone anyway), the titles and places of events made for the resident alone,
+the phone's address and browser in the scan log, and every login. A WeChat login afterwards
+finds no one with that openid and starts a new, empty account.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from sqlalchemy import case, delete, select, update
 from catalog import reservations
 from catalog.models import Redemption
 from core.db import db
-from events.models import Event, FollowUp
+from events.models import Event, FollowUp, ScanAttempt
 from identity import service as identity
 from identity import sessions
 from identity.models import Consent, Resident, ResidentCondition
@@ -48,6 +48,7 @@ def close_account(actor: Principal, now: datetime) -> None:
     points.close_account(resident.id, now)
     _withdraw_consents(resident.id, now)
     _erase_followups_and_personal_events(resident.id, now)
+    _erase_devices(resident.id)
     sessions.revoke_resident(resident.id, now)
     _erase_identity(resident, now)
     identity.record_audit(
@@ -95,13 +96,13 @@ def _withdraw_consents(resident_id: int, now: datetime) -> None:
 
 def _erase_followups_and_personal_events(resident_id: int, now: datetime) -> None:
     """Follow-ups go; events made for the resident alone are called off if still to come,
-    and their titles (where staff may have named the resident or a condition) become the
-    activity's name."""
+    their titles (where staff may have named the resident or a condition) become the
+    activity's name and their place (a home visit's is the resident's address) goes."""
     db.session.execute(delete(FollowUp).where(FollowUp.resident_id == resident_id))
     db.session.execute(
         update(Event)
         .where(Event.resident_id == resident_id)
-        .values(title=case(ACTIVITY_NAMES, value=Event.kind))
+        .values(title=case(ACTIVITY_NAMES, value=Event.kind), location=None)
     )
     db.session.execute(
         update(Event)
@@ -111,6 +112,16 @@ def _erase_followups_and_personal_events(resident_id: int, now: datetime) -> Non
             Event.checkin_closes_at > now,
         )
         .values(cancelled_at=now)
+    )
+
+
+def _erase_devices(resident_id: int) -> None:
+    """The scan log keeps the attempts (the fraud record counts them), not the phone's
+    address and browser that said who the resident was."""
+    db.session.execute(
+        update(ScanAttempt)
+        .where(ScanAttempt.resident_id == resident_id)
+        .values(client_ip=None, user_agent=None)
     )
 
 

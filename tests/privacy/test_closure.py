@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from catalog.models import Redemption
 from core.db import db, utcnow
-from events.models import Checkin, Event, FollowUp
+from events.models import Checkin, Event, FollowUp, ScanAttempt
 from identity import sessions
 from identity.models import AuditEvent, Consent, RefreshToken, Resident, ResidentCondition
 from identity.tokens import TokenRevoked
@@ -43,7 +43,12 @@ def an_account_in_use(
     event made for them alone, and a member code shown at the desk."""
     resident = make.resident(desk.center_id, name="黄秀英", phone="13812341234", openid="o-huang")
     make.credit(resident.id, 100)
-    make.checkin(make.event(desk.center_id), resident.id)
+    lecture = make.event(desk.center_id)
+    scanned = client.post(
+        "/api/v1/checkins",
+        headers={**resident.headers, "User-Agent": "WeChat/8.0.50 iPhone"},
+        json={"token": poster_token(client.application, lecture)},
+    )
     item_id = gift(client, manager, stock=3, cost=40)
     reservation = reserve(client, resident, item_id, desk.center_id)
     consent_and_tag(client, desk, resident, "hypertension")
@@ -56,11 +61,12 @@ def an_account_in_use(
         desk.center_id,
         kind="followup",
         title="黄秀英高血压随访",
+        location="东风东路 23 号 502 房（上门随访）",
         resident_id=resident.id,
         starts_in=timedelta(days=2),
     )
     member_code = client.get("/api/v1/me/member-code", headers=resident.headers).json["code"]
-    assert (reservation.status_code, followup.status_code) == (201, 201)
+    assert (scanned.status_code, reservation.status_code, followup.status_code) == (201, 201, 201)
     return resident, {
         "item_id": item_id,
         "reservation_id": reservation.json["id"],
@@ -134,7 +140,13 @@ def test_closing_erases_who_the_resident_was_and_keeps_the_consent_records(
                 == []
             )
         event = db.session.get(Event, made["personal_event"])
-        assert (event.title, event.cancelled_at is not None) == ("随访", True)
+        assert (event.title, event.location, event.cancelled_at is not None) == ("随访", None, True)
+        scans = db.session.execute(
+            select(ScanAttempt.client_ip, ScanAttempt.user_agent).where(
+                ScanAttempt.resident_id == resident.id
+            )
+        ).all()
+        assert scans and all(tuple(scan) == (None, None) for scan in scans)
         audit = db.session.scalars(
             select(AuditEvent).where(AuditEvent.action == "resident.close")
         ).one()
