@@ -2,9 +2,10 @@
 
 A member code or a pickup code drawn as a picture: the link carries the code and the
 moment it stops working, signed (itsdangerous, with a key derived from ``QR_SECRET_KEY``),
-so the picture is fetched without a token and only while the link lives. Whoever holds a
-link sees the code until then, like whoever sees the screen showing it; request logs show
-the link masked, and the picture is never cached.
+so the picture is fetched without a token and only while the link lives. The link is signed,
+not encrypted: the code can be read from it (base64) for as long as the code itself is good,
+so it goes only to the resident whose code it is, in the same answer as the code; request
+logs show the link masked, and the picture is never cached.
 """
 
 from __future__ import annotations

@@ -22,8 +22,8 @@ class WeChatLoginSchema(ma.Schema):
         validate=_privacy_version,
         metadata={
             "description": "The privacy-policy version the mini-program showed and the resident "
-            "accepted; recorded like `POST /me/privacy` (`privacy_version_mismatch` when it is "
-            "not the current one)"
+            "accepted; recorded when it is the current one. An older one (a mini-program build "
+            "not yet updated) still logs in: `privacy.needs_acceptance` asks again"
         },
     )
 
