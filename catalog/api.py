@@ -244,7 +244,7 @@ def pickup_preview(args: dict[str, Any]) -> dict[str, Any]:
     """The reservation a pickup code names, for the desk to check before handing over: whose
     (name and phone masked) and which gift."""
     actor = current_principal()
-    center_id = args["center_id"] or actor.center_id
+    center_id = reservations.desk_center(actor, args["center_id"])
     reservation = reservations.by_code(
         actor, args["pickup_code"], center_id, current_keys(), utcnow()
     )
@@ -260,7 +260,7 @@ def pickup_preview(args: dict[str, Any]) -> dict[str, Any]:
 def pickup(args: dict[str, Any]) -> dict[str, Any]:
     """Hand over a reserved gift: the held points are spent. Wrong codes are rate limited."""
     actor = current_principal()
-    center_id = args["center_id"] or actor.center_id
+    center_id = reservations.desk_center(actor, args["center_id"])
     reservation = reservations.by_code(
         actor, args["pickup_code"], center_id, current_keys(), utcnow()
     )

@@ -68,12 +68,11 @@ def _center(center_id: int | None, name: str | None) -> dict[str, Any] | None:
 
 
 def _profile(resident: Resident) -> dict[str, Any]:
-    center = db.session.get(Center, resident.center_id) if resident.center_id else None
     return {
         "id": resident.id,
         "name": resident.name,
         "phone": resident.phone,
-        "center": _center(center.id, center.name) if center else None,
+        "center": identity.center_of(resident.center_id),
         "phone_verified": resident.phone_verified,
         "has_wechat": resident.has_wechat,
         "created_at": resident.created_at,
