@@ -20,7 +20,7 @@ from identity import service as identity
 from identity import staff_accounts
 from identity.models import CONDITIONS, HEALTH_CONDITIONS_CONSENT, Center, Resident, Staff
 from identity.tokens import Principal
-from points import service as points
+from points import adjustments
 from points.expiry import PointsSettings
 
 DEMO_PASSWORD = "demo-pass-2026"
@@ -111,7 +111,7 @@ def _seed_paper_balances(
     expires_at = settings.expires_at(launch)
     for index, resident in enumerate(residents):
         opening = rng.choice((20, 30, 50, 80, 120))
-        points.adjust(
+        adjustments.adjust(
             resident.id,
             opening,
             "纸质积分卡余额转入",
@@ -121,7 +121,7 @@ def _seed_paper_balances(
             at=launch,
         )
         if index % 5 == 4:
-            points.adjust(
+            adjustments.adjust(
                 resident.id,
                 -10,
                 "纸质积分卡重复登记，更正",

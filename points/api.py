@@ -9,7 +9,7 @@ from core.db import utcnow
 from identity import privacy
 from identity import service as identity
 from identity.auth import RESIDENT, STAFF_ROLES, auth_required, current_principal
-from points import rules, service
+from points import adjustments, rules, service
 from points.expiry import current_settings, expiring
 from points.history import ledger_page
 from points.idempotency import idempotent
@@ -81,7 +81,7 @@ def adjust(args: dict[str, Any], resident_id: int) -> dict[str, Any]:
     """Correct a resident's points with a reason they will read (`insufficient_points`)."""
     actor = current_principal()
     resident = identity.resident_for_staff(actor, resident_id)
-    movement = service.adjust(
+    movement = adjustments.adjust(
         resident.id,
         args["points"],
         args["reason"],

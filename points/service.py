@@ -380,26 +380,3 @@ def _restore_lots(debit_id: int, reversal_id: int) -> None:
             for lot, amount in drawn
         ],
     )
-
-
-def adjust(
-    resident_id: int,
-    points: int,
-    reason: str,
-    actor: Principal,
-    *,
-    center_id: int | None,
-    expires_at: datetime | None,
-    at: datetime | None = None,
-) -> Movement:
-    """A manager's correction: positive credits a new lot, negative spends like a redeem.
-
-    ``at``: when it was made, if not now (balances carried over from paper at launch).
-    """
-    source = Source("adjustment", None, reason, center_id)
-    if points > 0:
-        return credit(
-            resident_id, points, source, actor, kind="adjust", expires_at=expires_at, at=at
-        )
-    account = lock_account(resident_id)
-    return spend_account(account, -points, source, actor, kind="adjust", at=at)

@@ -23,7 +23,7 @@ from hypothesis.stateful import (
 from sqlalchemy import func, select
 
 from core.db import db
-from points import holds, service
+from points import adjustments, holds, service
 from points.expiry import expire_due
 from points.models import LedgerEntry, PointsLot
 from points.service import AlreadyReversed, InsufficientPoints, Source
@@ -228,7 +228,7 @@ class LedgerMachine(RuleBasedStateMachine):
         if -points > self.model.available:
             try:
                 self.run(
-                    service.adjust,
+                    adjustments.adjust,
                     self.resident.id,
                     points,
                     "更正",
@@ -240,7 +240,7 @@ class LedgerMachine(RuleBasedStateMachine):
                 return
             raise AssertionError("a negative adjustment overdrew")
         movement = self.run(
-            service.adjust,
+            adjustments.adjust,
             self.resident.id,
             points,
             "更正",
