@@ -146,8 +146,7 @@ class Redemptions(MethodView):
         if filters["format"] == "csv":
             if actor.kind != "staff":
                 raise Forbidden(_l("Exports are for staff."))
-            identity.record_audit(actor, "redemptions.export", None, str(filters["center_id"]))
-            return csv_response(records.redemptions_csv(actor, filters, tz), "redemptions.csv")
+            return csv_response(records.export_redemptions(actor, filters, tz), "redemptions.csv")
         return records.redemption_page(actor, filters, tz)
 
     @idempotent

@@ -14,6 +14,7 @@ from core.api import decode_cursor, page
 from core.csvfiles import csv_text
 from core.db import db
 from identity.models import Center, Resident, Staff, mask_name, mask_phone
+from identity.service import record_audit
 from identity.tokens import Principal
 from points.history import SourceTitle
 
@@ -109,8 +110,9 @@ def _columns(redemption: Redemption) -> dict[str, Any]:
     }
 
 
-def redemptions_csv(actor: Principal, filters: dict[str, Any], tz: ZoneInfo) -> str:
-    """The records for Excel; phones masked (a record of gifts, not a call list)."""
+def export_redemptions(actor: Principal, filters: dict[str, Any], tz: ZoneInfo) -> str:
+    """The records for Excel; phones masked (a record of gifts, not a call list). Audited."""
+    record_audit(actor, "redemptions.export", None, str(filters["center_id"]))
     stmt = (
         _named(_query(actor, filters, tz))
         .add_columns(Resident.name, Resident.phone)

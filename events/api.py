@@ -335,12 +335,7 @@ def attendance(args: dict[str, Any], event_id: int) -> Any:
     actor = current_principal()
     event = service.event_for_staff(actor, event_id)
     if args["format"] == "csv":
-        rows = service.attendance_rows(event)
-        for row in rows:
-            identity.record_audit(
-                actor, "attendance.export", row["resident_id"], f"event {event.id}"
-            )
-        text = service.attendance_csv(rows, current_settings().tz)
+        text = service.export_attendance(actor, event, current_settings().tz)
         return csv_response(text, f"attendance-{event.id}.csv")
     return service.attendance_page(event, args["limit"], args["cursor"])
 

@@ -240,7 +240,15 @@ def attendance_page(event: Event, limit: int, cursor: str | None) -> dict[str, A
     return result
 
 
-def attendance_rows(event: Event) -> list[dict[str, Any]]:
+def export_attendance(actor: Principal, event: Event, tz: ZoneInfo) -> str:
+    """The whole attendance list as CSV; each resident on it is an audited export."""
+    rows = _attendance_rows(event)
+    for row in rows:
+        identity.record_audit(actor, "attendance.export", row["resident_id"], f"event {event.id}")
+    return _attendance_csv(rows, tz)
+
+
+def _attendance_rows(event: Event) -> list[dict[str, Any]]:
     """Everyone who checked in, with the name of the staff member who checked them in."""
     rows = db.session.execute(
         select(Checkin, Resident.name, Resident.phone, Staff.name.label("staff_name"))
@@ -252,7 +260,7 @@ def attendance_rows(event: Event) -> list[dict[str, Any]]:
     return [{**_attendee(row), "staff_name": row.staff_name} for row in rows]
 
 
-def attendance_csv(attendees: list[dict[str, Any]], tz: ZoneInfo) -> str:
+def _attendance_csv(attendees: list[dict[str, Any]], tz: ZoneInfo) -> str:
     """The attendance list for Excel; phones stay masked (a list of names, not a call list)."""
     return csv_text(
         [

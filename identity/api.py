@@ -7,13 +7,12 @@ from typing import Any
 from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_limiter.util import get_remote_address
-from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from core import qr_links
 from core.api import Blueprint, also_returns
 from core.codes import current_keys, qr_image
-from core.db import db, utcnow
+from core.db import utcnow
 from core.errors import DomainError
 from core.ratelimit import limiter
 from identity import (
@@ -299,7 +298,7 @@ class Centers(MethodView):
     @auth_required()
     def get(self) -> list[Center]:
         """Every center of the district."""
-        return list(db.session.scalars(select(Center).order_by(Center.id)))
+        return service.list_centers()
 
     @centers_blp.response(201, CenterSchema)
     @auth_required("admin")
@@ -315,11 +314,7 @@ class StaffAccounts(MethodView):
     @auth_required("admin", "manager")
     def get(self) -> list[Staff]:
         """Staff accounts: all for an admin or district manager, a center's for its manager."""
-        actor = current_principal()
-        stmt = select(Staff).order_by(Staff.id)
-        if not actor.is_district_wide:
-            stmt = stmt.where(Staff.center_id == actor.center_id)
-        return list(db.session.scalars(stmt))
+        return staff_accounts.list_staff(current_principal())
 
     @staff_blp.response(201, StaffSchema)
     @auth_required("admin")

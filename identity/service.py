@@ -65,6 +65,10 @@ def named_centers(center_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
     return {center_id: {"id": center_id, "name": name} for center_id, name in rows}
 
 
+def list_centers() -> list[Center]:
+    return list(db.session.scalars(select(Center).order_by(Center.id)))
+
+
 def center_of(center_id: int | None) -> dict[str, Any] | None:
     """One center as ``{"id", "name"}``; None for none (the district, or no home center)."""
     return None if center_id is None else named_centers([center_id]).get(center_id)

@@ -170,3 +170,11 @@ def _staff(staff_id: int) -> Staff:
     if staff is None:
         raise NotFound(_l("No such staff account."))
     return staff
+
+
+def list_staff(actor: Principal) -> list[Staff]:
+    """Staff accounts the actor may see: all for a district-wide role, else their center's."""
+    stmt = select(Staff).order_by(Staff.id)
+    if not actor.is_district_wide:
+        stmt = stmt.where(Staff.center_id == actor.center_id)
+    return list(db.session.scalars(stmt))
