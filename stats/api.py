@@ -13,12 +13,9 @@ from core.api import Blueprint, also_returns
 from core.csvfiles import csv_response
 from core.db import prepare_report_transaction, utcnow
 from identity.auth import auth_required, current_principal
-from identity.service import center_of
 from points.expiry import current_settings
-from stats import exports, followups, rankings, rollups, service
-from stats.figures import Parts, gifts_handed_out
+from stats import exports, service
 from stats.periods import Period
-from stats.raw import Window
 from stats.schemas import (
     ComplianceSchema,
     EventAttendanceSchema,
@@ -77,8 +74,7 @@ def participation(args: dict[str, Any]) -> Any:
 def followup_compliance(args: dict[str, Any]) -> Any:
     """Follow-ups due per center and month: done on time, done late, overdue, still open."""
     center_id = service.scope_for(current_principal(), args["center_id"])
-    tz = current_settings().tz
-    result = followups.compliance(args["period"], center_id, utcnow().astimezone(tz).date(), tz)
+    result = service.followup_compliance(args["period"], center_id, current_settings().tz, utcnow())
     return _maybe_csv(args, exports.compliance_csv, result, "followups")
 
 
@@ -89,12 +85,10 @@ def followup_compliance(args: dict[str, Any]) -> Any:
 @blp.arguments(RankingQueryArgsSchema, location="query")
 def events(args: dict[str, Any]) -> Any:
     """The period's events, best attended first."""
-    scope = _scope(args)
-    tz = current_settings().tz
-    ranked = rankings.events_by_attendance(
-        args["period"], scope.center_id, tz, rollups.coverage(tz), args["limit"], utcnow()
+    center_id = service.scope_for(current_principal(), args["center_id"])
+    ranking = service.event_ranking(
+        args["period"], center_id, current_settings().tz, args["limit"], utcnow()
     )
-    ranking = _ranked(args, scope, ranked)
     columns = tuple(EventAttendanceSchema().fields)
     return _maybe_csv(
         args, lambda r, tz: exports.rows_csv(r["items"], columns, tz), ranking, "events"
@@ -108,29 +102,12 @@ def events(args: dict[str, Any]) -> Any:
 @blp.arguments(RankingQueryArgsSchema, location="query")
 def items(args: dict[str, Any]) -> Any:
     """The gifts handed out in the period (not taken back), most given first."""
-    scope = _scope(args)
-    tz = current_settings().tz
-    parts = Parts.of(args["period"], scope.center_id, tz, rollups.coverage(tz))
-    ranking = _ranked(args, scope, gifts_handed_out(parts, args["limit"]))
+    center_id = service.scope_for(current_principal(), args["center_id"])
+    ranking = service.gift_ranking(args["period"], center_id, current_settings().tz, args["limit"])
     columns = tuple(ItemHandedOutSchema().fields)
     return _maybe_csv(
         args, lambda r, tz: exports.rows_csv(r["items"], columns, tz), ranking, "items"
     )
-
-
-def _ranked(args: dict[str, Any], scope: Window, rows: list[dict[str, Any]]) -> dict[str, Any]:
-    period: Period = args["period"]
-    return {
-        "period": {"from": period.start, "to": period.end},
-        "center_id": scope.center_id,
-        "center": center_of(scope.center_id),
-        "items": rows,
-    }
-
-
-def _scope(args: dict[str, Any]) -> Window:
-    center_id = service.scope_for(current_principal(), args["center_id"])
-    return service.window(args["period"], center_id, current_settings().tz)
 
 
 def _maybe_csv(

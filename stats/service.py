@@ -16,12 +16,14 @@ from core.i18n import _l
 from identity.models import Center
 from identity.service import center_of, named_centers
 from identity.tokens import Principal
-from stats import rollups, series
+from stats import followups, rankings, rollups, series
 from stats.figures import (
     GROWTH_KEYS,
     Figures,
+    Parts,
     centers_in,
     figures,
+    gifts_handed_out,
     growth,
 )
 from stats.periods import Period
@@ -100,4 +102,38 @@ def participation(
         "buckets": series.participation(
             period, interval, group_by, center_id, tz, rollups.coverage(tz)
         ),
+    }
+
+
+def followup_compliance(
+    period: Period, center_id: int | None, tz: ZoneInfo, now: datetime
+) -> dict[str, Any]:
+    """Follow-ups due per center and month; ``now`` decides which are overdue."""
+    return followups.compliance(period, center_id, now.astimezone(tz).date(), tz)
+
+
+def event_ranking(
+    period: Period, center_id: int | None, tz: ZoneInfo, limit: int, now: datetime
+) -> dict[str, Any]:
+    """The period's events, best attended first."""
+    scope = window(period, center_id, tz)
+    ranked = rankings.events_by_attendance(
+        period, scope.center_id, tz, rollups.coverage(tz), limit, now
+    )
+    return _ranking(period, scope.center_id, ranked)
+
+
+def gift_ranking(period: Period, center_id: int | None, tz: ZoneInfo, limit: int) -> dict[str, Any]:
+    """The gifts handed out in the period (not taken back), most given first."""
+    scope = window(period, center_id, tz)
+    parts = Parts.of(period, scope.center_id, tz, rollups.coverage(tz))
+    return _ranking(period, scope.center_id, gifts_handed_out(parts, limit))
+
+
+def _ranking(period: Period, center_id: int | None, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "period": {"from": period.start, "to": period.end},
+        "center_id": center_id,
+        "center": center_of(center_id),
+        "items": rows,
     }
