@@ -18,7 +18,17 @@ from catalog import media as catalog_media
 from catalog import records as catalog_records
 from core import config as app_config
 from core import db as database
-from core import errors, headers, health, i18n, qr_links, ratelimit, requestbody, requestlog
+from core import (
+    embedded_db,
+    errors,
+    headers,
+    health,
+    i18n,
+    qr_links,
+    ratelimit,
+    requestbody,
+    requestlog,
+)
 from core.api import Api
 from demo import cli as demo_cli
 from events import api as events_api
@@ -52,12 +62,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(OPENAPI_SETTINGS)
     app.config.update(app_config.from_environment(os.environ))
     app.config.update(config or {})
-    app.config.setdefault(
-        "SQLALCHEMY_DATABASE_URI", f"sqlite:///{Path(app.instance_path) / 'health_points.db'}"
-    )
     app.config["MEDIA_DIR"] = app.config["MEDIA_DIR"] or str(Path(app.instance_path) / "media")
     app_config.check(app.config)
     os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        # No DATABASE_URL outside production (check refused it there): a server of our own.
+        app.config["SQLALCHEMY_DATABASE_URI"] = embedded_db.uri(Path(app.instance_path))
     if app.config.get("PROXY_FIX_X_FOR"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["PROXY_FIX_X_FOR"]))  # type: ignore[method-assign]
 

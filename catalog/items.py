@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql
 
 from catalog.models import CatalogItem, StockLevel, StockMovement
-from core.db import db, upsert, utcnow
+from core.db import db, utcnow
 from core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from core.i18n import _l
 from identity.models import Center
@@ -102,7 +103,7 @@ def move_stock(
 
 def _ensure_level(item_id: int, center_id: int) -> None:
     db.session.execute(
-        upsert(StockLevel)
+        postgresql.insert(StockLevel)
         .values(item_id=item_id, center_id=center_id, on_hand=0, reserved=0)
         .on_conflict_do_nothing()
     )

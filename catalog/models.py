@@ -110,25 +110,21 @@ class Redemption(db.Model):
             "pickup_code_hash",
             unique=True,
             postgresql_where=text("status = 'reserved'"),
-            sqlite_where=text("status = 'reserved'"),
         ),
         Index(
             "ix_redemptions_fulfilled_at",
             "fulfilled_at",
             postgresql_where=text("status = 'fulfilled'"),
-            sqlite_where=text("status = 'fulfilled'"),
         ),
         Index(
             "ix_redemptions_cancelled_at",
             "cancelled_at",
             postgresql_where=text("cancelled_at IS NOT NULL"),
-            sqlite_where=text("cancelled_at IS NOT NULL"),
         ),
         Index(
             "ix_redemptions_open_expiry",
             "expires_at",
             postgresql_where=text("status = 'reserved'"),
-            sqlite_where=text("status = 'reserved'"),
         ),
     )
 

@@ -1,8 +1,9 @@
 """Configuration from environment variables, with defaults that are safe on a laptop.
 
 A server started without ``APP_ENV`` is production: it refuses to start with the built-in
-development keys or a public address that is not https. ``development`` and ``test`` (set by
-``make run``, ``.flaskenv`` and the test suite) allow them.
+development keys, a public address that is not https, or no ``DATABASE_URL``. ``development``
+and ``test`` (set by ``make run``, ``.flaskenv`` and the test suite) allow them; without
+``DATABASE_URL`` they run on the embedded PostgreSQL (core/embedded_db.py).
 """
 
 from __future__ import annotations
@@ -129,6 +130,11 @@ def check(config: Mapping[str, Any]) -> None:
     if len({config[name] for name in dev_values}) != len(dev_values):
         raise ConfigError("SECRET_KEY, JWT_SECRET_KEY and QR_SECRET_KEY must differ")
     _check_public_base_url(config["PUBLIC_BASE_URL"])
+    if not config.get("SQLALCHEMY_DATABASE_URI"):
+        raise ConfigError(
+            "DATABASE_URL must name the PostgreSQL server when APP_ENV=production "
+            "(the embedded one is for development and tests)"
+        )
 
 
 def wechat_verify_file(config: Mapping[str, Any]) -> tuple[str, str] | None:

@@ -11,7 +11,6 @@ from flask import Flask, Response, current_app, g, has_request_context
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, Table, event, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase
@@ -43,7 +42,7 @@ def utcnow() -> datetime:
 
 
 class UTCDateTime(TypeDecorator[datetime]):
-    """An aware UTC timestamp on every backend (SQLite keeps no offset, so we restore it)."""
+    """An aware timestamp, stored in UTC; a naive one is refused rather than guessed at."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
@@ -53,33 +52,11 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetimes are ambiguous; pass an aware one")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value
-
-
-def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
-    # pysqlite's own transaction handling breaks SAVEPOINT and defers locks; we begin ourselves.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys = ON")
-    cursor.execute("PRAGMA journal_mode = WAL")
-    cursor.execute("PRAGMA busy_timeout = 5000")
-    cursor.close()
-
-
-def _sqlite_begin(connection: Any) -> None:
-    # Take the write lock up front, as SELECT ... FOR UPDATE would on PostgreSQL: concurrent
-    # writers queue (busy_timeout) instead of failing at commit.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+        return value.astimezone(UTC)
 
 
 def _set_timeouts(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
-    """Bound how long a request's statements may run and wait for a lock (PostgreSQL).
+    """Bound how long a request's statements may run and wait for a lock.
 
     A connection keeps its settings in the pool, so they are sent only when a connection
     first serves a request: the check-in path pays no round trip for them. Outside a
@@ -155,11 +132,7 @@ def init_app(app: Flask, migrations_directory: str) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=migrations_directory)
     with app.app_context():
-        if db.engine.dialect.name == "sqlite":
-            event.listen(db.engine, "connect", _sqlite_connect)
-            event.listen(db.engine, "begin", _sqlite_begin)
-        elif db.engine.dialect.name == "postgresql":
-            event.listen(db.engine, "checkout", _set_timeouts)
+        event.listen(db.engine, "checkout", _set_timeouts)
     app.after_request(finish_request_transaction)
 
 
@@ -180,7 +153,7 @@ def driver_connection() -> Iterator[Any]:
 
 
 def prepare_report_transaction() -> None:
-    """Ready the rest of this transaction for a report's long reads (PostgreSQL).
+    """Ready the rest of this transaction for a report's long reads.
 
     Its statements may run up to ``DB_REPORT_STATEMENT_TIMEOUT_MS``, and are planned for
     their parameters: psycopg prepares a statement it has run five times, and PostgreSQL may
@@ -188,17 +161,10 @@ def prepare_report_transaction() -> None:
     a report whose best plan depends on the period asked for (an event ranking went from
     0.2 s to 2 s).
     """
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(
-            text(
-                "SELECT set_config('plan_cache_mode', 'force_custom_plan', true),"
-                " set_config('statement_timeout', :milliseconds, true)"
-            ),
-            {"milliseconds": str(current_app.config["DB_REPORT_STATEMENT_TIMEOUT_MS"])},
-        )
-
-
-def upsert(model: Any) -> Any:
-    """``INSERT`` with ``on_conflict_do_*`` for the dialect in use (PostgreSQL or SQLite)."""
-    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    return dialect.insert(model)
+    db.session.execute(
+        text(
+            "SELECT set_config('plan_cache_mode', 'force_custom_plan', true),"
+            " set_config('statement_timeout', :milliseconds, true)"
+        ),
+        {"milliseconds": str(current_app.config["DB_REPORT_STATEMENT_TIMEOUT_MS"])},
+    )

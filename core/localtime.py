@@ -1,22 +1,18 @@
 """Local days in SQL: the district's calendar day (or week, or month) of a UTC timestamp,
 and the week or month a day falls in.
 
-PostgreSQL knows time zones; SQLite does not, so on SQLite the same expressions call Python
-functions registered on every connection. Both give the first day of the bucket as a date
-(``YYYY-MM-DD`` text on SQLite), weeks starting on Monday.
+Both give the first day of the bucket as a date, weeks starting on Monday.
 """
 
 from __future__ import annotations
 
-import sqlite3
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import Date, event
-from sqlalchemy.engine import Engine
+from sqlalchemy import Date
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement, literal
 
@@ -56,12 +52,6 @@ def _postgresql_day(element: day_bucket, compiler: Any, **kw: Any) -> str:
     return f"CAST(date_trunc({interval}, {column}) AS DATE)"
 
 
-@compiles(local_bucket, "sqlite")
-@compiles(day_bucket, "sqlite")
-def _sqlite(element: local_bucket | day_bucket, compiler: Any, **kw: Any) -> str:
-    return f"{element.name}({compiler.process(element.clauses, **kw)})"
-
-
 @lru_cache(maxsize=8)
 def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
@@ -84,23 +74,3 @@ def first_day(day: date, interval: str) -> date:
     if interval == "month":
         return day.replace(day=1)
     return day
-
-
-def _sqlite_local_bucket(stamp: str | None, zone: str, interval: str) -> str | None:
-    if stamp is None:
-        return None
-    moment = datetime.fromisoformat(stamp).replace(tzinfo=UTC)
-    return first_day(moment.astimezone(_zone(zone)).date(), interval).isoformat()
-
-
-def _sqlite_day_bucket(day: str | None, interval: str) -> str | None:
-    return None if day is None else first_day(date.fromisoformat(day), interval).isoformat()
-
-
-@event.listens_for(Engine, "connect")
-def _register_on_sqlite(dbapi_connection: Any, _record: Any) -> None:
-    if isinstance(dbapi_connection, sqlite3.Connection):
-        dbapi_connection.create_function(
-            "local_bucket", 3, _sqlite_local_bucket, deterministic=True
-        )
-        dbapi_connection.create_function("day_bucket", 2, _sqlite_day_bucket, deterministic=True)

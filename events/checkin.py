@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from core.db import db, upsert
+from core.db import db
 from core.errors import Conflict, DomainError, NotFound
 from core.i18n import Text, _l
 from core.localtime import district_minute
@@ -22,12 +22,10 @@ from events import pg_checkin
 from events.models import CHECKIN_REASONS, Checkin, Event, FollowUp
 from events.scans import Scanner, log_scan
 from identity.member_codes import InvalidQr
-from identity.models import Center, Resident
 from identity.tokens import Principal, TokenRevoked
 from points import hot_credit, rules, service
 from points.expiry import PointsSettings
 from points.models import LedgerTransaction
-from points.service import Source
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,143 +103,10 @@ def check_in(
     ``scanner``: who scanned, from where, for the scan log.
     ``staff``: who checked the resident in at the desk (None: the resident scanned).
     ``code_owner``: the resident a personal code was made for.
-    """
-    if db.engine.dialect.name == "postgresql":
-        return _check_in_on_postgresql(
-            event_id, resident_id, now, settings, scanner, staff, code_owner
-        )
-    event = db.session.execute(
-        select(
-            Event.center_id,
-            Event.kind,
-            Event.points,
-            Event.capacity,
-            Event.checkin_opens_at,
-            Event.checkin_closes_at,
-            Event.cancelled_at,
-            Event.resident_id,
-            Event.title,
-            Event.starts_at,
-            Center.name.label("center_name"),
-        )
-        .join(Center, Center.id == Event.center_id)
-        .where(Event.id == event_id)
-    ).one_or_none()
-    if event is None:
-        raise InvalidQr(_l("This code names no event."))
-    summary = _summary(event_id, event)
-    resident = db.session.execute(
-        select(Resident.center_id, Resident.closed_at).where(Resident.id == resident_id)
-    ).one_or_none()
-    closed = resident is not None and resident.closed_at is not None
-    _refuse_if_barred(event, summary, resident_id, closed, now, staff, code_owner)
 
-    inserted = db.session.execute(
-        upsert(Checkin)
-        .values(
-            event_id=event_id,
-            resident_id=resident_id,
-            method="staff" if staff else "self",
-            staff_id=staff.id if staff else None,
-            created_at=now,
-        )
-        .on_conflict_do_nothing()
-        .returning(Checkin.id, Checkin.created_at)
-    ).one_or_none()
-    if inserted is None:
-        return _repeat(summary, resident_id, scanner, now)
-    log_scan(scanner, event_id, resident_id, "checked_in", now)
-    if event.capacity is not None:
-        _take_seat(summary)
-    if resident is not None and resident.center_id is None:
-        _make_home(resident_id, event.center_id)
-
-    source = Source("checkin", str(inserted.id), CHECKIN_REASONS[event.kind], event.center_id)
-    earned = rules.earn(
-        resident_id,
-        event.kind,
-        source,
-        staff,
-        settings,
-        points=event.points,
-        at=now,
-        new_source=True,
-    )
-    if event.kind == "followup":
-        _complete_followup(resident_id, event.center_id, inserted.id, now)
-    return CheckinResult(
-        checkin_id=inserted.id,
-        event_id=event_id,
-        created_at=inserted.created_at,
-        points_awarded=earned.movement.amount,
-        balance=earned.movement.balance,
-        already_checked_in=False,
-        event=summary,
-        capped=earned.capped,
-    )
-
-
-def _summary(event_id: int, event: Any) -> CheckinEvent:
-    return CheckinEvent(
-        id=event_id,
-        title=event.title,
-        kind=event.kind,
-        starts_at=event.starts_at,
-        checkin_opens_at=event.checkin_opens_at,
-        checkin_closes_at=event.checkin_closes_at,
-        center=EventCenter(event.center_id, event.center_name),
-    )
-
-
-def _refuse_if_barred(
-    event: Any,
-    summary: CheckinEvent,
-    resident_id: int,
-    resident_closed: bool,
-    now: datetime,
-    staff: Principal | None,
-    code_owner: int | None,
-) -> None:
-    """Raise the contract's refusal for another center's, cancelled or closed event, a closed
-    account, or someone else's personal code or event."""
-    if staff is not None and not staff.can_access_center(event.center_id):
-        raise NotFound(_l("No such event."))
-    if resident_closed:
-        if staff is not None:
-            # Not 401: that would sign the desk out.
-            raise NotFound(_l("No such resident."))
-        raise TokenRevoked(_l("This account was closed."))
-    if code_owner is not None and code_owner != resident_id:
-        raise NotYourCode(_l("This code was made for another resident."), event=summary)
-    if event.resident_id is not None and event.resident_id != resident_id:
-        # Its title is staff's words about one resident: the desk may read it, nobody else.
-        shown = summary if staff is not None else None
-        raise NotYourCode(_l("This event was made for another resident."), event=shown)
-    if event.cancelled_at is not None:
-        raise EventCancelled(event=summary)
-    if now < event.checkin_opens_at:
-        raise CheckinNotOpen(
-            _l("Check-in opens at %(opens_at)s.", opens_at=district_minute(event.checkin_opens_at)),
-            event=summary,
-        )
-    if now > event.checkin_closes_at:
-        raise CheckinClosed(event=summary)
-
-
-def _check_in_on_postgresql(
-    event_id: int,
-    resident_id: int,
-    now: datetime,
-    settings: PointsSettings,
-    scanner: Scanner,
-    staff: Principal | None,
-    code_owner: int | None,
-) -> CheckinResult:
-    """:func:`check_in` in two statements (see ``events.pg_checkin``).
-
-    The first statement inserts only inside the window of an open event, for an open
-    account, at a personal event only for its resident; a refusal found after it (another
-    center's staff, another resident's code) rolls the request back.
+    Two statements (see ``events.pg_checkin``): the first inserts only inside the window of an
+    open event, for an open account, at a personal event only for its resident; a refusal
+    found after it (another center's staff, another resident's code) rolls the request back.
     """
     claimed = pg_checkin.claim(event_id, resident_id, scanner, now)
     if claimed is None:
@@ -303,6 +168,53 @@ def _check_in_on_postgresql(
     )
 
 
+def _summary(event_id: int, event: Any) -> CheckinEvent:
+    return CheckinEvent(
+        id=event_id,
+        title=event.title,
+        kind=event.kind,
+        starts_at=event.starts_at,
+        checkin_opens_at=event.checkin_opens_at,
+        checkin_closes_at=event.checkin_closes_at,
+        center=EventCenter(event.center_id, event.center_name),
+    )
+
+
+def _refuse_if_barred(
+    event: Any,
+    summary: CheckinEvent,
+    resident_id: int,
+    resident_closed: bool,
+    now: datetime,
+    staff: Principal | None,
+    code_owner: int | None,
+) -> None:
+    """Raise the contract's refusal for another center's, cancelled or closed event, a closed
+    account, or someone else's personal code or event."""
+    if staff is not None and not staff.can_access_center(event.center_id):
+        raise NotFound(_l("No such event."))
+    if resident_closed:
+        if staff is not None:
+            # Not 401: that would sign the desk out.
+            raise NotFound(_l("No such resident."))
+        raise TokenRevoked(_l("This account was closed."))
+    if code_owner is not None and code_owner != resident_id:
+        raise NotYourCode(_l("This code was made for another resident."), event=summary)
+    if event.resident_id is not None and event.resident_id != resident_id:
+        # Its title is staff's words about one resident: the desk may read it, nobody else.
+        shown = summary if staff is not None else None
+        raise NotYourCode(_l("This event was made for another resident."), event=shown)
+    if event.cancelled_at is not None:
+        raise EventCancelled(event=summary)
+    if now < event.checkin_opens_at:
+        raise CheckinNotOpen(
+            _l("Check-in opens at %(opens_at)s.", opens_at=district_minute(event.checkin_opens_at)),
+            event=summary,
+        )
+    if now > event.checkin_closes_at:
+        raise CheckinClosed(event=summary)
+
+
 def _repeat(
     event: CheckinEvent, resident_id: int, scanner: Scanner, now: datetime
 ) -> CheckinResult:
@@ -314,28 +226,6 @@ def _repeat(
     ).one()
     balance, _ = service.balance_of(resident_id)
     return CheckinResult(checkin.id, event.id, checkin.created_at, 0, balance, True, event)
-
-
-def _take_seat(event: CheckinEvent) -> None:
-    taken = db.session.execute(
-        update(Event)
-        .where(Event.id == event.id, Event.seats_taken < Event.capacity)
-        .values(seats_taken=Event.seats_taken + 1)
-        .returning(Event.id)
-    ).one_or_none()
-    if taken is None:
-        raise EventFull(event=event)
-
-
-def _make_home(resident_id: int, center_id: int) -> None:
-    """A resident who never chose a home center gets their first check-in's, so that
-    center's desk can find them."""
-    db.session.execute(
-        update(Resident)
-        .where(Resident.id == resident_id, Resident.center_id.is_(None))
-        .values(center_id=center_id)
-        .execution_options(synchronize_session=False)
-    )
 
 
 def _complete_followup(resident_id: int, center_id: int, checkin_id: int, now: datetime) -> None:

@@ -78,7 +78,6 @@ class Checkin(db.Model):
             "ix_checkins_annulled_at",
             "annulled_at",
             postgresql_where=text("annulled_at IS NOT NULL"),
-            sqlite_where=text("annulled_at IS NOT NULL"),
         ),
     )
 

@@ -92,7 +92,6 @@ class Resident(db.Model):
             "phone",
             unique=True,
             postgresql_where=text("phone_verified_at IS NOT NULL"),
-            sqlite_where=text("phone_verified_at IS NOT NULL"),
         ),
     )
 
@@ -169,7 +168,6 @@ class Consent(db.Model):
             "purpose",
             unique=True,
             postgresql_where=text("withdrawn_at IS NULL"),
-            sqlite_where=text("withdrawn_at IS NULL"),
         ),
     )
 

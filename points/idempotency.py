@@ -19,8 +19,9 @@ from typing import Any, TypeVar
 
 from flask import Response, make_response, request
 from sqlalchemy import delete, select, update
+from sqlalchemy.dialects import postgresql
 
-from core.db import db, upsert, utcnow
+from core.db import db, utcnow
 from core.errors import BadRequest, Conflict, DomainError
 from core.i18n import _l
 from identity.auth import authenticate
@@ -60,7 +61,7 @@ def idempotent(view: F) -> F:
             b"\n".join([request.method.encode(), request.path.encode(), request.get_data()])
         ).hexdigest()
         claimed = db.session.execute(
-            upsert(IdempotencyKey)
+            postgresql.insert(IdempotencyKey)
             .values(principal=owner, key=key, request_hash=request_hash, created_at=utcnow())
             .on_conflict_do_nothing()
             .returning(IdempotencyKey.key)

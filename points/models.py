@@ -1,6 +1,6 @@
 """The ledger: one account row per resident, append-only transactions and entries, lots.
 
-Invariants the database holds (constraints, triggers on PostgreSQL) and ``flask points
+Invariants the database holds (constraints, triggers) and ``flask points
 verify`` re-checks: an account's balance is the sum of its entries and never negative; at
 most ``balance`` points are reserved; entries are never updated or deleted; a source earns
 once; a transaction is reversed at most once; every lot keeps ``0 <= remaining <= amount``
@@ -69,7 +69,6 @@ class LedgerTransaction(db.Model):
             "reverses_id",
             unique=True,
             postgresql_where=text("reverses_id IS NOT NULL"),
-            sqlite_where=text("reverses_id IS NOT NULL"),
         ),
         Index("ix_ledger_transactions_created_at", "created_at"),
     )
@@ -127,13 +126,11 @@ class PointsLot(db.Model):
             "resident_id",
             "expires_at",
             postgresql_where=text("remaining > 0"),
-            sqlite_where=text("remaining > 0"),
         ),
         Index(
             "ix_points_lots_due",
             "expires_at",
             postgresql_where=text("remaining > 0"),
-            sqlite_where=text("remaining > 0"),
         ),
     )
 
@@ -198,14 +195,12 @@ class EarningRule(db.Model):
             "activity",
             unique=True,
             postgresql_where=text("center_id IS NOT NULL"),
-            sqlite_where=text("center_id IS NOT NULL"),
         ),
         Index(
             "uq_earning_rules_district_activity",
             "activity",
             unique=True,
             postgresql_where=text("center_id IS NULL"),
-            sqlite_where=text("center_id IS NULL"),
         ),
     )
 

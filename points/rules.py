@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, or_, select
+from sqlalchemy.dialects import postgresql
 
-from core.db import db, upsert, utcnow
+from core.db import db, utcnow
 from core.errors import Conflict, Forbidden, ValidationFailed
 from core.i18n import _l
 from identity.models import Center
@@ -219,7 +220,7 @@ def _count_against_caps(
         return 0
     if all(cap is None for cap in periods.values()):
         # No cap to hold: count both periods in one statement.
-        stmt = upsert(EarningCounter).values(
+        stmt = postgresql.insert(EarningCounter).values(
             [
                 {"resident_id": resident_id, "activity": activity, "period": p, "points": granted}
                 for p in periods
@@ -233,7 +234,7 @@ def _count_against_caps(
         )
         return granted
     for period, cap in periods.items():
-        stmt = upsert(EarningCounter).values(
+        stmt = postgresql.insert(EarningCounter).values(
             resident_id=resident_id, activity=activity, period=period, points=granted
         )
         stmt = stmt.on_conflict_do_update(

@@ -1,8 +1,8 @@
 """Moving points. Every package that credits, debits, holds or reverses points calls these.
 
 Each function runs inside the caller's transaction: it locks the resident's account row
-(an upsert that takes the row lock and reads it in one round trip; on SQLite the write lock
-taken at BEGIN does the same), writes, flushes, and never commits.
+(an upsert that takes the row lock and reads it in one round trip), writes, flushes, and
+never commits.
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql
 
-from core.db import db, upsert, utcnow
+from core.db import db, utcnow
 from core.errors import Conflict, DomainError, NotFound
 from core.i18n import _l
 from identity.tokens import Principal, TokenRevoked
@@ -69,7 +70,7 @@ class LockedAccount:
 def lock_account(resident_id: int) -> LockedAccount:
     """Create the account if needed and lock it for the rest of the transaction; a closed
     account is ``token_revoked`` (only its own resident's stale token still names it)."""
-    stmt = upsert(PointsAccount).values(
+    stmt = postgresql.insert(PointsAccount).values(
         resident_id=resident_id,
         balance=0,
         reserved=0,
@@ -146,7 +147,7 @@ def _record(
         "created_at": at,
     }
     transaction_id = db.session.execute(
-        upsert(LedgerTransaction)
+        postgresql.insert(LedgerTransaction)
         .values(**transaction)
         .on_conflict_do_nothing()
         .returning(LedgerTransaction.id)

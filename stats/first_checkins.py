@@ -13,9 +13,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, delete, func, literal, select, tuple_
+from sqlalchemy.dialects import postgresql
 
 from core.api import FIRST_DAY
-from core.db import db, upsert
+from core.db import db
 from core.localtime import local_day
 from events.models import Checkin, Event
 from stats.models import DISTRICT, FirstCheckin
@@ -51,11 +52,10 @@ def _upsert(window: Window, tz: ZoneInfo, residents: Any, *, keep_earlier: bool)
     for firsts in (per_center, district):
         if residents is not None:
             firsts = firsts.where(residents)
-        insert = upsert(FirstCheckin).from_select(columns, firsts)
+        insert = postgresql.insert(FirstCheckin).from_select(columns, firsts)
         day = insert.excluded.first_day
         if keep_earlier:
-            least = func.least if db.engine.dialect.name == "postgresql" else func.min
-            day = least(insert.excluded.first_day, FirstCheckin.first_day)
+            day = func.least(insert.excluded.first_day, FirstCheckin.first_day)
         db.session.execute(
             insert.on_conflict_do_update(index_elements=columns[:2], set_={"first_day": day})
         )

@@ -22,11 +22,12 @@ from zoneinfo import ZoneInfo
 
 from pyroaring import BitMap
 from sqlalchemy import delete, func, literal, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import aliased
 
 from catalog.models import Redemption
 from core.api import FIRST_DAY
-from core.db import db, upsert
+from core.db import db
 from core.localtime import local_day
 from events.models import Checkin, Event
 from identity.models import Resident
@@ -111,7 +112,7 @@ def refresh(now: datetime, tz: ZoneInfo) -> int:
     Two runs at once take turns on the state row. Returns how many days it rolled up.
     """
     db.session.execute(
-        upsert(RollupState)
+        postgresql.insert(RollupState)
         .values(id=1, covered_through=NEVER, refreshed_at=now)
         .on_conflict_do_nothing()
     )

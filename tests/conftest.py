@@ -1,7 +1,8 @@
 """Each test gets a fresh app over a database migrated once and emptied before every test.
 
-Set ``TEST_DATABASE_URL`` to run the suite on PostgreSQL (its schema is rebuilt at start);
-otherwise it runs on a throwaway SQLite file.
+The database is ``TEST_DATABASE_URL`` when it is set (its schema is rebuilt at start);
+otherwise a throwaway one on the embedded server (core/embedded_db.py), dropped at the end,
+beside the data ``make run`` keeps there.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import flask_migrate
@@ -17,10 +17,11 @@ import pytest
 import redis
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import URL, create_engine, make_url, text
 
-from app import create_app
+from app import ROOT, create_app
 from catalog.items import stock_problems
+from core import embedded_db
 from core.config import database_uri
 from core.db import db
 from points.verify import verify
@@ -30,7 +31,7 @@ TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 
 
 def pytest_report_header() -> str:
-    return f"database: {'PostgreSQL' if TEST_DATABASE_URL else 'SQLite'}"
+    return f"database: {'TEST_DATABASE_URL' if TEST_DATABASE_URL else 'embedded PostgreSQL'}"
 
 
 def app_config(uri: str, **overrides: object) -> dict[str, object]:
@@ -44,21 +45,29 @@ def app_config(uri: str, **overrides: object) -> dict[str, object]:
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def database_url() -> Iterator[str]:
     if TEST_DATABASE_URL:
         uri = database_uri(TEST_DATABASE_URL)
-        engine = create_engine(uri)
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
+        _execute(uri, "DROP SCHEMA public CASCADE", "CREATE SCHEMA public")
     else:
-        uri = f"sqlite:///{Path(tmp_path_factory.mktemp('db')) / 'test.db'}"
+        throwaway = f"test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+        uri = embedded_db.uri(ROOT / "instance", throwaway)
     app = create_app(app_config(uri))
     with app.app_context():
         flask_migrate.upgrade()
         db.engine.dispose()
-    return uri
+    yield uri
+    if not TEST_DATABASE_URL:
+        server = make_url(uri).set(database="postgres")
+        _execute(server, f'DROP DATABASE "{throwaway}" WITH (FORCE)')
+
+
+def _execute(uri: str | URL, *statements: str) -> None:
+    engine = create_engine(uri, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        for statement in statements:
+            connection.execute(text(statement))
+    engine.dispose()
 
 
 @pytest.fixture
@@ -78,13 +87,8 @@ def app(database_url: str, request: pytest.FixtureRequest) -> Iterator[Flask]:
 
 
 def empty_all_tables() -> None:
-    tables = list(reversed(db.metadata.sorted_tables))
-    if db.engine.dialect.name == "postgresql":
-        names = ", ".join(f'"{t.name}"' for t in tables)
-        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    else:
-        for table in tables:
-            db.session.execute(table.delete())
+    names = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
+    db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     db.session.commit()
 
 

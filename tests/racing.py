@@ -1,4 +1,4 @@
-"""Real threads released together against PostgreSQL, for the concurrency tests."""
+"""Real threads released together against the database, for the concurrency tests."""
 
 from __future__ import annotations
 
@@ -7,18 +7,11 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-import pytest
 from flask import Flask
 
 from core.db import db
-from tests.conftest import TEST_DATABASE_URL
 
 T = TypeVar("T")
-
-needs_postgresql = pytest.mark.skipif(
-    not TEST_DATABASE_URL,
-    reason="concurrency is proven on PostgreSQL; set TEST_DATABASE_URL to run these",
-)
 
 
 def race(app: Flask, threads: int, work: Callable[[int], T]) -> list[T | Exception]:

@@ -14,7 +14,6 @@ from catalog.models import Redemption, StockMovement
 from core.db import db
 from points import service as points
 from tests.factories import Account, Factory
-from tests.racing import needs_postgresql
 
 
 def gift(
@@ -221,7 +220,6 @@ def test_only_managers_change_the_catalog(client: FlaskClient, desk: Account) ->
     assert (response.status_code, response.json["code"]) == (403, "forbidden")
 
 
-@needs_postgresql
 def test_twenty_desks_racing_for_the_last_unit_hand_over_one(
     racing_app: Flask, client: FlaskClient, make: Factory, desk: Account, manager: Account
 ) -> None:
@@ -237,7 +235,6 @@ def test_twenty_desks_racing_for_the_last_unit_hand_over_one(
     assert stock_at(client, desk, item_id, desk.center_id) == 0
 
 
-@needs_postgresql
 def test_one_resident_with_points_for_three_gets_exactly_three(
     racing_app: Flask, client: FlaskClient, make: Factory, desk: Account, manager: Account
 ) -> None:

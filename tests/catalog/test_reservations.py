@@ -18,7 +18,6 @@ from points import service as points
 from tests.catalog.test_redemption import gift, stock_at
 from tests.conftest import app_config
 from tests.factories import Account, Factory
-from tests.racing import needs_postgresql
 
 PREVIEW, PICKUP = "/api/v1/redemptions/pickup/preview", "/api/v1/redemptions/pickup"
 
@@ -232,7 +231,6 @@ def test_a_right_code_spends_nothing_from_the_budget(
     assert checks == [200, 200, 200]
 
 
-@needs_postgresql
 def test_the_expiry_job_and_a_pickup_racing_settle_once(
     racing_app: Flask, client: FlaskClient, make: Factory, desk: Account, manager: Account
 ) -> None:

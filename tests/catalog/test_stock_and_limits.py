@@ -17,7 +17,6 @@ from catalog import api as catalog_api
 from points import service as points
 from tests.catalog.test_redemption import gift, redeem, stock_at
 from tests.factories import Account, Factory
-from tests.racing import needs_postgresql
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 Clock = Callable[[datetime], None]
@@ -78,7 +77,6 @@ def test_units_held_for_a_pickup_are_not_on_the_shelf(
         assert points.balance_of(walk_in.id) == (80, 0)
 
 
-@needs_postgresql
 def test_twenty_residents_racing_to_reserve_the_last_unit_hold_one(
     racing_app: Flask, client: FlaskClient, make: Factory, desk: Account, manager: Account
 ) -> None:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 
 from app import create_app
 from core.config import ConfigError, database_uri, from_environment
@@ -100,7 +100,7 @@ def test_the_flask_cli_runs_in_development_from_the_repository(database_url: str
     assert "/api/v1/health" in command.stdout
 
 
-def test_the_default_database_is_a_sqlite_file_under_instance(
+def test_without_database_url_development_runs_on_the_embedded_server_under_instance(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv("DATABASE_URL", raising=False)
@@ -108,8 +108,24 @@ def test_the_default_database_is_a_sqlite_file_under_instance(
 
     app = create_app()
 
-    assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
-    assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("instance/health_points.db")
+    uri = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    assert (uri.drivername, uri.database) == ("postgresql+psycopg", "health_points")
+    assert uri.query["host"] == str(ROOT / "instance" / "postgres")
+    with app.app_context():
+        assert db.session.scalar(text("SELECT current_database()")) == "health_points"
+        db.engine.dispose()
+
+
+def test_production_refuses_to_start_without_database_url(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("APP_ENV", "production")
+    for name, value in STRONG.items():
+        monkeypatch.setenv(name, value)
+
+    with pytest.raises(ConfigError, match="DATABASE_URL must name the PostgreSQL server"):
+        create_app()
 
 
 def test_postgresql_urls_use_psycopg_3() -> None:
@@ -146,14 +162,6 @@ def test_production_refuses_one_key_used_twice(database_url: str) -> None:
 def test_an_unknown_time_zone_is_refused(database_url: str) -> None:
     with pytest.raises(ConfigError, match="TIMEZONE"):
         create_app(app_config(database_url, TIMEZONE="Mars/Olympus"))
-
-
-def test_sqlite_runs_with_foreign_keys_and_wal(tmp_path) -> None:
-    app = create_app(app_config(f"sqlite:///{tmp_path / 'pragmas.db'}"))
-
-    with app.app_context():
-        assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
-        assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
 
 
 def test_old_check_in_link_prefixes_are_read_as_a_list(

@@ -7,7 +7,6 @@ import logging
 import pytest
 from flask.testing import FlaskClient
 
-from tests.conftest import TEST_DATABASE_URL
 from tests.factories import Factory
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "code"}
@@ -108,12 +107,9 @@ def test_a_value_the_database_cannot_hold_is_a_bad_request(
     response = client.post("/api/v1/residents", headers=desk.headers, json={"name": "a\x00b"})
     search = client.get("/api/v1/residents?q=%00", headers=desk.headers)
 
-    # PostgreSQL refuses NUL characters; SQLite stores them. Neither is a 500.
-    if TEST_DATABASE_URL:
-        assert (response.status_code, response.json["code"]) == (400, "bad_request")
-        assert (search.status_code, search.json["code"]) == (400, "bad_request")
-    else:
-        assert (response.status_code, search.status_code) == (201, 200)
+    # PostgreSQL refuses NUL characters: a bad request, not a 500.
+    assert (response.status_code, response.json["code"]) == (400, "bad_request")
+    assert (search.status_code, search.json["code"]) == (400, "bad_request")
 
 
 def test_days_and_times_beyond_this_century_are_validation_errors(

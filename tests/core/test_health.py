@@ -12,8 +12,9 @@ def test_health_answers_ok_when_the_database_answers(client: FlaskClient) -> Non
 
 
 def test_health_is_unavailable_without_a_database(tmp_path) -> None:
-    missing = tmp_path / "no-such-dir" / "db.sqlite"
-    app = create_app(app_config(f"sqlite:///{missing}"))
+    # A socket directory where no server listens: refused at once, without the network.
+    nowhere = tmp_path / "no-server-here"
+    app = create_app(app_config(f"postgresql+psycopg://postgres@/db?host={nowhere}"))
 
     response = app.test_client().get("/api/v1/health")
 

@@ -13,9 +13,6 @@ from sqlalchemy import create_engine, text
 
 from core.db import db, prepare_report_transaction
 from tests.factories import Factory
-from tests.racing import needs_postgresql
-
-pytestmark = needs_postgresql
 
 
 @contextmanager

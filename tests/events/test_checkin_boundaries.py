@@ -1,7 +1,7 @@
 """Check-in at the edges of its rules: the window's first and last instants, caps reached exactly.
 
 The desk checks residents in at a moment the test sets (the view's clock is replaced), so
-each path (the ORM on SQLite, the two statements on PostgreSQL) meets the very instant.
+the check-in's statements meet the very instant.
 """
 
 from __future__ import annotations

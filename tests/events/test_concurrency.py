@@ -13,9 +13,6 @@ from events.models import Checkin
 from points import service as points
 from points.models import LedgerTransaction
 from tests.factories import Account, Factory
-from tests.racing import needs_postgresql
-
-pytestmark = needs_postgresql
 
 
 def scan_together(app: Flask, scanners: list[Account], token: str) -> list[int]:

@@ -24,7 +24,7 @@ from identity.wechat import ACCESS_TOKEN_MARGIN
 from tests.conftest import Build
 from tests.factories import Account, Factory
 from tests.identity.conftest import PRODUCTION, wechat_config
-from tests.racing import needs_postgresql, race
+from tests.racing import race
 
 TOKEN_PATH = "/cgi-bin/stable_token"
 PHONE_PATH = "/wxa/business/getuserphonenumber"
@@ -325,7 +325,6 @@ def test_a_number_typed_at_the_desk_stays_unverified_and_blocks_no_one(
     assert record["phone_verified"] is True
 
 
-@needs_postgresql
 def test_residents_verifying_one_number_at_once_get_it_once(
     racing_app: Flask, make: Factory
 ) -> None:

@@ -18,9 +18,7 @@ from points.expiry import PointsSettings, expire_due
 from points.models import LedgerTransaction
 from points.service import InsufficientPoints, Source
 from tests.factories import Factory
-from tests.racing import needs_postgresql, race
-
-pytestmark = needs_postgresql
+from tests.racing import race
 
 
 def count_transactions(app: Flask, **where: Any) -> int:

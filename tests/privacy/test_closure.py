@@ -27,7 +27,7 @@ from tests.catalog.test_reservations import reserve
 from tests.events.test_checkin_results import poster_token
 from tests.factories import Account, Factory
 from tests.identity.test_residents import consent_and_tag
-from tests.racing import needs_postgresql, race
+from tests.racing import race
 
 CLOSE = "/api/v1/me"
 
@@ -309,7 +309,6 @@ def test_an_account_that_never_had_points_closes_without_a_ledger_entry(
         assert db.session.scalars(select(LedgerTransaction)).all() == []
 
 
-@needs_postgresql
 def test_two_closings_at_once_settle_once(racing_app: Flask, make: Factory) -> None:
     resident = make.resident()
     make.credit(resident.id, 70)

@@ -16,7 +16,6 @@ from sqlalchemy import text
 from core.db import db
 from events.service import cancel_event
 from tests.catalog.test_redemption import gift, redeem
-from tests.conftest import TEST_DATABASE_URL
 from tests.events.test_followups import consenting, schedule
 from tests.factories import Account, Factory
 from tests.stats.conftest import roll_up
@@ -262,9 +261,6 @@ def test_an_events_attendance_counts_every_check_in_of_it_that_stands(
     assert [(e["event_id"], e["attendance"]) for e in ranking["items"]] == [(midnight, 1)]
 
 
-@pytest.mark.skipif(
-    not TEST_DATABASE_URL, reason="plan_cache_mode is PostgreSQL's; set TEST_DATABASE_URL"
-)
 def test_reports_are_planned_for_their_period_and_check_ins_keep_prepared_plans(
     app: Flask,
 ) -> None:

@@ -12,7 +12,7 @@ from core.db import db
 from stats.models import DailyCheckins, RollupState
 from stats.rollups import refresh
 from tests.factories import Factory
-from tests.racing import needs_postgresql, race
+from tests.racing import race
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -43,7 +43,6 @@ def test_the_command_rolls_up_what_ended_and_then_nothing(app: Flask, make: Fact
     assert checkins == 3
 
 
-@needs_postgresql
 def test_two_refreshes_at_once_take_turns(racing_app: Flask, make: Factory) -> None:
     arrange_a_lecture(make)
 
