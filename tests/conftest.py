@@ -74,6 +74,7 @@ def app(database_url: str, request: pytest.FixtureRequest) -> Iterator[Flask]:
         else:
             assert verify() == []
             assert stock_problems() == []
+        db.session.remove()  # hand its connection back first, or dispose() leaves it open
         db.engine.dispose()
 
 
