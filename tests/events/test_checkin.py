@@ -50,9 +50,8 @@ def outcomes(app: Flask) -> list[tuple[int | None, int | None, str, str]]:
 
 
 def test_a_resident_scans_the_projector_and_earns_the_points(
-    app: Flask, client: FlaskClient, make: Factory, desk: Account
+    app: Flask, client: FlaskClient, make: Factory, desk: Account, manager: Account
 ) -> None:
-    manager = make.staff("manager", center_id=desk.center_id)
     event_id = make.event(desk.center_id, points=15, by=manager)
     resident = make.resident(desk.center_id)
 
@@ -220,9 +219,8 @@ def test_a_full_event_refuses_more_residents_but_not_a_repeat(
 
 
 def test_a_capped_scan_still_records_attendance(
-    client: FlaskClient, make: Factory, desk: Account
+    client: FlaskClient, make: Factory, desk: Account, manager: Account
 ) -> None:
-    manager = make.staff("manager", center_id=desk.center_id)
     client.put(
         "/api/v1/points/rules/lecture",
         headers=manager.headers,
