@@ -83,6 +83,7 @@ def app(database_url: str, request: pytest.FixtureRequest) -> Iterator[Flask]:
         else:
             assert verify() == []
             assert stock_problems() == []
+        db.session.remove()  # hand its connection back first, or dispose() leaves it open
         db.engine.dispose()
 
 
@@ -158,3 +159,27 @@ def desk(make: Factory) -> Account:
 def manager(make: Factory, desk: Account) -> Account:
     """The manager of the desk's center."""
     return make.staff("manager", center_id=desk.center_id)
+
+
+@pytest.fixture
+def resident(make: Factory, desk: Account) -> Account:
+    """A resident whose home is the desk's center."""
+    return make.resident(desk.center_id)
+
+
+@pytest.fixture
+def other_center_desk(make: Factory) -> Account:
+    """A desk clerk at another center."""
+    return make.staff("staff")
+
+
+@pytest.fixture
+def district_manager(make: Factory) -> Account:
+    """The district's manager: a manager without a center, who sees every center."""
+    return make.staff("manager")
+
+
+@pytest.fixture
+def admin(make: Factory) -> Account:
+    """An administrator (staff accounts, centers, the catalog)."""
+    return make.staff("admin")

@@ -13,6 +13,7 @@ from events import checkin
 from events import service as events
 from events.scans import Scanner
 from identity import phones, service, sessions, staff_accounts
+from identity.models import HEALTH_CONDITIONS_CONSENT
 from identity.tokens import Principal
 from identity.wechat import WeChatIdentity
 from points import service as points
@@ -157,3 +158,9 @@ class Factory:
             tokens = sessions.start(resident)
             db.session.commit()
             return Account(resident.id, "resident", center_id, tokens)
+
+    def consent(self, resident_id: int, purpose: str = HEALTH_CONDITIONS_CONSENT) -> None:
+        """The resident consents in the mini-program (to condition records, by default)."""
+        with self.app.app_context():
+            service.grant_consent(service.get_resident(resident_id), purpose, "2026-01")
+            db.session.commit()

@@ -91,5 +91,6 @@ class MiniProgram:
             raise AssertionError(f"{url!r} is not under {self.base_url}")
         path = parts.path + (f"?{parts.query}" if parts.query else "")
         self.calls.append(("GET", parts.path))
-        response = self.client.get(path, headers={})
+        # Buffered: a picture is a file, read and closed as a browser would.
+        response = self.client.get(path, headers={}, buffered=True)
         return response.status_code, response.content_type, response.data

@@ -8,8 +8,7 @@ from pathlib import Path
 from flask import Flask
 from PIL import Image
 
-from app import create_app
-from tests.conftest import app_config
+from tests.conftest import Build
 from tests.factories import Factory
 
 
@@ -23,9 +22,9 @@ PUBLIC = "https://jkjf.example.cn"
 
 
 def test_a_manager_uploads_a_picture_that_is_served_for_caching(
-    app: Flask, database_url: str, make: Factory, tmp_path: Path
+    app: Flask, build: Build, make: Factory, tmp_path: Path
 ) -> None:
-    media = create_app(app_config(database_url, MEDIA_DIR=str(tmp_path), PUBLIC_BASE_URL=PUBLIC))
+    media = build(MEDIA_DIR=str(tmp_path), PUBLIC_BASE_URL=PUBLIC)
     client = media.test_client()
     manager = make.staff("manager", center_id=make.center())
     resident = make.resident(manager.center_id)
@@ -41,7 +40,7 @@ def test_a_manager_uploads_a_picture_that_is_served_for_caching(
         data={"image": (io.BytesIO(picture()), "scale.png")},
         content_type="multipart/form-data",
     )
-    served = client.get(uploaded.json["image_url"].removeprefix(PUBLIC))
+    served = client.get(uploaded.json["image_url"].removeprefix(PUBLIC), buffered=True)
     listed = client.get("/api/v1/catalog/items", headers=resident.headers).json["items"]
 
     assert uploaded.status_code == 200
@@ -56,9 +55,9 @@ def test_a_manager_uploads_a_picture_that_is_served_for_caching(
 
 
 def test_what_is_not_a_small_picture_is_refused(
-    app: Flask, database_url: str, make: Factory, tmp_path: Path
+    app: Flask, build: Build, make: Factory, tmp_path: Path
 ) -> None:
-    media = create_app(app_config(database_url, MEDIA_DIR=str(tmp_path), MAX_IMAGE_BYTES=50_000))
+    media = build(MEDIA_DIR=str(tmp_path), MAX_IMAGE_BYTES=50_000)
     client = media.test_client()
     manager = make.staff("manager", center_id=make.center())
     item = client.post(

@@ -50,13 +50,11 @@ def test_each_asker_sees_their_own_centers_stock_by_default(
 
 
 def test_without_a_center_of_their_own_the_asker_names_one(
-    client: FlaskClient, make: Factory, desk: Account
+    client: FlaskClient, desk: Account, district_manager: Account
 ) -> None:
-    district = make.staff("manager")
-
-    unnamed = client.get("/api/v1/catalog/items", headers=district.headers)
+    unnamed = client.get("/api/v1/catalog/items", headers=district_manager.headers)
     named = client.get(
-        f"/api/v1/catalog/items?center_id={desk.center_id}", headers=district.headers
+        f"/api/v1/catalog/items?center_id={desk.center_id}", headers=district_manager.headers
     )
 
     assert (unnamed.status_code, unnamed.json["code"]) == (422, "validation_error")

@@ -68,7 +68,8 @@ def test_a_reservation_names_its_gift_with_its_picture_and_its_center(
     }
     for shown in (reserved.json, mine[0], one.json):
         assert {key: shown[key] for key in named} == named
-    assert public.get(str(gift["image_url"]).removeprefix(PUBLIC)).status_code == 200
+    served = public.get(str(gift["image_url"]).removeprefix(PUBLIC), buffered=True)
+    assert served.status_code == 200
 
 
 def test_the_pickup_code_is_a_picture_an_image_tag_loads_for_ten_minutes(

@@ -10,13 +10,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from app import create_app
 from catalog import reservations
 from catalog.models import Redemption
 from core.db import db
 from points import service as points
 from tests.catalog.test_redemption import gift, stock_at
-from tests.conftest import app_config
+from tests.conftest import Build
 from tests.factories import Account, Factory
 
 PREVIEW, PICKUP = "/api/v1/redemptions/pickup/preview", "/api/v1/redemptions/pickup"
@@ -166,9 +165,9 @@ def test_a_lapsed_reservation_is_not_handed_over(
 
 
 def test_wrong_pickup_codes_are_rate_limited(
-    database_url: str, make: Factory, desk: Account, app: Flask
+    build: Build, make: Factory, desk: Account, app: Flask
 ) -> None:
-    limited = create_app(app_config(database_url, PICKUP_RATE_LIMIT="3 per minute"))
+    limited = build(PICKUP_RATE_LIMIT="3 per minute")
     client = limited.test_client()
 
     statuses = [
@@ -187,9 +186,9 @@ def wrong_code(client: FlaskClient, desk: Account, path: str) -> int:
 
 
 def test_checking_and_handing_over_share_one_budget_of_wrong_codes(
-    database_url: str, desk: Account, app: Flask
+    build: Build, desk: Account, app: Flask
 ) -> None:
-    client = create_app(app_config(database_url, PICKUP_RATE_LIMIT="3 per minute")).test_client()
+    client = build(PICKUP_RATE_LIMIT="3 per minute").test_client()
 
     spent = [wrong_code(client, desk, path) for path in (PREVIEW, PICKUP, PREVIEW)]
     refused = client.post(PICKUP, headers=desk.headers, json={"pickup_code": "12345678"})
@@ -202,22 +201,22 @@ def test_checking_and_handing_over_share_one_budget_of_wrong_codes(
 
 
 def test_the_budget_of_wrong_codes_is_shared_by_every_worker(
-    database_url: str, desk: Account, shared_limits: dict[str, object]
+    build: Build, desk: Account, shared_limits: dict[str, object]
 ) -> None:
-    config = app_config(database_url, PICKUP_RATE_LIMIT="3 per minute", **shared_limits)
-    first_worker = create_app(config).test_client()
+    config = {"PICKUP_RATE_LIMIT": "3 per minute", **shared_limits}
+    first_worker = build(**config).test_client()
     spent = [wrong_code(first_worker, desk, PREVIEW) for _ in range(3)]
 
-    other_worker = create_app(config).test_client()
+    other_worker = build(**config).test_client()
 
     assert spent == [404, 404, 404]
     assert wrong_code(other_worker, desk, PICKUP) == 429
 
 
 def test_a_right_code_spends_nothing_from_the_budget(
-    database_url: str, make: Factory, desk: Account, manager: Account, app: Flask
+    build: Build, make: Factory, desk: Account, manager: Account, app: Flask
 ) -> None:
-    client = create_app(app_config(database_url, PICKUP_RATE_LIMIT="2 per minute")).test_client()
+    client = build(PICKUP_RATE_LIMIT="2 per minute").test_client()
     item_id = gift(client, manager, stock=1, cost=10)
     resident = make.resident(desk.center_id)
     make.credit(resident.id, 100)

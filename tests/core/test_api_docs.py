@@ -15,7 +15,7 @@ def test_the_docs_page_and_every_asset_it_loads_are_served(client: FlaskClient) 
     assert len(assets) >= 3  # Swagger UI's bundle, preset and stylesheet
     assert all(asset.startswith("/api/docs/static/") for asset in assets)
     for asset in assets:
-        response = client.get(asset)
+        response = client.get(asset, buffered=True)  # read the file and close it
         assert response.status_code == 200, asset
         assert len(response.data) > 1000, asset
 

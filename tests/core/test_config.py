@@ -13,7 +13,7 @@ from sqlalchemy import make_url, text
 from app import create_app
 from core.config import ConfigError, database_uri, from_environment
 from core.db import db
-from tests.conftest import app_config
+from tests.conftest import Build, app_config
 
 STRONG = {
     "SECRET_KEY": "s" * 40,
@@ -75,9 +75,9 @@ def test_production_refuses_a_public_base_url_phones_cannot_reach_safely(
 
 @pytest.mark.parametrize("env", ["development", "test"])
 def test_development_and_test_allow_the_development_keys_and_dev_logins(
-    database_url: str, env: str
+    build: Build, env: str
 ) -> None:
-    app = create_app(app_config(database_url, APP_ENV=env))
+    app = build(APP_ENV=env)
 
     response = app.test_client().post("/api/v1/auth/wechat", json={"code": "dev:alice"})
 

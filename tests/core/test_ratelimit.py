@@ -8,9 +8,8 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 
-from app import create_app
 from core.ratelimit import limiter
-from tests.conftest import app_config
+from tests.conftest import Build
 from tests.factories import PASSWORD, Factory
 
 #: Nothing listens there: the limiter's Redis is down.
@@ -18,10 +17,10 @@ UNREACHABLE_REDIS = "redis://127.0.0.1:6390/0"
 
 
 @pytest.fixture
-def redis_down(app: Flask, database_url: str) -> Iterator[Flask]:
+def redis_down(app: Flask, build: Build) -> Iterator[Flask]:
     """An app whose limiter storage does not answer (made after ``app``: one Limiter serves
     every app of the process, configured by the latest)."""
-    yield create_app(app_config(database_url, RATELIMIT_STORAGE_URI=UNREACHABLE_REDIS))
+    yield build(RATELIMIT_STORAGE_URI=UNREACHABLE_REDIS)
     # The next app's storage starts alive.
     limiter._storage_dead = False
 
@@ -61,8 +60,8 @@ def test_health_names_the_limiter_storage_when_it_is_down(redis_down: Flask) -> 
     assert response.json == {"status": "ok", "degraded": ["rate_limit_storage"]}
 
 
-def test_a_rate_limited_answer_says_when_to_retry(database_url: str) -> None:
-    app = create_app(app_config(database_url, LOGIN_RATE_LIMIT="1 per minute"))
+def test_a_rate_limited_answer_says_when_to_retry(build: Build) -> None:
+    app = build(LOGIN_RATE_LIMIT="1 per minute")
     client = app.test_client()
     attempt = {"username": "guess", "password": "guess-guess"}
 

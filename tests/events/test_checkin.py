@@ -16,6 +16,7 @@ from events import codes
 from events.models import Checkin, ScanAttempt
 from points import service as points
 from points.models import LedgerTransaction
+from tests.conftest import Build
 from tests.factories import Account, Factory
 
 
@@ -49,9 +50,8 @@ def outcomes(app: Flask) -> list[tuple[int | None, int | None, str, str]]:
 
 
 def test_a_resident_scans_the_projector_and_earns_the_points(
-    app: Flask, client: FlaskClient, make: Factory, desk: Account
+    app: Flask, client: FlaskClient, make: Factory, desk: Account, manager: Account
 ) -> None:
-    manager = make.staff("manager", center_id=desk.center_id)
     event_id = make.event(desk.center_id, points=15, by=manager)
     resident = make.resident(desk.center_id)
 
@@ -154,20 +154,14 @@ def test_a_code_names_its_event_and_cannot_be_moved_to_another(
 
 
 def test_rotated_keys_still_verify_codes_signed_before(
-    database_url: str, make: Factory, desk: Account, app: Flask
+    build: Build, make: Factory, desk: Account, app: Flask
 ) -> None:
-    from app import create_app
-    from tests.conftest import app_config
-
     event_id = make.event(desk.center_id)
     old_token = rotating_token(app, event_id, datetime.now(UTC))
-    rotated = create_app(
-        app_config(
-            database_url,
-            QR_KEY_ID=2,
-            QR_SECRET_KEY="a brand new key of more than 32 characters",
-            QR_OLD_KEYS=f"1={app.config['QR_SECRET_KEY']}",
-        )
+    rotated = build(
+        QR_KEY_ID=2,
+        QR_SECRET_KEY="a brand new key of more than 32 characters",
+        QR_OLD_KEYS=f"1={app.config['QR_SECRET_KEY']}",
     )
 
     response = scan(rotated.test_client(), make.resident(desk.center_id), token=old_token)
@@ -225,9 +219,8 @@ def test_a_full_event_refuses_more_residents_but_not_a_repeat(
 
 
 def test_a_capped_scan_still_records_attendance(
-    client: FlaskClient, make: Factory, desk: Account
+    client: FlaskClient, make: Factory, desk: Account, manager: Account
 ) -> None:
-    manager = make.staff("manager", center_id=desk.center_id)
     client.put(
         "/api/v1/points/rules/lecture",
         headers=manager.headers,

@@ -25,14 +25,15 @@ BODY = {
 
 
 @pytest.fixture
-def center(client: FlaskClient, make: Factory) -> int:
+def center(client: FlaskClient, make: Factory, district_manager: Account) -> int:
     center_id = make.center()
-    district = make.staff("manager")
     for body in (
         {"center_id": None, "points": DISTRICT_LECTURE_POINTS},
         {"center_id": center_id, "points": CENTER_LECTURE_POINTS},
     ):
-        response = client.put("/api/v1/points/rules/lecture", headers=district.headers, json=body)
+        response = client.put(
+            "/api/v1/points/rules/lecture", headers=district_manager.headers, json=body
+        )
         assert response.status_code == 200, response.json
     return center_id
 

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 from flask.testing import FlaskClient
 
+from tests.conftest import Build
 from tests.factories import Factory
 from tests.qr import read_qr
 
@@ -140,12 +141,9 @@ def test_editing_and_cancelling_an_event(client: FlaskClient, make: Factory) -> 
 
 
 def test_the_qr_link_is_short_https_under_the_public_url_and_scans_back(
-    database_url: str, make: Factory, app: Flask
+    build: Build, make: Factory, app: Flask
 ) -> None:
-    from app import create_app
-    from tests.conftest import app_config
-
-    public = create_app(app_config(database_url, PUBLIC_BASE_URL="https://jkjf.yuexiu.gov.cn"))
+    public = build(PUBLIC_BASE_URL="https://jkjf.yuexiu.gov.cn")
     client = public.test_client()
     desk = make.staff("staff")
     event_id = make.event(desk.center_id)

@@ -128,14 +128,13 @@ def test_each_event_says_whether_i_checked_in(client: FlaskClient, make: Factory
 
 
 def test_events_name_their_center_and_the_points_they_earn(
-    client: FlaskClient, make: Factory
+    client: FlaskClient, make: Factory, district_manager: Account
 ) -> None:
     own_rule = make.center("登峰街社区卫生服务中心")
     defaults = make.center("六榕街社区卫生服务中心")
-    district = make.staff("manager")
     rule = client.put(
         "/api/v1/points/rules/lecture",
-        headers=district.headers,
+        headers=district_manager.headers,
         json={"center_id": own_rule, "points": 7},
     )
     assert rule.status_code == 200

@@ -9,10 +9,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app import create_app
 from core.db import db
 from identity.models import Staff
-from tests.conftest import app_config
+from tests.conftest import Build
 from tests.factories import PASSWORD, Factory
 
 
@@ -235,8 +234,8 @@ def test_roles_are_enforced(
     assert response.json["code"] == "forbidden"
 
 
-def test_password_logins_are_rate_limited(database_url: str) -> None:
-    app = create_app(app_config(database_url, LOGIN_RATE_LIMIT="3 per minute"))
+def test_password_logins_are_rate_limited(build: Build) -> None:
+    app = build(LOGIN_RATE_LIMIT="3 per minute")
     client = app.test_client()
     attempt = {"username": "guess", "password": "guess-guess"}
 
@@ -249,10 +248,8 @@ def test_password_logins_are_rate_limited(database_url: str) -> None:
     assert refused.json["code"] == "rate_limited"
 
 
-def test_rate_limiting_can_be_turned_off_for_load_tests(database_url: str) -> None:
-    app = create_app(
-        app_config(database_url, LOGIN_RATE_LIMIT="1 per minute", RATELIMIT_ENABLED=False)
-    )
+def test_rate_limiting_can_be_turned_off_for_load_tests(build: Build) -> None:
+    app = build(LOGIN_RATE_LIMIT="1 per minute", RATELIMIT_ENABLED=False)
     client = app.test_client()
     attempt = {"username": "guess", "password": "guess-guess"}
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app import create_app
-from tests.conftest import app_config
+from tests.conftest import Build
 from tests.factories import PASSWORD, Factory
 
 
@@ -50,22 +49,22 @@ def test_a_successful_login_starts_the_count_afresh(client: FlaskClient, make: F
 
 
 def test_the_lockout_is_shared_by_every_worker(
-    database_url: str, make: Factory, shared_limits: dict[str, object]
+    build: Build, make: Factory, shared_limits: dict[str, object]
 ) -> None:
     desk = make.staff("staff")
-    first_worker = create_app(app_config(database_url, **shared_limits)).test_client()
+    first_worker = build(**shared_limits).test_client()
     for _ in range(5):
         attempt(first_worker, desk.username)
 
-    other_worker = create_app(app_config(database_url, **shared_limits)).test_client()
+    other_worker = build(**shared_limits).test_client()
     locked = attempt(other_worker, desk.username, PASSWORD)
 
     assert locked.json["code"] == "account_locked"
 
 
-def test_the_lockout_is_configurable(database_url: str, app: Flask, make: Factory) -> None:
+def test_the_lockout_is_configurable(build: Build, app: Flask, make: Factory) -> None:
     desk = make.staff("staff")
-    client = create_app(app_config(database_url, LOGIN_LOCKOUT="2 per hour")).test_client()
+    client = build(LOGIN_LOCKOUT="2 per hour").test_client()
 
     statuses = [attempt(client, desk.username).status_code for _ in range(3)]
 

@@ -111,13 +111,12 @@ def test_staff_never_find_another_centers_residents(client: FlaskClient, make: F
 
 
 def test_a_district_manager_finds_residents_of_every_center(
-    client: FlaskClient, make: Factory
+    client: FlaskClient, make: Factory, district_manager: Account
 ) -> None:
-    district = make.staff("manager")
     first = make.resident(make.center())
     second = make.resident(make.center())
 
-    assert search(client, district) == [second.id, first.id]
+    assert search(client, district_manager) == [second.id, first.id]
 
 
 def test_search_pages_with_a_cursor(client: FlaskClient, make: Factory) -> None:

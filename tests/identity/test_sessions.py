@@ -11,7 +11,7 @@ from sqlalchemy import event, select
 
 from core.db import db
 from identity.models import RefreshToken, Staff
-from tests.factories import PASSWORD, Factory
+from tests.factories import PASSWORD, Account, Factory
 
 
 def refreshed(client: FlaskClient, refresh_token: object) -> object:
@@ -79,9 +79,8 @@ def test_logout_takes_only_a_refresh_token(client: FlaskClient, make: Factory) -
 
 
 def test_deactivation_stops_an_existing_access_token_at_once(
-    client: FlaskClient, make: Factory
+    client: FlaskClient, admin: Account, desk: Account
 ) -> None:
-    admin, desk = make.staff("admin"), make.staff("staff")
     assert client.get("/api/v1/residents", headers=desk.headers).status_code == 200
 
     deactivated = client.patch(
@@ -111,9 +110,8 @@ def test_a_token_whose_role_no_longer_matches_the_account_is_revoked(
 
 
 def test_a_new_role_or_center_revokes_the_tokens_that_carry_the_old_one(
-    client: FlaskClient, make: Factory
+    client: FlaskClient, make: Factory, admin: Account, desk: Account
 ) -> None:
-    admin, desk = make.staff("admin"), make.staff("staff")
     other_center = make.center()
 
     moved = client.patch(

@@ -61,9 +61,8 @@ def test_only_an_admin_may_change_staff_accounts(
 
 
 def test_an_admin_changes_role_center_and_active_and_it_is_audited(
-    app: Flask, client: FlaskClient, make: Factory
+    app: Flask, client: FlaskClient, make: Factory, admin: Account, desk: Account
 ) -> None:
-    admin, desk = make.staff("admin"), make.staff("staff")
     other_center = make.center()
 
     response = client.patch(
@@ -92,21 +91,18 @@ def test_an_admin_changes_role_center_and_active_and_it_is_audited(
 )
 def test_impossible_staff_changes_are_refused(
     client: FlaskClient,
-    make: Factory,
+    admin: Account,
+    desk: Account,
     body: dict,
     field: str,  # type: ignore[type-arg]
 ) -> None:
-    admin, desk = make.staff("admin"), make.staff("staff")
-
     response = client.patch(f"/api/v1/staff/{desk.id}", headers=admin.headers, json=body)
 
     assert response.status_code == 422
     assert field in response.json["errors"]
 
 
-def test_an_admin_cannot_lock_themselves_out(client: FlaskClient, make: Factory) -> None:
-    admin = make.staff("admin")
-
+def test_an_admin_cannot_lock_themselves_out(client: FlaskClient, admin: Account) -> None:
     response = client.patch(
         f"/api/v1/staff/{admin.id}", headers=admin.headers, json={"active": False}
     )
@@ -115,9 +111,7 @@ def test_an_admin_cannot_lock_themselves_out(client: FlaskClient, make: Factory)
     assert client.get("/api/v1/staff", headers=admin.headers).status_code == 200
 
 
-def test_changing_an_unknown_account_is_not_found(client: FlaskClient, make: Factory) -> None:
-    admin = make.staff("admin")
-
+def test_changing_an_unknown_account_is_not_found(client: FlaskClient, admin: Account) -> None:
     response = client.patch("/api/v1/staff/999999", headers=admin.headers, json={"active": False})
 
     assert response.status_code == 404
@@ -125,10 +119,8 @@ def test_changing_an_unknown_account_is_not_found(client: FlaskClient, make: Fac
 
 
 def test_an_admin_password_reset_revokes_the_accounts_tokens(
-    app: Flask, client: FlaskClient, make: Factory
+    app: Flask, client: FlaskClient, admin: Account, desk: Account
 ) -> None:
-    admin, desk = make.staff("admin"), make.staff("staff")
-
     reset = client.post(
         f"/api/v1/staff/{desk.id}/password", headers=admin.headers, json={"password": NEW_PASSWORD}
     )
@@ -141,9 +133,9 @@ def test_an_admin_password_reset_revokes_the_accounts_tokens(
     assert (row.actor_id, row.staff_id) == (admin.id, desk.id)
 
 
-def test_a_reset_password_follows_the_creation_rule(client: FlaskClient, make: Factory) -> None:
-    admin, desk = make.staff("admin"), make.staff("staff")
-
+def test_a_reset_password_follows_the_creation_rule(
+    client: FlaskClient, admin: Account, desk: Account
+) -> None:
     reset = client.post(
         f"/api/v1/staff/{desk.id}/password", headers=admin.headers, json={"password": "short"}
     )

@@ -18,7 +18,7 @@ from points import service as points
 from points.expiry import PointsSettings
 from points.models import EarningCounter
 from points.service import Source
-from tests.factories import Factory
+from tests.factories import Account, Factory
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SETTINGS = PointsSettings(tz=SHANGHAI, expiry="never")
@@ -223,17 +223,18 @@ def test_a_center_manager_cannot_change_the_district_or_another_center(
 
 
 def test_a_district_manager_sets_the_default_for_every_center(
-    client: FlaskClient, make: Factory
+    client: FlaskClient, make: Factory, district_manager: Account
 ) -> None:
-    district = make.staff("manager")
     center = make.center()
 
     client.put(
         "/api/v1/points/rules/screening",
-        headers=district.headers,
+        headers=district_manager.headers,
         json={"center_id": None, "points": 20, "monthly_cap": 40},
     )
-    listed = client.get(f"/api/v1/points/rules?center_id={center}", headers=district.headers)
+    listed = client.get(
+        f"/api/v1/points/rules?center_id={center}", headers=district_manager.headers
+    )
 
     screening = next(rule for rule in listed.json if rule["activity"] == "screening")
     assert (screening["points"], screening["monthly_cap"], screening["origin"]) == (

@@ -1,0 +1,119 @@
+"""Who may log in, change a profile, see residents, and run centers and staff accounts."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+
+from tests.access import (
+    Arrange,
+    Call,
+    World,
+    assert_agrees_with_the_document,
+    call,
+    cases,
+    routes_of,
+    status_of,
+    table,
+)
+from tests.factories import PASSWORD
+
+NEW_PASSWORD = "a new and longer secret"
+
+ACCESS = table("""
+                                                   anon  res  desk  other  mgr  dist  admin
+POST   /api/v1/auth/wechat                         200   200  200    200   200  200    200
+POST   /api/v1/auth/login                          200   200  200    200   200  200    200
+POST   /api/v1/auth/refresh                        200   200  200    200   200  200    200
+POST   /api/v1/auth/logout                         204   204  204    204   204  204    204
+POST   /api/v1/auth/password                       401   403  204    204   204  204    204
+PUT    /api/v1/me                                  401   200  403    403   403  403    403
+PATCH  /api/v1/me                                  401   200  403    403   403  403    403
+POST   /api/v1/me/phone                            401   200  403    403   403  403    403
+POST   /api/v1/me/privacy                          401   200  403    403   403  403    403
+GET    /api/v1/me/member-code                      401   200  403    403   403  403    403
+POST   /api/v1/me/consents                         401   201  403    403   403  403    403
+DELETE /api/v1/me/consents/{purpose}               401   200  403    403   403  403    403
+GET    /api/v1/residents                           401   403  200    200   200  200    200
+POST   /api/v1/residents                           401   403  201    404   201  201    201
+GET    /api/v1/residents/{resident_id}             401   403  200    404   200  200    200
+PUT    /api/v1/residents/{resident_id}/conditions  401   403  200    404   200  200    200
+GET    /api/v1/centers                             401   200  200    200   200  200    200
+POST   /api/v1/centers                             401   403  403    403   403  403    201
+GET    /api/v1/staff                               401   403  403    403   200  200    200
+POST   /api/v1/staff                               401   403  403    403   403  403    201
+PATCH  /api/v1/staff/{staff_id}                    401   403  403    403   403  403    200
+POST   /api/v1/staff/{staff_id}/password           401   403  403    403   403  403    204
+""")
+
+
+def a_fresh_refresh_token(w: World) -> Call:
+    return call(json={"refresh_token": w.make.resident().tokens["refresh_token"]})
+
+
+def a_consent_to_withdraw(w: World) -> Call:
+    w.make.consent(w.resident.id)
+    return call(purpose="health_conditions")
+
+
+def conditions_with_consent(w: World) -> Call:
+    w.make.consent(w.resident.id)
+    return call(resident_id=w.resident.id, json={"conditions": ["hypertension"]})
+
+
+def a_clerk_at_center_a(w: World, **sent: object) -> Call:
+    return call(staff_id=w.make.staff("staff", center_id=w.center).id, **sent)
+
+
+REQUESTS: dict[str, Arrange] = {
+    "POST /api/v1/auth/wechat": lambda w: call(json={"code": "dev:matrix-openid"}),
+    "POST /api/v1/auth/login": lambda w: call(
+        json={"username": w.desk.username, "password": PASSWORD}
+    ),
+    "POST /api/v1/auth/refresh": a_fresh_refresh_token,
+    "POST /api/v1/auth/logout": a_fresh_refresh_token,
+    "POST /api/v1/auth/password": lambda w: call(
+        json={"old_password": PASSWORD, "new_password": NEW_PASSWORD}
+    ),
+    "PUT /api/v1/me": lambda w: call(json={"name": "王芳"}),
+    "PATCH /api/v1/me": lambda w: call(json={"name": "王芳"}),
+    "POST /api/v1/me/phone": lambda w: call(json={"code": "dev:13912345678"}),
+    "POST /api/v1/me/privacy": lambda w: call(
+        json={"version": w.app.config["PRIVACY_POLICY_VERSION"]}
+    ),
+    "GET /api/v1/me/member-code": lambda w: call(),
+    "POST /api/v1/me/consents": lambda w: call(
+        json={"purpose": "health_conditions", "version": "2026-01"}
+    ),
+    "DELETE /api/v1/me/consents/{purpose}": a_consent_to_withdraw,
+    "GET /api/v1/residents": lambda w: call(query={"q": "陈"}),
+    "POST /api/v1/residents": lambda w: call(json={"name": "黄秀英", "center_id": w.center}),
+    "GET /api/v1/residents/{resident_id}": lambda w: call(resident_id=w.resident.id),
+    "PUT /api/v1/residents/{resident_id}/conditions": conditions_with_consent,
+    "GET /api/v1/centers": lambda w: call(),
+    "POST /api/v1/centers": lambda w: call(json={"name": "新建社区卫生服务中心"}),
+    "GET /api/v1/staff": lambda w: call(),
+    "POST /api/v1/staff": lambda w: call(
+        json={"username": "clerk", "password": NEW_PASSWORD, "role": "staff", "center_id": w.center}
+    ),
+    "PATCH /api/v1/staff/{staff_id}": lambda w: a_clerk_at_center_a(w, json={"active": False}),
+    "POST /api/v1/staff/{staff_id}/password": lambda w: a_clerk_at_center_a(
+        w, json={"password": NEW_PASSWORD}
+    ),
+}
+
+
+def test_every_route_of_the_package_has_a_row(app: Flask) -> None:
+    assert set(ACCESS) == routes_of(app, "identity")
+    assert set(REQUESTS) == set(ACCESS)
+
+
+def test_the_openapi_document_lists_the_same_roles(app: Flask) -> None:
+    assert_agrees_with_the_document(app, ACCESS)
+
+
+@pytest.mark.parametrize(("route", "persona", "status"), cases(ACCESS))
+def test_who_may_call_what(
+    request: pytest.FixtureRequest, route: str, persona: str, status: int
+) -> None:
+    assert status_of(request, route, persona, REQUESTS[route]) == status

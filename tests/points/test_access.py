@@ -1,0 +1,56 @@
+"""Who may read points and change them: residents their own; staff their center's residents;
+managers correct a ledger and set the rules."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+
+from tests.access import (
+    Arrange,
+    assert_agrees_with_the_document,
+    call,
+    cases,
+    routes_of,
+    status_of,
+    table,
+)
+
+ACCESS = table("""
+                                                  anon  res  desk  other  mgr  dist  admin
+GET  /api/v1/me                                   401   200  403    403   403  403    403
+GET  /api/v1/me/ledger                            401   200  403    403   403  403    403
+GET  /api/v1/residents/{resident_id}/ledger       401   403  200    404   200  200    200
+POST /api/v1/residents/{resident_id}/adjustments  401   403  403    403   201  201    403
+GET  /api/v1/points/rules                         401   403  200    200   200  200    200
+PUT  /api/v1/points/rules/{activity}              401   403  403    403   200  200    403
+""")
+
+REQUESTS: dict[str, Arrange] = {
+    "GET /api/v1/me": lambda w: call(),
+    "GET /api/v1/me/ledger": lambda w: call(),
+    "GET /api/v1/residents/{resident_id}/ledger": lambda w: call(resident_id=w.resident.id),
+    "POST /api/v1/residents/{resident_id}/adjustments": lambda w: call(
+        resident_id=w.resident.id, json={"points": 5, "reason": "补记讲座积分"}
+    ),
+    "GET /api/v1/points/rules": lambda w: call(query={"center_id": w.center}),
+    "PUT /api/v1/points/rules/{activity}": lambda w: call(
+        activity="lecture", json={"center_id": w.center, "points": 8}
+    ),
+}
+
+
+def test_every_route_of_the_package_has_a_row(app: Flask) -> None:
+    assert set(ACCESS) == routes_of(app, "points")
+    assert set(REQUESTS) == set(ACCESS)
+
+
+def test_the_openapi_document_lists_the_same_roles(app: Flask) -> None:
+    assert_agrees_with_the_document(app, ACCESS)
+
+
+@pytest.mark.parametrize(("route", "persona", "status"), cases(ACCESS))
+def test_who_may_call_what(
+    request: pytest.FixtureRequest, route: str, persona: str, status: int
+) -> None:
+    assert status_of(request, route, persona, REQUESTS[route]) == status

@@ -1,0 +1,50 @@
+"""Who may read the statistics: managers and admins; a center's manager sees their center."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+
+from tests.access import (
+    Arrange,
+    Call,
+    World,
+    assert_agrees_with_the_document,
+    call,
+    cases,
+    routes_of,
+    status_of,
+    table,
+)
+
+ACCESS = table("""
+                                 anon  res  desk  other  mgr  dist  admin
+GET /api/v1/stats/summary        401   403  403    403   200  200    200
+GET /api/v1/stats/participation  401   403  403    403   200  200    200
+GET /api/v1/stats/followups      401   403  403    403   200  200    200
+GET /api/v1/stats/events         401   403  403    403   200  200    200
+GET /api/v1/stats/items          401   403  403    403   200  200    200
+""")
+
+
+def center_a_in_march(w: World) -> Call:
+    return call(query={"from": "2026-03-01", "to": "2026-03-31", "center_id": w.center})
+
+
+REQUESTS: dict[str, Arrange] = {route: center_a_in_march for route in ACCESS}
+
+
+def test_every_route_of_the_package_has_a_row(app: Flask) -> None:
+    assert set(ACCESS) == routes_of(app, "stats")
+    assert set(REQUESTS) == set(ACCESS)
+
+
+def test_the_openapi_document_lists_the_same_roles(app: Flask) -> None:
+    assert_agrees_with_the_document(app, ACCESS)
+
+
+@pytest.mark.parametrize(("route", "persona", "status"), cases(ACCESS))
+def test_who_may_call_what(
+    request: pytest.FixtureRequest, route: str, persona: str, status: int
+) -> None:
+    assert status_of(request, route, persona, REQUESTS[route]) == status
