@@ -113,6 +113,7 @@ def test_without_database_url_development_runs_on_the_embedded_server_under_inst
     assert uri.query["host"] == str(ROOT / "instance" / "postgres")
     with app.app_context():
         assert db.session.scalar(text("SELECT current_database()")) == "health_points"
+        db.session.remove()  # hand its connection back first, or dispose() leaves it open
         db.engine.dispose()
 
 
