@@ -206,3 +206,31 @@ def status_of(request: pytest.FixtureRequest, route: Route, persona: str, arrang
     sent = {"data": planned.files} if planned.files is not None else {"json": planned.json}
     with client.open(url, method=method, headers=headers, query_string=planned.query, **sent) as r:
         return r.status_code
+
+
+def access_tests(
+    access: Table, requests: dict[Route, Arrange], *packages: str
+) -> tuple[Callable[..., None], Callable[..., None], Callable[..., None]]:
+    """The three tests every package's table gets: each of its routes has a row (and a
+    request), the OpenAPI document's ``x-roles`` agree, and each cell holds. A module binds
+    them to test names: ``test_rows, test_document, test_who_may_call_what = access_tests(...)``.
+    """
+
+    def test_every_route_of_the_package_has_a_row(app: Flask) -> None:
+        assert set(access) == set().union(*(routes_of(app, package) for package in packages))
+        assert set(requests) == set(access)
+
+    def test_the_openapi_document_lists_the_same_roles(app: Flask) -> None:
+        assert_agrees_with_the_document(app, access)
+
+    @pytest.mark.parametrize(("route", "persona", "status"), cases(access))
+    def test_who_may_call_what(
+        request: pytest.FixtureRequest, route: str, persona: str, status: int
+    ) -> None:
+        assert status_of(request, route, persona, requests[route]) == status
+
+    return (
+        test_every_route_of_the_package_has_a_row,
+        test_the_openapi_document_lists_the_same_roles,
+        test_who_may_call_what,
+    )

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from flask import Flask
 
 from core import qr_links
@@ -15,11 +14,8 @@ from tests.access import (
     Arrange,
     Call,
     World,
-    assert_agrees_with_the_document,
+    access_tests,
     call,
-    cases,
-    routes_of,
-    status_of,
     table,
 )
 
@@ -76,17 +72,8 @@ def test_every_route_of_the_app_is_in_a_table(app: Flask) -> None:
     assert all((tests / owner / "test_access.py").exists() for owner in TABLE_OF.values() if owner)
 
 
-def test_every_route_of_the_package_has_a_row(app: Flask) -> None:
-    assert set(ACCESS) == routes_of(app, "core") | routes_of(app, "flask_smorest")
-    assert set(REQUESTS) == set(ACCESS)
-
-
-def test_the_openapi_document_lists_the_same_roles(app: Flask) -> None:
-    assert_agrees_with_the_document(app, ACCESS)
-
-
-@pytest.mark.parametrize(("route", "persona", "status"), cases(ACCESS))
-def test_who_may_call_what(
-    request: pytest.FixtureRequest, route: str, persona: str, status: int
-) -> None:
-    assert status_of(request, route, persona, REQUESTS[route]) == status
+(
+    test_every_route_of_the_package_has_a_row,
+    test_the_openapi_document_lists_the_same_roles,
+    test_who_may_call_what,
+) = access_tests(ACCESS, REQUESTS, "core", "flask_smorest")

@@ -5,20 +5,14 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-import pytest
-from flask import Flask
-
 from core.codes import CodeKeys
 from events import codes
 from tests.access import (
     Arrange,
     Call,
     World,
-    assert_agrees_with_the_document,
+    access_tests,
     call,
-    cases,
-    routes_of,
-    status_of,
     table,
 )
 
@@ -125,17 +119,8 @@ REQUESTS: dict[str, Arrange] = {
 }
 
 
-def test_every_route_of_the_package_has_a_row(app: Flask) -> None:
-    assert set(ACCESS) == routes_of(app, "events")
-    assert set(REQUESTS) == set(ACCESS)
-
-
-def test_the_openapi_document_lists_the_same_roles(app: Flask) -> None:
-    assert_agrees_with_the_document(app, ACCESS)
-
-
-@pytest.mark.parametrize(("route", "persona", "status"), cases(ACCESS))
-def test_who_may_call_what(
-    request: pytest.FixtureRequest, route: str, persona: str, status: int
-) -> None:
-    assert status_of(request, route, persona, REQUESTS[route]) == status
+(
+    test_every_route_of_the_package_has_a_row,
+    test_the_openapi_document_lists_the_same_roles,
+    test_who_may_call_what,
+) = access_tests(ACCESS, REQUESTS, "events")

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
-from flask import Flask
-
 from tests.access import (
     Arrange,
     Call,
     World,
-    assert_agrees_with_the_document,
+    access_tests,
     call,
-    cases,
-    routes_of,
-    status_of,
     table,
 )
 from tests.factories import PASSWORD
@@ -103,17 +97,8 @@ REQUESTS: dict[str, Arrange] = {
 }
 
 
-def test_every_route_of_the_package_has_a_row(app: Flask) -> None:
-    assert set(ACCESS) == routes_of(app, "identity")
-    assert set(REQUESTS) == set(ACCESS)
-
-
-def test_the_openapi_document_lists_the_same_roles(app: Flask) -> None:
-    assert_agrees_with_the_document(app, ACCESS)
-
-
-@pytest.mark.parametrize(("route", "persona", "status"), cases(ACCESS))
-def test_who_may_call_what(
-    request: pytest.FixtureRequest, route: str, persona: str, status: int
-) -> None:
-    assert status_of(request, route, persona, REQUESTS[route]) == status
+(
+    test_every_route_of_the_package_has_a_row,
+    test_the_openapi_document_lists_the_same_roles,
+    test_who_may_call_what,
+) = access_tests(ACCESS, REQUESTS, "identity")
