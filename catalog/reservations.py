@@ -25,9 +25,8 @@ from core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from core.i18n import _l
 from identity.service import record_audit
 from identity.tokens import Principal
-from points import holds
-from points import service as points
-from points.service import Source
+from points import holds, ledger
+from points.ledger import Source
 
 HOLD_SOURCE = "redemption"
 CODE_DIGITS = 8
@@ -133,7 +132,7 @@ def by_code(
 
 def _settle(reservation: Redemption, status: str, now: datetime) -> bool:
     """Move the reservation out of ``reserved``; False if something else settled it first."""
-    points.lock_account(reservation.resident_id)
+    ledger.lock_account(reservation.resident_id)
     moved = db.session.execute(
         update(Redemption)
         .where(Redemption.id == reservation.id, Redemption.status == "reserved")

@@ -23,8 +23,10 @@ from core.errors import BadRequest, Conflict, DomainError, NotFound, ValidationF
 from core.i18n import _l
 from identity.models import Resident
 from identity.tokens import Principal
+from points import ledger
 from points import service as points
-from points.service import InsufficientPoints, LockedAccount, Source
+from points.ledger import LockedAccount, Source
+from points.service import InsufficientPoints
 
 #: A redemption's status, in words.
 STATUS_WORDS = {
@@ -125,7 +127,7 @@ def items_page(
     rows = db.session.execute(stmt.limit(limit + 1)).all()
     result = page(rows, limit, key=lambda row: (row.CatalogItem.points_cost, row.CatalogItem.id))
     if resident is not None:
-        balance, reserved = points.balance_of(resident)
+        balance, reserved = ledger.balance_of(resident)
         items = [row.CatalogItem for row in result["items"]]
         had = redeemed_within_limits(resident, items, now, tz)
     offered = []
@@ -215,7 +217,7 @@ def quote(
 ) -> Quote:
     """What redeeming would do, and what would refuse it; nothing is written."""
     item = get_item(item_id)
-    balance, reserved = points.balance_of(resident_id)
+    balance, reserved = ledger.balance_of(resident_id)
     stock = available_stock(item_id, center_id)
     refusal = refusal_for(item, resident_id, quantity, stock, balance - reserved, now, tz)
     cost = item.points_cost * quantity
@@ -237,7 +239,7 @@ def claim(
     ``hold``: reserve them for a pickup rather than hand them over now. The conditional
     update is what guarantees the last unit goes once; the check before it says why not.
     """
-    account = points.lock_account(resident_id)
+    account = ledger.lock_account(resident_id)
     item = get_item(item_id)
     spendable = account.balance - account.reserved
     stock = available_stock(item_id, center_id)
@@ -316,7 +318,7 @@ def redemption_for(actor: Principal, redemption_id: int) -> Redemption:
 def cancel(actor: Principal, redemption_id: int, reason: str, now: datetime) -> Redemption:
     """Undo a redemption (the gift came back): points refunded, stock returned, row kept."""
     redemption = redemption_for(actor, redemption_id)
-    points.lock_account(redemption.resident_id)
+    ledger.lock_account(redemption.resident_id)
     db.session.refresh(redemption)
     if redemption.status != "fulfilled":
         raise Conflict(_l("This redemption is %(status)s.", status=STATUS_WORDS[redemption.status]))

@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask, Response, current_app, g, has_request_context
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, MetaData, Table, event, text
+from sqlalchemy import DateTime, MetaData, event, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase
@@ -79,24 +79,15 @@ def _set_timeouts(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
     record.info["timeouts"] = wanted
 
 
-def record_regardless(table: Table, values: dict[str, Any]) -> None:
-    """Insert a row when the request ends, whether its work commits or is refused.
-
-    For records of attempts (a check-in scan log): on success the row joins the request's
-    transaction; on a refusal it is written alone, after the rollback.
-    """
-    g.setdefault("_rows_regardless", []).append((table.insert(), values))
-
-
-def execute_regardless(statement: Executable) -> None:
-    """Run a statement when the request ends, whether its work commits or is refused
-    (revoking a stolen token's family while the request that revealed it is refused)."""
-    g.setdefault("_rows_regardless", []).append((statement, None))
+def execute_regardless(statement: Executable, values: dict[str, Any] | None = None) -> None:
+    """Run a statement when the request ends, whether its work commits or is refused: a
+    record of a refused attempt (a check-in's scan log line), or what a refusal must still do
+    (revoking a stolen token's family). On success it joins the request's transaction; on a
+    refusal it runs alone, after the rollback."""
+    g.setdefault("_rows_regardless", []).append((statement, values))
 
 
-def _insert_regardless() -> None:
-    # A plain INSERT with the row as parameters: its compiled form is cached, where building
-    # ``insert().values(...)`` anew cost more than the round trip (it runs on every scan).
+def _execute_regardless() -> None:
     for statement, values in g.pop("_rows_regardless", ()):
         db.session.connection().execute(statement, values)
 
@@ -110,14 +101,14 @@ def finish_request_transaction(response: Response) -> Response:
         db.session.rollback()
         if "_rows_regardless" in g:
             try:
-                _insert_regardless()
+                _execute_regardless()
                 db.session.commit()
             except SQLAlchemyError:
                 db.session.rollback()
                 current_app.logger.exception("could not record a refused request")
         return response
     try:
-        _insert_regardless()
+        _execute_regardless()
         db.session.commit()
     except SQLAlchemyError:
         db.session.rollback()
@@ -144,6 +135,7 @@ def driver_connection() -> Iterator[Any]:
     It is the session's connection and transaction; the driver's errors come out as
     SQLAlchemy's (``IntegrityError``...), so the error handlers treat them like any other.
     """
+    db.session.flush()  # as session.execute would: the statement may need pending rows
     connection = db.session.connection()
     dbapi_error = connection.dialect.loaded_dbapi.Error
     try:

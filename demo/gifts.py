@@ -12,7 +12,7 @@ from catalog.models import CatalogItem
 from core.codes import CodeKeys
 from identity.models import Resident
 from identity.tokens import Principal
-from points import service as points
+from points import ledger
 from points.expiry import PointsSettings
 
 GIFTS = (
@@ -54,13 +54,13 @@ def seed_desk(
         received = 5 if item.points_cost >= 300 else rng.randint(20, 40)
         gifts.move_stock(desk, item.id, desk.center_id, received, "received", "区卫健局配送", 3)
     for resident in rng.sample(residents, k=len(residents) // 3):
-        balance, reserved = points.balance_of(resident.id)
+        balance, reserved = ledger.balance_of(resident.id)
         affordable = [item for item in items if item.points_cost <= balance - reserved]
         if affordable:
             item = max(affordable, key=lambda i: i.points_cost)
             catalog.redeem(desk, resident.id, item.id, 1, desk.center_id, now, settings.tz)
     for resident in residents:
-        balance, reserved = points.balance_of(resident.id)
+        balance, reserved = ledger.balance_of(resident.id)
         if resident.openid and balance - reserved >= items[1].points_cost:
             reservations.reserve(
                 resident.id,

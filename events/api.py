@@ -13,12 +13,11 @@ from flask.views import MethodView
 from core.api import Blueprint, PageArgsSchema, also_returns, problems
 from core.codes import current_keys, qr_image
 from core.csvfiles import csv_response
-from core.db import record_regardless, utcnow
+from core.db import utcnow
 from core.errors import DomainError
 from events import checkin, codes, listing, service
 from events.checkin import CheckinResult
-from events.models import ScanAttempt
-from events.scans import Scanner, scan_row
+from events.scans import Scanner, log_scan
 from events.schemas import (
     AnnulledSchema,
     AnnulSchema,
@@ -225,8 +224,7 @@ def _refusals_logged(staff_id: int | None = None) -> Iterator[_Scan]:
     try:
         yield scan
     except DomainError as error:
-        row = scan_row(scanner, scan.event_id, scan.resident_id, error.code, utcnow())
-        record_regardless(ScanAttempt.__table__, row)
+        log_scan(scanner, scan.event_id, scan.resident_id, error.code, utcnow(), refused=True)
         if isinstance(error, checkin.CheckinRefusal) and error.event is not None:
             error.extensions["event"] = _EVENT_SCHEMA.dump(error.event)
         raise

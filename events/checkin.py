@@ -2,15 +2,16 @@
 
 This is the hottest path (a whole hall scans within a minute), so it reads only the columns
 it needs, skips the ORM's unit of work, and leaves every lookup it can to unique keys:
-the attendance insert itself tells a first scan from a repeat. A check-in logs its own scan
-in the same transaction; a refusal is logged by the view, after the rollback.
+the attendance statement (``attendance``) tells a first scan from a repeat, and
+``points.earning.earn`` credits the points. A check-in logs its own scan in the same
+transaction; a refusal is logged by the view, after the rollback.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import NoReturn
 
 from sqlalchemy import select, update
 
@@ -18,14 +19,15 @@ from core.db import db
 from core.errors import Conflict, DomainError, NotFound
 from core.i18n import Text, _l
 from core.localtime import district_minute
-from events import pg_checkin
+from events.attendance import Attendance, attend
 from events.models import CHECKIN_REASONS, Checkin, Event, FollowUp
 from events.scans import Scanner, log_scan
 from identity.member_codes import InvalidQr
 from identity.tokens import Principal, TokenRevoked
-from points import hot_credit, rules, service
+from points.earning import earn
 from points.expiry import PointsSettings
-from points.models import LedgerTransaction
+from points.ledger import Source, balance_of
+from points.service import reverse_earned
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,71 +106,50 @@ def check_in(
     ``staff``: who checked the resident in at the desk (None: the resident scanned).
     ``code_owner``: the resident a personal code was made for.
 
-    Two statements (see ``events.pg_checkin``): the first inserts only inside the window of an
-    open event, for an open account, at a personal event only for its resident; a refusal
-    found after it (another center's staff, another resident's code) rolls the request back.
+    The attendance statement inserts only inside the window of an open event, for an open
+    account, at a personal event only for its resident; a refusal found after it (another
+    center's staff, another resident's code, a full hall) rolls the request back.
     """
-    claimed = pg_checkin.claim(event_id, resident_id, scanner, now)
-    if claimed is None:
+    attendance = attend(event_id, resident_id, scanner, now)
+    if attendance is None:
         raise InvalidQr(_l("This code names no event."))
-    summary = _summary(event_id, claimed)
-    _refuse_if_barred(
-        claimed, summary, resident_id, claimed.resident_closed, now, staff, code_owner
-    )
-    new = claimed.new
+    summary = _summary(event_id, attendance)
+    _refuse_if_barred(attendance, summary, resident_id, now, staff, code_owner)
+    new = attendance.new
     if new is None:
         return _repeat(summary, resident_id, scanner, now)
-    if claimed.capacity is not None and not new.seated:
+    if attendance.capacity is not None and not new.seated:
         raise EventFull(event=summary)
-    rule_points, daily_cap, monthly_cap = claimed.rule or (
-        rules.DEFAULT_POINTS[claimed.kind],
-        None,
-        None,
-    )
-    wanted = rule_points if claimed.points is None else claimed.points
-    day, month = rules.counter_periods(now, settings)
-    granted = 0
-    if wanted > 0:
-        caps = {day: daily_cap, month: monthly_cap}
-        granted = rules.allowance(resident_id, claimed.kind, wanted, caps)
-    if granted > 0:
-        counted = hot_credit.write_credit(
-            new.account,
-            hot_credit.Credit(
-                transaction_id=new.transaction_id,
-                amount=granted,
-                reason=CHECKIN_REASONS[claimed.kind],
-                checkin_id=new.checkin_id,
-                center_id=claimed.center_id,
-                actor_kind=staff.kind if staff else "system",
-                actor_id=staff.id if staff else None,
-                activity=claimed.kind,
-                day=day,
-                month=month,
-                daily_cap=daily_cap,
-                monthly_cap=monthly_cap,
-                expires_at=settings.expires_at(now),
-                at=new.created_at,
-            ),
+    log_scan(scanner, event_id, resident_id, "checked_in", now)
+    source = Source("checkin", str(new.id), CHECKIN_REASONS[attendance.kind], attendance.center_id)
+    try:
+        earned = earn(
+            resident_id,
+            source,
+            staff,
+            activity=attendance.kind,
+            points=attendance.points,
+            settings=settings,
+            at=new.created_at,
         )
-        if not counted:
-            # Impossible under the account lock; the database refuses rather than overshoot.
-            raise Conflict(_l("The earning cap changed underneath; try again."))
-    if claimed.kind == "followup":
-        _complete_followup(resident_id, claimed.center_id, new.checkin_id, now)
+    except TokenRevoked:
+        # The account was closed while this check-in waited for its lock.
+        _refuse_closed(staff)
+    if attendance.kind == "followup":
+        _complete_followup(resident_id, attendance.center_id, new.id, now)
     return CheckinResult(
-        checkin_id=new.checkin_id,
+        checkin_id=new.id,
         event_id=event_id,
         created_at=new.created_at,
-        points_awarded=granted,
-        balance=new.account.balance,
+        points_awarded=earned.movement.amount,
+        balance=earned.movement.balance,
         already_checked_in=False,
         event=summary,
-        capped=granted < wanted,
+        capped=earned.capped,
     )
 
 
-def _summary(event_id: int, event: Any) -> CheckinEvent:
+def _summary(event_id: int, event: Attendance) -> CheckinEvent:
     return CheckinEvent(
         id=event_id,
         title=event.title,
@@ -181,10 +162,9 @@ def _summary(event_id: int, event: Any) -> CheckinEvent:
 
 
 def _refuse_if_barred(
-    event: Any,
+    event: Attendance,
     summary: CheckinEvent,
     resident_id: int,
-    resident_closed: bool,
     now: datetime,
     staff: Principal | None,
     code_owner: int | None,
@@ -193,11 +173,8 @@ def _refuse_if_barred(
     account, or someone else's personal code or event."""
     if staff is not None and not staff.can_access_center(event.center_id):
         raise NotFound(_l("No such event."))
-    if resident_closed:
-        if staff is not None:
-            # Not 401: that would sign the desk out.
-            raise NotFound(_l("No such resident."))
-        raise TokenRevoked(_l("This account was closed."))
+    if event.resident_closed:
+        _refuse_closed(staff)
     if code_owner is not None and code_owner != resident_id:
         raise NotYourCode(_l("This code was made for another resident."), event=summary)
     if event.resident_id is not None and event.resident_id != resident_id:
@@ -215,6 +192,13 @@ def _refuse_if_barred(
         raise CheckinClosed(event=summary)
 
 
+def _refuse_closed(staff: Principal | None) -> NoReturn:
+    if staff is not None:
+        # Not 401: that would sign the desk out.
+        raise NotFound(_l("No such resident."))
+    raise TokenRevoked(_l("This account was closed."))
+
+
 def _repeat(
     event: CheckinEvent, resident_id: int, scanner: Scanner, now: datetime
 ) -> CheckinResult:
@@ -224,7 +208,7 @@ def _repeat(
             Checkin.event_id == event.id, Checkin.resident_id == resident_id
         )
     ).one()
-    balance, _ = service.balance_of(resident_id)
+    balance, _ = balance_of(resident_id)
     return CheckinResult(checkin.id, event.id, checkin.created_at, 0, balance, True, event)
 
 
@@ -257,16 +241,8 @@ def annul(checkin_id: int, actor: Principal, reason: str, now: datetime) -> Chec
         raise NotFound(_l("No such check-in."))
     if checkin.annulled_at is not None:
         raise Conflict(_l("This check-in was annulled already."))
-    credit = db.session.scalar(
-        select(LedgerTransaction.id).where(
-            LedgerTransaction.source_type == "checkin",
-            LedgerTransaction.source_id == str(checkin.id),
-            LedgerTransaction.kind == "earn",
-        )
-    )
-    if credit is not None:
-        # The staff's reason stays with the check-in: it may say more than a resident should read.
-        service.reverse(credit, "签到作废", actor)
+    # The staff's reason stays with the check-in: it may say more than a resident should read.
+    reverse_earned("checkin", str(checkin.id), "签到作废", actor)
     checkin.annulled_at, checkin.annulled_by_id, checkin.annul_reason = now, actor.id, reason
     if event.capacity is not None:
         event.seats_taken -= 1

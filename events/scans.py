@@ -1,13 +1,18 @@
-"""The scan log: one line per check-in attempt, who scanned from where and what came of it."""
+"""The scan log: one line per check-in attempt, who scanned from where and what came of it.
+
+This module is its one writer.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from core.db import db
+from core.db import db, execute_regardless
 from events.models import ScanAttempt
+
+# A plain INSERT with the row as parameters: its compiled form is cached (it runs on every scan).
+_INSERT = ScanAttempt.__table__.insert()
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,15 +30,18 @@ class Scanner:
         return cls("self" if staff_id is None else "staff", staff_id, **device)
 
 
-def scan_row(
+def log_scan(
     scanner: Scanner,
     event_id: int | None,
     resident_id: int | None,
     outcome: str,
     at: datetime,
-) -> dict[str, Any]:
-    """The scan log's line for an attempt."""
-    return {
+    *,
+    refused: bool = False,
+) -> None:
+    """Write the scan log's line for an attempt, in the request's transaction; a ``refused``
+    attempt's line is written once the request has rolled back (it must outlive it)."""
+    row = {
         "at": at,
         "event_id": event_id,
         "resident_id": resident_id,
@@ -43,16 +51,7 @@ def scan_row(
         "client_ip": scanner.client_ip,
         "user_agent": scanner.user_agent,
     }
-
-
-def log_scan(
-    scanner: Scanner,
-    event_id: int,
-    resident_id: int,
-    outcome: str,
-    at: datetime,
-) -> None:
-    # A plain INSERT with the row as parameters: its compiled form is cached.
-    db.session.execute(
-        ScanAttempt.__table__.insert(), scan_row(scanner, event_id, resident_id, outcome, at)
-    )
+    if refused:
+        execute_regardless(_INSERT, row)
+    else:
+        db.session.execute(_INSERT, row)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from identity.tokens import Principal
-from points.service import Movement, Source, credit, lock_account, spend_account
+from points.earning import earn
+from points.ledger import Source, lock_account
+from points.service import Movement, spend_account
 
 
 def adjust(
@@ -24,8 +26,9 @@ def adjust(
     """
     source = Source("adjustment", None, reason, center_id)
     if points > 0:
-        return credit(
-            resident_id, points, source, actor, kind="adjust", expires_at=expires_at, at=at
+        earned = earn(
+            resident_id, source, actor, points=points, kind="adjust", expires_at=expires_at, at=at
         )
+        return earned.movement
     account = lock_account(resident_id)
     return spend_account(account, -points, source, actor, kind="adjust", at=at)

@@ -9,7 +9,7 @@ from core.db import utcnow
 from identity import privacy
 from identity import service as identity
 from identity.auth import RESIDENT, STAFF_ROLES, auth_required, current_principal
-from points import adjustments, rules, service
+from points import adjustments, ledger, rules
 from points.expiry import current_settings, expiring
 from points.history import ledger_page
 from points.idempotency import idempotent
@@ -43,7 +43,7 @@ def me() -> dict[str, Any]:
     """The resident's profile, home center, balance, what they can spend now, and what
     expires when."""
     resident = identity.get_resident(current_principal().id)
-    balance, reserved = service.balance_of(resident.id)
+    balance, reserved = ledger.balance_of(resident.id)
     return {
         **identity.profile(resident, privacy.current_version()),
         "balance": balance,

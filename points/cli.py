@@ -9,7 +9,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from core.db import db, utcnow
-from points import idempotency, rules
+from points import earning, idempotency
 from points.expiry import PointsSettings, expire_due
 from points.verify import verify
 
@@ -54,7 +54,7 @@ def prune_keys_command() -> None:
 @points_cli.command("prune-counters")
 def prune_counters_command() -> None:
     """Forget the earning caps' counters of days and months that have ended (run nightly)."""
-    removed = rules.prune_counters(utcnow(), PointsSettings.from_config(current_app.config))
+    removed = earning.prune_counters(utcnow(), PointsSettings.from_config(current_app.config))
     db.session.commit()
     click.echo(f"Removed {removed} counter(s) of ended days and months.")
 

@@ -18,8 +18,9 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from core.db import db
+from points.ledger import Source, lock_account
 from points.models import LedgerTransaction, PointsLot
-from points.service import Source, lock_account, spend_account
+from points.service import spend_account
 
 _DAYS = re.compile(r"^([1-9]\d{0,4})d$")
 

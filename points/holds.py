@@ -12,15 +12,9 @@ from core.db import db, utcnow
 from core.errors import Conflict, NotFound
 from core.i18n import _l
 from identity.tokens import Principal
+from points.ledger import LockedAccount, Source, lock_account
 from points.models import PointsAccount, PointsHold
-from points.service import (
-    InsufficientPoints,
-    LockedAccount,
-    Movement,
-    Source,
-    lock_account,
-    spend_account,
-)
+from points.service import InsufficientPoints, Movement, spend_account
 
 
 def hold(resident_id: int, amount: int, source_type: str, source_id: str) -> PointsHold:

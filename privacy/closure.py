@@ -25,9 +25,10 @@ from identity import service as identity
 from identity import sessions
 from identity.models import Consent, Resident, ResidentCondition
 from identity.tokens import Principal
-from points import service as points
+from points import ledger
+from points.ledger import Source
 from points.models import ACTIVITY_NAMES
-from points.service import Source
+from points.service import spend_account
 
 #: The reason the ledger and the stock movements give for what closing settles.
 CLOSURE_REASON = "账户注销"
@@ -41,11 +42,11 @@ def close_account(actor: Principal, now: datetime) -> None:
     The points account's lock comes first (every move of points takes it): a second closing
     waits behind the first, then finds the account closed (``token_revoked``).
     """
-    points.lock_account(actor.id)
+    ledger.lock_account(actor.id)
     resident = identity.get_resident(actor.id)
     cancelled = _cancel_reservations(actor, resident.id, now)
     settled = _settle_balance(actor, resident.id)
-    points.close_account(resident.id, now)
+    ledger.close_account(resident.id, now)
     _withdraw_consents(resident.id, now)
     _erase_followups_and_personal_events(resident.id, now)
     _erase_devices(resident.id)
@@ -74,11 +75,11 @@ def _cancel_reservations(actor: Principal, resident_id: int, now: datetime) -> i
 def _settle_balance(actor: Principal, resident_id: int) -> int:
     """Forfeit what is left, as an ``expire`` that says why: points lapse unused, as at year
     end, rather than being a manager's correction (``adjust``). Returns how many points."""
-    account = points.lock_account(resident_id)
+    account = ledger.lock_account(resident_id)
     left = account.balance - account.reserved
     if left > 0:
         source = Source(CLOSURE_SOURCE, str(resident_id), CLOSURE_REASON)
-        points.spend_account(account, left, source, actor, kind="expire")
+        spend_account(account, left, source, actor, kind="expire")
     return left
 
 

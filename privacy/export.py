@@ -30,7 +30,7 @@ from identity.models import (
     Staff,
 )
 from identity.tokens import Principal
-from points import service as points
+from points import ledger
 from points.models import LedgerEntry, LedgerTransaction
 
 
@@ -38,7 +38,7 @@ def copy_for(actor: Principal, now: datetime, today: date) -> dict[str, Any]:
     """The actor's own data (``today``, the district's day, says which follow-ups are
     overdue); the copy is audited."""
     resident = identity.get_resident(actor.id)
-    balance, reserved = points.balance_of(resident.id)
+    balance, reserved = ledger.balance_of(resident.id)
     copy = {
         "exported_at": now,
         "profile": _profile(resident),

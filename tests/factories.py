@@ -16,9 +16,10 @@ from identity import phones, service, sessions, staff_accounts
 from identity.models import HEALTH_CONDITIONS_CONSENT
 from identity.tokens import Principal
 from identity.wechat import WeChatIdentity
-from points import service as points
+from points.earning import earn
 from points.expiry import PointsSettings
-from points.service import Source
+from points.ledger import Source
+from points.service import Movement
 
 PASSWORD = "correct horse battery"
 _sequence = itertools.count(1)
@@ -115,7 +116,7 @@ class Factory:
         """Give a resident points (a test source, like a check-in would); returns the txn id."""
         with self.app.app_context():
             source = Source("test", f"grant-{next(_sequence)}", "测试积分")
-            movement = points.credit(resident_id, amount, source, None, expires_at=expires_at)
+            movement = credit(resident_id, amount, source, expires_at=expires_at)
             db.session.commit()
             assert movement.transaction_id is not None
             return movement.transaction_id
@@ -164,3 +165,10 @@ class Factory:
         with self.app.app_context():
             service.grant_consent(service.get_resident(resident_id), purpose, "2026-01")
             db.session.commit()
+
+
+def credit(
+    resident_id: int, amount: int, source: Source, *, expires_at: datetime | None = None
+) -> Movement:
+    """Points for a test source, credited as every earn is (no rule, no caps)."""
+    return earn(resident_id, source, None, points=amount, expires_at=expires_at).movement

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask.testing import FlaskClient
 
-from points import service as points
+from points import ledger
 from tests.catalog.test_redemption import gift, redeem
 from tests.factories import Account, Factory
 
@@ -29,4 +29,4 @@ def test_a_retried_cancel_replays_the_first_answer_and_refunds_once(
     assert retry.headers["Idempotent-Replayed"] == "true"
     assert (reused.status_code, reused.json["code"]) == (409, "idempotency_key_reused")
     with app.app_context():
-        assert points.balance_of(resident.id) == (30, 0)
+        assert ledger.balance_of(resident.id) == (30, 0)

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from catalog.models import Redemption, StockMovement
 from core.db import db
-from points import service as points
+from points import ledger
 from tests.factories import Account, Factory
 
 
@@ -101,7 +101,7 @@ def test_every_refusal_has_its_code_and_writes_nothing(
         assert redeem(client, desk, resident.id, item_id).status_code == 201
     with app.app_context():
         before = (
-            points.balance_of(resident.id),
+            ledger.balance_of(resident.id),
             db.session.scalar(select(func.count(StockMovement.id))),
             db.session.scalar(select(func.count(Redemption.id))),
         )
@@ -117,7 +117,7 @@ def test_every_refusal_has_its_code_and_writes_nothing(
     assert (response.status_code, response.json["code"]) == (409, code)
     with app.app_context():
         after = (
-            points.balance_of(resident.id),
+            ledger.balance_of(resident.id),
             db.session.scalar(select(func.count(StockMovement.id))),
             db.session.scalar(select(func.count(Redemption.id))),
         )
@@ -139,7 +139,7 @@ def test_a_preview_that_would_succeed_says_so_and_writes_nothing(
 
     assert (preview["ok"], preview["balance_after"], preview["stock"]) == (True, 70, 2)
     with app.app_context():
-        assert points.balance_of(resident.id) == (100, 0)
+        assert ledger.balance_of(resident.id) == (100, 0)
 
 
 def test_a_retried_redemption_with_its_key_hands_over_one_gift(
@@ -157,7 +157,7 @@ def test_a_retried_redemption_with_its_key_hands_over_one_gift(
     assert retry.json == first.json
     assert stock_at(client, desk, item_id, desk.center_id) == 4
     with app.app_context():
-        assert points.balance_of(resident.id) == (70, 0)
+        assert ledger.balance_of(resident.id) == (70, 0)
 
 
 def test_cancelling_gives_points_and_stock_back_once(
@@ -247,7 +247,7 @@ def test_one_resident_with_points_for_three_gets_exactly_three(
     assert sorted(outcomes) == [(201, None)] * 3 + [(409, "insufficient_points")] * 7
     assert stock_at(client, desk, item_id, desk.center_id) == 17
     with racing_app.app_context():
-        assert points.balance_of(resident.id) == (0, 0)
+        assert ledger.balance_of(resident.id) == (0, 0)
 
 
 def _race(app: Flask, desk: Account, orders: list[tuple[int, int]]) -> list[tuple[int, str | None]]:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from catalog import reservations
 from catalog.models import Redemption
 from core.db import db
-from points import service as points
+from points import ledger
 from tests.catalog.test_redemption import gift, stock_at
 from tests.conftest import Build
 from tests.factories import Account, Factory
@@ -140,7 +140,7 @@ def test_a_lapsed_reservation_releases_once_by_the_job_or_when_read(
     assert read.json["status"] == "expired"
     assert stock_at(client, desk, item_id, desk.center_id) == 2
     with app.app_context():
-        assert points.balance_of(by_job.id) == (50, 0)
+        assert ledger.balance_of(by_job.id) == (50, 0)
 
 
 def test_a_lapsed_reservation_is_not_handed_over(
@@ -161,7 +161,7 @@ def test_a_lapsed_reservation_is_not_handed_over(
     assert (response.status_code, response.json["code"]) == (404, "not_found")
     app.test_cli_runner().invoke(args=["catalog", "expire-reservations"])
     with app.app_context():
-        assert points.balance_of(resident.id) == (50, 0)
+        assert ledger.balance_of(resident.id) == (50, 0)
 
 
 def test_wrong_pickup_codes_are_rate_limited(
@@ -264,6 +264,6 @@ def test_the_expiry_job_and_a_pickup_racing_settle_once(
     assert (released, picked) in ((1, 404), (1, 409), (0, 200))
     with racing_app.app_context():
         status = db.session.scalar(select(Redemption.status))
-        balance = points.balance_of(resident.id)
+        balance = ledger.balance_of(resident.id)
     assert (status, balance) in (("expired", (50, 0)), ("fulfilled", (10, 0)))
     assert stock_at(client, desk, item_id, desk.center_id) == (1 if status == "expired" else 0)

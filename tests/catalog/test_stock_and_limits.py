@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from catalog import api as catalog_api
-from points import service as points
+from points import ledger
 from tests.catalog.test_redemption import gift, redeem, stock_at
 from tests.factories import Account, Factory
 
@@ -54,7 +54,7 @@ def test_the_last_units_go_and_then_stock_is_out(
     assert (none_left.status_code, none_left.json["code"]) == (409, "out_of_stock")
     assert stock_at(client, desk, item_id, desk.center_id) == 0
     with app.app_context():
-        assert points.balance_of(resident.id) == (80, 0)
+        assert ledger.balance_of(resident.id) == (80, 0)
 
 
 def test_units_held_for_a_pickup_are_not_on_the_shelf(
@@ -74,7 +74,7 @@ def test_units_held_for_a_pickup_are_not_on_the_shelf(
     assert (held_too.status_code, held_too.json["code"]) == (409, "out_of_stock")
     assert what_is_left.status_code == 201
     with app.app_context():
-        assert points.balance_of(walk_in.id) == (80, 0)
+        assert ledger.balance_of(walk_in.id) == (80, 0)
 
 
 def test_twenty_residents_racing_to_reserve_the_last_unit_hold_one(

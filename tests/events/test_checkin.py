@@ -14,7 +14,7 @@ from core.codes import CodeKeys
 from core.db import db
 from events import codes
 from events.models import Checkin, ScanAttempt
-from points import service as points
+from points import ledger
 from points.models import LedgerTransaction
 from tests.conftest import Build
 from tests.factories import Account, Factory
@@ -213,7 +213,7 @@ def test_a_full_event_refuses_more_residents_but_not_a_repeat(
     assert (full.status_code, full.json["code"]) == (409, "event_full")
     assert repeat.status_code == 200
     with app.app_context():
-        assert points.balance_of(third.id) == (0, 0)
+        assert ledger.balance_of(third.id) == (0, 0)
         assert db.session.scalar(select(Checkin.id).where(Checkin.resident_id == third.id)) is None
     assert outcomes(app)[2][2] == "event_full"
 

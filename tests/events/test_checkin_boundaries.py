@@ -18,7 +18,7 @@ from sqlalchemy import select
 from core.db import db
 from events import api as events_api
 from events.models import Checkin
-from points import service as points
+from points import ledger
 from points.models import EarningCounter
 from tests.factories import Account, Factory
 
@@ -74,7 +74,7 @@ def test_a_checkin_at_the_windows_very_edge_is_accepted_and_earns(
     assert response.status_code == 201, response.json
     assert (response.json["points_awarded"], response.json["balance"]) == (10, 10)
     with app.app_context():
-        assert points.balance_of(resident.id) == (10, 0)
+        assert ledger.balance_of(resident.id) == (10, 0)
         attended = db.session.scalars(select(Checkin.resident_id)).all()
     assert attended == [resident.id]
 
@@ -101,7 +101,7 @@ def test_a_checkin_just_outside_the_window_is_refused_and_writes_nothing(
 
     assert (response.status_code, response.json["code"]) == (409, code)
     with app.app_context():
-        assert points.balance_of(resident.id) == (0, 0)
+        assert ledger.balance_of(resident.id) == (0, 0)
         assert db.session.scalars(select(Checkin.id)).all() == []
 
 
@@ -151,7 +151,7 @@ def test_a_monthly_cap_reached_exactly_credits_the_earn_that_lands_on_it(
         (10, False),  # a new month
     ]
     with app.app_context():
-        assert points.balance_of(resident.id) == (40, 0)
+        assert ledger.balance_of(resident.id) == (40, 0)
 
 
 def test_a_cap_that_cuts_an_earn_credits_what_is_left_up_to_the_cap(
@@ -170,4 +170,4 @@ def test_a_cap_that_cuts_an_earn_credits_what_is_left_up_to_the_cap(
 
     assert awarded == [(10, False), (10, False), (5, True)]
     with app.app_context():
-        assert points.balance_of(resident.id) == (25, 0)
+        assert ledger.balance_of(resident.id) == (25, 0)

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from core.db import db
 from events.models import Checkin
-from points import service as points
+from points import ledger
 from points.models import LedgerTransaction
 from tests.factories import Account, Factory
 
@@ -54,7 +54,7 @@ def test_fifty_scans_by_one_resident_make_one_checkin_and_one_credit(
     assert count(racing_app, Checkin.id) == 1
     assert count(racing_app, LedgerTransaction.id) == 1
     with racing_app.app_context():
-        assert points.balance_of(resident.id) == (10, 0)
+        assert ledger.balance_of(resident.id) == (10, 0)
 
 
 def test_twenty_residents_scanning_at_once_are_all_credited(
@@ -68,7 +68,7 @@ def test_twenty_residents_scanning_at_once_are_all_credited(
 
     assert statuses == [201] * 20
     with racing_app.app_context():
-        assert [points.balance_of(r.id) for r in residents] == [(10, 0)] * 20
+        assert [ledger.balance_of(r.id) for r in residents] == [(10, 0)] * 20
 
 
 def test_a_full_hall_never_takes_more_than_its_capacity(racing_app: Flask, make: Factory) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from core.db import db
 from events.models import Checkin
-from points import service as points
+from points import ledger
 from points.models import IdempotencyKey
 from tests.factories import Account, Factory
 
@@ -52,7 +52,7 @@ def test_a_retried_self_check_in_replays_the_first_answer(
     assert (reused.status_code, reused.json["code"]) == (409, "idempotency_key_reused")
     assert count(app, Checkin) == 1
     with app.app_context():
-        assert points.balance_of(resident.id) == (10, 0)
+        assert ledger.balance_of(resident.id) == (10, 0)
 
 
 def test_a_retried_desk_check_in_replays_the_first_answer(
@@ -94,7 +94,7 @@ def test_a_retried_annulment_replays_the_first_answer(
     assert (reused.status_code, reused.json["code"]) == (409, "idempotency_key_reused")
     assert (unkeyed.status_code, unkeyed.json["code"]) == (409, "conflict")
     with app.app_context():
-        assert points.balance_of(resident.id) == (0, 0)
+        assert ledger.balance_of(resident.id) == (0, 0)
 
 
 def test_a_refused_check_in_keeps_no_key_so_its_retry_runs_afresh(

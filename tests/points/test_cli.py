@@ -8,7 +8,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from core.db import db
-from points import service
+from points import ledger
 from points.models import EarningCounter, IdempotencyKey
 from tests.factories import Factory
 
@@ -30,7 +30,7 @@ def test_expire_as_of_a_day_expires_what_is_due_by_its_start_once(
     assert "Expired 1 lot(s) due by 2027-01-01T00:00:00+08:00" in due.output
     assert "Expired 0 lot(s)" in again.output
     with app.app_context():
-        assert service.balance_of(resident.id) == (4, 0)
+        assert ledger.balance_of(resident.id) == (4, 0)
 
 
 def test_prune_keys_forgets_only_keys_older_than_a_day(app: Flask, client, make: Factory) -> None:  # type: ignore[no-untyped-def]

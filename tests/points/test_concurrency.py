@@ -13,11 +13,13 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from core.db import db
-from points import rules, service
+from points import ledger, rules, service
+from points.earning import earn
 from points.expiry import PointsSettings, expire_due
+from points.ledger import Source
 from points.models import LedgerTransaction
-from points.service import InsufficientPoints, Source
-from tests.factories import Factory
+from points.service import InsufficientPoints
+from tests.factories import Factory, credit
 from tests.racing import race
 
 
@@ -33,14 +35,14 @@ def test_fifty_threads_crediting_one_source_credit_it_once(
     resident = make.resident()
     source = Source("checkin", "42", "参加健康讲座")
 
-    results = race(racing_app, 50, lambda _: service.credit(resident.id, 10, source, None))
+    results = race(racing_app, 50, lambda _: credit(resident.id, 10, source))
 
     assert not [r for r in results if isinstance(r, Exception)]
     assert len({r.transaction_id for r in results}) == 1
     assert sum(not r.duplicate for r in results) == 1
     assert count_transactions(racing_app) == 1
     with racing_app.app_context():
-        assert service.balance_of(resident.id) == (10, 0)
+        assert ledger.balance_of(resident.id) == (10, 0)
 
 
 def test_thirty_debits_of_ten_from_a_hundred_leave_exactly_zero(
@@ -60,7 +62,7 @@ def test_thirty_debits_of_ten_from_a_hundred_leave_exactly_zero(
     assert len(succeeded) == 10
     assert len(refused) == 20 and all(isinstance(r, InsufficientPoints) for r in refused)
     with racing_app.app_context():
-        assert service.balance_of(resident.id) == (0, 0)
+        assert ledger.balance_of(resident.id) == (0, 0)
 
 
 def test_twenty_replays_of_one_idempotency_key_have_one_effect(
@@ -109,15 +111,15 @@ def test_a_daily_cap_holds_when_a_resident_earns_from_many_threads(
     results = race(
         racing_app,
         20,
-        lambda i: rules.earn(
+        lambda i: earn(
             resident.id,
-            "lecture",
             Source("checkin", str(i), "参加健康讲座", resident.center_id),
             None,
-            settings,
+            activity="lecture",
+            settings=settings,
         ),
     )
 
     assert sum(r.movement.amount for r in results) == 30
     with racing_app.app_context():
-        assert service.balance_of(resident.id) == (30, 0)
+        assert ledger.balance_of(resident.id) == (30, 0)

@@ -23,13 +23,14 @@ from hypothesis.stateful import (
 from sqlalchemy import func, select
 
 from core.db import db
-from points import adjustments, holds, service
+from points import adjustments, holds, ledger, service
 from points.expiry import expire_due
+from points.ledger import Source
 from points.models import LedgerEntry, PointsLot
-from points.service import AlreadyReversed, InsufficientPoints, Source
+from points.service import AlreadyReversed, InsufficientPoints
 from points.verify import verify
 from tests.conftest import empty_all_tables
-from tests.factories import Account, Factory
+from tests.factories import Account, Factory, credit
 
 amounts = st.integers(min_value=1, max_value=60)
 
@@ -114,11 +115,10 @@ class LedgerMachine(RuleBasedStateMachine):
         name = f"s{next(self.names)}"
         expires_at = self.clock + timedelta(days=days) if days else None
         movement = self.run(
-            service.credit,
+            credit,
             self.resident.id,
             amount,
             Source("test", name, "测试"),
-            None,
             expires_at=expires_at,
         )
         assert not movement.duplicate
@@ -133,9 +133,7 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def earn_again(self, data: st.DataObject) -> None:
         name = data.draw(st.sampled_from(sorted(self.model.credits)))
-        movement = self.run(
-            service.credit, self.resident.id, 99, Source("test", name, "测试"), None
-        )
+        movement = self.run(credit, self.resident.id, 99, Source("test", name, "测试"))
         assert movement.duplicate
         assert movement.transaction_id == self.model.credits[name][0]
 
@@ -284,7 +282,7 @@ class LedgerMachine(RuleBasedStateMachine):
     @invariant()
     def the_ledger_matches_the_model(self) -> None:
         with self.app.app_context():
-            assert service.balance_of(self.resident.id) == (
+            assert ledger.balance_of(self.resident.id) == (
                 self.model.balance,
                 self.model.reserved,
             )

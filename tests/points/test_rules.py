@@ -13,11 +13,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from core.db import db
-from points import rules
-from points import service as points
+from points import earning, ledger, rules
 from points.expiry import PointsSettings
+from points.ledger import Source
 from points.models import EarningCounter
-from points.service import Source
 from tests.factories import Account, Factory
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -27,7 +26,9 @@ Commit = Callable[..., Any]
 
 def earn(commit: Commit, resident_id: int, center_id: int, name: str, at: datetime) -> Any:
     source = Source("test", name, "参加健康讲座", center_id)
-    return commit(rules.earn, resident_id, "lecture", source, None, SETTINGS, at=at)
+    return commit(
+        earning.earn, resident_id, source, None, activity="lecture", settings=SETTINGS, at=at
+    )
 
 
 def test_the_center_rule_wins_over_the_district_default(
@@ -86,7 +87,7 @@ def test_an_earn_that_lands_exactly_on_a_cap_is_credited_and_the_next_is_not(
         (0, True),
     ]
     with app.app_context():
-        assert points.balance_of(resident.id) == (20, 0)
+        assert ledger.balance_of(resident.id) == (20, 0)
         counters = db.session.execute(select(EarningCounter.period, EarningCounter.points)).all()
     assert sorted(counters) == [("D2026-11-22", 20), ("M2026-11", 20)]
 
@@ -135,7 +136,7 @@ def test_pruning_forgets_ended_days_and_months_and_todays_caps_still_hold(
     earn(commit, resident.id, center, "nov-30", datetime(2026, 11, 30, 9, tzinfo=SHANGHAI))
     earn(commit, resident.id, center, "dec-1", datetime(2026, 12, 1, 9, tzinfo=SHANGHAI))
 
-    removed = commit(rules.prune_counters, datetime(2026, 12, 1, 10, tzinfo=SHANGHAI), SETTINGS)
+    removed = commit(earning.prune_counters, datetime(2026, 12, 1, 10, tzinfo=SHANGHAI), SETTINGS)
     later = earn(
         commit, resident.id, center, "dec-1-pm", datetime(2026, 12, 1, 14, tzinfo=SHANGHAI)
     )

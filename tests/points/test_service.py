@@ -13,11 +13,12 @@ from sqlalchemy import func, select
 
 from core.db import db
 from core.errors import Conflict
-from points import holds, service
+from points import holds, ledger, service
 from points.expiry import PointsSettings, expire_due
+from points.ledger import Source
 from points.models import LedgerEntry, LedgerTransaction, LotAllocation, PointsLot
-from points.service import AlreadyReversed, InsufficientPoints, Source
-from tests.factories import Factory
+from points.service import AlreadyReversed, InsufficientPoints
+from tests.factories import Factory, credit
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 Commit = Callable[..., Any]
@@ -29,7 +30,7 @@ def source(name: str, reason: str = "参加健康讲座") -> Source:
 
 def balance(app: Flask, resident_id: int) -> tuple[int, int]:
     with app.app_context():
-        return service.balance_of(resident_id)
+        return ledger.balance_of(resident_id)
 
 
 def count(app: Flask, model: Any) -> int:
@@ -42,7 +43,7 @@ def test_a_credit_and_a_debit_move_the_balance_and_leave_entries(
 ) -> None:
     resident = make.resident()
 
-    earned = commit(service.credit, resident.id, 30, source("lecture-1"), None)
+    earned = commit(credit, resident.id, 30, source("lecture-1"))
     spent = commit(service.debit, resident.id, 12, source("gift-1", "兑换腰围尺"), None)
 
     assert (earned.amount, earned.balance, earned.duplicate) == (30, 30, False)
@@ -62,8 +63,8 @@ def test_a_source_is_credited_once_and_the_repeat_returns_the_first(
 ) -> None:
     resident = make.resident()
 
-    first = commit(service.credit, resident.id, 10, source("checkin-7"), None)
-    again = commit(service.credit, resident.id, 10, source("checkin-7"), None)
+    first = commit(credit, resident.id, 10, source("checkin-7"))
+    again = commit(credit, resident.id, 10, source("checkin-7"))
 
     assert again.duplicate is True
     assert (again.transaction_id, again.amount, again.balance) == (first.transaction_id, 10, 10)

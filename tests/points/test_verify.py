@@ -18,8 +18,8 @@ from core.db import db
 from points import holds
 from points import service as points
 from points.chain import entry_hash
+from points.ledger import Source
 from points.models import LedgerEntry, LedgerTransaction
-from points.service import Source
 from points.verify import verify
 from tests.factories import Factory
 

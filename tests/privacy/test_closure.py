@@ -17,15 +17,15 @@ from events.models import Checkin, Event, FollowUp, ScanAttempt
 from identity import sessions
 from identity.models import AuditEvent, Consent, RefreshToken, Resident, ResidentCondition
 from identity.tokens import TokenRevoked
-from points import service as points
+from points import ledger
+from points.ledger import Source
 from points.models import LedgerEntry, LedgerTransaction
-from points.service import Source
 from points.verify import verify
 from privacy import closure
 from tests.catalog.test_redemption import gift, stock_at
 from tests.catalog.test_reservations import reserve
 from tests.events.test_checkin_results import poster_token
-from tests.factories import Account, Factory
+from tests.factories import Account, Factory, credit
 from tests.identity.test_residents import consent_and_tag
 from tests.racing import race
 
@@ -195,7 +195,7 @@ def test_a_closed_account_earns_and_spends_nothing_more(
     close(client, resident)
 
     with app.app_context(), pytest.raises(TokenRevoked):
-        points.credit(resident.id, 10, Source("test", "after-closing", "测试积分"), None)
+        credit(resident.id, 10, Source("test", "after-closing", "测试积分"))
 
 
 def test_to_staff_a_closed_account_no_longer_exists(
@@ -225,8 +225,8 @@ def test_a_check_in_that_waited_for_the_closing_is_undone(
     resident = make.resident()
     event_id = make.event(resident.center_id)
     with app.app_context():
-        points.lock_account(resident.id)
-        points.close_account(resident.id, utcnow())  # as the closing leaves it, lock released
+        ledger.lock_account(resident.id)
+        ledger.close_account(resident.id, utcnow())  # as the closing leaves it, lock released
         db.session.commit()
 
     scanned = client.post(

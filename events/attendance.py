@@ -1,0 +1,104 @@
+"""The check-in's statement: the event read, the attendance recorded, a seat taken.
+
+One round trip reads the event (with what the result screen shows of it: title, start,
+center name) and whether the resident's account is closed, inserts the attendance (only
+inside the window of an event that is not cancelled, by a resident whose account is open, at
+a personal event only by its resident), takes a seat when the event has a capacity, and
+gives a resident with no home center the event's. The unique key on (event, resident) tells a
+first scan from a repeat. The statement is the driver's SQL, sent as it is: the hot path
+builds, compiles and wraps nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from core.db import driver_connection
+from events.scans import Scanner
+
+_ATTEND = """
+    WITH event AS (
+        SELECT events.center_id, kind, points, capacity, checkin_opens_at, checkin_closes_at,
+               cancelled_at, resident_id, title, starts_at, centers.name AS center_name
+        FROM events JOIN centers ON centers.id = events.center_id
+        WHERE events.id = %(event_id)s
+    ), resident AS (
+        SELECT center_id, closed_at FROM residents WHERE id = %(resident_id)s
+    ), attended AS (
+        INSERT INTO checkins (event_id, resident_id, method, staff_id, created_at)
+        SELECT %(event_id)s, %(resident_id)s, %(method)s, CAST(%(staff_id)s AS integer),
+               %(now)s
+        FROM event LEFT JOIN resident ON true
+        WHERE cancelled_at IS NULL AND %(now)s BETWEEN checkin_opens_at AND checkin_closes_at
+          AND closed_at IS NULL
+          AND (event.resident_id IS NULL OR event.resident_id = %(resident_id)s)
+        ON CONFLICT DO NOTHING
+        RETURNING id, created_at
+    ), seat AS (
+        UPDATE events SET seats_taken = seats_taken + 1
+        WHERE id = %(event_id)s AND capacity IS NOT NULL AND seats_taken < capacity
+          AND EXISTS (SELECT FROM attended)
+        RETURNING id
+    ), homed AS (
+        UPDATE residents SET center_id = (SELECT center_id FROM event)
+        WHERE id = %(resident_id)s AND center_id IS NULL
+          AND EXISTS (SELECT FROM attended) AND (SELECT center_id FROM resident) IS NULL
+    )
+    SELECT event.center_id, event.kind, event.points, event.capacity,
+           event.checkin_opens_at, event.checkin_closes_at, event.cancelled_at,
+           event.resident_id, event.title, event.starts_at, event.center_name,
+           COALESCE((SELECT closed_at IS NOT NULL FROM resident), false),
+           attended.id, attended.created_at, EXISTS (SELECT FROM seat)
+    FROM event LEFT JOIN attended ON true
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class NewCheckin:
+    """The check-in the statement inserted."""
+
+    id: int
+    created_at: datetime
+    #: False when the event has a capacity and it is full (the request must roll back).
+    seated: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Attendance:
+    """The event as the statement read it, and the new check-in if it made one."""
+
+    center_id: int
+    kind: str
+    points: int | None
+    capacity: int | None
+    checkin_opens_at: datetime
+    checkin_closes_at: datetime
+    cancelled_at: datetime | None
+    #: The one resident a personal event is for; None: anyone may come.
+    resident_id: int | None
+    title: str
+    starts_at: datetime
+    center_name: str
+    #: The resident closed their account: nothing was inserted.
+    resident_closed: bool
+    #: None when the resident had checked in already, or the event refuses check-ins now.
+    new: NewCheckin | None
+
+
+def attend(event_id: int, resident_id: int, scanner: Scanner, now: datetime) -> Attendance | None:
+    """Run the statement; None when no such event exists."""
+    params = {
+        "event_id": event_id,
+        "resident_id": resident_id,
+        "method": scanner.method,
+        "staff_id": scanner.staff_id,
+        "now": now,
+    }
+    with driver_connection() as connection:
+        row = connection.execute(_ATTEND, params).fetchone()
+    if row is None:
+        return None
+    *event, checkin_id, created_at, seated = row
+    new = None if checkin_id is None else NewCheckin(checkin_id, created_at, seated)
+    return Attendance(*event, new=new)
