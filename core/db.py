@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -14,7 +14,6 @@ from sqlalchemy import DateTime, MetaData, event, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase
-from sqlalchemy.sql import Executable
 from sqlalchemy.types import TypeDecorator
 
 from core.errors import Unavailable, problem_response
@@ -79,17 +78,17 @@ def _set_timeouts(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
     record.info["timeouts"] = wanted
 
 
-def execute_regardless(statement: Executable, values: dict[str, Any] | None = None) -> None:
-    """Run a statement when the request ends, whether its work commits or is refused: a
-    record of a refused attempt (a check-in's scan log line), or what a refusal must still do
-    (revoking a stolen token's family). On success it joins the request's transaction; on a
-    refusal it runs alone, after the rollback."""
-    g.setdefault("_rows_regardless", []).append((statement, values))
+def write_regardless(write: Callable[[], object]) -> None:
+    """Write when the request ends, whether its work commits or is refused: the record of a
+    refused attempt (a check-in's scan log line), or what a refusal must still do (revoking a
+    stolen token's family). On success it joins the request's transaction; on a refusal it
+    runs alone, after the rollback."""
+    g.setdefault("_writes_regardless", []).append(write)
 
 
-def _execute_regardless() -> None:
-    for statement, values in g.pop("_rows_regardless", ()):
-        db.session.connection().execute(statement, values)
+def _write_regardless() -> None:
+    for write in g.pop("_writes_regardless", ()):
+        write()
 
 
 def finish_request_transaction(response: Response) -> Response:
@@ -99,16 +98,16 @@ def finish_request_transaction(response: Response) -> Response:
     """
     if response.status_code >= 400:
         db.session.rollback()
-        if "_rows_regardless" in g:
+        if "_writes_regardless" in g:
             try:
-                _execute_regardless()
+                _write_regardless()
                 db.session.commit()
             except SQLAlchemyError:
                 db.session.rollback()
                 current_app.logger.exception("could not record a refused request")
         return response
     try:
-        _execute_regardless()
+        _write_regardless()
         db.session.commit()
     except SQLAlchemyError:
         db.session.rollback()

@@ -7,12 +7,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from core.db import db, execute_regardless
-from events.models import ScanAttempt
+from core.db import driver_connection, write_regardless
 
-# A plain INSERT with the row as parameters: its compiled form is cached (it runs on every scan).
-_INSERT = ScanAttempt.__table__.insert()
+# The driver's SQL, sent as it is: it runs on every scan.
+_INSERT = """
+    INSERT INTO scan_attempts (at, event_id, resident_id, outcome, method, staff_id, client_ip,
+                               user_agent)
+    VALUES (%(at)s, CAST(%(event_id)s AS integer), CAST(%(resident_id)s AS integer),
+            %(outcome)s, %(method)s, CAST(%(staff_id)s AS integer), %(client_ip)s, %(user_agent)s)
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +57,11 @@ def log_scan(
         "user_agent": scanner.user_agent,
     }
     if refused:
-        execute_regardless(_INSERT, row)
+        write_regardless(lambda: _write(row))
     else:
-        db.session.execute(_INSERT, row)
+        _write(row)
+
+
+def _write(row: dict[str, Any]) -> None:
+    with driver_connection() as connection:
+        connection.execute(_INSERT, row)

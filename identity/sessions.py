@@ -15,7 +15,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import delete, update
 
-from core.db import db, execute_regardless, utcnow
+from core.db import db, utcnow, write_regardless
 from core.i18n import _l
 from identity import service
 from identity.models import RefreshToken, Resident, Staff
@@ -64,7 +64,8 @@ def refresh(refresh_token: str) -> tuple[Staff | Resident, dict[str, Any]]:
             claims.session,
         )
         if claims.session is not None:
-            execute_regardless(_revoke_family(claims.session, now))
+            family = _revoke_family(claims.session, now)
+            write_regardless(lambda: db.session.execute(family))
         raise TokenRevoked(_l("This refresh token was used before or revoked; log in again."))
     account = current_staff(claims) if claims.principal.kind == "staff" else _resident(claims)
     return account, _issue(account, family=claims.session or new_token_id())
