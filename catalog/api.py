@@ -276,29 +276,14 @@ def preview(args: dict[str, Any]) -> dict[str, Any]:
     phone masked), which gift, the balance after, or the points still needed; nothing is
     written."""
     actor = current_principal()
-    resident = _resident_for_desk(actor, args)
-    quote = service.quote(
-        resident.id,
+    return service.preview(
+        _resident_for_desk(actor, args),
         args["item_id"],
         args["quantity"],
         args["center_id"] or actor.center_id,
         utcnow(),
         current_settings().tz,
     )
-    return {
-        "resident": records.masked_resident(resident),
-        "item": {"id": quote.item_id, "name": quote.item_name},
-        "item_id": quote.item_id,
-        "quantity": quote.quantity,
-        "points_cost": quote.points_cost,
-        "balance": quote.balance,
-        "spendable": quote.spendable,
-        "balance_after": quote.balance_after,
-        "shortfall": quote.shortfall,
-        "stock": quote.stock,
-        "ok": quote.refusal is None,
-        "refusal": quote.refusal.code if quote.refusal else None,
-    }
 
 
 @redemptions_blp.get("/<id:redemption_id>")

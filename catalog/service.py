@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 
 from catalog.items import OutOfStock, available_stock, get_item, record_movement
 from catalog.models import CatalogItem, Redemption, StockLevel
+from catalog.records import masked_resident
 from core.api import MAX_ID, decode_cursor, page
 from core.db import db
 from core.errors import BadRequest, Conflict, DomainError, NotFound, ValidationFailed
@@ -222,6 +223,28 @@ def quote(
     refusal = refusal_for(item, resident_id, quantity, stock, balance - reserved, now, tz)
     cost = item.points_cost * quantity
     return Quote(item.id, item.name, quantity, cost, balance, balance - reserved, stock, refusal)
+
+
+def preview(
+    resident: Resident, item_id: int, quantity: int, center_id: int, now: datetime, tz: ZoneInfo
+) -> dict[str, Any]:
+    """The :func:`quote` as the desk confirms it with the resident: who (name and phone
+    masked), which gift, and whether it would go through (else the refusal's code)."""
+    quoted = quote(resident.id, item_id, quantity, center_id, now, tz)
+    return {
+        "resident": masked_resident(resident),
+        "item": {"id": quoted.item_id, "name": quoted.item_name},
+        "item_id": quoted.item_id,
+        "quantity": quoted.quantity,
+        "points_cost": quoted.points_cost,
+        "balance": quoted.balance,
+        "spendable": quoted.spendable,
+        "balance_after": quoted.balance_after,
+        "shortfall": quoted.shortfall,
+        "stock": quoted.stock,
+        "ok": quoted.refusal is None,
+        "refusal": quoted.refusal.code if quoted.refusal else None,
+    }
 
 
 def claim(
