@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 
 from catalog.items import get_item, record_movement
 from catalog.models import Redemption, StockLevel
-from catalog.service import STATUS_WORDS, claim
+from catalog.service import STATUS_WORDS, lock_and_take_stock
 from core.codes import CodeKeys
 from core.db import db
 from core.errors import Conflict, DomainError, NotFound, ValidationFailed
@@ -64,7 +64,7 @@ def reserve(
     tz: ZoneInfo,
 ) -> tuple[Redemption, str]:
     """Hold points and stock for a pickup; returns the reservation and its pickup code."""
-    _, item = claim(resident_id, item_id, quantity, center_id, now, tz, hold=True)
+    _, item = lock_and_take_stock(resident_id, item_id, quantity, center_id, now, tz, hold=True)
     key = pickup_keys(keys)[0]
     code = _unused_code(center_id, key)
     reservation = Redemption(

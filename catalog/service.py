@@ -247,7 +247,7 @@ def preview(
     }
 
 
-def claim(
+def lock_and_take_stock(
     resident_id: int,
     item_id: int,
     quantity: int,
@@ -301,7 +301,9 @@ def redeem(
     """Hand a gift over at the desk: points and stock go down together, or nothing happens."""
     if not actor.can_access_center(center_id):
         raise NotFound(_l("No such center."))
-    account, item = claim(resident_id, item_id, quantity, center_id, now, tz, hold=False)
+    account, item = lock_and_take_stock(
+        resident_id, item_id, quantity, center_id, now, tz, hold=False
+    )
     redemption = Redemption(
         resident_id=resident_id,
         item_id=item_id,
