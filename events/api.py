@@ -97,7 +97,7 @@ class EventDetail(MethodView):
         principal = current_principal()
         if principal.kind == "staff":
             return _detail(service.event_for_staff(principal, event_id))
-        return listing.detail(service.event_for_resident(principal.id, event_id), principal.id)
+        return listing.detail(service.event_open_to(principal.id, event_id), principal.id)
 
     @events_blp.response(200, EventDetailSchema)
     @auth_required(*EVENT_EDITORS)
