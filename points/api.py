@@ -20,6 +20,7 @@ from points.schemas import (
     RuleSchema,
     RuleUpdateSchema,
 )
+from points.service import Movement
 
 ledgers_blp = Blueprint(
     "ledgers", __name__, url_prefix="/api/v1/residents", description="Residents' points, for staff"
@@ -46,11 +47,11 @@ def resident_ledger(args: dict[str, Any], resident_id: int) -> dict[str, Any]:
 @ledgers_blp.response(201, MovementSchema)
 @auth_required("manager")
 @ledgers_blp.arguments(AdjustmentCreateSchema)
-def adjust(args: dict[str, Any], resident_id: int) -> dict[str, Any]:
+def adjust(args: dict[str, Any], resident_id: int) -> Movement:
     """Correct a resident's points with a reason they will read (`insufficient_points`)."""
     actor = current_principal()
     resident = identity.resident_for_staff(actor, resident_id)
-    movement = adjustments.adjust(
+    return adjustments.adjust(
         resident.id,
         args["points"],
         args["reason"],
@@ -58,11 +59,6 @@ def adjust(args: dict[str, Any], resident_id: int) -> dict[str, Any]:
         center_id=actor.center_id or resident.center_id,
         expires_at=current_settings().expires_at(utcnow()),
     )
-    return {
-        "transaction_id": movement.transaction_id,
-        "points": movement.amount,
-        "balance": movement.balance,
-    }
 
 
 @rules_blp.get("")
