@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from flask import current_app
@@ -35,9 +34,8 @@ from catalog.schemas import (
     StockLevelSchema,
     StockMoveSchema,
 )
-from core import qr_links
 from core.api import Blueprint, PageArgsSchema, also_returns
-from core.codes import current_keys, qr_image
+from core.codes import current_keys
 from core.csvfiles import csv_response
 from core.db import utcnow
 from core.errors import Forbidden
@@ -189,16 +187,9 @@ def reserve(args: dict[str, Any]) -> dict[str, Any]:
         keys=current_keys(),
         tz=current_settings().tz,
     )
-    svg, _ = qr_image(code, "svg")
-    picture_until = now + timedelta(minutes=reservations.PICTURE_LINK_MINUTES)
-    return {
-        **records.described(reservation),
-        "pickup_code": code,
-        "pickup_qr_svg": svg.decode(),
-        "pickup_qr_url": qr_links.image_url(
-            code, picture_until, current_keys(), config["PUBLIC_BASE_URL"]
-        ),
-    }
+    return reservations.with_pickup_code(
+        reservation, code, now, current_keys(), config["PUBLIC_BASE_URL"]
+    )
 
 
 @redemptions_blp.post("/reservations/lookup")
