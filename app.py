@@ -37,10 +37,10 @@ from events import ledger as events_ledger
 from events import pages as events_pages
 from identity import api as identity_api
 from identity import cli as identity_cli
+from me import api as me_api
 from points import api as points_api
 from points import cli as points_cli
 from points.history import describe_sources
-from privacy import api as privacy_api
 from stats import api as stats_api
 from stats import cli as stats_cli
 
@@ -92,7 +92,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         events_followups_api,
         catalog_api,
         stats_api,
-        privacy_api,
+        me_api,
     )
     for blueprint in (bp for domain in domains for bp in domain.blueprints):
         api.register_blueprint(blueprint)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from flask import current_app
@@ -35,9 +34,8 @@ from catalog.schemas import (
     StockLevelSchema,
     StockMoveSchema,
 )
-from core import qr_links
 from core.api import Blueprint, PageArgsSchema, also_returns
-from core.codes import current_keys, qr_image
+from core.codes import current_keys
 from core.csvfiles import csv_response
 from core.db import utcnow
 from core.errors import Forbidden
@@ -189,16 +187,9 @@ def reserve(args: dict[str, Any]) -> dict[str, Any]:
         keys=current_keys(),
         tz=current_settings().tz,
     )
-    svg, _ = qr_image(code, "svg")
-    picture_until = now + timedelta(minutes=reservations.PICTURE_LINK_MINUTES)
-    return {
-        **records.described(reservation),
-        "pickup_code": code,
-        "pickup_qr_svg": svg.decode(),
-        "pickup_qr_url": qr_links.image_url(
-            code, picture_until, current_keys(), config["PUBLIC_BASE_URL"]
-        ),
-    }
+    return reservations.with_pickup_code(
+        reservation, code, now, current_keys(), config["PUBLIC_BASE_URL"]
+    )
 
 
 @redemptions_blp.post("/reservations/lookup")
@@ -276,29 +267,14 @@ def preview(args: dict[str, Any]) -> dict[str, Any]:
     phone masked), which gift, the balance after, or the points still needed; nothing is
     written."""
     actor = current_principal()
-    resident = _resident_for_desk(actor, args)
-    quote = service.quote(
-        resident.id,
+    return service.preview(
+        _resident_for_desk(actor, args),
         args["item_id"],
         args["quantity"],
         args["center_id"] or actor.center_id,
         utcnow(),
         current_settings().tz,
     )
-    return {
-        "resident": records.masked_resident(resident),
-        "item": {"id": quote.item_id, "name": quote.item_name},
-        "item_id": quote.item_id,
-        "quantity": quote.quantity,
-        "points_cost": quote.points_cost,
-        "balance": quote.balance,
-        "spendable": quote.spendable,
-        "balance_after": quote.balance_after,
-        "shortfall": quote.shortfall,
-        "stock": quote.stock,
-        "ok": quote.refusal is None,
-        "refusal": quote.refusal.code if quote.refusal else None,
-    }
 
 
 @redemptions_blp.get("/<id:redemption_id>")

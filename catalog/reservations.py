@@ -12,14 +12,17 @@ import hashlib
 import hmac
 import secrets
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 
 from catalog.items import get_item, record_movement
 from catalog.models import Redemption, StockLevel
-from catalog.service import STATUS_WORDS, claim
-from core.codes import CodeKeys
+from catalog.records import described
+from catalog.service import STATUS_WORDS, lock_and_take_stock
+from core import qr_links
+from core.codes import CodeKeys, qr_image
 from core.db import db
 from core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from core.i18n import _l
@@ -64,7 +67,7 @@ def reserve(
     tz: ZoneInfo,
 ) -> tuple[Redemption, str]:
     """Hold points and stock for a pickup; returns the reservation and its pickup code."""
-    _, item = claim(resident_id, item_id, quantity, center_id, now, tz, hold=True)
+    _, item = lock_and_take_stock(resident_id, item_id, quantity, center_id, now, tz, hold=True)
     key = pickup_keys(keys)[0]
     code = _unused_code(center_id, key)
     reservation = Redemption(
@@ -83,6 +86,22 @@ def reserve(
     holds.hold(resident_id, reservation.points_spent, HOLD_SOURCE, str(reservation.id))
     record_movement(item_id, center_id, "reserved", 0, quantity, None, None, reservation.id)
     return reservation, code
+
+
+def with_pickup_code(
+    reservation: Redemption, code: str, now: datetime, keys: CodeKeys, base_url: str
+) -> dict[str, Any]:
+    """A new reservation as the resident sees it this once: its pickup code as digits, as an
+    SVG, and as a signed link to its picture for an ``<image>`` (good for
+    :data:`PICTURE_LINK_MINUTES`)."""
+    svg, _ = qr_image(code, "svg")
+    picture_until = now + timedelta(minutes=PICTURE_LINK_MINUTES)
+    return {
+        **described(reservation),
+        "pickup_code": code,
+        "pickup_qr_svg": svg.decode(),
+        "pickup_qr_url": qr_links.image_url(code, picture_until, keys, base_url),
+    }
 
 
 def _unused_code(center_id: int, key: bytes) -> str:

@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 
 from catalog.items import OutOfStock, available_stock, get_item, record_movement
 from catalog.models import CatalogItem, Redemption, StockLevel
+from catalog.records import masked_resident
 from core.api import MAX_ID, decode_cursor, page
 from core.db import db
 from core.errors import BadRequest, Conflict, DomainError, NotFound, ValidationFailed
@@ -224,7 +225,29 @@ def quote(
     return Quote(item.id, item.name, quantity, cost, balance, balance - reserved, stock, refusal)
 
 
-def claim(
+def preview(
+    resident: Resident, item_id: int, quantity: int, center_id: int, now: datetime, tz: ZoneInfo
+) -> dict[str, Any]:
+    """The :func:`quote` as the desk confirms it with the resident: who (name and phone
+    masked), which gift, and whether it would go through (else the refusal's code)."""
+    quoted = quote(resident.id, item_id, quantity, center_id, now, tz)
+    return {
+        "resident": masked_resident(resident),
+        "item": {"id": quoted.item_id, "name": quoted.item_name},
+        "item_id": quoted.item_id,
+        "quantity": quoted.quantity,
+        "points_cost": quoted.points_cost,
+        "balance": quoted.balance,
+        "spendable": quoted.spendable,
+        "balance_after": quoted.balance_after,
+        "shortfall": quoted.shortfall,
+        "stock": quoted.stock,
+        "ok": quoted.refusal is None,
+        "refusal": quoted.refusal.code if quoted.refusal else None,
+    }
+
+
+def lock_and_take_stock(
     resident_id: int,
     item_id: int,
     quantity: int,
@@ -278,7 +301,9 @@ def redeem(
     """Hand a gift over at the desk: points and stock go down together, or nothing happens."""
     if not actor.can_access_center(center_id):
         raise NotFound(_l("No such center."))
-    account, item = claim(resident_id, item_id, quantity, center_id, now, tz, hold=False)
+    account, item = lock_and_take_stock(
+        resident_id, item_id, quantity, center_id, now, tz, hold=False
+    )
     redemption = Redemption(
         resident_id=resident_id,
         item_id=item_id,

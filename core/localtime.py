@@ -16,8 +16,6 @@ from sqlalchemy import Date
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement, literal
 
-BUCKETS = ("day", "week", "month")
-
 
 class local_bucket(FunctionElement[date]):
     """``local_bucket(timestamp, zone, "day"|"week"|"month")``: the bucket's first local day."""

@@ -97,7 +97,7 @@ class EventDetail(MethodView):
         principal = current_principal()
         if principal.kind == "staff":
             return _detail(service.event_for_staff(principal, event_id))
-        return listing.detail(service.event_for_resident(principal.id, event_id), principal.id)
+        return listing.detail(service.event_open_to(principal.id, event_id), principal.id)
 
     @events_blp.response(200, EventDetailSchema)
     @auth_required(*EVENT_EDITORS)
@@ -163,14 +163,20 @@ def personal_code(args: dict[str, Any], query: dict[str, Any], event_id: int) ->
 @events_blp.post("/<id:event_id>/display")
 @events_blp.response(201, DisplayLinkSchema)
 @auth_required(*STAFF_ROLES)
-def display_link(event_id: int) -> dict[str, Any]:
+def display_link(event_id: int) -> codes.CodeLink:
     """A link to the full-screen projector page with the rotating code.
 
     It ends when the event's check-in closes (`expires_at`), when the event is cancelled, or
     when its links are revoked. `checkin_closed` or `event_cancelled` once there is nothing
     left to show."""
     event = service.event_to_display(current_principal(), event_id, utcnow())
-    return _display_link(event)
+    return codes.display_link(
+        event.id,
+        event.display_generation,
+        event.checkin_closes_at,
+        current_keys(),
+        current_app.config["PUBLIC_BASE_URL"],
+    )
 
 
 @events_blp.post("/<id:event_id>/display-link/revoke")
@@ -182,12 +188,6 @@ def revoke_display_links(event_id: int) -> None:
     Pages open on an older link stop showing codes at their next refresh (within 20 s);
     `POST .../display` then gives a new link."""
     service.revoke_display_links(current_principal(), event_id)
-
-
-def _display_link(event: Any) -> dict[str, Any]:
-    token = codes.display(event.id, event.display_generation, current_keys())
-    url = f"{current_app.config['PUBLIC_BASE_URL']}{codes.DISPLAY_PATH}{token}"
-    return {"url": url, "expires_at": event.checkin_closes_at}
 
 
 _EVENT_SCHEMA = CheckinEventSchema()

@@ -152,6 +152,15 @@ def display(event_id: int, generation: int, keys: CodeKeys) -> str:
     return codes.encode(code, keys.key(keys.current, DISPLAY_PURPOSE))
 
 
+def display_link(
+    event_id: int, generation: int, closes_at: datetime, keys: CodeKeys, base_url: str
+) -> CodeLink:
+    """The projector page's link, for an event's current generation of links; it works
+    until check-in closes."""
+    token = display(event_id, generation, keys)
+    return CodeLink(f"{base_url}{DISPLAY_PATH}{token}", token, closes_at)
+
+
 def read_display(token: str, keys: CodeKeys) -> DisplayCode:
     """What a projector token names; ``invalid_qr`` if it is not one we signed."""
     try:

@@ -1,4 +1,4 @@
-"""Follow-ups: the staff's schedule and overdue list, and the resident's own follow-ups."""
+"""Follow-ups: the staff's schedule and overdue list (a resident's own: me.api)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 from flask import Response
 from flask.views import MethodView
 
-from core.api import Blueprint, PageArgsSchema
+from core.api import Blueprint
 from core.csvfiles import csv_response
 from core.db import utcnow
 from events import followups
@@ -17,16 +17,12 @@ from events.schemas import (
     FollowUpPageSchema,
     FollowUpQueryArgsSchema,
     FollowUpSchema,
-    MyFollowUpPageSchema,
 )
-from identity.auth import RESIDENT, STAFF_ROLES, auth_required, current_principal
+from identity.auth import STAFF_ROLES, auth_required, current_principal
 from points.expiry import current_settings
 
 followups_blp = Blueprint(
     "followups", __name__, url_prefix="/api/v1/followups", description="Follow-ups (staff)"
-)
-me_followups_blp = Blueprint(
-    "me_events", __name__, url_prefix="/api/v1/me", description="The resident's follow-ups"
 )
 
 
@@ -67,18 +63,8 @@ def overdue_csv(args: dict[str, Any]) -> Response:
     return csv_response(text, "overdue-followups.csv")
 
 
-@me_followups_blp.get("/followups")
-@me_followups_blp.response(200, MyFollowUpPageSchema)
-@auth_required(RESIDENT)
-@me_followups_blp.arguments(PageArgsSchema, location="query")
-def my_followups(args: dict[str, Any]) -> dict[str, Any]:
-    """The resident's follow-ups: the ones to do by due date (overdue ones first), then the
-    done ones, latest first; each with its due day, status and center, never the condition."""
-    return followups.my_followups(current_principal().id, _today(), args["limit"], args["cursor"])
-
-
 def _today() -> date:
     return utcnow().astimezone(current_settings().tz).date()
 
 
-blueprints = (followups_blp, me_followups_blp)
+blueprints = (followups_blp,)

@@ -22,12 +22,10 @@ from points.models import ACTIVITIES
 
 _title = validate.Length(min=1, max=100)
 _reason = validate.Length(min=2, max=200)
-QR_MODES = ("static", "rotating")
 _POINTS_DESCRIPTION = (
     "Points for attending; null: the center's rule for the kind. More than that rule gives is "
     "for managers: staff get 403 `points_above_rule`."
 )
-QR_FORMATS = ("json", "png", "svg")
 
 
 class EventSchema(ma.Schema):

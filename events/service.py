@@ -119,8 +119,9 @@ def open_to(resident_id: int) -> ColumnElement[bool]:
     return Event.resident_id.is_(None) | (Event.resident_id == resident_id)
 
 
-def event_for_resident(resident_id: int, event_id: int) -> Event:
-    """An event the resident may see; another resident's personal event does not exist."""
+def event_open_to(resident_id: int, event_id: int) -> Event:
+    """An event of any center, as a resident sees it (:func:`open_to`): another resident's
+    personal event does not exist."""
     event = db.session.scalar(select(Event).where(Event.id == event_id, open_to(resident_id)))
     if event is None:
         raise NotFound(_l("No such event."))
@@ -128,6 +129,7 @@ def event_for_resident(resident_id: int, event_id: int) -> Event:
 
 
 def event_for_staff(actor: Principal, event_id: int) -> Event:
+    """An event of a center the actor works for: another center's does not exist to them."""
     event = db.session.get(Event, event_id)
     if event is None or not actor.can_access_center(event.center_id):
         raise NotFound(_l("No such event."))

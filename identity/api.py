@@ -1,24 +1,19 @@
-"""Login, the resident's own profile, and staff access to residents, centers and accounts."""
+"""Login, and staff access to residents, centers and accounts (a resident's own: me.api)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app, request
+from flask import current_app, request
 from flask.views import MethodView
 from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from core import qr_links
-from core.api import Blueprint, also_returns
-from core.codes import current_keys, qr_image
-from core.db import utcnow
+from core.api import Blueprint
 from core.errors import DomainError
 from core.ratelimit import limiter
 from identity import (
     lockout,
-    member_codes,
-    phones,
     privacy,
     service,
     sessions,
@@ -26,7 +21,6 @@ from identity import (
     wechat,
 )
 from identity.auth import (
-    RESIDENT,
     STAFF_ROLES,
     auth_required,
     current_principal,
@@ -37,17 +31,8 @@ from identity.schemas import (
     CenterCreateSchema,
     CenterSchema,
     ConditionsSchema,
-    ConsentGrantSchema,
-    ConsentSchema,
-    MemberCodeQueryArgsSchema,
-    MemberCodeSchema,
-    MeSchema,
-    MeUpdateSchema,
     PasswordChangeSchema,
     PasswordResetSchema,
-    PhoneCodeSchema,
-    PrivacyAcceptSchema,
-    PrivacySchema,
     RefreshedTokensSchema,
     RefreshSchema,
     ResidentCreateSchema,
@@ -66,14 +51,13 @@ from identity.schemas import (
 from identity.tokens import REFRESH, decode_claims
 
 auth_blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Log in")
-me_blp = Blueprint("me", __name__, url_prefix="/api/v1/me", description="The resident's own data")
 residents_blp = Blueprint(
     "residents", __name__, url_prefix="/api/v1/residents", description="Residents, for staff"
 )
 centers_blp = Blueprint("centers", __name__, url_prefix="/api/v1/centers", description="Centers")
 staff_blp = Blueprint("staff", __name__, url_prefix="/api/v1/staff", description="Staff accounts")
 
-blueprints = (auth_blp, me_blp, residents_blp, centers_blp, staff_blp)
+blueprints = (auth_blp, residents_blp, centers_blp, staff_blp)
 
 
 def _login_limit() -> str:
@@ -172,83 +156,6 @@ def change_password(args: dict[str, Any]) -> None:
     staff_accounts.change_own_password(
         current_principal(), current_session(), args["old_password"], args["new_password"]
     )
-
-
-@me_blp.route("", methods=["PUT", "PATCH"])
-@me_blp.response(200, MeSchema)
-@auth_required(RESIDENT)
-@me_blp.arguments(MeUpdateSchema)
-def update_me(changes: dict[str, Any]) -> dict[str, Any]:
-    """Change name or home center, or remove the phone number; only the fields sent change.
-    PUT and PATCH are the same (WeChat's `wx.request` has no PATCH). A number is refused
-    (`validation_error`): it comes from `POST /me/phone`. (`GET /me`, with points, is the
-    ledger's.)"""
-    resident = service.update_profile(service.get_resident(current_principal().id), changes)
-    return service.profile(resident, privacy.current_version())
-
-
-@me_blp.post("/phone")
-@me_blp.response(200, MeSchema)
-@auth_required(RESIDENT)
-@me_blp.arguments(PhoneCodeSchema)
-def verify_phone(args: dict[str, Any]) -> dict[str, Any]:
-    """Set the resident's phone number from WeChat's phone button: the server trades its code
-    for the number WeChat verified. Refusals: `wechat_phone_failed` (400 a bad or used code,
-    503 WeChat unreachable), `phone_taken` (409: another resident verified this number)."""
-    resident = service.get_resident(current_principal().id)
-    number = wechat.phone_number(args["code"], current_app.config, wechat.access_tokens())
-    phones.record_verified(resident, number, utcnow())
-    return service.profile(resident, privacy.current_version())
-
-
-@me_blp.post("/privacy")
-@me_blp.response(200, PrivacySchema)
-@auth_required(RESIDENT)
-@me_blp.arguments(PrivacyAcceptSchema)
-def accept_privacy_policy(args: dict[str, Any]) -> privacy.PrivacyState:
-    """Record that the resident accepted the privacy policy shown (again after a new version);
-    every version accepted is kept. `privacy_version_mismatch` (409) when `version` is not the
-    current one."""
-    resident = service.get_resident(current_principal().id)
-    privacy.accept(resident, args["version"], privacy.current_version())
-    return privacy.state(resident.id, privacy.current_version())
-
-
-@me_blp.get("/member-code")
-@me_blp.response(200, MemberCodeSchema)
-@also_returns(MemberCodeSchema, "image/png", "image/svg+xml")
-@auth_required(RESIDENT)
-@me_blp.arguments(MemberCodeQueryArgsSchema, location="query")
-def member_code(args: dict[str, Any]) -> Any:
-    """The code the desk scans to identify the resident; a new one every 30 seconds.
-    `image_url` draws it for an `<image>` tag (no header needed) while the code lives."""
-    resident = service.get_resident(current_principal().id)
-    issued = member_codes.issue(resident, current_keys(), utcnow())
-    if args["format"] == "json":
-        base_url = current_app.config["PUBLIC_BASE_URL"]
-        image_url = qr_links.image_url(issued.code, issued.expires_at, current_keys(), base_url)
-        return {"code": issued.code, "expires_at": issued.expires_at, "image_url": image_url}
-    body, content_type = qr_image(issued.code, args["format"])
-    return Response(body, content_type=content_type)
-
-
-@me_blp.post("/consents")
-@me_blp.response(201, ConsentSchema)
-@auth_required(RESIDENT)
-@me_blp.arguments(ConsentGrantSchema)
-def grant_consent(args: dict[str, Any]) -> Any:
-    """Record the resident's consent (e.g. to have chronic conditions recorded)."""
-    resident = service.get_resident(current_principal().id)
-    return service.grant_consent(resident, args["purpose"], args["version"])
-
-
-@me_blp.delete("/consents/<string:purpose>")
-@me_blp.response(200, ConsentSchema)
-@auth_required(RESIDENT)
-def withdraw_consent(purpose: str) -> Any:
-    """Withdraw a consent; what it allowed us to keep is erased."""
-    resident = service.get_resident(current_principal().id)
-    return service.withdraw_consent(resident, purpose)
 
 
 @residents_blp.route("")

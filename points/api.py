@@ -1,4 +1,4 @@
-"""The resident's points, staff views of a ledger, manager adjustments and earning rules."""
+"""Staff views of a ledger, manager adjustments and earning rules (a resident's own: me.api)."""
 
 from __future__ import annotations
 
@@ -6,26 +6,22 @@ from typing import Any
 
 from core.api import Blueprint, PageArgsSchema
 from core.db import utcnow
-from identity import privacy
 from identity import service as identity
-from identity.auth import RESIDENT, STAFF_ROLES, auth_required, current_principal
-from points import adjustments, ledger, rules
-from points.expiry import current_settings, expiring
+from identity.auth import STAFF_ROLES, auth_required, current_principal
+from points import adjustments, rules
+from points.expiry import current_settings
 from points.history import ledger_page
 from points.idempotency import idempotent
 from points.schemas import (
     AdjustmentCreateSchema,
     LedgerPageSchema,
-    MePointsSchema,
     MovementSchema,
     RuleQueryArgsSchema,
     RuleSchema,
     RuleUpdateSchema,
 )
+from points.service import Movement
 
-me_points_blp = Blueprint(
-    "me_points", __name__, url_prefix="/api/v1/me", description="The resident's points"
-)
 ledgers_blp = Blueprint(
     "ledgers", __name__, url_prefix="/api/v1/residents", description="Residents' points, for staff"
 )
@@ -33,33 +29,7 @@ rules_blp = Blueprint(
     "points_rules", __name__, url_prefix="/api/v1/points/rules", description="Earning rules"
 )
 
-blueprints = (me_points_blp, ledgers_blp, rules_blp)
-
-
-@me_points_blp.get("")
-@me_points_blp.response(200, MePointsSchema)
-@auth_required(RESIDENT)
-def me() -> dict[str, Any]:
-    """The resident's profile, home center, balance, what they can spend now, and what
-    expires when."""
-    resident = identity.get_resident(current_principal().id)
-    balance, reserved = ledger.balance_of(resident.id)
-    return {
-        **identity.profile(resident, privacy.current_version()),
-        "balance": balance,
-        "reserved": reserved,
-        "spendable": balance - reserved,
-        "expiring": expiring(resident.id, current_settings()),
-    }
-
-
-@me_points_blp.get("/ledger")
-@me_points_blp.response(200, LedgerPageSchema)
-@auth_required(RESIDENT)
-@me_points_blp.arguments(PageArgsSchema, location="query")
-def my_ledger(args: dict[str, Any]) -> dict[str, Any]:
-    """Every change of the resident's points, newest first, each with its reason."""
-    return ledger_page(current_principal().id, args["limit"], args["cursor"])
+blueprints = (ledgers_blp, rules_blp)
 
 
 @ledgers_blp.get("/<id:resident_id>/ledger")
@@ -77,11 +47,11 @@ def resident_ledger(args: dict[str, Any], resident_id: int) -> dict[str, Any]:
 @ledgers_blp.response(201, MovementSchema)
 @auth_required("manager")
 @ledgers_blp.arguments(AdjustmentCreateSchema)
-def adjust(args: dict[str, Any], resident_id: int) -> dict[str, Any]:
+def adjust(args: dict[str, Any], resident_id: int) -> Movement:
     """Correct a resident's points with a reason they will read (`insufficient_points`)."""
     actor = current_principal()
     resident = identity.resident_for_staff(actor, resident_id)
-    movement = adjustments.adjust(
+    return adjustments.adjust(
         resident.id,
         args["points"],
         args["reason"],
@@ -89,11 +59,6 @@ def adjust(args: dict[str, Any], resident_id: int) -> dict[str, Any]:
         center_id=actor.center_id or resident.center_id,
         expires_at=current_settings().expires_at(utcnow()),
     )
-    return {
-        "transaction_id": movement.transaction_id,
-        "points": movement.amount,
-        "balance": movement.balance,
-    }
 
 
 @rules_blp.get("")

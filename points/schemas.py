@@ -84,8 +84,10 @@ class AdjustmentCreateSchema(ma.Schema):
 
 
 class MovementSchema(ma.Schema):
+    """A :class:`points.service.Movement`: the transaction, the points it moved, the balance."""
+
     transaction_id = ma.fields.Integer(required=True)
-    points = ma.fields.Integer(required=True)
+    points = ma.fields.Integer(required=True, attribute="amount")
     balance = ma.fields.Integer(required=True)
 
 

@@ -29,8 +29,6 @@ from stats.figures import (
 from stats.periods import Period
 from stats.raw import Window
 
-GROUPS = ("kind", "center")
-
 
 def scope_for(actor: Principal, center_id: int | None) -> int | None:
     """The center a manager's figures cover: None for the whole district.

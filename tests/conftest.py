@@ -8,6 +8,7 @@ beside the data ``make run`` keeps there.
 from __future__ import annotations
 
 import os
+import socket
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -17,6 +18,7 @@ import pytest
 import redis
 from flask import Flask
 from flask.testing import FlaskClient
+from pytest_httpserver import HTTPServer
 from sqlalchemy import URL, create_engine, make_url, text
 
 from app import ROOT, create_app
@@ -26,6 +28,7 @@ from core.config import database_uri
 from core.db import db
 from points.verify import verify
 from tests.factories import Account, Factory
+from tests.wechat import wechat_config
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 
@@ -137,6 +140,20 @@ def shared_limits(app: Flask) -> dict[str, object]:
     finally:
         client.close()
     return {"RATELIMIT_STORAGE_URI": TEST_REDIS_URI, "RATELIMIT_KEY_PREFIX": uuid.uuid4().hex}
+
+
+@pytest.fixture
+def wechat_app(build: Build, httpserver: HTTPServer) -> Flask:
+    """The app, with pytest-httpserver on loopback playing WeChat (logins and phone numbers)."""
+    return build(**wechat_config(httpserver.url_for("")))
+
+
+@pytest.fixture
+def closed_port() -> Iterator[int]:
+    """A loopback port held bound but never listening: connecting to it is refused."""
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        yield held.getsockname()[1]
 
 
 @pytest.fixture

@@ -12,7 +12,8 @@ from core.db import db
 from events import checkin
 from events import service as events
 from events.scans import Scanner
-from identity import phones, service, sessions, staff_accounts
+from identity import phones, sessions, staff_accounts
+from identity import service as identity
 from identity.models import HEALTH_CONDITIONS_CONSENT
 from identity.tokens import Principal
 from identity.wechat import WeChatIdentity
@@ -123,7 +124,7 @@ class Factory:
 
     def center(self, name: str | None = None) -> int:
         with self.app.app_context():
-            center = service.create_center(name or f"测试中心{next(_sequence)}")
+            center = identity.create_center(name or f"测试中心{next(_sequence)}")
             db.session.commit()
             return center.id
 
@@ -151,10 +152,10 @@ class Factory:
         number = next(_sequence)
         with self.app.app_context():
             if center_id is None:
-                center_id = service.create_center(f"测试中心{number}").id
-            identity = WeChatIdentity(openid=openid or f"openid-{number}", unionid=None)
-            resident = service.resident_for_wechat(identity)
-            service.update_profile(resident, {"name": name, "center_id": center_id})
+                center_id = identity.create_center(f"测试中心{number}").id
+            wechat_user = WeChatIdentity(openid=openid or f"openid-{number}", unionid=None)
+            resident = identity.resident_for_wechat(wechat_user)
+            identity.update_profile(resident, {"name": name, "center_id": center_id})
             phones.record_verified(resident, phone or f"139{number:08d}", datetime.now(UTC))
             tokens = sessions.start(resident)
             db.session.commit()
@@ -163,7 +164,7 @@ class Factory:
     def consent(self, resident_id: int, purpose: str = HEALTH_CONDITIONS_CONSENT) -> None:
         """The resident consents in the mini-program (to condition records, by default)."""
         with self.app.app_context():
-            service.grant_consent(service.get_resident(resident_id), purpose, "2026-01")
+            identity.grant_consent(identity.get_resident(resident_id), purpose, "2026-01")
             db.session.commit()
 
 

@@ -56,7 +56,7 @@ TABLE_OF = {
     "events": "events",
     "catalog": "catalog",
     "stats": "stats",
-    "privacy": "privacy",
+    "me": "me",
     "flask": None,
 }
 

@@ -36,7 +36,6 @@ POST  /api/v1/checkins/{checkin_id}/annul            401   403  200    404   200
 GET   /api/v1/followups                              401   403  200    200   200  200    200
 POST  /api/v1/followups                              401   403  201    404   201  201    201
 GET   /api/v1/followups/overdue.csv                  401   403  200    200   200  200    200
-GET   /api/v1/me/followups                           401   200  403    403   403  403    403
 GET   /q/{token}                                     200   200  200    200   200  200    200
 GET   /display/{token}                               200   200  200    200   200  200    200
 GET   /display/{token}/state                         200   200  200    200   200  200    200
@@ -112,7 +111,6 @@ REQUESTS: dict[str, Arrange] = {
     "GET /api/v1/followups": lambda w: call(query={"center_id": w.center}),
     "POST /api/v1/followups": a_follow_up,
     "GET /api/v1/followups/overdue.csv": lambda w: call(query={"center_id": w.center}),
-    "GET /api/v1/me/followups": lambda w: call(),
     "GET /q/{token}": lambda w: call(token=projector_code(w)),
     "GET /display/{token}": projector_page,
     "GET /display/{token}/state": projector_page,

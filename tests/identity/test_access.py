@@ -1,4 +1,4 @@
-"""Who may log in, change a profile, see residents, and run centers and staff accounts."""
+"""Who may log in, see residents, and run centers and staff accounts."""
 
 from __future__ import annotations
 
@@ -21,13 +21,6 @@ POST   /api/v1/auth/login                          200   200  200    200   200  
 POST   /api/v1/auth/refresh                        200   200  200    200   200  200    200
 POST   /api/v1/auth/logout                         204   204  204    204   204  204    204
 POST   /api/v1/auth/password                       401   403  204    204   204  204    204
-PUT    /api/v1/me                                  401   200  403    403   403  403    403
-PATCH  /api/v1/me                                  401   200  403    403   403  403    403
-POST   /api/v1/me/phone                            401   200  403    403   403  403    403
-POST   /api/v1/me/privacy                          401   200  403    403   403  403    403
-GET    /api/v1/me/member-code                      401   200  403    403   403  403    403
-POST   /api/v1/me/consents                         401   201  403    403   403  403    403
-DELETE /api/v1/me/consents/{purpose}               401   200  403    403   403  403    403
 GET    /api/v1/residents                           401   403  200    200   200  200    200
 POST   /api/v1/residents                           401   403  201    404   201  201    201
 GET    /api/v1/residents/{resident_id}             401   403  200    404   200  200    200
@@ -43,11 +36,6 @@ POST   /api/v1/staff/{staff_id}/password           401   403  403    403   403  
 
 def a_fresh_refresh_token(w: World) -> Call:
     return call(json={"refresh_token": w.make.resident().tokens["refresh_token"]})
-
-
-def a_consent_to_withdraw(w: World) -> Call:
-    w.make.consent(w.resident.id)
-    return call(purpose="health_conditions")
 
 
 def conditions_with_consent(w: World) -> Call:
@@ -69,17 +57,6 @@ REQUESTS: dict[str, Arrange] = {
     "POST /api/v1/auth/password": lambda w: call(
         json={"old_password": PASSWORD, "new_password": NEW_PASSWORD}
     ),
-    "PUT /api/v1/me": lambda w: call(json={"name": "王芳"}),
-    "PATCH /api/v1/me": lambda w: call(json={"name": "王芳"}),
-    "POST /api/v1/me/phone": lambda w: call(json={"code": "dev:13912345678"}),
-    "POST /api/v1/me/privacy": lambda w: call(
-        json={"version": w.app.config["PRIVACY_POLICY_VERSION"]}
-    ),
-    "GET /api/v1/me/member-code": lambda w: call(),
-    "POST /api/v1/me/consents": lambda w: call(
-        json={"purpose": "health_conditions", "version": "2026-01"}
-    ),
-    "DELETE /api/v1/me/consents/{purpose}": a_consent_to_withdraw,
     "GET /api/v1/residents": lambda w: call(query={"q": "陈"}),
     "POST /api/v1/residents": lambda w: call(json={"name": "黄秀英", "center_id": w.center}),
     "GET /api/v1/residents/{resident_id}": lambda w: call(resident_id=w.resident.id),

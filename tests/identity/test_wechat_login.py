@@ -20,7 +20,7 @@ from werkzeug import Request, Response
 from core.db import db
 from identity.models import Resident
 from tests.conftest import Build
-from tests.identity.conftest import PRODUCTION, wechat_config
+from tests.wechat import PRODUCTION, wechat_config
 
 PATH = "/sns/jscode2session"
 SESSION_KEY = "tiWH6uKSU4mC0KNq0YbzTw=="

@@ -1,5 +1,5 @@
-"""Who may read points and change them: residents their own; staff their center's residents;
-managers correct a ledger and set the rules."""
+"""Who may read a resident's points and change them: staff their center's residents;
+managers correct a ledger and set the rules (a resident's own: tests/me/test_access.py)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,6 @@ from tests.access import (
 
 ACCESS = table("""
                                                   anon  res  desk  other  mgr  dist  admin
-GET  /api/v1/me                                   401   200  403    403   403  403    403
-GET  /api/v1/me/ledger                            401   200  403    403   403  403    403
 GET  /api/v1/residents/{resident_id}/ledger       401   403  200    404   200  200    200
 POST /api/v1/residents/{resident_id}/adjustments  401   403  403    403   201  201    403
 GET  /api/v1/points/rules                         401   403  200    200   200  200    200
@@ -21,8 +19,6 @@ PUT  /api/v1/points/rules/{activity}              401   403  403    403   200  2
 """)
 
 REQUESTS: dict[str, Arrange] = {
-    "GET /api/v1/me": lambda w: call(),
-    "GET /api/v1/me/ledger": lambda w: call(),
     "GET /api/v1/residents/{resident_id}/ledger": lambda w: call(resident_id=w.resident.id),
     "POST /api/v1/residents/{resident_id}/adjustments": lambda w: call(
         resident_id=w.resident.id, json={"points": 5, "reason": "补记讲座积分"}

@@ -1,8 +1,6 @@
-"""The resident's balance and ledger, staff views, and manager adjustments over HTTP."""
+"""Staff views of a ledger, and manager adjustments, over HTTP (a resident's own: tests/me)."""
 
 from __future__ import annotations
-
-from datetime import UTC, datetime, timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -16,47 +14,6 @@ from tests.factories import Factory
 def transactions(app: Flask) -> int:
     with app.app_context():
         return int(db.session.scalar(select(func.count(LedgerTransaction.id))))
-
-
-def test_me_shows_the_balance_and_what_expires_when(client: FlaskClient, make: Factory) -> None:
-    resident = make.resident(name="陈伟", phone="13800001111")
-    make.credit(resident.id, 10, expires_at=datetime(2028, 1, 1, tzinfo=UTC) - timedelta(hours=8))
-    make.credit(resident.id, 5, expires_at=datetime(2028, 1, 1, tzinfo=UTC) - timedelta(hours=8))
-    make.credit(resident.id, 7)
-
-    me = client.get("/api/v1/me", headers=resident.headers)
-
-    assert me.status_code == 200
-    assert me.json["name"] == "陈伟"
-    assert me.json["phone_masked"] == "138****1111"
-    assert (me.json["balance"], me.json["reserved"]) == (22, 0)
-    assert me.json["expiring"] == [{"points": 15, "on": "2027-12-31"}]
-
-
-def test_a_new_resident_has_no_points_yet(client: FlaskClient) -> None:
-    token = client.post("/api/v1/auth/wechat", json={"code": "dev:newcomer"}).json["access_token"]
-
-    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
-
-    assert (me.json["balance"], me.json["expiring"]) == (0, [])
-
-
-def test_the_ledger_pages_newest_first_and_says_why(client: FlaskClient, make: Factory) -> None:
-    resident = make.resident()
-    for amount in (10, 20, 30):
-        make.credit(resident.id, amount)
-
-    first = client.get("/api/v1/me/ledger?limit=2", headers=resident.headers).json
-    rest = client.get(
-        f"/api/v1/me/ledger?limit=2&cursor={first['next_cursor']}", headers=resident.headers
-    ).json
-
-    assert [e["delta"] for e in first["items"]] == [30, 20]
-    assert [e["balance_after"] for e in first["items"]] == [60, 30]
-    assert [e["delta"] for e in rest["items"]] == [10]
-    assert rest["next_cursor"] is None
-    entry = rest["items"][0]
-    assert (entry["kind"], entry["reason"], entry["source"]["type"]) == ("earn", "测试积分", "test")
 
 
 def test_staff_read_a_ledger_of_their_center_only(client: FlaskClient, make: Factory) -> None:

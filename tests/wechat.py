@@ -1,16 +1,9 @@
-"""A fake WeChat for the identity tests, and a production app's settings."""
+"""A fake WeChat's settings for the tests (pytest-httpserver plays it: the ``wechat_app``
+fixture of tests/conftest.py), and a production app's settings."""
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterator
 from typing import Any
-
-import pytest
-from flask import Flask
-from pytest_httpserver import HTTPServer
-
-from tests.conftest import Build
 
 #: Production with keys strong enough to start, and no WeChat appid.
 PRODUCTION = {
@@ -30,17 +23,3 @@ def wechat_config(api_base: str, timeout: float = 2.0) -> dict[str, Any]:
         "WECHAT_API_BASE": api_base.rstrip("/"),
         "WECHAT_TIMEOUT": timeout,
     }
-
-
-@pytest.fixture
-def wechat_app(build: Build, httpserver: HTTPServer) -> Flask:
-    """The app, with pytest-httpserver on loopback playing WeChat."""
-    return build(**wechat_config(httpserver.url_for("")))
-
-
-@pytest.fixture
-def closed_port() -> Iterator[int]:
-    """A loopback port held bound but never listening: connecting to it is refused."""
-    with socket.socket() as held:
-        held.bind(("127.0.0.1", 0))
-        yield held.getsockname()[1]

@@ -23,8 +23,8 @@ from identity.models import Resident
 from identity.wechat import ACCESS_TOKEN_MARGIN
 from tests.conftest import Build
 from tests.factories import Account, Factory
-from tests.identity.conftest import PRODUCTION, wechat_config
 from tests.racing import race
+from tests.wechat import PRODUCTION, wechat_config
 
 TOKEN_PATH = "/cgi-bin/stable_token"
 PHONE_PATH = "/wxa/business/getuserphonenumber"

@@ -1,0 +1,82 @@
+"""Each ``/me`` operation as one call, put together from the domains that hold its rules
+(identity for the profile, points for the balance); nothing here decides anything itself.
+
+The resident is the one the token names (``identity.get_resident``: a closed account's
+token speaks for nobody). Functions flush and never commit; the request commits once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from core import qr_links
+from core.codes import CodeKeys
+from identity import member_codes, phones, privacy, wechat
+from identity import service as identity
+from identity.models import Consent
+from points import ledger
+from points.expiry import PointsSettings, expiring
+
+
+def profile_with_points(
+    resident_id: int, privacy_version: str, settings: PointsSettings
+) -> dict[str, Any]:
+    """The profile with the balance, what can be spent now, and what expires when."""
+    resident = identity.get_resident(resident_id)
+    balance, reserved = ledger.balance_of(resident.id)
+    return {
+        **identity.profile(resident, privacy_version),
+        "balance": balance,
+        "reserved": reserved,
+        "spendable": balance - reserved,
+        "expiring": expiring(resident.id, settings),
+    }
+
+
+def update_profile(
+    resident_id: int, changes: dict[str, Any], privacy_version: str
+) -> dict[str, Any]:
+    """Change name or home center, or remove the phone number; the profile afterwards."""
+    resident = identity.update_profile(identity.get_resident(resident_id), changes)
+    return identity.profile(resident, privacy_version)
+
+
+def verify_phone(
+    resident_id: int,
+    code: str,
+    config: Mapping[str, Any],
+    tokens: wechat.AccessTokens,
+    now: datetime,
+    privacy_version: str,
+) -> dict[str, Any]:
+    """Trade the phone button's code for the number WeChat verified; the profile afterwards."""
+    resident = identity.get_resident(resident_id)
+    phones.record_verified(resident, wechat.phone_number(code, config, tokens), now)
+    return identity.profile(resident, privacy_version)
+
+
+def accept_privacy_policy(resident_id: int, version: str, current: str) -> privacy.PrivacyState:
+    """Record the acceptance of ``version`` (it must be ``current``); the state afterwards."""
+    resident = identity.get_resident(resident_id)
+    privacy.accept(resident, version, current)
+    return privacy.state(resident.id, current)
+
+
+def member_code(resident_id: int, keys: CodeKeys, now: datetime, base_url: str) -> dict[str, Any]:
+    """The code the desk scans now, and the signed link of its picture for an ``<image>``."""
+    issued = member_codes.issue(identity.get_resident(resident_id), keys, now)
+    return {
+        "code": issued.code,
+        "expires_at": issued.expires_at,
+        "image_url": qr_links.image_url(issued.code, issued.expires_at, keys, base_url),
+    }
+
+
+def grant_consent(resident_id: int, purpose: str, version: str) -> Consent:
+    return identity.grant_consent(identity.get_resident(resident_id), purpose, version)
+
+
+def withdraw_consent(resident_id: int, purpose: str) -> Consent:
+    return identity.withdraw_consent(identity.get_resident(resident_id), purpose)
