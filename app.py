@@ -16,9 +16,8 @@ from catalog import api as catalog_api
 from catalog import cli as catalog_cli
 from catalog import media as catalog_media
 from catalog import records as catalog_records
-from core import config as app_config
-from core import db as database
 from core import (
+    auth,
     embedded_db,
     errors,
     headers,
@@ -29,6 +28,8 @@ from core import (
     requestbody,
     requestlog,
 )
+from core import config as app_config
+from core import db as database
 from core.api import Api
 from demo import cli as demo_cli
 from events import api as events_api
@@ -37,6 +38,7 @@ from events import ledger as events_ledger
 from events import pages as events_pages
 from identity import api as identity_api
 from identity import cli as identity_cli
+from identity import sessions as identity_sessions
 from me import api as me_api
 from points import api as points_api
 from points import cli as points_cli
@@ -78,6 +80,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     database.init_app(app, migrations_directory=str(ROOT / "migrations"))
     errors.register_error_handlers(app)
     ratelimit.init_app(app)
+    auth.init_app(app, identity_sessions.access_principal)
     api = Api(app)
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}

@@ -16,11 +16,12 @@ from pathlib import Path
 from sqlalchemy import text
 
 from catalog import items as catalog
+from core.auth import Principal
 from core.codes import current_keys
 from core.db import db, utcnow
 from events import codes
 from events import service as events
-from identity.tokens import Principal, issue_tokens, new_token_id
+from identity.tokens import issue_tokens, new_token_id
 
 #: The gift the desk benchmark hands over: the cheapest, so most residents can afford it.
 GIFT_ID = 1

@@ -35,6 +35,7 @@ from catalog.schemas import (
     StockMoveSchema,
 )
 from core.api import Blueprint, PageArgsSchema, also_returns
+from core.auth import RESIDENT, STAFF_ROLES, Principal, auth_required, current_principal
 from core.codes import current_keys
 from core.csvfiles import csv_response
 from core.db import utcnow
@@ -44,9 +45,7 @@ from core.ratelimit import limiter
 from core.requestbody import body_limit
 from identity import member_codes
 from identity import service as identity
-from identity.auth import RESIDENT, STAFF_ROLES, auth_required, current_principal
 from identity.models import Resident
-from identity.tokens import Principal
 from points.expiry import current_settings
 from points.idempotency import idempotent
 

@@ -13,11 +13,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql
 
 from catalog.models import CatalogItem, StockLevel, StockMovement
+from core.auth import Principal
 from core.db import db, utcnow
 from core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from core.i18n import _l
 from identity.models import Center
-from identity.tokens import Principal
 
 #: Stock changes staff make by hand, by what happened.
 MANUAL_MOVEMENTS = ("received", "damaged", "stock_take")

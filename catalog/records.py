@@ -11,11 +11,11 @@ from sqlalchemy import Select, select
 
 from catalog.models import CatalogItem, Redemption
 from core.api import decode_cursor, page
+from core.auth import Principal
 from core.csvfiles import csv_text
 from core.db import db
 from identity.models import Center, Resident, Staff, mask_name, mask_phone
 from identity.service import record_audit
-from identity.tokens import Principal
 from points.history import SourceTitle
 
 STATUS_NAMES = {

@@ -22,12 +22,12 @@ from catalog.models import Redemption, StockLevel
 from catalog.records import described
 from catalog.service import STATUS_WORDS, lock_and_take_stock
 from core import qr_links
+from core.auth import Principal
 from core.codes import CodeKeys, qr_image
 from core.db import db
 from core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from core.i18n import _l
 from identity.service import record_audit
-from identity.tokens import Principal
 from points import holds, ledger
 from points.ledger import Source
 

@@ -19,11 +19,11 @@ from catalog.items import OutOfStock, available_stock, get_item, record_movement
 from catalog.models import CatalogItem, Redemption, StockLevel
 from catalog.records import masked_resident
 from core.api import MAX_ID, decode_cursor, page
+from core.auth import Principal
 from core.db import db
 from core.errors import BadRequest, Conflict, DomainError, NotFound, ValidationFailed
 from core.i18n import _l
 from identity.models import Resident
-from identity.tokens import Principal
 from points import ledger
 from points import service as points
 from points.ledger import LockedAccount, Source

@@ -110,6 +110,10 @@ class TokenExpired(DomainError):
     status, code, title = 401, "token_expired", _l("The token has expired")
 
 
+class TokenRevoked(DomainError):
+    status, code, title = 401, "token_revoked", _l("The token has been revoked")
+
+
 class Forbidden(DomainError):
     status, code, title = 403, "forbidden", _l("Not allowed")
 

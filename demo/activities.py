@@ -13,13 +13,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from core.auth import Principal
 from core.db import db
 from events import checkin, followups
 from events import service as events
 from events.models import Event
 from events.scans import Scanner
 from identity.models import Resident, ResidentCondition
-from identity.tokens import Principal
 from points.expiry import PointsSettings
 
 LECTURES = (

@@ -12,6 +12,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from core.auth import Principal
 from core.codes import CodeKeys
 from core.db import db, utcnow
 from demo.activities import first_day, seed_activities, seed_events_to_try
@@ -19,7 +20,6 @@ from demo.gifts import seed_catalog, seed_desk
 from identity import service as identity
 from identity import staff_accounts
 from identity.models import CONDITIONS, HEALTH_CONDITIONS_CONSENT, Center, Resident, Staff
-from identity.tokens import Principal
 from points import adjustments
 from points.expiry import PointsSettings
 

@@ -9,9 +9,9 @@ from catalog import items as gifts
 from catalog import reservations
 from catalog import service as catalog
 from catalog.models import CatalogItem
+from core.auth import Principal
 from core.codes import CodeKeys
 from identity.models import Resident
-from identity.tokens import Principal
 from points import ledger
 from points.expiry import PointsSettings
 

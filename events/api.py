@@ -11,6 +11,7 @@ from flask import Response, current_app, request
 from flask.views import MethodView
 
 from core.api import Blueprint, PageArgsSchema, also_returns, problems
+from core.auth import RESIDENT, STAFF_ROLES, auth_required, current_principal
 from core.codes import current_keys, qr_image
 from core.csvfiles import csv_response
 from core.db import utcnow
@@ -42,7 +43,6 @@ from events.schemas import (
 )
 from identity import member_codes
 from identity import service as identity
-from identity.auth import RESIDENT, STAFF_ROLES, auth_required, current_principal
 from points.expiry import current_settings
 from points.idempotency import idempotent
 

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from core.api import decode_cursor, page
+from core.auth import Principal
 from core.csvfiles import csv_text
 from core.db import db
 from core.errors import BadRequest, ValidationFailed
@@ -22,7 +23,6 @@ from events.models import FollowUp
 from identity import service as identity
 from identity.models import CONDITIONS, HEALTH_CONDITIONS_CONSENT, Resident, mask_phone
 from identity.service import ConsentRequired, named_centers
-from identity.tokens import Principal
 
 
 def schedule(actor: Principal, resident_id: int, condition: str, due_on: date) -> FollowUp:

@@ -9,6 +9,7 @@ from flask import Response
 from flask.views import MethodView
 
 from core.api import Blueprint
+from core.auth import STAFF_ROLES, auth_required, current_principal
 from core.csvfiles import csv_response
 from core.db import utcnow
 from events import followups
@@ -18,7 +19,6 @@ from events.schemas import (
     FollowUpQueryArgsSchema,
     FollowUpSchema,
 )
-from identity.auth import STAFF_ROLES, auth_required, current_principal
 from points.expiry import current_settings
 
 followups_blp = Blueprint(

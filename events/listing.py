@@ -14,12 +14,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import inspect, select, true
 
+from core.auth import Principal
 from core.db import db
 from core.keyset import Run, aware_moment, runs_page
 from events.models import Checkin, Event
 from events.service import attendance_of, open_to
 from identity.service import named_centers
-from identity.tokens import Principal
 from points import rules
 
 #: ``when=`` of the list: events not yet ended (soonest first), or ended (newest first).

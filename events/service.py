@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, func, select, update
 
 from core.api import decode_cursor, page
+from core.auth import Principal
 from core.csvfiles import csv_text
 from core.db import db
 from core.errors import Conflict, DomainError, NotFound, ValidationFailed
@@ -19,7 +20,6 @@ from events.models import Checkin, Event, ScanAttempt
 from identity import service as identity
 from identity.member_codes import InvalidQr
 from identity.models import Resident, Staff, mask_phone
-from identity.tokens import Principal
 from points import rules
 
 #: Check-in opens this long before the start and closes this long after the end by default.

@@ -10,6 +10,7 @@ from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from core.api import Blueprint
+from core.auth import STAFF_ROLES, auth_required, current_principal
 from core.errors import DomainError
 from core.ratelimit import limiter
 from identity import (
@@ -19,12 +20,6 @@ from identity import (
     sessions,
     staff_accounts,
     wechat,
-)
-from identity.auth import (
-    STAFF_ROLES,
-    auth_required,
-    current_principal,
-    current_session,
 )
 from identity.models import Center, Resident, Staff
 from identity.schemas import (
@@ -154,7 +149,7 @@ def logout(args: dict[str, Any]) -> None:
 def change_password(args: dict[str, Any]) -> None:
     """Change one's own password; other logins of the account can no longer refresh."""
     staff_accounts.change_own_password(
-        current_principal(), current_session(), args["old_password"], args["new_password"]
+        current_principal(), sessions.current_session(), args["old_password"], args["new_password"]
     )
 
 

@@ -15,8 +15,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from core.api import decode_cursor, page
+from core.auth import Principal
 from core.db import db, utcnow
-from core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from core.errors import Conflict, DomainError, NotFound, TokenRevoked, ValidationFailed
 from core.i18n import Text, _l
 from identity import privacy
 from identity.models import (
@@ -30,7 +31,6 @@ from identity.models import (
     Staff,
     mask_phone,
 )
-from identity.tokens import Principal, TokenRevoked
 from identity.wechat import WeChatIdentity
 
 PHONE_PATTERN = re.compile(r"^1[3-9]\d{9}$")

@@ -15,12 +15,12 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 
+from core.auth import Principal
 from core.db import db, utcnow
 from core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from core.i18n import Text, _l
 from identity import service, sessions
 from identity.models import Center, Role, Staff
-from identity.tokens import Principal
 
 #: OWASP's Argon2id setting (19 MiB, 2 passes): strong, and light enough that a login does not
 #: swell a worker by the 64 MiB of argon2-cffi's default.

@@ -13,39 +13,19 @@ import re
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import jwt
 from flask import current_app
 
 from core.api import MAX_ID
-from core.errors import DomainError, TokenExpired, Unauthorized
+from core.auth import Principal
+from core.errors import TokenExpired, Unauthorized
 from core.i18n import _l
 
 ALGORITHM = "HS256"
 _ASCII_NUMBER = re.compile(r"[1-9][0-9]{0,9}")
 ACCESS, REFRESH = "access", "refresh"
-
-
-@dataclass(frozen=True, slots=True)
-class Principal:
-    """Who is asking: a resident, or a staff member with a role and maybe a center."""
-
-    kind: Literal["resident", "staff"]
-    id: int
-    role: str
-    center_id: int | None = None
-
-    @property
-    def is_district_wide(self) -> bool:
-        return self.role == "admin" or (self.role == "manager" and self.center_id is None)
-
-    def can_access_center(self, center_id: int | None) -> bool:
-        return self.kind == "staff" and (self.is_district_wide or center_id == self.center_id)
-
-
-class TokenRevoked(DomainError):
-    status, code, title = 401, "token_revoked", _l("The token has been revoked")
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,13 +8,13 @@ from typing import Any
 from flask import Response, current_app
 
 from core.api import Blueprint, PageArgsSchema, also_returns
+from core.auth import RESIDENT, auth_required, current_principal
 from core.codes import current_keys, qr_image
 from core.db import utcnow
 from core.localtime import district_zone
 from events import followups
 from events.schemas import MyFollowUpPageSchema
 from identity import privacy, wechat
-from identity.auth import RESIDENT, auth_required, current_principal
 from identity.models import Consent
 from identity.schemas import (
     ConsentGrantSchema,

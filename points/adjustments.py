@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from identity.tokens import Principal
+from core.auth import Principal
 from points.earning import earn
 from points.ledger import Source, lock_account
 from points.service import Movement, spend_account

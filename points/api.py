@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from core.api import Blueprint, PageArgsSchema
+from core.auth import STAFF_ROLES, auth_required, current_principal
 from core.db import utcnow
 from identity import service as identity
-from identity.auth import STAFF_ROLES, auth_required, current_principal
 from points import adjustments, rules
 from points.expiry import current_settings
 from points.history import ledger_page

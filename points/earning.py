@@ -16,8 +16,8 @@ from typing import NamedTuple
 
 from sqlalchemy import delete, or_, select
 
+from core.auth import Principal
 from core.db import db, driver_connection, utcnow
-from identity.tokens import Principal
 from points import ledger
 from points.expiry import PointsSettings
 from points.ledger import Counters, LockedAccount, Source

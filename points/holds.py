@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
+from core.auth import Principal
 from core.db import db, utcnow
 from core.errors import Conflict, NotFound
 from core.i18n import _l
-from identity.tokens import Principal
 from points.ledger import LockedAccount, Source, lock_account
 from points.models import PointsAccount, PointsHold
 from points.service import InsufficientPoints, Movement, spend_account

@@ -21,10 +21,10 @@ from flask import Response, make_response, request
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql
 
+from core.auth import authenticate
 from core.db import db, utcnow
 from core.errors import BadRequest, Conflict, DomainError
 from core.i18n import _l
-from identity.auth import authenticate
 from points.models import IdempotencyKey
 
 F = TypeVar("F", bound=Callable[..., Any])

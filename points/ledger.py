@@ -17,10 +17,10 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from core.auth import Principal
 from core.db import db, driver_connection, utcnow
-from core.errors import Conflict
+from core.errors import Conflict, TokenRevoked
 from core.i18n import _l
-from identity.tokens import Principal, TokenRevoked
 from points.chain import entry_hash
 from points.models import GENESIS_HASH, PointsAccount
 

@@ -12,11 +12,11 @@ from typing import Protocol
 
 from sqlalchemy import or_, select
 
+from core.auth import Principal
 from core.db import db, utcnow
 from core.errors import Forbidden, ValidationFailed
 from core.i18n import _l
 from identity.models import Center
-from identity.tokens import Principal
 from points.models import ACTIVITIES, EarningRule
 
 #: Points per activity when neither the center nor the district set a rule.

@@ -11,10 +11,10 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
+from core.auth import Principal
 from core.db import db
 from core.errors import Conflict, DomainError, NotFound
 from core.i18n import _l
-from identity.tokens import Principal
 from points.ledger import LockedAccount, Source, append, lock_account
 from points.models import LedgerTransaction, LotAllocation, PointsLot
 

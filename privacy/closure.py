@@ -19,12 +19,12 @@ from sqlalchemy import case, delete, select, update
 
 from catalog import reservations
 from catalog.models import Redemption
+from core.auth import Principal
 from core.db import db
 from events.models import Event, FollowUp, ScanAttempt
 from identity import service as identity
 from identity import sessions
 from identity.models import Consent, Resident, ResidentCondition
-from identity.tokens import Principal
 from points import ledger
 from points.ledger import Source
 from points.models import ACTIVITY_NAMES

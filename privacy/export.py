@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 
 from catalog.models import CatalogItem, Redemption
+from core.auth import Principal
 from core.db import db
 from events.followups import status_of
 from events.models import Checkin, Event, FollowUp
@@ -29,7 +30,6 @@ from identity.models import (
     Resident,
     Staff,
 )
-from identity.tokens import Principal
 from points import ledger
 from points.models import LedgerEntry, LedgerTransaction
 

@@ -10,9 +10,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from core.api import Blueprint, also_returns
+from core.auth import auth_required, current_principal
 from core.csvfiles import csv_response
 from core.db import prepare_report_transaction, utcnow
-from identity.auth import auth_required, current_principal
 from points.expiry import current_settings
 from stats import exports, service
 from stats.periods import Period

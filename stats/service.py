@@ -10,12 +10,12 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from core.auth import Principal
 from core.db import db
 from core.errors import Forbidden, NotFound
 from core.i18n import _l
 from identity.models import Center
 from identity.service import center_of, named_centers
-from identity.tokens import Principal
 from stats import followups, rankings, rollups, series
 from stats.figures import (
     GROWTH_KEYS,

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask import Flask
 
+from core.auth import Principal
 from core.db import db
 from events import checkin
 from events import service as events
@@ -15,7 +16,6 @@ from events.scans import Scanner
 from identity import phones, sessions, staff_accounts
 from identity import service as identity
 from identity.models import HEALTH_CONDITIONS_CONSENT
-from identity.tokens import Principal
 from identity.wechat import WeChatIdentity
 from points.earning import earn
 from points.expiry import PointsSettings

@@ -12,7 +12,7 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from identity.auth import RESIDENT, ROLES
+from core.auth import RESIDENT, ROLES
 from tests.miniprogram import WX_REQUEST_METHODS
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")

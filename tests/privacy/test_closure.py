@@ -13,10 +13,10 @@ from sqlalchemy import func, select
 
 from catalog.models import Redemption
 from core.db import db, utcnow
+from core.errors import TokenRevoked
 from events.models import Checkin, Event, FollowUp, ScanAttempt
 from identity import sessions
 from identity.models import AuditEvent, Consent, RefreshToken, Resident, ResidentCondition
-from identity.tokens import TokenRevoked
 from points import ledger
 from points.ledger import Source
 from points.models import LedgerEntry, LedgerTransaction
