@@ -21,6 +21,9 @@ import qrcode
 import qrcode.image.svg
 from flask import current_app
 
+from core.errors import DomainError
+from core.i18n import _l
+
 _FIELDS = struct.Struct(">BBII")
 TAG_BYTES = 10
 CODE_LENGTH = 27
@@ -28,6 +31,14 @@ CODE_LENGTH = 27
 
 class InvalidCode(ValueError):
     """Not a code we signed: unreadable, forged, or signed with an unknown key."""
+
+
+class InvalidQr(DomainError):
+    status, code, title = 400, "invalid_qr", _l("This code is not valid")
+
+
+class QrExpired(DomainError):
+    status, code, title = 410, "qr_expired", _l("This code has expired")
 
 
 @dataclass(frozen=True, slots=True)

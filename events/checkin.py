@@ -16,6 +16,7 @@ from typing import NoReturn
 from sqlalchemy import select, update
 
 from core.auth import Principal
+from core.codes import InvalidQr
 from core.db import db
 from core.errors import Conflict, DomainError, NotFound, TokenRevoked
 from core.i18n import Text, _l
@@ -23,7 +24,6 @@ from core.localtime import district_minute
 from events.attendance import Attendance, attend
 from events.models import CHECKIN_REASONS, Checkin, Event, FollowUp
 from events.scans import Scanner, log_scan
-from identity.member_codes import InvalidQr
 from points.earning import earn
 from points.expiry import PointsSettings
 from points.ledger import Source, balance_of

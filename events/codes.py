@@ -14,9 +14,8 @@ from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
 from core import codes
-from core.codes import Code, CodeKeys, InvalidCode
+from core.codes import Code, CodeKeys, InvalidCode, InvalidQr, QrExpired
 from core.i18n import _l
-from identity.member_codes import InvalidQr, QrExpired
 
 ROTATING, STATIC, PERSONAL = 1, 2, 3
 PURPOSE = "checkin"

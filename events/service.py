@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, func, select, update
 
 from core.api import decode_cursor, page
 from core.auth import Principal
+from core.codes import InvalidQr
 from core.csvfiles import csv_text
 from core.db import db
 from core.errors import Conflict, DomainError, NotFound, ValidationFailed
@@ -18,7 +19,6 @@ from core.i18n import _l
 from events.checkin import CheckinClosed, EventCancelled
 from events.models import Checkin, Event, ScanAttempt
 from identity import service as identity
-from identity.member_codes import InvalidQr
 from identity.models import Resident, Staff, mask_phone
 from points import rules
 

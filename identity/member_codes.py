@@ -11,23 +11,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from core import codes
-from core.codes import Code, CodeKeys, InvalidCode
+from core.codes import Code, CodeKeys, InvalidCode, InvalidQr, QrExpired
 from core.db import db
-from core.errors import DomainError
 from core.i18n import _l
 from identity.models import Resident
 
 KIND = 4
 STEP_SECONDS = 30
 PURPOSE = "member"
-
-
-class InvalidQr(DomainError):
-    status, code, title = 400, "invalid_qr", _l("This code is not valid")
-
-
-class QrExpired(DomainError):
-    status, code, title = 410, "qr_expired", _l("This code has expired")
 
 
 @dataclass(frozen=True, slots=True)
