@@ -41,13 +41,13 @@ from core.csvfiles import csv_response
 from core.db import utcnow
 from core.errors import Forbidden
 from core.i18n import _l
+from core.idempotency import idempotent
 from core.ratelimit import limiter
 from core.requestbody import body_limit
 from identity import member_codes
 from identity import service as identity
 from identity.models import Resident
 from points.expiry import current_settings
-from points.idempotency import idempotent
 
 items_blp = Blueprint(
     "catalog", __name__, url_prefix="/api/v1/catalog/items", description="Gifts and stock"

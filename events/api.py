@@ -16,6 +16,7 @@ from core.codes import current_keys, qr_image
 from core.csvfiles import csv_response
 from core.db import utcnow
 from core.errors import DomainError
+from core.idempotency import idempotent
 from events import checkin, codes, listing, service
 from events.checkin import CheckinResult
 from events.scans import Scanner, log_scan
@@ -44,7 +45,6 @@ from events.schemas import (
 from identity import member_codes
 from identity import service as identity
 from points.expiry import current_settings
-from points.idempotency import idempotent
 
 events_blp = Blueprint("events", __name__, url_prefix="/api/v1/events", description="Events")
 checkins_blp = Blueprint(

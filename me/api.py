@@ -11,6 +11,7 @@ from core.api import Blueprint, PageArgsSchema, also_returns
 from core.auth import RESIDENT, auth_required, current_principal
 from core.codes import current_keys, qr_image
 from core.db import utcnow
+from core.idempotency import idempotent
 from core.localtime import district_zone
 from events import followups
 from events.schemas import MyFollowUpPageSchema
@@ -30,7 +31,6 @@ from identity.schemas import (
 from me import service as me
 from points.expiry import current_settings
 from points.history import ledger_page
-from points.idempotency import idempotent
 from points.schemas import LedgerPageSchema, MePointsSchema
 from privacy import closure, export
 from privacy.schemas import DataCopySchema

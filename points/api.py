@@ -7,11 +7,11 @@ from typing import Any
 from core.api import Blueprint, PageArgsSchema
 from core.auth import STAFF_ROLES, auth_required, current_principal
 from core.db import utcnow
+from core.idempotency import idempotent
 from identity import service as identity
 from points import adjustments, rules
 from points.expiry import current_settings
 from points.history import ledger_page
-from points.idempotency import idempotent
 from points.schemas import (
     AdjustmentCreateSchema,
     LedgerPageSchema,

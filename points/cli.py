@@ -8,8 +8,9 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from core import idempotency
 from core.db import db, utcnow
-from points import earning, idempotency
+from points import earning
 from points.expiry import PointsSettings, expire_due
 from points.verify import verify
 

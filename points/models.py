@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import UTCDateTime, db, utcnow
@@ -226,17 +226,3 @@ class EarningCounter(db.Model):
     #: ``D2026-11-22`` for a day, ``M2026-11`` for a month, in the district time zone.
     period: Mapped[str] = mapped_column(String(12), primary_key=True)
     points: Mapped[int]
-
-
-class IdempotencyKey(db.Model):
-    """A write's key with the response it got, stored in the write's own transaction."""
-
-    __tablename__ = "idempotency_keys"
-
-    #: ``resident:12`` or ``staff:3``: keys are per user.
-    principal: Mapped[str] = mapped_column(String(32), primary_key=True)
-    key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    request_hash: Mapped[str] = mapped_column(String(64))
-    status_code: Mapped[int | None]
-    body: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

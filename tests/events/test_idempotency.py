@@ -9,9 +9,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from core.db import db
+from core.idempotency import IdempotencyKey
 from events.models import Checkin
 from points import ledger
-from points.models import IdempotencyKey
 from tests.factories import Account, Factory
 
 

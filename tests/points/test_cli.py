@@ -8,8 +8,9 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from core.db import db
+from core.idempotency import IdempotencyKey
 from points import ledger
-from points.models import EarningCounter, IdempotencyKey
+from points.models import EarningCounter
 from tests.factories import Factory
 
 

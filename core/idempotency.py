@@ -18,14 +18,14 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from flask import Response, make_response, request
-from sqlalchemy import delete, select, update
+from sqlalchemy import String, Text, delete, select, update
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import Mapped, mapped_column
 
 from core.auth import authenticate
-from core.db import db, utcnow
+from core.db import UTCDateTime, db, utcnow
 from core.errors import BadRequest, Conflict, DomainError
 from core.i18n import _l
-from points.models import IdempotencyKey
 
 F = TypeVar("F", bound=Callable[..., Any])
 HEADER = "Idempotency-Key"
@@ -33,6 +33,20 @@ REPLAYED_HEADER = "Idempotent-Replayed"
 _VALID_KEY = re.compile(r"^[\x21-\x7e]{1,64}$")
 #: Keys are kept at least this long; ``flask points prune-keys`` deletes older ones.
 KEEP_FOR = timedelta(hours=24)
+
+
+class IdempotencyKey(db.Model):
+    """A write's key with the response it got, stored in the write's own transaction."""
+
+    __tablename__ = "idempotency_keys"
+
+    #: ``resident:12`` or ``staff:3``: keys are per user.
+    principal: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int | None]
+    body: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 class IdempotencyKeyReused(DomainError):
