@@ -42,12 +42,12 @@ from core.db import utcnow
 from core.errors import Forbidden
 from core.i18n import _l
 from core.idempotency import idempotent
+from core.localtime import district_zone
 from core.ratelimit import limiter
 from core.requestbody import body_limit
 from identity import member_codes
 from identity import service as identity
 from identity.models import Resident
-from points.expiry import current_settings
 
 items_blp = Blueprint(
     "catalog", __name__, url_prefix="/api/v1/catalog/items", description="Gifts and stock"
@@ -73,7 +73,7 @@ class Items(MethodView):
             args["limit"],
             args["cursor"],
             utcnow(),
-            current_settings().tz,
+            district_zone(),
         )
 
     @items_blp.response(201, ItemSchema)
@@ -139,7 +139,7 @@ class Redemptions(MethodView):
         """Redemptions by period: a resident's own, or a center's (`format=csv` for staff)."""
         actor = current_principal()
         filters["from"] = filters.pop("from_")
-        tz = current_settings().tz
+        tz = district_zone()
         if filters["format"] == "csv":
             if actor.kind != "staff":
                 raise Forbidden(_l("Exports are for staff."))
@@ -161,7 +161,7 @@ class Redemptions(MethodView):
             args["quantity"],
             args["center_id"] or actor.center_id,
             utcnow(),
-            current_settings().tz,
+            district_zone(),
         )
         return {**records.described(redemption), "balance": balance}
 
@@ -184,7 +184,7 @@ def reserve(args: dict[str, Any]) -> dict[str, Any]:
         now=now,
         days=config["RESERVATION_DAYS"],
         keys=current_keys(),
-        tz=current_settings().tz,
+        tz=district_zone(),
     )
     return reservations.with_pickup_code(
         reservation, code, now, current_keys(), config["PUBLIC_BASE_URL"]
@@ -272,7 +272,7 @@ def preview(args: dict[str, Any]) -> dict[str, Any]:
         args["quantity"],
         args["center_id"] or actor.center_id,
         utcnow(),
-        current_settings().tz,
+        district_zone(),
     )
 
 

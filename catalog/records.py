@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,6 +14,7 @@ from core.api import decode_cursor, page
 from core.auth import Principal
 from core.csvfiles import csv_text
 from core.db import db
+from core.localtime import day_start
 from identity.models import Center, Resident, Staff, mask_name, mask_phone
 from identity.service import record_audit
 from points.history import SourceTitle
@@ -37,14 +38,10 @@ def _query(actor: Principal, filters: dict[str, Any], tz: ZoneInfo) -> Select[An
     if filters.get("status"):
         stmt = stmt.where(Redemption.status == filters["status"])
     if filters.get("from"):
-        stmt = stmt.where(Redemption.created_at >= _start(filters["from"], tz))
+        stmt = stmt.where(Redemption.created_at >= day_start(filters["from"], tz))
     if filters.get("to"):
-        stmt = stmt.where(Redemption.created_at < _start(filters["to"] + timedelta(days=1), tz))
+        stmt = stmt.where(Redemption.created_at < day_start(filters["to"] + timedelta(days=1), tz))
     return stmt
-
-
-def _start(day: date, tz: ZoneInfo) -> datetime:
-    return datetime.combine(day, time(), tzinfo=tz)
 
 
 def redemption_page(actor: Principal, filters: dict[str, Any], tz: ZoneInfo) -> dict[str, Any]:

@@ -9,7 +9,7 @@ points through the ledger, and records it all in the request's one transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,6 +23,7 @@ from core.auth import Principal
 from core.db import db
 from core.errors import BadRequest, Conflict, DomainError, NotFound, ValidationFailed
 from core.i18n import _l
+from core.localtime import day_start, local_date
 from identity.models import Resident
 from points import ledger
 from points import service as points
@@ -148,9 +149,9 @@ def items_page(
 
 
 def _period_start(period: str, now: datetime, tz: ZoneInfo) -> datetime:
-    local = now.astimezone(tz).date()
+    local = local_date(now, tz)
     first = date(local.year, local.month if period == "month" else 1, 1)
-    return datetime.combine(first, time(), tzinfo=tz)
+    return day_start(first, tz)
 
 
 def redeemed_within_limits(

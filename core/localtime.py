@@ -1,12 +1,14 @@
-"""Local days in SQL: the district's calendar day (or week, or month) of a UTC timestamp,
-and the week or month a day falls in.
+"""The district's local time (``TIMEZONE``): what day it is there, when a day starts, and
+in SQL the district's calendar day (or week, or month) of a UTC timestamp and the week or
+month a day falls in.
 
-Both give the first day of the bucket as a date, weeks starting on Monday.
+The SQL buckets give the first day of the bucket as a date, weeks starting on Monday.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from collections.abc import Mapping
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,6 +17,8 @@ from flask import current_app
 from sqlalchemy import Date
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement, literal
+
+from core.db import utcnow
 
 
 class local_bucket(FunctionElement[date]):
@@ -55,9 +59,29 @@ def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
+def zone_of(config: Mapping[str, Any]) -> ZoneInfo:
+    """The district's time zone as ``config`` names it (``TIMEZONE``)."""
+    return _zone(config["TIMEZONE"])
+
+
 def district_zone() -> ZoneInfo:
-    """The district's time zone (``TIMEZONE``): what responses' timestamps are written in."""
-    return _zone(current_app.config["TIMEZONE"])
+    """The running app's district time zone: what responses' timestamps are written in."""
+    return zone_of(current_app.config)
+
+
+def district_today() -> date:
+    """What day it is in the district."""
+    return local_date(utcnow(), district_zone())
+
+
+def local_date(moment: datetime, tz: ZoneInfo) -> date:
+    """The district's calendar day at ``moment``."""
+    return moment.astimezone(tz).date()
+
+
+def day_start(day: date, tz: ZoneInfo) -> datetime:
+    """The first instant of the district's calendar day ``day``."""
+    return datetime.combine(day, time(), tzinfo=tz)
 
 
 def district_minute(moment: datetime) -> str:

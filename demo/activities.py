@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from core.auth import Principal
 from core.db import db
+from core.localtime import local_date
 from events import checkin, followups
 from events import service as events
 from events.models import Event
@@ -57,7 +58,7 @@ def seed_activities(
     """Past events and their check-ins, in the order they happened, so each resident's
     ledger reads in time order and every entry carries the day its event took place."""
     tz = settings.tz
-    today = now.astimezone(tz).date()
+    today = local_date(now, tz)
     visits: list[Visit] = []
     for week, title in enumerate(LECTURES):
         starts = _at(today - timedelta(days=7 * (len(LECTURES) - week)), 9, 30, tz)
@@ -82,13 +83,13 @@ def seed_activities(
 
 def first_day(now: datetime, tz: ZoneInfo) -> date:
     """The day of the demo's earliest event (the lectures a year before the recent ones)."""
-    return now.astimezone(tz).date() - timedelta(days=7 * len(LECTURES) + 364)
+    return local_date(now, tz) - timedelta(days=7 * len(LECTURES) + 364)
 
 
 def seed_events_to_try(desk: Principal, now: datetime, tz: ZoneInfo) -> None:
     """What a visitor can try now: a lecture open for check-in for the next hour at least,
     and next week's. Run on every ``flask seed-demo``, so the demo works on any day."""
-    today = now.astimezone(tz).date()
+    today = local_date(now, tz)
     mine = select(Event.id).where(Event.center_id == desk.center_id, Event.cancelled_at.is_(None))
     open_for_an_hour = mine.where(
         Event.title == TODAYS_LECTURE,

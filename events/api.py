@@ -17,6 +17,7 @@ from core.csvfiles import csv_response
 from core.db import utcnow
 from core.errors import DomainError
 from core.idempotency import idempotent
+from core.localtime import district_zone
 from events import checkin, codes, listing, service
 from events.checkin import CheckinResult
 from events.scans import Scanner, log_scan
@@ -80,7 +81,7 @@ class Events(MethodView):
         first), then past ones (newest first). Staff see their center's, newest first.
         `when=upcoming|past` picks one of the two, for either."""
         filters["from"] = filters.pop("from_")
-        return listing.list_events(current_principal(), filters, utcnow(), current_settings().tz)
+        return listing.list_events(current_principal(), filters, utcnow(), district_zone())
 
 
 def _detail(event: Any) -> dict[str, Any]:
@@ -333,7 +334,7 @@ def attendance(args: dict[str, Any], event_id: int) -> Any:
     actor = current_principal()
     event = service.event_for_staff(actor, event_id)
     if args["format"] == "csv":
-        text = service.export_attendance(actor, event, current_settings().tz)
+        text = service.export_attendance(actor, event, district_zone())
         return csv_response(text, f"attendance-{event.id}.csv")
     return service.attendance_page(event, args["limit"], args["cursor"])
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import Response
@@ -11,7 +10,7 @@ from flask.views import MethodView
 from core.api import Blueprint
 from core.auth import STAFF_ROLES, auth_required, current_principal
 from core.csvfiles import csv_response
-from core.db import utcnow
+from core.localtime import district_today, district_zone
 from events import followups
 from events.schemas import (
     FollowUpCreateSchema,
@@ -19,7 +18,6 @@ from events.schemas import (
     FollowUpQueryArgsSchema,
     FollowUpSchema,
 )
-from points.expiry import current_settings
 
 followups_blp = Blueprint(
     "followups", __name__, url_prefix="/api/v1/followups", description="Follow-ups (staff)"
@@ -35,7 +33,7 @@ class FollowUps(MethodView):
         """Schedule a follow-up (needs the resident's consent: `consent_required`)."""
         actor = current_principal()
         followup = followups.schedule(actor, args["resident_id"], args["condition"], args["due_on"])
-        return followups.describe(followup, _today())
+        return followups.describe(followup, district_today())
 
     @followups_blp.response(200, FollowUpPageSchema)
     @auth_required(*STAFF_ROLES)
@@ -46,7 +44,7 @@ class FollowUps(MethodView):
             current_principal(),
             args["center_id"],
             args["status"],
-            _today(),
+            district_today(),
             args["limit"],
             args["cursor"],
         )
@@ -58,13 +56,10 @@ class FollowUps(MethodView):
 @followups_blp.arguments(FollowUpQueryArgsSchema(only=("center_id",)), location="query")
 def overdue_csv(args: dict[str, Any]) -> Response:
     """The overdue follow-ups with full phone numbers, for calling (the export is audited)."""
-    tz = current_settings().tz
-    text = followups.overdue_csv(current_principal(), args["center_id"], _today(), tz)
+    text = followups.overdue_csv(
+        current_principal(), args["center_id"], district_today(), district_zone()
+    )
     return csv_response(text, "overdue-followups.csv")
-
-
-def _today() -> date:
-    return utcnow().astimezone(current_settings().tz).date()
 
 
 blueprints = (followups_blp,)

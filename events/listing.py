@@ -8,7 +8,7 @@ queries however many events and centers it holds.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,6 +17,7 @@ from sqlalchemy import inspect, select, true
 from core.auth import Principal
 from core.db import db
 from core.keyset import Run, aware_moment, runs_page
+from core.localtime import day_start
 from events.models import Checkin, Event
 from events.service import attendance_of, open_to
 from identity.service import named_centers
@@ -54,9 +55,9 @@ def list_events(
     if filters.get("kind"):
         stmt = stmt.where(Event.kind == filters["kind"])
     if filters.get("from"):
-        stmt = stmt.where(Event.starts_at >= _start_of(filters["from"], tz))
+        stmt = stmt.where(Event.starts_at >= day_start(filters["from"], tz))
     if filters.get("to"):
-        stmt = stmt.where(Event.starts_at < _start_of(filters["to"] + timedelta(days=1), tz))
+        stmt = stmt.where(Event.starts_at < day_start(filters["to"] + timedelta(days=1), tz))
     result = runs_page(
         stmt,
         _runs(filters.get("when"), resident, now),
@@ -80,10 +81,6 @@ def _runs(when: str | None, resident: bool, now: datetime) -> tuple[Run, ...]:
     if resident:
         return upcoming, past
     return (Run("all", true(), Event.starts_at, descending=True),)
-
-
-def _start_of(day: date, tz: ZoneInfo) -> datetime:
-    return datetime.combine(day, time(), tzinfo=tz)
 
 
 def detail(event: Event, resident_id: int | None) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from core.auth import RESIDENT, auth_required, current_principal
 from core.codes import current_keys, qr_image
 from core.db import utcnow
 from core.idempotency import idempotent
-from core.localtime import district_zone
+from core.localtime import district_today, district_zone, local_date
 from events import followups
 from events.schemas import MyFollowUpPageSchema
 from identity import privacy, wechat
@@ -172,8 +172,9 @@ def withdraw_consent(purpose: str) -> Consent:
 def my_followups(args: dict[str, Any]) -> dict[str, Any]:
     """The resident's follow-ups: the ones to do by due date (overdue ones first), then the
     done ones, latest first; each with its due day, status and center, never the condition."""
-    today = utcnow().astimezone(district_zone()).date()
-    return followups.my_followups(current_principal().id, today, args["limit"], args["cursor"])
+    return followups.my_followups(
+        current_principal().id, district_today(), args["limit"], args["cursor"]
+    )
 
 
 @blp.get("/export")
@@ -185,5 +186,5 @@ def export_my_data() -> tuple[dict[str, Any], int, dict[str, str]]:
     and who on the staff side read or changed their record (role and center, no names).
     Audited (`resident.export`); a closed account's token is `401 token_revoked`."""
     now = utcnow()
-    copy = export.copy_for(current_principal(), now, now.astimezone(district_zone()).date())
+    copy = export.copy_for(current_principal(), now, local_date(now, district_zone()))
     return copy, 200, {"Content-Disposition": f'attachment; filename="{COPY_FILENAME}"'}

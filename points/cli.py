@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime
 
 import click
 from flask import current_app
@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 
 from core import idempotency
 from core.db import db, utcnow
+from core.localtime import day_start, district_zone
 from points import earning
 from points.expiry import PointsSettings, expire_due
 from points.verify import verify
@@ -26,8 +27,7 @@ points_cli = AppGroup("points", help="The points ledger.")
 )
 def expire_command(as_of: datetime | None) -> None:
     """Write an expire transaction for every lot that is due (safe to run twice)."""
-    tz = PointsSettings.from_config(current_app.config).tz
-    cutoff = datetime.combine(as_of.date(), time(), tzinfo=tz) if as_of else utcnow()
+    cutoff = day_start(as_of.date(), district_zone()) if as_of else utcnow()
     written = expire_due(cutoff)
     db.session.commit()
     click.echo(f"Expired {written} lot(s) due by {cutoff.isoformat()}.")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from itertools import groupby
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,6 +18,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from core.db import db
+from core.localtime import day_start, zone_of
 from points.ledger import Source, lock_account
 from points.models import LedgerTransaction, PointsLot
 from points.service import spend_account
@@ -34,7 +35,7 @@ class PointsSettings:
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> PointsSettings:
-        return cls(tz=ZoneInfo(config["TIMEZONE"]), expiry=config["POINTS_EXPIRY"])
+        return cls(tz=zone_of(config), expiry=config["POINTS_EXPIRY"])
 
     def __post_init__(self) -> None:
         if self.expiry not in ("never", "end_of_next_year") and not _DAYS.match(self.expiry):
@@ -45,7 +46,7 @@ class PointsSettings:
             return None
         if self.expiry == "end_of_next_year":
             year = earned_at.astimezone(self.tz).year
-            return datetime.combine(datetime(year + 2, 1, 1), time(), tzinfo=self.tz)
+            return day_start(date(year + 2, 1, 1), self.tz)
         days = int(_DAYS.match(self.expiry).group(1))  # type: ignore[union-attr]
         return earned_at + timedelta(days=days)
 

@@ -13,7 +13,7 @@ from core.api import Blueprint, also_returns
 from core.auth import auth_required, current_principal
 from core.csvfiles import csv_response
 from core.db import prepare_report_transaction, utcnow
-from points.expiry import current_settings
+from core.localtime import district_zone
 from stats import exports, service
 from stats.periods import Period
 from stats.schemas import (
@@ -48,7 +48,7 @@ def summary(args: dict[str, Any]) -> Any:
     """Events, attendances, participants, points and gifts of a period, with the previous
     period, the same period a year earlier and the growth (the yearly report's numbers)."""
     center_id = service.scope_for(current_principal(), args["center_id"])
-    result = service.summary(args["period"], center_id, current_settings().tz, utcnow())
+    result = service.summary(args["period"], center_id, district_zone(), utcnow())
     return _maybe_csv(args, exports.summary_csv, result, "summary")
 
 
@@ -61,7 +61,7 @@ def participation(args: dict[str, Any]) -> Any:
     """Attendances and participants per day, week or month, by kind or by center."""
     center_id = service.scope_for(current_principal(), args["center_id"])
     result = service.participation(
-        args["period"], args["interval"], args["group_by"], center_id, current_settings().tz
+        args["period"], args["interval"], args["group_by"], center_id, district_zone()
     )
     return _maybe_csv(args, exports.participation_csv, result, "participation")
 
@@ -74,7 +74,7 @@ def participation(args: dict[str, Any]) -> Any:
 def followup_compliance(args: dict[str, Any]) -> Any:
     """Follow-ups due per center and month: done on time, done late, overdue, still open."""
     center_id = service.scope_for(current_principal(), args["center_id"])
-    result = service.followup_compliance(args["period"], center_id, current_settings().tz, utcnow())
+    result = service.followup_compliance(args["period"], center_id, district_zone(), utcnow())
     return _maybe_csv(args, exports.compliance_csv, result, "followups")
 
 
@@ -87,7 +87,7 @@ def events(args: dict[str, Any]) -> Any:
     """The period's events, best attended first."""
     center_id = service.scope_for(current_principal(), args["center_id"])
     ranking = service.event_ranking(
-        args["period"], center_id, current_settings().tz, args["limit"], utcnow()
+        args["period"], center_id, district_zone(), args["limit"], utcnow()
     )
     columns = tuple(EventAttendanceSchema().fields)
     return _maybe_csv(
@@ -103,7 +103,7 @@ def events(args: dict[str, Any]) -> Any:
 def items(args: dict[str, Any]) -> Any:
     """The gifts handed out in the period (not taken back), most given first."""
     center_id = service.scope_for(current_principal(), args["center_id"])
-    ranking = service.gift_ranking(args["period"], center_id, current_settings().tz, args["limit"])
+    ranking = service.gift_ranking(args["period"], center_id, district_zone(), args["limit"])
     columns = tuple(ItemHandedOutSchema().fields)
     return _maybe_csv(
         args, lambda r, tz: exports.rows_csv(r["items"], columns, tz), ranking, "items"
@@ -116,5 +116,5 @@ def _maybe_csv(
     if args["format"] != "csv":
         return result
     period: Period = args["period"]
-    text = to_csv(result, current_settings().tz)
+    text = to_csv(result, district_zone())
     return csv_response(text, f"{name}-{period.start}-{period.end}.csv")

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
 from core.db import db, utcnow
-from points.expiry import PointsSettings
+from core.localtime import district_zone
 from stats.rollups import refresh
 
 stats_cli = AppGroup("stats", help="Statistics for managers.")
@@ -16,8 +15,7 @@ stats_cli = AppGroup("stats", help="Statistics for managers.")
 @stats_cli.command("refresh")
 def refresh_command() -> None:
     """Roll up every day that ended since the last run, and any day corrected since."""
-    tz = PointsSettings.from_config(current_app.config).tz
-    rolled = refresh(utcnow(), tz)
+    rolled = refresh(utcnow(), district_zone())
     db.session.commit()
     click.echo(f"Rolled up {rolled} day(s).")
 

@@ -7,8 +7,10 @@ A report's "2025" is January 1 to December 31 in the district's time zone: a che
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
+
+from core.localtime import day_start
 
 INTERVALS = ("day", "week", "month")
 
@@ -53,7 +55,7 @@ class Period:
 
 
 def _midnight(day: date, tz: ZoneInfo) -> datetime:
-    return datetime.combine(day, time(), tzinfo=tz).astimezone(UTC)
+    return day_start(day, tz).astimezone(UTC)
 
 
 def _year_before(day: date) -> date:

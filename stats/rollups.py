@@ -28,7 +28,7 @@ from sqlalchemy.orm import aliased
 from catalog.models import Redemption
 from core.api import FIRST_DAY
 from core.db import db
-from core.localtime import local_day
+from core.localtime import local_date, local_day
 from events.models import Checkin, Event
 from identity.models import Resident
 from points.models import LedgerTransaction
@@ -103,7 +103,7 @@ def changed_days(since: datetime, tz: ZoneInfo) -> set[date]:
         .join(LedgerTransaction, LedgerTransaction.reverses_id == original.id)
         .where(LedgerTransaction.created_at >= since),
     ]
-    return {moment.astimezone(tz).date() for stmt in moments for moment in db.session.scalars(stmt)}
+    return {local_date(moment, tz) for stmt in moments for moment in db.session.scalars(stmt)}
 
 
 def refresh(now: datetime, tz: ZoneInfo) -> int:
@@ -118,7 +118,7 @@ def refresh(now: datetime, tz: ZoneInfo) -> int:
     )
     state = db.session.get(RollupState, 1, with_for_update=True, populate_existing=True)
     assert state is not None
-    through = (now - SETTLING).astimezone(tz).date() - timedelta(days=1)
+    through = local_date(now - SETTLING, tz) - timedelta(days=1)
     annulled: list[Any] = []
     if state.covered_through < FIRST_DAY:
         first = _first_day_with_data(tz)
@@ -160,7 +160,7 @@ def _first_day_with_data(tz: ZoneInfo) -> date | None:
         db.session.scalar(select(func.min(Redemption.fulfilled_at))),
     ]
     known = [moment for moment in firsts if moment is not None]
-    return min(known).astimezone(tz).date() if known else None
+    return local_date(min(known), tz) if known else None
 
 
 def roll_up(run: Period, tz: ZoneInfo) -> None:

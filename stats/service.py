@@ -14,6 +14,7 @@ from core.auth import Principal
 from core.db import db
 from core.errors import Forbidden, NotFound
 from core.i18n import _l
+from core.localtime import local_date
 from identity.models import Center
 from identity.service import center_of, named_centers
 from stats import followups, rankings, rollups, series
@@ -107,7 +108,7 @@ def followup_compliance(
     period: Period, center_id: int | None, tz: ZoneInfo, now: datetime
 ) -> dict[str, Any]:
     """Follow-ups due per center and month; ``now`` decides which are overdue."""
-    return followups.compliance(period, center_id, now.astimezone(tz).date(), tz)
+    return followups.compliance(period, center_id, local_date(now, tz), tz)
 
 
 def event_ranking(
