@@ -11,8 +11,14 @@ from catalog.media import picture_url
 from catalog.models import LIMIT_PERIODS, REDEMPTION_STATUSES
 from catalog.reservations import PICTURE_LINK_MINUTES
 from catalog.service import Offered
-from core.api import LocalDateTime, PageArgsSchema, day_field, id_field, page_schema
-from identity.schemas import CenterRefSchema
+from core.api import (
+    CenterRefSchema,
+    LocalDateTime,
+    PageArgsSchema,
+    day_field,
+    id_field,
+    page_schema,
+)
 
 _name = validate.Length(min=1, max=60)
 _description = validate.Length(max=500)

@@ -171,6 +171,13 @@ def problems(schema: type[ProblemSchema], *statuses: int, description: str) -> A
     )
 
 
+class CenterRefSchema(ma.Schema):
+    """A center where a list names one: its id and name."""
+
+    id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+
+
 class PageArgsSchema(ma.Schema):
     """``?limit=&cursor=`` of every list."""
 

@@ -6,6 +6,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from core.api import (
+    CenterRefSchema,
     LocalDateTime,
     PageArgsSchema,
     ProblemSchema,
@@ -17,7 +18,6 @@ from core.api import (
 from events.followups import STATUSES as FOLLOWUP_STATUSES
 from events.listing import WHEN
 from identity.models import CONDITIONS
-from identity.schemas import CenterRefSchema
 from points.models import ACTIVITIES
 
 _title = validate.Length(min=1, max=100)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from core.api import LocalDateTime, PageArgsSchema, id_field, page_schema
+from core.api import CenterRefSchema, LocalDateTime, PageArgsSchema, id_field, page_schema
 from core.config import MAX_PRIVACY_VERSION_LENGTH
 from identity.models import CONDITIONS, CONSENT_PURPOSES, Role
 from identity.service import PHONE_PATTERN
@@ -43,13 +43,6 @@ class CenterSchema(ma.Schema):
     id = ma.fields.Integer(dump_only=True)
     name = ma.fields.String(dump_only=True)
     address = ma.fields.String(dump_only=True, allow_none=True)
-
-
-class CenterRefSchema(ma.Schema):
-    """A center where a list names one: its id and name."""
-
-    id = ma.fields.Integer(required=True)
-    name = ma.fields.String(required=True)
 
 
 class CenterCreateSchema(ma.Schema):

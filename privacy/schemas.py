@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from core.api import LocalDateTime
-from identity.schemas import CenterRefSchema, ConsentSchema
+from core.api import CenterRefSchema, LocalDateTime
+from identity.schemas import ConsentSchema
 
 
 class CopyProfileSchema(ma.Schema):

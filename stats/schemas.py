@@ -7,8 +7,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import validate
 
-from core.api import LocalDateTime, day_field, id_field
-from identity.schemas import CenterRefSchema
+from core.api import CenterRefSchema, LocalDateTime, day_field, id_field
 from points.models import ACTIVITIES
 from stats.periods import INTERVALS, Period
 
