@@ -45,8 +45,7 @@ from core.idempotency import idempotent
 from core.localtime import district_zone
 from core.ratelimit import limiter
 from core.requestbody import body_limit
-from identity import member_codes
-from identity import service as identity
+from identity.audit import resident_at_desk
 from identity.models import Resident
 
 items_blp = Blueprint(
@@ -124,9 +123,9 @@ def move_stock(args: dict[str, Any], item_id: int) -> StockLevel:
 
 
 def _resident_for_desk(actor: Principal, args: dict[str, Any]) -> Resident:
-    if "member_code" in args:
-        return member_codes.resident_of(args["member_code"], current_keys(), utcnow())
-    return identity.resident_for_staff(actor, args["resident_id"])
+    return resident_at_desk(
+        actor, args.get("member_code"), args.get("resident_id"), current_keys(), utcnow()
+    )
 
 
 @redemptions_blp.route("")

@@ -15,8 +15,8 @@ from core.auth import Principal
 from core.csvfiles import csv_text
 from core.db import db
 from core.localtime import day_start
+from identity.audit import record_audit
 from identity.models import Center, Resident, Staff, mask_name, mask_phone
-from identity.service import record_audit
 from points.history import SourceTitle
 
 STATUS_NAMES = {

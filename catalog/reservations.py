@@ -27,7 +27,7 @@ from core.codes import CodeKeys, qr_image
 from core.db import db
 from core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from core.i18n import _l
-from identity.service import record_audit
+from identity.audit import record_audit
 from points import holds, ledger
 from points.ledger import Source
 

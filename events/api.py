@@ -43,8 +43,7 @@ from events.schemas import (
     ScanPageSchema,
     StaffCheckinCreateSchema,
 )
-from identity import member_codes
-from identity import service as identity
+from identity.audit import resident_at_desk
 from points.expiry import current_settings
 
 events_blp = Blueprint("events", __name__, url_prefix="/api/v1/events", description="Events")
@@ -298,10 +297,9 @@ def staff_checkin(args: dict[str, Any], event_id: int) -> tuple[dict[str, Any], 
     now = utcnow()
     with _refusals_logged(actor.id) as scan:
         scan.event_id = service.event_for_staff(actor, event_id).id
-        if "member_code" in args:
-            resident = member_codes.resident_of(args["member_code"], current_keys(), now)
-        else:
-            resident = identity.resident_for_staff(actor, args["resident_id"])
+        resident = resident_at_desk(
+            actor, args.get("member_code"), args.get("resident_id"), current_keys(), now
+        )
         scan.resident_id = resident.id
         result = checkin.check_in(
             event_id,

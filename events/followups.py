@@ -20,19 +20,26 @@ from core.errors import BadRequest, ValidationFailed
 from core.i18n import _l
 from core.keyset import Run, runs_page
 from events.models import FollowUp
-from identity import service as identity
-from identity.models import CONDITIONS, HEALTH_CONDITIONS_CONSENT, Resident, mask_phone
-from identity.service import ConsentRequired, named_centers
+from identity.audit import record_audit, resident_for_staff
+from identity.models import (
+    CONDITIONS,
+    HEALTH_CONDITIONS_CONSENT,
+    ConsentRequired,
+    Resident,
+    active_consent,
+    mask_phone,
+    named_centers,
+)
 
 
 def schedule(actor: Principal, resident_id: int, condition: str, due_on: date) -> FollowUp:
     """Schedule a follow-up for a resident of the actor's center, under their consent."""
-    resident = identity.resident_for_staff(actor, resident_id)
+    resident = resident_for_staff(actor, resident_id)
     if condition not in CONDITIONS:
         raise ValidationFailed(
             errors={"condition": [_l("One of %(choices)s.", choices=", ".join(CONDITIONS))]}
         )
-    if identity.active_consent(resident.id, HEALTH_CONDITIONS_CONSENT) is None:
+    if active_consent(resident.id, HEALTH_CONDITIONS_CONSENT) is None:
         raise ConsentRequired(_l("The resident has not consented to condition records."))
     followup = FollowUp(
         resident_id=resident.id,
@@ -94,7 +101,7 @@ def followup_page(
     rows = db.session.execute(stmt.limit(limit + 1)).all()
     result = page(rows, limit, key=lambda row: (row.FollowUp.due_on.isoformat(), row.FollowUp.id))
     result["items"] = [_row(row, today) for row in result["items"]]
-    identity.record_audit(actor, "followup.list", None, f"status={status or 'all'}")
+    record_audit(actor, "followup.list", None, f"status={status or 'all'}")
     return result
 
 
@@ -161,7 +168,7 @@ def overdue_csv(actor: Principal, center_id: int | None, today: date, tz: ZoneIn
     stmt = _query(actor, center_id, "overdue", today).order_by(FollowUp.due_on, FollowUp.id)
     rows = db.session.execute(stmt).all()
     for row in rows:
-        identity.record_audit(actor, "followup.export", row.FollowUp.resident_id, "overdue csv")
+        record_audit(actor, "followup.export", row.FollowUp.resident_id, "overdue csv")
     return csv_text(
         ["随访编号", "居民编号", "姓名", "电话", "随访类别", "应随访日期", "逾期天数"],
         (

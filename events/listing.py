@@ -20,7 +20,7 @@ from core.keyset import Run, aware_moment, runs_page
 from core.localtime import day_start
 from events.models import Checkin, Event
 from events.service import attendance_of, open_to
-from identity.service import named_centers
+from identity.models import named_centers
 from points import rules
 
 #: ``when=`` of the list: events not yet ended (soonest first), or ended (newest first).

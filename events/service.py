@@ -18,7 +18,7 @@ from core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from core.i18n import _l
 from events.checkin import CheckinClosed, EventCancelled
 from events.models import Checkin, Event, ScanAttempt
-from identity import service as identity
+from identity.audit import record_audit, resident_for_staff
 from identity.models import Resident, Staff, mask_phone
 from points import rules
 
@@ -94,7 +94,7 @@ def _check_personal(actor: Principal, kind: str, resident_id: int) -> None:
         raise ValidationFailed(
             errors={"kind": [_l("An event for one resident is a follow-up or a re-visit.")]}
         )
-    identity.resident_for_staff(actor, resident_id)
+    resident_for_staff(actor, resident_id)
 
 
 def _default_window(event: Event) -> None:
@@ -142,7 +142,7 @@ def personal_code_holder(
     """The event and resident of a personal code; a personal event's code is its resident's
     alone (``event_is_personal`` for anyone else)."""
     event = event_for_staff(actor, event_id)
-    resident = identity.resident_for_staff(actor, resident_id)
+    resident = resident_for_staff(actor, resident_id)
     if event.resident_id is not None and event.resident_id != resident.id:
         raise EventIsPersonal(
             _l("This event was made for another resident; only they can have a code for it.")
@@ -246,7 +246,7 @@ def export_attendance(actor: Principal, event: Event, tz: ZoneInfo) -> str:
     """The whole attendance list as CSV; each resident on it is an audited export."""
     rows = _attendance_rows(event)
     for row in rows:
-        identity.record_audit(actor, "attendance.export", row["resident_id"], f"event {event.id}")
+        record_audit(actor, "attendance.export", row["resident_id"], f"event {event.id}")
     return _attendance_csv(rows, tz)
 
 

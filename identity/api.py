@@ -14,6 +14,7 @@ from core.auth import STAFF_ROLES, auth_required, current_principal
 from core.errors import DomainError
 from core.ratelimit import limiter
 from identity import (
+    audit,
     lockout,
     privacy,
     service,
@@ -179,7 +180,7 @@ class Residents(MethodView):
 @auth_required(*STAFF_ROLES)
 def get_resident(resident_id: int) -> Resident:
     """Open a resident's record (audited), with condition tags and consents."""
-    return service.resident_for_staff(current_principal(), resident_id)
+    return audit.resident_for_staff(current_principal(), resident_id)
 
 
 @residents_blp.put("/<id:resident_id>/conditions")
@@ -189,7 +190,7 @@ def get_resident(resident_id: int) -> Resident:
 def set_conditions(args: dict[str, Any], resident_id: int) -> Resident:
     """Replace a resident's chronic-condition tags; needs their consent (`consent_required`)."""
     actor = current_principal()
-    resident = service.resident_for_staff(actor, resident_id)
+    resident = audit.resident_for_staff(actor, resident_id)
     service.set_conditions(actor, resident, args["conditions"])
     return resident
 

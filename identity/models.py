@@ -1,17 +1,31 @@
-"""Who takes part: centers, their staff, residents, consents, refresh tokens and the audit log."""
+"""Who takes part: centers, their staff, residents, consents, refresh tokens and the audit log;
+and the lookups on them every package shares (a center's name, a resident's active consent)."""
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, func, text
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    func,
+    select,
+    text,
+)
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.expression import ColumnElement
 
 from core.db import UTCDateTime, db, utcnow
+from core.errors import DomainError
+from core.i18n import _l
 
 
 class Role(StrEnum):
@@ -35,6 +49,10 @@ HEALTH_CONDITIONS_CONSENT = "health_conditions"
 CONSENT_PURPOSES = (HEALTH_CONDITIONS_CONSENT,)
 
 
+class ConsentRequired(DomainError):
+    status, code, title = 409, "consent_required", _l("The resident has not consented to this")
+
+
 class Center(db.Model):
     """A community health center (社区卫生服务中心) of the district."""
 
@@ -45,6 +63,21 @@ class Center(db.Model):
     name: Mapped[str] = mapped_column(String(100), unique=True)
     address: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+def named_centers(center_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """``{"id", "name"}`` of each center, by id, in one query: lists name centers, not only
+    number them."""
+    wanted = set(center_ids)
+    if not wanted:
+        return {}
+    rows = db.session.execute(select(Center.id, Center.name).where(Center.id.in_(wanted)))
+    return {center_id: {"id": center_id, "name": name} for center_id, name in rows}
+
+
+def center_of(center_id: int | None) -> dict[str, Any] | None:
+    """One center as ``{"id", "name"}``; None for none (the district, or no home center)."""
+    return None if center_id is None else named_centers([center_id]).get(center_id)
 
 
 class Staff(db.Model):
@@ -178,6 +211,16 @@ class Consent(db.Model):
     version: Mapped[str] = mapped_column(String(20))
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+def active_consent(resident_id: int, purpose: str) -> Consent | None:
+    return db.session.scalar(
+        select(Consent).where(
+            Consent.resident_id == resident_id,
+            Consent.purpose == purpose,
+            Consent.withdrawn_at.is_(None),
+        )
+    )
 
 
 class PrivacyAcceptance(db.Model):

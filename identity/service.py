@@ -1,5 +1,5 @@
-"""The rules for accounts: centers, residents, consent and condition tags, and the audit trail
-(staff accounts are identity.staff_accounts).
+"""The rules for accounts: centers, residents, consent and condition tags (staff accounts are
+identity.staff_accounts, the audit trail identity.audit).
 
 Functions flush and never commit; the request commits once. Every read or change of a
 resident's personal data by staff leaves an :class:`AuditEvent`.
@@ -17,27 +17,26 @@ from sqlalchemy.exc import IntegrityError
 from core.api import decode_cursor, page
 from core.auth import Principal
 from core.db import db, utcnow
-from core.errors import Conflict, DomainError, NotFound, TokenRevoked, ValidationFailed
+from core.errors import Conflict, NotFound, TokenRevoked, ValidationFailed
 from core.i18n import Text, _l
 from identity import privacy
+from identity.audit import record_audit
 from identity.models import (
     CONDITIONS,
     HEALTH_CONDITIONS_CONSENT,
-    AuditEvent,
     Center,
     Consent,
+    ConsentRequired,
     Resident,
     ResidentCondition,
     Staff,
+    active_consent,
+    center_of,
     mask_phone,
 )
 from identity.wechat import WeChatIdentity
 
 PHONE_PATTERN = re.compile(r"^1[3-9]\d{9}$")
-
-
-class ConsentRequired(DomainError):
-    status, code, title = 409, "consent_required", _l("The resident has not consented to this")
 
 
 # -- centers and principals ---------------------------------------------------------------
@@ -55,23 +54,8 @@ def create_center(name: str, address: str | None = None) -> Center:
     return center
 
 
-def named_centers(center_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
-    """``{"id", "name"}`` of each center, by id, in one query: lists name centers, not only
-    number them."""
-    wanted = set(center_ids)
-    if not wanted:
-        return {}
-    rows = db.session.execute(select(Center.id, Center.name).where(Center.id.in_(wanted)))
-    return {center_id: {"id": center_id, "name": name} for center_id, name in rows}
-
-
 def list_centers() -> list[Center]:
     return list(db.session.scalars(select(Center).order_by(Center.id)))
-
-
-def center_of(center_id: int | None) -> dict[str, Any] | None:
-    """One center as ``{"id", "name"}``; None for none (the district, or no home center)."""
-    return None if center_id is None else named_centers([center_id]).get(center_id)
 
 
 def staff_principal(staff: Staff) -> Principal:
@@ -157,20 +141,6 @@ def search_residents(
     return result
 
 
-def resident_for_staff(actor: Principal, resident_id: int) -> Resident:
-    """A resident the actor may see, or 404 (another center's residents, and closed accounts,
-    do not exist to them)."""
-    resident = db.session.get(Resident, resident_id)
-    if (
-        resident is None
-        or resident.closed_at is not None
-        or not actor.can_access_center(resident.center_id)
-    ):
-        raise NotFound(_l("No such resident."))
-    record_audit(actor, "resident.read", resident.id)
-    return resident
-
-
 def get_resident(resident_id: int) -> Resident:
     """The resident a resident's token names; a closed account's tokens speak for nobody."""
     resident = db.session.get(Resident, resident_id)
@@ -222,16 +192,6 @@ def profile(resident: Resident, privacy_version: str) -> dict[str, Any]:
 
 
 # -- consent and condition tags --------------------------------------------------------------
-
-
-def active_consent(resident_id: int, purpose: str) -> Consent | None:
-    return db.session.scalar(
-        select(Consent).where(
-            Consent.resident_id == resident_id,
-            Consent.purpose == purpose,
-            Consent.withdrawn_at.is_(None),
-        )
-    )
 
 
 def grant_consent(resident: Resident, purpose: str, version: str) -> Consent:
@@ -304,29 +264,6 @@ def set_conditions(actor: Principal, resident: Resident, conditions: Iterable[st
     db.session.expire(resident, ["condition_tags"])
     record_audit(actor, "resident.conditions.update", resident.id)
     return sorted(wanted)
-
-
-# -- audit ----------------------------------------------------------------------------------------
-
-
-def record_audit(
-    actor: Principal | None,
-    action: str,
-    resident_id: int | None,
-    detail: str | None = None,
-    *,
-    staff_id: int | None = None,
-) -> None:
-    db.session.add(
-        AuditEvent(
-            actor_kind=actor.kind if actor else "system",
-            actor_id=actor.id if actor else None,
-            action=action,
-            resident_id=resident_id,
-            staff_id=staff_id,
-            detail=detail,
-        )
-    )
 
 
 def _mask_term(term: str) -> str:

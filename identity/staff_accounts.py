@@ -19,7 +19,8 @@ from core.auth import Principal
 from core.db import db, utcnow
 from core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from core.i18n import Text, _l
-from identity import service, sessions
+from identity import sessions
+from identity.audit import record_audit
 from identity.models import Center, Role, Staff
 
 #: OWASP's Argon2id setting (19 MiB, 2 passes): strong, and light enough that a login does not
@@ -131,7 +132,7 @@ def update_staff(actor: Principal, staff_id: int, changes: dict[str, Any]) -> St
     if changed.keys() & {"role", "center_id"} or not staff.active:
         sessions.revoke_all(staff, utcnow())
     detail = "; ".join(f"{field}: {old} -> {new}" for field, (old, new) in changed.items())
-    service.record_audit(actor, "staff.update", None, detail, staff_id=staff.id)
+    record_audit(actor, "staff.update", None, detail, staff_id=staff.id)
     return staff
 
 
@@ -141,7 +142,7 @@ def reset_password(actor: Principal, staff_id: int, password: str) -> Staff:
     _check_new_password("password", password)
     staff.password_hash = hash_password(password)
     sessions.revoke_all(staff, utcnow())
-    service.record_audit(actor, "staff.password.reset", None, staff_id=staff.id)
+    record_audit(actor, "staff.password.reset", None, staff_id=staff.id)
     return staff
 
 
@@ -156,7 +157,7 @@ def change_own_password(
     staff.password_hash = hash_password(new_password)
     sessions.revoke_other_sessions(staff, session, utcnow())
     db.session.flush()
-    service.record_audit(actor, "staff.password.change", None, staff_id=staff.id)
+    record_audit(actor, "staff.password.change", None, staff_id=staff.id)
     return staff
 
 

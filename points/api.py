@@ -8,7 +8,7 @@ from core.api import Blueprint, PageArgsSchema
 from core.auth import STAFF_ROLES, auth_required, current_principal
 from core.db import utcnow
 from core.idempotency import idempotent
-from identity import service as identity
+from identity.audit import resident_for_staff
 from points import adjustments, rules
 from points.expiry import current_settings
 from points.history import ledger_page
@@ -38,7 +38,7 @@ blueprints = (ledgers_blp, rules_blp)
 @ledgers_blp.arguments(PageArgsSchema, location="query")
 def resident_ledger(args: dict[str, Any], resident_id: int) -> dict[str, Any]:
     """A resident's ledger, for staff of their center (audited)."""
-    resident = identity.resident_for_staff(current_principal(), resident_id)
+    resident = resident_for_staff(current_principal(), resident_id)
     return ledger_page(resident.id, args["limit"], args["cursor"])
 
 
@@ -50,7 +50,7 @@ def resident_ledger(args: dict[str, Any], resident_id: int) -> dict[str, Any]:
 def adjust(args: dict[str, Any], resident_id: int) -> Movement:
     """Correct a resident's points with a reason they will read (`insufficient_points`)."""
     actor = current_principal()
-    resident = identity.resident_for_staff(actor, resident_id)
+    resident = resident_for_staff(actor, resident_id)
     return adjustments.adjust(
         resident.id,
         args["points"],

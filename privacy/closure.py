@@ -24,6 +24,7 @@ from core.db import db
 from events.models import Event, FollowUp, ScanAttempt
 from identity import service as identity
 from identity import sessions
+from identity.audit import record_audit
 from identity.models import Consent, Resident, ResidentCondition
 from points import ledger
 from points.ledger import Source
@@ -52,9 +53,7 @@ def close_account(actor: Principal, now: datetime) -> None:
     _erase_devices(resident.id)
     sessions.revoke_resident(resident.id, now)
     _erase_identity(resident, now)
-    identity.record_audit(
-        actor, "resident.close", resident.id, f"points={settled} reservations={cancelled}"
-    )
+    record_audit(actor, "resident.close", resident.id, f"points={settled} reservations={cancelled}")
     db.session.flush()
 
 

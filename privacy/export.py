@@ -22,6 +22,7 @@ from core.db import db
 from events.followups import status_of
 from events.models import Checkin, Event, FollowUp
 from identity import service as identity
+from identity.audit import record_audit
 from identity.models import (
     CONDITIONS,
     AuditEvent,
@@ -29,6 +30,7 @@ from identity.models import (
     PrivacyAcceptance,
     Resident,
     Staff,
+    center_of,
 )
 from points import ledger
 from points.models import LedgerEntry, LedgerTransaction
@@ -59,7 +61,7 @@ def copy_for(actor: Principal, now: datetime, today: date) -> dict[str, Any]:
         "followups": _followups(resident.id, today),
         "access_log": _access_log(resident.id),
     }
-    identity.record_audit(actor, "resident.export", resident.id)
+    record_audit(actor, "resident.export", resident.id)
     return copy
 
 
@@ -72,7 +74,7 @@ def _profile(resident: Resident) -> dict[str, Any]:
         "id": resident.id,
         "name": resident.name,
         "phone": resident.phone,
-        "center": identity.center_of(resident.center_id),
+        "center": center_of(resident.center_id),
         "phone_verified": resident.phone_verified,
         "has_wechat": resident.has_wechat,
         "created_at": resident.created_at,

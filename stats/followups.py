@@ -18,8 +18,7 @@ from sqlalchemy import exists, func, select
 from core.db import db
 from core.localtime import local_day
 from events.models import FollowUp
-from identity.models import Consent, ResidentCondition
-from identity.service import center_of, named_centers
+from identity.models import Consent, ResidentCondition, center_of, named_centers
 from stats.figures import centers_in, ratio
 from stats.periods import Period, month_of
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select, union_all
 from core.api import FIRST_DAY, LAST_DAY
 from core.db import db
 from events.models import Checkin, Event
-from identity.service import named_centers
+from identity.models import named_centers
 from stats import raw
 from stats.figures import Parts, ratio
 from stats.models import EventCheckins

@@ -15,8 +15,7 @@ from core.db import db
 from core.errors import Forbidden, NotFound
 from core.i18n import _l
 from core.localtime import local_date
-from identity.models import Center
-from identity.service import center_of, named_centers
+from identity.models import Center, center_of, named_centers
 from stats import followups, rankings, rollups, series
 from stats.figures import (
     GROWTH_KEYS,
