@@ -29,9 +29,10 @@ from identity.schemas import (
     PrivacySchema,
 )
 from me import service as me
+from me.schemas import MePointsSchema
 from points.expiry import current_settings
 from points.history import ledger_page
-from points.schemas import LedgerPageSchema, MePointsSchema
+from points.schemas import LedgerPageSchema
 from privacy import closure, export
 from privacy.schemas import DataCopySchema
 

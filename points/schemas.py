@@ -6,7 +6,6 @@ import marshmallow as ma
 from marshmallow import validate
 
 from core.api import LocalDateTime, id_field, page_schema
-from identity.schemas import MeSchema
 from points.models import KINDS
 
 _cap = validate.Range(min=1, max=100_000)
@@ -54,17 +53,6 @@ class ExpiringSchema(ma.Schema):
     on = ma.fields.String(
         required=True, metadata={"description": "The last day (YYYY-MM-DD) they can be used"}
     )
-
-
-class MePointsSchema(MeSchema):
-    """The resident's profile with their points."""
-
-    balance = ma.fields.Integer(required=True)
-    reserved = ma.fields.Integer(required=True, metadata={"description": "Held for pickups"})
-    spendable = ma.fields.Integer(
-        required=True, metadata={"description": "What gifts can be had for now: balance - reserved"}
-    )
-    expiring = ma.fields.List(ma.fields.Nested(ExpiringSchema), required=True)
 
 
 class AdjustmentCreateSchema(ma.Schema):
