@@ -4,7 +4,8 @@ This is the hottest path (a whole hall scans within a minute), so it reads only 
 it needs, skips the ORM's unit of work, and leaves every lookup it can to unique keys:
 the attendance statement (``attendance``) tells a first scan from a repeat, and
 ``points.earning.earn`` credits the points. A check-in logs its own scan in the same
-transaction; a refusal is logged by the view, after the rollback.
+transaction (the attendance statement writes a first check-in's line); a refusal is logged
+by the view, after the rollback.
 """
 
 from __future__ import annotations
@@ -120,7 +121,6 @@ def check_in(
         return _repeat(summary, resident_id, scanner, now)
     if attendance.capacity is not None and not new.seated:
         raise EventFull(event=summary)
-    log_scan(scanner, event_id, resident_id, "checked_in", now)
     source = Source("checkin", str(new.id), CHECKIN_REASONS[attendance.kind], attendance.center_id)
     try:
         earned = earn(
