@@ -3,12 +3,12 @@
 One round trip reads the event (with what the result screen shows of it: title, start,
 center name) and whether the resident's account is closed, inserts the attendance (only
 inside the window of an event that is not cancelled, by a resident whose account is open, at
-a personal event only by its resident) and its line in the scan log, takes a seat when the
-event has a capacity, and gives a resident with no home center the event's. (The scan log's
-other lines, a repeat's and a refusal's, are ``scans.log_scan``'s: this statement saves the
-hot path the round trip.) The unique key on (event, resident) tells a
-first scan from a repeat. The statement is the driver's SQL, sent as it is: the hot path
-builds, compiles and wraps nothing.
+a personal event only by its resident) and its line in the scan log, and takes a seat when the
+event has a capacity. (The scan log's other lines, a repeat's and a refusal's, are
+``scans.log_scan``'s: this statement saves the hot path the round trip.) It locks no
+resident's row: closing an account locks the points account first, then the resident's.
+The unique key on (event, resident) tells a first scan from a repeat. The statement is the
+driver's SQL, sent as it is: the hot path builds, compiles and wraps nothing.
 """
 
 from __future__ import annotations
@@ -48,15 +48,12 @@ _ATTEND = """
         WHERE id = %(event_id)s AND capacity IS NOT NULL AND seats_taken < capacity
           AND EXISTS (SELECT FROM attended)
         RETURNING id
-    ), homed AS (
-        UPDATE residents SET center_id = (SELECT center_id FROM event)
-        WHERE id = %(resident_id)s AND center_id IS NULL
-          AND EXISTS (SELECT FROM attended) AND (SELECT center_id FROM resident) IS NULL
     )
     SELECT event.center_id, event.kind, event.points, event.capacity,
            event.checkin_opens_at, event.checkin_closes_at, event.cancelled_at,
            event.resident_id, event.title, event.starts_at, event.center_name,
            COALESCE((SELECT closed_at IS NOT NULL FROM resident), false),
+           (SELECT center_id IS NULL FROM resident),
            attended.id, attended.created_at, EXISTS (SELECT FROM seat)
     FROM event LEFT JOIN attended ON true
 """
@@ -90,6 +87,8 @@ class Attendance:
     center_name: str
     #: The resident closed their account: nothing was inserted.
     resident_closed: bool
+    #: The resident has no home center yet (their first check-in gives them this one).
+    resident_homeless: bool
     #: None when the resident had checked in already, or the event refuses check-ins now.
     new: NewCheckin | None
 

@@ -25,6 +25,7 @@ from core.localtime import district_minute
 from events.attendance import Attendance, attend
 from events.models import CHECKIN_REASONS, Checkin, Event, FollowUp
 from events.scans import Scanner, log_scan
+from identity.models import Resident
 from points.earning import earn
 from points.expiry import PointsSettings
 from points.ledger import Source, balance_of
@@ -135,6 +136,8 @@ def check_in(
     except TokenRevoked:
         # The account was closed while this check-in waited for its lock.
         _refuse_closed(staff)
+    if attendance.resident_homeless:
+        _give_home_center(resident_id, attendance.center_id)
     if attendance.kind == "followup":
         _complete_followup(resident_id, attendance.center_id, new.id, now)
     return CheckinResult(
@@ -149,20 +152,20 @@ def check_in(
     )
 
 
-def _summary(event_id: int, event: Attendance) -> CheckinEvent:
+def _summary(event_id: int, attendance: Attendance) -> CheckinEvent:
     return CheckinEvent(
         id=event_id,
-        title=event.title,
-        kind=event.kind,
-        starts_at=event.starts_at,
-        checkin_opens_at=event.checkin_opens_at,
-        checkin_closes_at=event.checkin_closes_at,
-        center=EventCenter(event.center_id, event.center_name),
+        title=attendance.title,
+        kind=attendance.kind,
+        starts_at=attendance.starts_at,
+        checkin_opens_at=attendance.checkin_opens_at,
+        checkin_closes_at=attendance.checkin_closes_at,
+        center=EventCenter(attendance.center_id, attendance.center_name),
     )
 
 
 def _refuse_if_barred(
-    event: Attendance,
+    attendance: Attendance,
     summary: CheckinEvent,
     resident_id: int,
     now: datetime,
@@ -170,25 +173,28 @@ def _refuse_if_barred(
     code_owner: int | None,
 ) -> None:
     """Raise the contract's refusal for another center's, cancelled or closed event, a closed
-    account, or someone else's personal code or event."""
-    if staff is not None and not staff.can_access_center(event.center_id):
-        raise NotFound(_l("No such event."))
-    if event.resident_closed:
+    account, or someone else's personal code or attendance."""
+    if staff is not None and not staff.can_access_center(attendance.center_id):
+        raise NotFound(_l("No such attendance."))
+    if attendance.resident_closed:
         _refuse_closed(staff)
     if code_owner is not None and code_owner != resident_id:
         raise NotYourCode(_l("This code was made for another resident."), event=summary)
-    if event.resident_id is not None and event.resident_id != resident_id:
+    if attendance.resident_id is not None and attendance.resident_id != resident_id:
         # Its title is staff's words about one resident: the desk may read it, nobody else.
         shown = summary if staff is not None else None
         raise NotYourCode(_l("This event was made for another resident."), event=shown)
-    if event.cancelled_at is not None:
+    if attendance.cancelled_at is not None:
         raise EventCancelled(event=summary)
-    if now < event.checkin_opens_at:
+    if now < attendance.checkin_opens_at:
         raise CheckinNotOpen(
-            _l("Check-in opens at %(opens_at)s.", opens_at=district_minute(event.checkin_opens_at)),
+            _l(
+                "Check-in opens at %(opens_at)s.",
+                opens_at=district_minute(attendance.checkin_opens_at),
+            ),
             event=summary,
         )
-    if now > event.checkin_closes_at:
+    if now > attendance.checkin_closes_at:
         raise CheckinClosed(event=summary)
 
 
@@ -210,6 +216,19 @@ def _repeat(
     ).one()
     balance, _ = balance_of(resident_id)
     return CheckinResult(checkin.id, event.id, checkin.created_at, 0, balance, True, event)
+
+
+def _give_home_center(resident_id: int, center_id: int) -> None:
+    """A resident's first check-in makes its center their home, unless they chose one since.
+
+    After the earn: like closing an account, it takes the points account's lock before the
+    resident's row."""
+    db.session.execute(
+        update(Resident)
+        .where(Resident.id == resident_id, Resident.center_id.is_(None))
+        .values(center_id=center_id)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _complete_followup(resident_id: int, center_id: int, checkin_id: int, now: datetime) -> None:

@@ -1,6 +1,7 @@
 """The scan log: one line per check-in attempt, who scanned from where and what came of it.
 
-This module is its one writer.
+``log_scan`` writes every line but one kind: a first check-in's, which the attendance
+statement writes itself (``events.attendance``) to save the hot path a round trip.
 """
 
 from __future__ import annotations

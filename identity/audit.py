@@ -63,4 +63,6 @@ def resident_at_desk(
     search (:func:`resident_for_staff`). The desk's schemas send exactly one of the two."""
     if member_code is not None:
         return member_codes.resident_of(member_code, keys, now)
-    return resident_for_staff(actor, resident_id)  # type: ignore[arg-type]
+    if resident_id is None:
+        raise ValueError("the desk names a resident by member code or by id")
+    return resident_for_staff(actor, resident_id)

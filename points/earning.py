@@ -22,7 +22,7 @@ from points import ledger
 from points.expiry import PointsSettings
 from points.ledger import Counters, LockedAccount, Source
 from points.models import EarningCounter
-from points.rules import Rule, in_force
+from points.rules import Rule, in_force, points_to_earn
 from points.service import Movement, find_movement
 
 _LOCK_WITH_RULES = f"""
@@ -86,14 +86,17 @@ def earn(
     if rule is None:
         wanted = granted = points or 0
     else:
-        assert settings is not None, "an activity earns by the district's settings"
-        wanted = rule.points if points is None else points
+        if settings is None:
+            raise ValueError("an activity earns by the district's settings")
+        wanted = points_to_earn(rule, points)
         day, month = counter_periods(at, settings)
         counters = Counters(rule.activity, day, month, rule.daily_cap, rule.monthly_cap)
         granted = _allowance(account.resident_id, wanted, counters)
         expires_at = settings.expires_at(at)
     if granted <= 0:
-        return Earned(Movement(None, 0, account.balance), wanted, capped=wanted > 0)
+        # A source replayed once the caps are full is still the earlier credit, if any.
+        earlier = find_movement(source, kind, account) if source.id is not None else None
+        return Earned(earlier or Movement(None, 0, account.balance), wanted, capped=wanted > 0)
     transaction_id = ledger.append(
         account,
         kind,
@@ -107,7 +110,8 @@ def earn(
     )
     if transaction_id is None:
         earlier = find_movement(source, kind, account)
-        assert earlier is not None  # the only key a credit can collide on is its source's
+        if earlier is None:
+            raise RuntimeError("a credit collided on a key other than its source's")
         return Earned(earlier, wanted, capped=False)
     return Earned(Movement(transaction_id, granted, account.balance), wanted, granted < wanted)
 

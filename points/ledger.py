@@ -161,6 +161,9 @@ def append(
     ``opens_lot``: a credit's points become a lot expiring at ``expires_at`` (None: never).
     ``counters``: an earn counts against its caps; the database refuses to overshoot one.
     """
+    if any(moment is not None and moment.tzinfo is None for moment in (at, expires_at)):
+        # The driver would store it in the session's zone and the hash read it in the host's.
+        raise ValueError("the ledger takes aware datetimes only")
     now = utcnow()
     with driver_connection() as connection:
         transaction_id = account.next_transaction_id

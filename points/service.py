@@ -76,7 +76,7 @@ def spend_account(
     at: datetime | None = None,
 ) -> Movement:
     """:func:`debit` for a locked account; ``releasing`` held points are spent with it;
-    ``at`` as in `_record`."""
+    ``at`` as in ``ledger.append``."""
     if amount <= 0:
         raise ValueError("a debit moves a positive number of points")
     spendable = account.balance - account.reserved + releasing

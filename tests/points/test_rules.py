@@ -69,6 +69,30 @@ def test_a_daily_cap_cuts_the_credit_and_still_reports_it(make: Factory, commit:
     assert results[-1].movement.balance == 25
 
 
+def test_a_source_earned_again_once_the_cap_is_full_is_the_first_credit(
+    make: Factory, commit: Commit
+) -> None:
+    resident = make.resident()
+    center = resident.center_id
+    manager = make.staff("manager", center_id=center).principal
+    commit(rules.set_rule, manager, center, "lecture", 10, 10, None)
+    morning = datetime(2026, 11, 22, 9, tzinfo=SHANGHAI)
+    first = earn(commit, resident.id, center, "talk-1", morning)
+
+    again = earn(commit, resident.id, center, "talk-1", morning)
+
+    assert again.movement.duplicate is True
+    assert again.movement.transaction_id == first.movement.transaction_id
+    assert (again.movement.amount, again.movement.balance) == (10, 10)
+
+
+def test_the_ledger_refuses_a_moment_without_a_time_zone(make: Factory, commit: Commit) -> None:
+    resident = make.resident()
+
+    with pytest.raises(ValueError, match="aware"):
+        earn(commit, resident.id, resident.center_id, "talk-1", datetime(2026, 11, 22, 9))
+
+
 @pytest.mark.parametrize("caps", [(20, None), (None, 20)], ids=["daily", "monthly"])
 def test_an_earn_that_lands_exactly_on_a_cap_is_credited_and_the_next_is_not(
     app: Flask, make: Factory, commit: Commit, caps: tuple[int | None, int | None]
