@@ -175,7 +175,7 @@ def _refuse_if_barred(
     """Raise the contract's refusal for another center's, cancelled or closed event, a closed
     account, or someone else's personal code or attendance."""
     if staff is not None and not staff.can_access_center(attendance.center_id):
-        raise NotFound(_l("No such attendance."))
+        raise NotFound(_l("No such event."))
     if attendance.resident_closed:
         _refuse_closed(staff)
     if code_owner is not None and code_owner != resident_id:

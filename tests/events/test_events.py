@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Flask
@@ -100,10 +100,12 @@ def test_residents_cannot_create_events_and_staff_only_at_their_center(
 
 def test_events_list_by_center_kind_and_local_date(client: FlaskClient, make: Factory) -> None:
     desk = make.staff("staff")
-    lecture = make.event(desk.center_id, starts_in=timedelta(days=1))
-    screening = make.event(desk.center_id, kind="screening", starts_in=timedelta(days=2))
+    # Noon tomorrow and the day after, in the district: a run at 23:55 keeps its days apart.
+    lecture_day = datetime.now(SHANGHAI).date() + timedelta(days=1)
+    noon = datetime.combine(lecture_day, time(12), SHANGHAI)
+    lecture = make.event(desk.center_id, starts_at=noon)
+    screening = make.event(desk.center_id, kind="screening", starts_at=noon + timedelta(days=1))
     make.event(make.center())
-    lecture_day = (datetime.now(UTC) + timedelta(days=1, minutes=10)).astimezone(SHANGHAI).date()
 
     mine = client.get("/api/v1/events", headers=desk.headers).json
     screenings = client.get("/api/v1/events?kind=screening", headers=desk.headers).json

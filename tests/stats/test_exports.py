@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask.testing import FlaskClient
@@ -34,8 +34,9 @@ def test_no_statistics_export_carries_a_formula(client: FlaskClient, make: Facto
         redeem(client, desk, resident.id, gift(client, manager, 5, name=FORMULAS[0])).status_code
         == 201
     )
-    today = datetime.now(SHANGHAI).date().isoformat()
-    period = {"from": today, "to": today}
+    # The events start in 10 minutes: tomorrow already, when the test runs at 23:55.
+    today, soon = datetime.now(SHANGHAI), datetime.now(SHANGHAI) + timedelta(minutes=15)
+    period = {"from": today.date().isoformat(), "to": soon.date().isoformat()}
 
     events = export(client, manager, "events", **period)
     items = export(client, manager, "items", **period)
