@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import wraps
 from typing import Any, Literal, TypeVar
 
@@ -20,7 +21,18 @@ from core.i18n import _l
 F = TypeVar("F", bound=Callable[..., Any])
 
 RESIDENT = "resident"
-STAFF_ROLES = ("staff", "manager", "admin")
+
+
+class Role(StrEnum):
+    """A staff account's role: the desk, a center's (or with no center, the district's)
+    manager, or an administrator."""
+
+    STAFF = "staff"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+
+STAFF_ROLES = tuple(Role)
 ROLES = (RESIDENT, *STAFF_ROLES)
 #: The OpenAPI extension on each secured operation that lists the roles which may call it.
 ROLES_EXTENSION = "x-roles"

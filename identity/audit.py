@@ -59,10 +59,13 @@ def resident_at_desk(
     keys: CodeKeys,
     now: datetime,
 ) -> Resident:
-    """The resident the desk names: by the member code they show there, else by id after a
-    search (:func:`resident_for_staff`). The desk's schemas send exactly one of the two."""
+    """The resident the desk names: by the member code they show there (any center serves a
+    resident who shows theirs; the read is recorded all the same), else by id after a search
+    (:func:`resident_for_staff`). The desk's schemas send exactly one of the two."""
     if member_code is not None:
-        return member_codes.resident_of(member_code, keys, now)
+        resident = member_codes.resident_of(member_code, keys, now)
+        record_audit(actor, "resident.read", resident.id, "member code")
+        return resident
     if resident_id is None:
         raise ValueError("the desk names a resident by member code or by id")
     return resident_for_staff(actor, resident_id)

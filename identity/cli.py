@@ -5,10 +5,10 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+from core.auth import Role
 from core.db import db, utcnow
 from core.errors import DomainError
 from identity import service, sessions, staff_accounts
-from identity.models import Role
 
 
 def _fail(error: DomainError) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -26,13 +25,6 @@ from sqlalchemy.sql.expression import ColumnElement
 from core.db import UTCDateTime, db, utcnow
 from core.errors import DomainError
 from core.i18n import _l
-
-
-class Role(StrEnum):
-    STAFF = "staff"
-    MANAGER = "manager"
-    ADMIN = "admin"
-
 
 #: Chronic conditions staff may tag, keyed by a code that never leaves staff views.
 CONDITIONS = {

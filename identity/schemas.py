@@ -6,8 +6,9 @@ import marshmallow as ma
 from marshmallow import validate
 
 from core.api import CenterRefSchema, LocalDateTime, PageArgsSchema, id_field, page_schema
+from core.auth import Role
 from core.config import MAX_PRIVACY_VERSION_LENGTH
-from identity.models import CONDITIONS, CONSENT_PURPOSES, Role
+from identity.models import CONDITIONS, CONSENT_PURPOSES
 from identity.service import PHONE_PATTERN
 
 _phone = validate.Regexp(PHONE_PATTERN, error="A mainland mobile number of 11 digits.")

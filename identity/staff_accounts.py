@@ -15,13 +15,13 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 
-from core.auth import Principal
+from core.auth import Principal, Role
 from core.db import db, utcnow
 from core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from core.i18n import Text, _l
 from identity import sessions
 from identity.audit import record_audit
-from identity.models import Center, Role, Staff
+from identity.models import Center, Staff
 
 #: OWASP's Argon2id setting (19 MiB, 2 passes): strong, and light enough that a login does not
 #: swell a worker by the 64 MiB of argon2-cffi's default.

@@ -3,7 +3,7 @@
 ``core`` is the plumbing every package stands on and imports none of them. No package imports
 another that imports it back, however roundabout. A domain package (points, events, catalog,
 stats) reaches identity only through its models (the tables and the lookups on them) and its
-audit trail (``record_audit``, and the ways staff reach a resident: by id, audited). What composes
+audit trail (``record_audit``, and the audited ways staff reach a resident). What composes
 every package sits on top — the app factory, the resident's ``/me``, closing and copying an
 account (privacy), the demo's seed: it may call any package's rules, and nothing below it
 imports it.

@@ -18,6 +18,7 @@ from points import ledger
 from points.models import LedgerTransaction
 from tests.conftest import Build
 from tests.factories import Account, Factory
+from tests.identity.test_residents import audit_trail
 
 
 def qr(client: FlaskClient, staff: Account, event_id: int, mode: str = "rotating") -> dict:
@@ -280,6 +281,9 @@ def test_the_desk_checks_in_a_resident_by_member_code_or_by_search(
     attendance = client.get(f"/api/v1/events/{event_id}/attendance", headers=desk.headers).json
     assert {a["method"] for a in attendance["items"]} == {"staff"}
     assert {a["staff_id"] for a in attendance["items"]} == {desk.id}
+    reads = [e[2:] for e in audit_trail(app) if e[1] == "resident.read"]
+    assert (desk.id, with_phone.id, "member code") in reads
+    assert (desk.id, without_phone.id, None) in reads
 
 
 def test_a_stale_or_foreign_member_code_is_refused(
