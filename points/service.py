@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select, update
 
@@ -37,15 +38,20 @@ class Movement:
     duplicate: bool = False
 
 
-def find_movement(source: Source, kind: str, account: LockedAccount) -> Movement | None:
-    """The transaction a source already made, if any."""
-    existing = db.session.execute(
+def _made_by(source_type: str, source_id: str | None, kind: str) -> Any:
+    """``(id, amount)`` of the transaction of this kind a source made, if any (its unique key)."""
+    return db.session.execute(
         select(LedgerTransaction.id, LedgerTransaction.amount).where(
-            LedgerTransaction.source_type == source.type,
-            LedgerTransaction.source_id == source.id,
+            LedgerTransaction.source_type == source_type,
+            LedgerTransaction.source_id == source_id,
             LedgerTransaction.kind == kind,
         )
     ).one_or_none()
+
+
+def find_movement(source: Source, kind: str, account: LockedAccount) -> Movement | None:
+    """The transaction a source already made, if any."""
+    existing = _made_by(source.type, source.id, kind)
     if existing is None:
         return None
     return Movement(existing.id, existing.amount, account.balance, duplicate=True)
@@ -170,14 +176,8 @@ def reverse_earned(
 ) -> Movement | None:
     """Undo what a source earned, if it earned anything (a capped earn may have credited
     nothing); a second call finds it undone (``already_reversed``)."""
-    earned = db.session.scalar(
-        select(LedgerTransaction.id).where(
-            LedgerTransaction.source_type == source_type,
-            LedgerTransaction.source_id == source_id,
-            LedgerTransaction.kind == "earn",
-        )
-    )
-    return None if earned is None else reverse(earned, reason, actor)
+    earned = _made_by(source_type, source_id, "earn")
+    return None if earned is None else reverse(earned.id, reason, actor)
 
 
 def _lot_of(transaction_id: int) -> int | None:
