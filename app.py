@@ -12,6 +12,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+import console
 from catalog import api as catalog_api
 from catalog import cli as catalog_cli
 from catalog import media as catalog_media
@@ -101,6 +102,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         api.register_blueprint(blueprint)
     app.register_blueprint(events_pages.pages)
     app.register_blueprint(catalog_media.media)
+    console.init_app(app)
     # Ledgers name what earned or bought points; the packages that move them know the names.
     describe_sources("checkin", events_ledger.event_titles)
     describe_sources("redemption", catalog_records.gift_titles)

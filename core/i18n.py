@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, has_request_context, request
+from flask import Flask, has_request_context, request, session
 from flask_babel import Babel, LazyString, gettext, lazy_gettext
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
@@ -28,10 +28,13 @@ babel = Babel()
 
 
 def select_locale() -> str:
-    """The client's most preferred language we serve, by its primary tag (``en-GB`` is
-    ``en``), else Chinese."""
+    """The language this browser chose in the console, else the client's most preferred
+    language we serve, by its primary tag (``en-GB`` is ``en``), else Chinese."""
     if not has_request_context():
         return LANGUAGES[0]
+    chosen = session.get("language")
+    if chosen in LANGUAGES:
+        return str(chosen)
     for tag, quality in request.accept_languages:
         language = tag.replace("_", "-").split("-")[0].lower()
         if quality > 0 and language in LANGUAGES:

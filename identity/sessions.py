@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app, g
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 
 from core.auth import Principal
 from core.db import db, utcnow, write_regardless
@@ -78,6 +78,46 @@ def end(refresh_token: str) -> None:
     claims = decode_claims(refresh_token, REFRESH)
     if claims.session is not None:
         db.session.execute(_revoke_family(claims.session, utcnow()))
+
+
+def start_browser_login(staff: Staff, lifetime: timedelta) -> str:
+    """A staff console login: a family whose one record is never handed out as a token.
+
+    The browser's session cookie names the family; logging out, :func:`revoke_all` (a
+    deactivation, a password reset) or the record's expiry ends it like any other login.
+    """
+    family, now = new_token_id(), utcnow()
+    db.session.add(
+        RefreshToken(
+            jti=family, family=family, issued_at=now, expires_at=now + lifetime, staff_id=staff.id
+        )
+    )
+    db.session.flush()
+    return family
+
+
+def browser_principal(staff_id: int, family: str, version: int) -> Principal:
+    """Who a console session cookie speaks for, while its login is neither ended nor revoked
+    (one read: the account and its login record)."""
+    staff = db.session.execute(
+        select(Staff)
+        .join(RefreshToken, RefreshToken.staff_id == Staff.id)
+        .where(
+            Staff.id == staff_id,
+            RefreshToken.jti == family,
+            RefreshToken.family == family,
+            RefreshToken.revoked_at.is_(None),
+            RefreshToken.expires_at > utcnow(),
+        )
+    ).scalar_one_or_none()
+    if staff is None or not staff.active or staff.token_version != version:
+        raise TokenRevoked(_l("This login has ended; log in again."))
+    return service.staff_principal(staff)
+
+
+def end_browser_login(family: str) -> None:
+    """Log a console session out: its login record is revoked."""
+    db.session.execute(_revoke_family(family, utcnow()))
 
 
 def access_principal(access_token: str) -> Principal:

@@ -4,9 +4,11 @@
 another that imports it back, however roundabout. A domain package (points, events, catalog,
 stats) reaches identity only through its models (the tables and the lookups on them) and its
 audit trail (``record_audit``, and the audited ways staff reach a resident). What composes
-every package sits on top — the app factory, the resident's ``/me``, closing and copying an
-account (privacy), the demo's seed: it may call any package's rules, and nothing below it
-imports it.
+every package sits on top — the app factory, the resident's ``/me``, the staff console,
+closing and copying an account (privacy), the demo's seed: it may call any package's rules,
+and nothing below it imports it. Only the app factory imports the console or a package's ``api`` module (``core.api`` is
+plumbing):
+pages and the API are two faces of the same services, neither built on the other.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = frozenset(
     path.parent.name for path in ROOT.glob("*/__init__.py") if path.parent.name != "tests"
 )
-TOP = frozenset({"app", "me", "privacy", "demo"})
+TOP = frozenset({"app", "me", "privacy", "demo", "console"})
 DOMAINS = PACKAGES - TOP - {"core", "identity"}
 IDENTITY_FOR_DOMAINS = frozenset({"identity.models", "identity.audit"})
 
@@ -130,5 +132,17 @@ def test_nothing_below_the_top_imports_it() -> None:
         if _package(module) not in TOP
         for name in imported
         if _package(name) in TOP
+    }
+    assert not wrong, "\n".join(sorted(wrong))
+
+
+def test_only_the_app_imports_the_console_or_an_api_module() -> None:
+    wrong = {
+        f"{module} imports {name}"
+        for module, imported in imports().items()
+        if module != "app"
+        for name in imported
+        if (_package(name) == "console" and _package(module) != "console")
+        or (name.endswith(".api") and _package(name) != "core")
     }
     assert not wrong, "\n".join(sorted(wrong))

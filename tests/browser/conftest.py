@@ -74,3 +74,17 @@ def screenshot(request: pytest.FixtureRequest) -> Any:
         return path
 
     return save
+
+
+@pytest.fixture
+def console_login(live_server: str) -> Any:
+    """``console_login(page, account)``: log ``account`` in through the console's form."""
+
+    def log_in(page: Any, account: Any, password: str = "correct horse battery") -> None:
+        page.goto(f"{live_server}/console/")
+        page.fill("input[name=username]", account.username)
+        page.fill("input[name=password]", password)
+        page.click("button[type=submit].primary")
+        page.wait_for_url(lambda url: "/console/" in url and not url.endswith("/console/"))
+
+    return log_in

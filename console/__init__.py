@@ -1,0 +1,40 @@
+"""The staff console: server-rendered pages under ``/console`` for the desk, the events,
+follow-ups, gifts, the dashboard and administration, on the same services as the API.
+
+Each area is a module with its own blueprint (``console/plumbing.py`` makes them) and an
+:class:`~console.plumbing.Area` for the navigation bar.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import get_locale
+
+from console import assets, auth, desk
+from console import session as console_session
+from console.plumbing import csrf
+
+#: The navigation bar, in order; the first area a role may open is where it lands.
+AREAS = (desk.AREA,)
+MODULES = (auth, desk)
+
+
+def init_app(app: Flask) -> None:
+    # CSRF is checked by the console's own blueprints (console.plumbing's guard), not on the
+    # API, whose bearer tokens a browser never sends by itself.
+    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
+    # The token lives as long as the login: a desk page stays open all day.
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    csrf.init_app(app)
+    console_session.init_app(app)
+    app.extensions["console_areas"] = AREAS
+    app.jinja_env.globals["console_user"] = console_session.header
+    app.jinja_env.globals["console_language"] = _page_language
+    app.register_blueprint(assets.bp)
+    for module in MODULES:
+        app.register_blueprint(module.bp)
+
+
+def _page_language() -> str:
+    """The page's ``lang``: ``zh-CN`` unless English was chosen."""
+    return "en" if str(get_locale()) == "en" else "zh-CN"
