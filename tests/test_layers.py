@@ -6,9 +6,9 @@ stats) reaches identity only through its models (the tables and the lookups on t
 audit trail (``record_audit``, and the audited ways staff reach a resident). What composes
 every package sits on top — the app factory, the resident's ``/me``, the staff console,
 closing and copying an account (privacy), the demo's seed: it may call any package's rules,
-and nothing below it imports it. Only the app factory imports the console or a package's ``api`` module (``core.api`` is
-plumbing):
-pages and the API are two faces of the same services, neither built on the other.
+and nothing below it imports it. Only the app factory imports the console or a package's
+``api`` module (``core.api`` is plumbing): pages and the API are two faces of the same
+services, neither built on the other.
 """
 
 from __future__ import annotations
