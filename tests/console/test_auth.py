@@ -45,9 +45,7 @@ def test_logging_in_sets_a_protected_session_cookie_and_lands_on_the_desk(
 
     assert response.status_code == 302
     assert response.headers["Location"] == "/console/desk"
-    cookie = next(
-        value for name, value in response.headers.items() if name == "Set-Cookie"
-    ).lower()
+    cookie = next(value for name, value in response.headers.items() if name == "Set-Cookie").lower()
     assert "httponly" in cookie and "samesite=lax" in cookie
     assert client.get("/console/desk").status_code == 200
 
