@@ -11,22 +11,29 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from core.api import Blueprint
 from core.auth import STAFF_ROLES, auth_required, current_principal
+from core.db import utcnow
 from core.errors import DomainError
 from core.ratelimit import limiter
 from identity import (
     audit,
     lockout,
+    member_cards,
     privacy,
     service,
     sessions,
     staff_accounts,
     wechat,
 )
-from identity.models import Center, Resident, Staff
+from identity.member_cards import PrintedCard
+from identity.models import Center, MemberCard, Resident, Staff
 from identity.schemas import (
     CenterCreateSchema,
     CenterSchema,
     ConditionsSchema,
+    IssuedMemberCardSchema,
+    MemberCardIssueSchema,
+    MemberCardRevokeSchema,
+    MemberCardSchema,
     PasswordChangeSchema,
     PasswordResetSchema,
     RefreshedTokensSchema,
@@ -179,7 +186,7 @@ class Residents(MethodView):
 @residents_blp.response(200, ResidentDetailSchema)
 @auth_required(*STAFF_ROLES)
 def get_resident(resident_id: int) -> Resident:
-    """Open a resident's record (audited), with condition tags and consents."""
+    """Open a resident's record (audited), with condition tags, consents and member card."""
     return audit.resident_for_staff(current_principal(), resident_id)
 
 
@@ -193,6 +200,32 @@ def set_conditions(args: dict[str, Any], resident_id: int) -> Resident:
     resident = audit.resident_for_staff(actor, resident_id)
     service.set_conditions(actor, resident, args["conditions"])
     return resident
+
+
+@residents_blp.route("/<id:resident_id>/member-card")
+class ResidentMemberCard(MethodView):
+    @residents_blp.response(201, IssuedMemberCardSchema)
+    @auth_required(*STAFF_ROLES)
+    @residents_blp.arguments(MemberCardIssueSchema)
+    def post(self, args: dict[str, Any], resident_id: int) -> PrintedCard:
+        """Print a member card for a resident without a smartphone: its `code` goes on the
+        card as a QR, and the desk reads it like the phone's member code. The code is in this
+        answer only (the server keeps its hash). A resident with a live card gets another
+        only with `reissue_reason`, which revokes that card (`member_card_exists` otherwise);
+        an answer lost on the way is printed again the same way."""
+        actor = current_principal()
+        resident = audit.resident_for_staff(actor, resident_id)
+        return member_cards.issue(actor, resident, utcnow(), replacing=args["reissue_reason"])
+
+    @residents_blp.response(200, MemberCardSchema)
+    @auth_required(*STAFF_ROLES)
+    @residents_blp.arguments(MemberCardRevokeSchema)
+    def delete(self, args: dict[str, Any], resident_id: int) -> MemberCard:
+        """Revoke the resident's live member card (lost, stolen): a scan of it is then
+        refused with `card_revoked`. `not_found` when they have no card in use."""
+        actor = current_principal()
+        resident = audit.resident_for_staff(actor, resident_id)
+        return member_cards.revoke(actor, resident, args["reason"], utcnow())
 
 
 @centers_blp.route("")

@@ -14,7 +14,7 @@ from core.codes import CodeKeys
 from core.db import db
 from core.errors import NotFound
 from core.i18n import _l
-from identity import member_codes
+from identity import card_codes, member_codes
 from identity.models import AuditEvent, Resident
 
 
@@ -59,10 +59,15 @@ def resident_at_desk(
     keys: CodeKeys,
     now: datetime,
 ) -> Resident:
-    """The resident the desk names: by the member code they show there (any center serves a
-    resident who shows theirs; the read is recorded all the same), else by id after a search
-    (:func:`resident_for_staff`). The desk's schemas send exactly one of the two."""
+    """The resident the desk names: by the member code they show there, from their phone or
+    their printed member card (any center serves a resident who shows theirs; the read is
+    recorded all the same), else by id after a search (:func:`resident_for_staff`). The
+    desk's schemas send exactly one of the two."""
     if member_code is not None:
+        if card_codes.is_card_code(member_code):
+            resident, card = card_codes.resident_of(member_code)
+            record_audit(actor, "resident.read", resident.id, f"member card …{card.last_chars}")
+            return resident
         resident = member_codes.resident_of(member_code, keys, now)
         record_audit(actor, "resident.read", resident.id, "member code")
         return resident

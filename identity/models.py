@@ -1,5 +1,6 @@
-"""Who takes part: centers, their staff, residents, consents, refresh tokens and the audit log;
-and the lookups on them every package shares (a center's name, a resident's active consent)."""
+"""Who takes part: centers, their staff, residents, their member cards, consents, refresh
+tokens and the audit log; and the lookups on them every package shares (a center's name, a
+resident's active consent)."""
 
 from __future__ import annotations
 
@@ -144,6 +145,10 @@ class Resident(db.Model):
     condition_tags: Mapped[list[ResidentCondition]] = relationship(
         order_by="ResidentCondition.condition", viewonly=True
     )
+    #: Every card printed for the resident, newest first (identity.member_cards issues them).
+    member_cards: Mapped[list[MemberCard]] = relationship(
+        order_by="MemberCard.id.desc()", viewonly=True
+    )
 
     @property
     def phone_masked(self) -> str | None:
@@ -160,6 +165,53 @@ class Resident(db.Model):
     @property
     def conditions(self) -> list[str]:
         return [tag.condition for tag in self.condition_tags]
+
+    @property
+    def member_card(self) -> MemberCard | None:
+        """The card the desk knows the resident by: the live one, else the last revoked."""
+        return self.member_cards[0] if self.member_cards else None
+
+
+class MemberCard(db.Model):
+    """A printed member card: a static code the desk scanner reads like the phone's member
+    code, for residents without a smartphone. Only the code's hash is kept (the code is shown
+    once, when the card is printed); a lost card is revoked and another printed."""
+
+    __tablename__ = "member_cards"
+    __table_args__ = (
+        # At most one live card per resident: printing another revokes it first.
+        Index(
+            "uq_member_cards_live_resident",
+            "resident_id",
+            unique=True,
+            postgresql_where=text("revoked_at IS NULL"),
+        ),
+        CheckConstraint(
+            "(revoked_at IS NULL) = (revoked_by_id IS NULL) "
+            "AND (revoked_at IS NULL) = (revoke_reason IS NULL)",
+            name="revocation_complete",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
+    #: SHA-256 of the code (hex); the code itself is never stored.
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: The code's last characters, so staff can tell which card a resident holds.
+    last_chars: Mapped[str] = mapped_column(String(8))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    issued_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    revoke_reason: Mapped[str | None] = mapped_column(String(200))
+
+    #: Who printed and who revoked it, for the resident's page.
+    issued_by: Mapped[Staff] = relationship(foreign_keys=[issued_by_id], viewonly=True)
+    revoked_by: Mapped[Staff | None] = relationship(foreign_keys=[revoked_by_id], viewonly=True)
+
+    @property
+    def status(self) -> str:
+        return "live" if self.revoked_at is None else "revoked"
 
 
 def mask_phone(phone: str | None) -> str | None:

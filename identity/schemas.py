@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import marshmallow as ma
 from marshmallow import validate
 
@@ -14,6 +16,7 @@ from identity.service import PHONE_PATTERN
 _phone = validate.Regexp(PHONE_PATTERN, error="A mainland mobile number of 11 digits.")
 _name = validate.Length(min=1, max=64)
 _privacy_version = validate.Length(min=1, max=MAX_PRIVACY_VERSION_LENGTH)
+_reason = validate.Length(min=2, max=200)
 
 
 class WeChatLoginSchema(ma.Schema):
@@ -119,11 +122,66 @@ class ConsentSchema(ma.Schema):
     withdrawn_at = LocalDateTime(dump_only=True, allow_none=True)
 
 
+class MemberCardSchema(ma.Schema):
+    """A printed member card, known by its last characters (its code is never shown again)."""
+
+    id = ma.fields.Integer(dump_only=True)
+    status = ma.fields.String(
+        dump_only=True,
+        metadata={"description": "`live` (the desk reads it), or `revoked` (refused)"},
+    )
+    last_chars = ma.fields.String(
+        dump_only=True, metadata={"description": "The code's last characters, as printed"}
+    )
+    issued_at = LocalDateTime(dump_only=True)
+    revoked_at = LocalDateTime(dump_only=True, allow_none=True)
+    revoke_reason = ma.fields.String(dump_only=True, allow_none=True)
+
+
+class IssuedMemberCardSchema(MemberCardSchema):
+    """A card just printed, with its code: the one answer that carries it."""
+
+    code = ma.fields.String(
+        dump_only=True,
+        metadata={
+            "description": "The card's code, for its QR (what the desk scanner reads, sent as "
+            "`member_code`); only its hash is kept"
+        },
+    )
+
+    def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
+        # ``obj`` is identity.member_cards.PrintedCard: the card, and the code beside it.
+        if attr == "code":
+            return obj.code
+        return super().get_attribute(obj.card, attr, default)
+
+
+class MemberCardIssueSchema(ma.Schema):
+    reissue_reason = ma.fields.String(
+        load_default=None,
+        validate=_reason,
+        metadata={
+            "description": "Why the live card is replaced (lost, damaged): sent, it revokes "
+            "the resident's live card and prints another"
+        },
+    )
+
+
+class MemberCardRevokeSchema(ma.Schema):
+    reason = ma.fields.String(required=True, validate=_reason)
+
+
 class ResidentDetailSchema(ResidentSchema):
     """What staff see when they open a resident (the opening is audited)."""
 
     conditions = ma.fields.List(ma.fields.String(), dump_only=True)
     consents = ma.fields.List(ma.fields.Nested(ConsentSchema), dump_only=True)
+    member_card = ma.fields.Nested(
+        MemberCardSchema,
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "The live card, else the last revoked; null if none printed"},
+    )
 
 
 class ResidentCreateSchema(ma.Schema):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from core.db import db, utcnow
+from identity import member_cards
+from identity.models import Resident
 from tests.access import (
     Arrange,
     Call,
@@ -25,6 +28,8 @@ GET    /api/v1/residents                           401   403  200    200   200  
 POST   /api/v1/residents                           401   403  201    404   201  201    201
 GET    /api/v1/residents/{resident_id}             401   403  200    404   200  200    200
 PUT    /api/v1/residents/{resident_id}/conditions  401   403  200    404   200  200    200
+POST   /api/v1/residents/{resident_id}/member-card 401   403  201    404   201  201    201
+DELETE /api/v1/residents/{resident_id}/member-card 401   403  200    404   200  200    200
 GET    /api/v1/centers                             401   200  200    200   200  200    200
 POST   /api/v1/centers                             401   403  403    403   403  403    201
 GET    /api/v1/staff                               401   403  403    403   200  200    200
@@ -41,6 +46,14 @@ def a_fresh_refresh_token(w: World) -> Call:
 def conditions_with_consent(w: World) -> Call:
     w.make.consent(w.resident.id)
     return call(resident_id=w.resident.id, json={"conditions": ["hypertension"]})
+
+
+def a_printed_card(w: World) -> Call:
+    with w.app.app_context():
+        resident = db.session.get(Resident, w.resident.id)
+        member_cards.issue(w.desk.principal, resident, utcnow())
+        db.session.commit()
+    return call(resident_id=w.resident.id, json={"reason": "居民报失"})
 
 
 def a_clerk_at_center_a(w: World, **sent: object) -> Call:
@@ -61,6 +74,8 @@ REQUESTS: dict[str, Arrange] = {
     "POST /api/v1/residents": lambda w: call(json={"name": "黄秀英", "center_id": w.center}),
     "GET /api/v1/residents/{resident_id}": lambda w: call(resident_id=w.resident.id),
     "PUT /api/v1/residents/{resident_id}/conditions": conditions_with_consent,
+    "POST /api/v1/residents/{resident_id}/member-card": lambda w: call(resident_id=w.resident.id),
+    "DELETE /api/v1/residents/{resident_id}/member-card": a_printed_card,
     "GET /api/v1/centers": lambda w: call(),
     "POST /api/v1/centers": lambda w: call(json={"name": "新建社区卫生服务中心"}),
     "GET /api/v1/staff": lambda w: call(),
