@@ -132,7 +132,13 @@ class StockLevelSchema(ma.Schema):
 class ResidentAtDeskSchema(ma.Schema):
     """The resident at the desk: the member code they show, or an id found by search."""
 
-    member_code = ma.fields.String(validate=validate.Length(min=1, max=200))
+    member_code = ma.fields.String(
+        validate=validate.Length(min=1, max=200),
+        metadata={
+            "description": "What the desk scanned: the phone's member code, or the code of a "
+            "printed member card (`card_revoked` when that card was revoked)"
+        },
+    )
     resident_id = id_field()
 
     @ma.validates_schema

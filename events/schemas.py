@@ -179,7 +179,13 @@ class StaffCheckinCreateSchema(ma.Schema):
     class Meta:
         unknown = ma.EXCLUDE
 
-    member_code = ma.fields.String(validate=validate.Length(min=1, max=200))
+    member_code = ma.fields.String(
+        validate=validate.Length(min=1, max=200),
+        metadata={
+            "description": "What the desk scanned: the phone's member code, or the code of a "
+            "printed member card (`card_revoked` when that card was revoked)"
+        },
+    )
     resident_id = id_field()
 
     @ma.validates_schema
