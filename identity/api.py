@@ -211,8 +211,8 @@ class ResidentMemberCard(MethodView):
         """Print a member card for a resident without a smartphone: its `code` goes on the
         card as a QR, and the desk reads it like the phone's member code. The code is in this
         answer only (the server keeps its hash). A resident with a live card gets another
-        only with `reissue_reason`, which revokes that card (`member_card_exists` otherwise);
-        an answer lost on the way is printed again the same way."""
+        only with `reissue_reason`, which revokes that card (`member_card_exists` otherwise):
+        so too when this answer was lost on the way."""
         actor = current_principal()
         resident = audit.resident_for_staff(actor, resident_id)
         return member_cards.issue(actor, resident, utcnow(), replacing=args["reissue_reason"])
