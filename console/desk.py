@@ -218,13 +218,14 @@ def leave_door() -> str:
 
 
 def _door(actor: Principal) -> Event | None:
-    """The event of door mode, while the actor may still see it."""
+    """The event of door mode, until its check-in ends (or it is cancelled, or the actor may
+    no longer see it): then door mode has ended by itself."""
     event_id = session.get(DOOR)
     if event_id is None:
         return None
     try:
-        return events.event_for_staff(actor, event_id)
-    except NotFound:
+        return events.event_to_display(actor, event_id, utcnow())
+    except DomainError:
         session.pop(DOOR, None)
         return None
 

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
@@ -475,6 +476,20 @@ def test_door_mode_refuses_an_event_whose_check_in_has_ended_or_another_centers(
     assert 'data-testid="door"' not in html(clerk.get("/console/desk"))
 
 
+def test_door_mode_ends_by_itself_when_its_event_is_cancelled(
+    app: Flask, client: FlaskClient, make: Factory, desk: Account, clerk: Console
+) -> None:
+    event_id = all_day_event(app, make, desk.center_id)
+    clerk.post("/console/desk/scan", {"code": qr(client, desk, event_id, mode="static")["url"]})
+    assert 'data-testid="door"' in html(clerk.get("/console/desk"))
+    with app.app_context():
+        organizer = make.organizer(desk.center_id).principal
+        events_service.cancel_event(organizer, event_id, datetime.now(UTC))
+        db.session.commit()
+
+    assert 'data-testid="door"' not in html(clerk.get("/console/desk"))
+
+
 def test_a_personal_slip_checks_its_resident_in(
     app: Flask,
     client: FlaskClient,
@@ -711,3 +726,57 @@ def test_a_center_clerk_cannot_choose_another_desk(
     )
 
     assert response.status_code == 422
+
+
+# -- cost ------------------------------------------------------------------------------------
+
+
+def statements_of(app: Flask, request: Any) -> list[str]:
+    """The SQL statements one request sends (the desk's scan → card is its hot path)."""
+    sent: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        sent.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sqlalchemy_event.listen(engine, "before_cursor_execute", record)
+    try:
+        request()
+    finally:
+        sqlalchemy_event.remove(engine, "before_cursor_execute", record)
+    return sent
+
+
+def test_the_card_costs_the_same_few_queries_however_long_the_history(
+    app: Flask,
+    client: FlaskClient,
+    make: Factory,
+    desk: Account,
+    manager: Account,
+    clerk: Console,
+) -> None:
+    newcomer = make.resident(desk.center_id, name="张明")
+    regular = make.resident(desk.center_id, name="李建国")
+    events = [all_day_event(app, make, desk.center_id) for _ in range(4)]
+    gifts = [
+        gift(client, manager, stock=9, cost=10 + n, limit_quantity=3, limit_period="month")
+        for n in range(4)
+    ]
+    for resident, times in ((newcomer, 1), (regular, 4)):
+        make.credit(resident.id, 500)
+        for event_id, item_id in zip(events[:times], gifts[:times], strict=True):
+            make.checkin(event_id, resident.id)
+            client.post(
+                "/api/v1/redemptions",
+                headers=desk.headers,
+                json={"resident_id": resident.id, "item_id": item_id},
+            )
+
+    def scan(resident: Account) -> list[str]:
+        code = member_code(client, resident)
+        return statements_of(app, lambda: clerk.post("/console/desk/scan", {"code": code}))
+
+    few, many = scan(newcomer), scan(regular)
+
+    assert len(many) == len(few) <= 14, "\n\n".join(many)
