@@ -57,15 +57,23 @@ def _pickup_limit() -> str:
     return current_app.config["PICKUP_RATE_LIMIT"]  # type: ignore[no-any-return]
 
 
-def _wrong_pickup_code(response: Response) -> bool:
+def _sent_pickup_code() -> bool:
     code = request.form.get("code") or request.form.get("pickup_code") or ""
-    return response.status_code == 404 and _is_pickup_code(code.strip())
+    return _is_pickup_code(code.strip())
+
+
+def _wrong_pickup_code(response: Response) -> bool:
+    return response.status_code == 404 and _sent_pickup_code()
 
 
 #: The API's budget of wrong pickup codes per client address (the same scope): guessing
-#: codes at the desk spends it as at the API.
+#: codes at the desk spends it as at the API. Scans of anything else neither spend it nor
+#: wait for it.
 _wrong_pickup_codes = limiter.shared_limit(
-    _pickup_limit, scope="wrong-pickup-code", deduct_when=_wrong_pickup_code
+    _pickup_limit,
+    scope="wrong-pickup-code",
+    deduct_when=_wrong_pickup_code,
+    exempt_when=lambda: not _sent_pickup_code(),
 )
 
 

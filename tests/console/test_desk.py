@@ -419,6 +419,28 @@ def test_a_scanned_pickup_code_shows_the_reservation_to_hand_over(
     assert balance(app, resident) == 70
 
 
+def test_wrong_pickup_codes_spend_the_apis_budget_and_only_pickups_wait(
+    build: Any, client: FlaskClient, desk: Account, resident: Account
+) -> None:
+    limited = build(PICKUP_RATE_LIMIT="3 per minute")
+    clerk = log_in(limited, desk)
+    api = limited.test_client()
+
+    spent = [
+        clerk.post("/console/desk/scan", {"code": "12345678"}).status_code,
+        api.post(
+            "/api/v1/redemptions/pickup", headers=desk.headers, json={"pickup_code": "12345678"}
+        ).status_code,
+        clerk.post("/console/desk/pickup", {"pickup_code": "12345678"}).status_code,
+    ]
+    waiting = clerk.post("/console/desk/scan", {"code": "12345678"})
+    member = clerk.post("/console/desk/scan", {"code": member_code(client, resident)})
+
+    assert spent == [404, 404, 404]
+    assert (waiting.status_code, result_code(waiting)) == (429, "rate_limited")
+    assert member.status_code == 200
+
+
 # -- door mode -------------------------------------------------------------------------------
 
 
