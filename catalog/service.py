@@ -104,9 +104,12 @@ def items_page(
     cursor: str | None,
     now: datetime,
     tz: ZoneInfo,
+    *,
+    serving: int | None = None,
 ) -> dict[str, Any]:
     """Gifts at a center with their stock, cheapest first; a resident sees only those
-    offered now, with whether they can afford each and whether their limit allows one."""
+    offered now, with whether they can afford each and whether their limit allows one.
+    ``serving``: the resident the desk is serving, who is shown the list as they see it."""
     stmt = (
         select(CatalogItem, StockLevel)
         .outerjoin(
@@ -115,7 +118,7 @@ def items_page(
         )
         .order_by(CatalogItem.points_cost, CatalogItem.id)
     )
-    resident = actor.id if actor.kind == "resident" else None
+    resident = actor.id if actor.kind == "resident" else serving
     if resident is not None:
         stmt = stmt.where(CatalogItem.active.is_(True))
     if cursor is not None:

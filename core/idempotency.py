@@ -4,7 +4,8 @@ The key (per user) is claimed with an insert in the request's own transaction, a
 response is stored on that row before the request commits: a replay returns the stored
 response; a concurrent duplicate blocks on the claim until the first commits, then replays
 it; a refused first attempt rolls its claim back, so the retry runs afresh. The same key
-with a different request is ``idempotency_key_reused``.
+with a different request is ``idempotency_key_reused``. A replay has the type the view's
+answers have: JSON for the API, HTML for a console view (``@replayed_as(...)``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from core.i18n import _l
 F = TypeVar("F", bound=Callable[..., Any])
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
+JSON = "application/json"
 _VALID_KEY = re.compile(r"^[\x21-\x7e]{1,64}$")
 #: Keys are kept at least this long; ``flask points prune-keys`` deletes older ones.
 KEEP_FOR = timedelta(hours=24)
@@ -59,7 +61,20 @@ class IdempotencyKeyReused(DomainError):
 
 def idempotent(view: F) -> F:
     """Honour ``Idempotency-Key``. Put it above ``@blp.response`` so it stores the final body."""
+    return replayed_as(JSON)(view)
 
+
+def replayed_as(content_type: str) -> Callable[[F], F]:
+    """:func:`idempotent` for a view whose successful answers are ``content_type`` (a console
+    page's HTML fragment): a replay says the type the first answer had."""
+
+    def decorator(view: F) -> F:
+        return _idempotent(view, content_type)
+
+    return decorator
+
+
+def _idempotent(view: F, content_type: str) -> F:
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         key = request.headers.get(HEADER)
@@ -81,7 +96,7 @@ def idempotent(view: F) -> F:
             .returning(IdempotencyKey.key)
         ).scalar()
         if claimed is None:
-            return _replay(owner, key, request_hash)
+            return _replay(owner, key, request_hash, content_type)
         response = make_response(view(*args, **kwargs))
         if response.status_code < 400:
             db.session.execute(
@@ -107,7 +122,7 @@ def idempotent(view: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _replay(owner: str, key: str, request_hash: str) -> Response:
+def _replay(owner: str, key: str, request_hash: str, content_type: str) -> Response:
     stored = db.session.scalars(
         select(IdempotencyKey).where(IdempotencyKey.principal == owner, IdempotencyKey.key == key)
     ).one_or_none()
@@ -115,7 +130,7 @@ def _replay(owner: str, key: str, request_hash: str) -> Response:
         raise Conflict(_l("The first request with this key is still being handled; retry."))
     if stored.request_hash != request_hash:
         raise IdempotencyKeyReused(_l("This key was used with a different request."))
-    response = Response(stored.body, status=stored.status_code, content_type="application/json")
+    response = Response(stored.body, status=stored.status_code, content_type=content_type)
     response.headers[REPLAYED_HEADER] = "true"
     return response
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 from flask import Response, current_app, request
@@ -15,12 +14,11 @@ from core.auth import RESIDENT, STAFF_ROLES, auth_required, current_principal
 from core.codes import current_keys, qr_image
 from core.csvfiles import csv_response
 from core.db import utcnow
-from core.errors import DomainError
 from core.idempotency import idempotent
 from core.localtime import district_zone
 from events import checkin, codes, listing, service
 from events.checkin import CheckinResult
-from events.scans import Scanner, log_scan
+from events.scans import Attempt, Scanner, refusals_logged
 from events.schemas import (
     AnnulledSchema,
     AnnulSchema,
@@ -201,31 +199,20 @@ _REFUSALS = problems(
 )
 
 
-@dataclass
-class _Scan:
-    scanner: Scanner
-    event_id: int | None = None
-    resident_id: int | None = None
-
-
 @contextmanager
-def _refusals_logged(staff_id: int | None = None) -> Iterator[_Scan]:
-    """Log a refused attempt (with the refusal's code) once its request has rolled back, and
-    name the event it refused, so the result screen needs nothing else.
-
-    A check-in logs its own scan; a refusal's line must outlive the rollback.
-    """
+def _refusals_logged(staff_id: int | None = None) -> Iterator[Attempt]:
+    """Log a refused attempt (``scans.refusals_logged``) from this client, and name the event
+    it refused, so the result screen needs nothing else."""
     scanner = Scanner.of(
         staff_id,
         client_ip=request.remote_addr,
         user_agent=request.user_agent.string[:200] or None,
     )
-    scan = _Scan(scanner)
     try:
-        yield scan
-    except DomainError as error:
-        log_scan(scanner, scan.event_id, scan.resident_id, error.code, utcnow(), refused=True)
-        if isinstance(error, checkin.CheckinRefusal) and error.event is not None:
+        with refusals_logged(scanner) as attempt:
+            yield attempt
+    except checkin.CheckinRefusal as error:
+        if error.event is not None:
             error.extensions["event"] = _EVENT_SCHEMA.dump(error.event)
         raise
 

@@ -8,7 +8,8 @@ queries however many events and centers it holds.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -126,3 +127,43 @@ def _checked_in(resident_id: int | None, event_ids: list[int]) -> set[int]:
             )
         )
     )
+
+
+@dataclass(frozen=True, slots=True)
+class DayEvent:
+    """An event of a day at a center as the desk offers it to one resident."""
+
+    event: Event
+    earns_points: int
+    #: The resident's check-in there (annulled ones too: an annulled check-in is not redone).
+    checkin_id: int | None
+    annulled: bool
+
+
+def day_at_center(center_id: int, resident_id: int, day: date, tz: ZoneInfo) -> list[DayEvent]:
+    """The events starting on ``day`` at a center that the resident may attend (no other
+    resident's personal event), cancelled ones included, earliest first, each with the
+    points it earns and the resident's check-in there. Two queries."""
+    rows = db.session.execute(
+        select(Event, Checkin.id, Checkin.annulled_at)
+        .outerjoin(Checkin, (Checkin.event_id == Event.id) & (Checkin.resident_id == resident_id))
+        .where(
+            Event.center_id == center_id,
+            Event.starts_at >= day_start(day, tz),
+            Event.starts_at < day_start(day + timedelta(days=1), tz),
+            open_to(resident_id),
+        )
+        .order_by(Event.starts_at, Event.id)
+    ).all()
+    if not rows:
+        return []
+    in_force = rules.rules_at([center_id])[center_id]
+    return [
+        DayEvent(
+            event,
+            rules.points_to_earn(in_force[event.kind], event.points),
+            checkin_id,
+            annulled_at is not None,
+        )
+        for event, checkin_id, annulled_at in rows
+    ]

@@ -6,11 +6,14 @@ statement writes itself (``events.attendance``) to save the hot path a round tri
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from core.db import driver_connection, write_regardless
+from core.db import driver_connection, utcnow, write_regardless
+from core.errors import DomainError
 
 # The driver's SQL, sent as it is: it runs on every scan.
 _INSERT = """
@@ -34,6 +37,30 @@ class Scanner:
     def of(cls, staff_id: int | None, **device: str | None) -> Scanner:
         """The resident's own phone (no ``staff_id``), or the desk of that staff member."""
         return cls("self" if staff_id is None else "staff", staff_id, **device)
+
+
+@dataclass
+class Attempt:
+    """A check-in attempt as far as it is known: its line in the log names what it was about."""
+
+    scanner: Scanner
+    event_id: int | None = None
+    resident_id: int | None = None
+
+
+@contextmanager
+def refusals_logged(scanner: Scanner) -> Iterator[Attempt]:
+    """Log a refused attempt with the refusal's code, once its request has rolled back.
+
+    The body fills in the attempt's event and resident as it learns them. A check-in logs its
+    own scan; a refusal's line must outlive the rollback.
+    """
+    attempt = Attempt(scanner)
+    try:
+        yield attempt
+    except DomainError as error:
+        log_scan(scanner, attempt.event_id, attempt.resident_id, error.code, utcnow(), refused=True)
+        raise
 
 
 def log_scan(

@@ -6,7 +6,14 @@ is not for is refused (403); each request carries the CSRF token.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from catalog import items
+from catalog import service as catalog
+from core.db import db
+from core.localtime import zone_of
 from tests.access import Arrange, Call, World, access_tests, call, table
+from tests.console.test_desk import all_day_event
 
 ACCESS = table("""
                                        anon  res  desk  other  mgr  dist  admin
@@ -15,6 +22,17 @@ POST /console/                         302   302  302    302   302  302    302
 POST /console/logout                   302   302  302    302   302  302    302
 POST /console/language                 302   302  302    302   302  302    302
 GET /console/desk                      302   302  200    200   200  200    200
+POST /console/desk/center              302   302  422    422   422  302    302
+POST /console/desk/scan                302   302  200    404   200  200    200
+GET /console/desk/search               302   302  200    200   200  200    200
+GET /console/desk/residents/{resident_id}  302   302  200    404   200  200    200
+POST /console/desk/door/leave          302   302  200    200   200  200    200
+POST /console/desk/checkin             302   302  200    404   200  200    200
+POST /console/desk/redeem/preview      302   302  200    404   200  422    422
+POST /console/desk/redeem              302   302  200    404   200  422    422
+POST /console/desk/pickup              302   302  200    404   200  422    422
+POST /console/desk/checkins/{checkin_id}/annul  302   302  200    404   200  200    200
+POST /console/desk/redemptions/{redemption_id}/cancel  302   302  200    404   200  200    200
 """)
 
 
@@ -28,7 +46,77 @@ REQUESTS: dict[str, Arrange] = {
     "POST /console/logout": lambda w: call(),
     "POST /console/language": lambda w: call(json={"language": "en"}),
     "GET /console/desk": lambda w: call(),
+    "POST /console/desk/center": lambda w: call(json={"center_id": w.center}),
+    "POST /console/desk/scan": lambda w: call(json={"code": poster(w)}),
+    "GET /console/desk/search": lambda w: call(query={"q": named(w)}),
+    "GET /console/desk/residents/{resident_id}": lambda w: call(resident_id=w.resident.id),
+    "POST /console/desk/door/leave": lambda w: call(),
+    "POST /console/desk/checkin": lambda w: call(
+        json={"event_id": all_day_event(w.app, w.make, w.center), "resident_id": w.resident.id}
+    ),
+    "POST /console/desk/redeem/preview": lambda w: call(json=redemption(w)),
+    "POST /console/desk/redeem": lambda w: call(json=redemption(w)),
+    "POST /console/desk/pickup": lambda w: call(json={"pickup_code": reserved(w)}),
+    "POST /console/desk/checkins/{checkin_id}/annul": lambda w: call(
+        checkin_id=w.make.checkin(all_day_event(w.app, w.make, w.center), w.resident.id),
+        json={"resident_id": w.resident.id, "reason": "代签错了人"},
+    ),
+    "POST /console/desk/redemptions/{redemption_id}/cancel": lambda w: call(
+        redemption_id=redeemed(w), json={"resident_id": w.resident.id, "reason": "尺寸不合适"}
+    ),
 }
+
+
+# -- the desk's things at center A: a poster's check-in link, a gift, a reservation ----------
+
+
+def named(w: World) -> str:
+    """The name of A's resident (another center's staff find nobody by it)."""
+    w.make.resident(w.center, name="陈伟")
+    return "陈伟"
+
+
+def poster(w: World) -> str:
+    event_id = all_day_event(w.app, w.make, w.center)
+    response = w.app.test_client().get(
+        f"/api/v1/events/{event_id}/qr?mode=static", headers=w.desk.headers
+    )
+    return str(response.json["url"])
+
+
+def gift(w: World) -> int:
+    """A gift with stock at center A, and 100 points for A's resident."""
+    w.make.credit(w.resident.id, 100)
+    with w.app.app_context():
+        item = items.create_item({"name": "控盐勺", "points_cost": 20})
+        items.move_stock(w.desk.principal, item.id, w.center, 5, "received")
+        db.session.commit()
+        return item.id
+
+
+def redemption(w: World) -> dict[str, object]:
+    return {"item_id": gift(w), "resident_id": w.resident.id}
+
+
+def reserved(w: World) -> str:
+    response = w.app.test_client().post(
+        "/api/v1/redemptions/reservations",
+        headers=w.resident.headers,
+        json={"item_id": gift(w), "center_id": w.center},
+    )
+    return str(response.json["pickup_code"])
+
+
+def redeemed(w: World) -> int:
+    item_id = gift(w)
+    with w.app.app_context():
+        now = datetime.now(UTC)
+        redemption, _ = catalog.redeem(
+            w.desk.principal, w.resident.id, item_id, 1, w.center, now, zone_of(w.app.config)
+        )
+        db.session.commit()
+        return redemption.id
+
 
 (
     test_every_route_of_the_package_has_a_row,
