@@ -7,13 +7,10 @@ import re
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from core.db import db
-from events import service
-from tests.consoles import Console, csrf_token, log_in
+from tests.consoles import Console, log_in
 from tests.factories import Account, Factory
 from tests.spreadsheets import FORMULAS, csv_rows, renamed
 
@@ -461,79 +458,7 @@ def test_a_quiet_scan_log_flags_nothing(app: Flask, make: Factory, desk: Account
 
 # -- who may open what ----------------------------------------------------------------------
 
-#: Every route of the area, in an order that leaves the event to cancel last.
-ROUTES = (
-    ("GET", "/console/events"),
-    ("GET", "/console/events/new"),
-    ("POST", "/console/events"),
-    ("GET", "/console/events/{id}"),
-    ("GET", "/console/events/{id}/edit"),
-    ("POST", "/console/events/{id}/edit"),
-    ("POST", "/console/events/{id}/display"),
-    ("GET", "/console/events/{id}/poster"),
-    ("GET", "/console/events/{id}/attendance"),
-    ("GET", "/console/events/{id}/attendance.csv"),
-    ("GET", "/console/events/{id}/scans"),
-    ("GET", "/console/events/{id}/cancel"),
-    ("POST", "/console/events/{id}/cancel"),
-)
-#: The routes that change events: the API's EVENT_EDITORS only.
-EDITING = {
-    "/console/events/new",
-    "/console/events",
-    "/console/events/{id}/edit",
-    "/console/events/{id}/cancel",
-}
-
-
-def _expected(role: str, method: str, path: str) -> int | str:
-    if role == "admin" and path in EDITING and (method == "POST" or path != "/console/events"):
-        return 403
-    if role == "other_center_desk" and "{id}" in path:
-        return 404
-    return "allowed"
-
-
-@pytest.mark.parametrize(
-    "role", ["desk", "manager", "district_manager", "admin", "other_center_desk"]
-)
-def test_who_may_open_each_page(
-    app: Flask, make: Factory, request: pytest.FixtureRequest, desk: Account, role: str
-) -> None:
-    event_id = make.event(desk.center_id)
-    console = log_in(app, request.getfixturevalue(role))
-
-    seen = {}
-    for method, route in ROUTES:
-        path = route.format(id=event_id)
-        response = console.get(path) if method == "GET" else console.post(path, htmx=False)
-        expected = _expected(role, method, route)
-        status = response.status_code
-        seen[(method, route)] = status if status in (401, 403, 404) or status >= 500 else "allowed"
-        if expected != "allowed":
-            assert f'data-code="{"forbidden" if expected == 403 else "not_found"}"' in (
-                response.get_data(as_text=True)
-            )
-    assert seen == {(method, route): _expected(role, method, route) for method, route in ROUTES}
-
-
-def test_without_a_login_every_page_sends_to_the_login_form(
-    app: Flask, make: Factory, desk: Account
-) -> None:
-    event_id = make.event(desk.center_id)
-    client = app.test_client()
-    token = csrf_token(client.get("/console/"))
-
-    for method, route in ROUTES:
-        path = route.format(id=event_id)
-        if method == "GET":
-            response = client.get(path)
-        else:
-            response = client.post(path, data={"csrf_token": token})
-        assert response.status_code == 302, path
-        assert response.headers["Location"].startswith("/console/"), path
-    with app.app_context():
-        assert db.session.get(service.Event, event_id).cancelled_at is None  # type: ignore[union-attr]
+# Who may open which page: the area's rows in tests/console/test_access.py.
 
 
 def test_another_centers_clerk_gets_what_the_api_gives_them(
