@@ -48,7 +48,7 @@ events_blp = Blueprint("events", __name__, url_prefix="/api/v1/events", descript
 checkins_blp = Blueprint(
     "checkins", __name__, url_prefix="/api/v1/checkins", description="Checking in by QR code"
 )
-EVENT_EDITORS = ("staff", "manager")
+EVENT_EDITORS = service.EVENT_EDITORS
 
 
 @events_blp.route("")

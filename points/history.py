@@ -106,3 +106,18 @@ def _titles(rows: list[Any]) -> dict[tuple[str, str], SourceTitle]:
         for source_type, ids in wanted.items()
         for source_id, title in _describers[source_type](ids).items()
     }
+
+
+def earned_by(source_type: str, source_ids: Collection[str]) -> dict[str, int]:
+    """The points each source earned (ids as the ledger stores them), in one query; a source
+    that earned nothing (a cap left none) is absent. A later reversal does not change it."""
+    if not source_ids:
+        return {}
+    rows = db.session.execute(
+        select(LedgerTransaction.source_id, LedgerTransaction.amount).where(
+            LedgerTransaction.source_type == source_type,
+            LedgerTransaction.source_id.in_(source_ids),
+            LedgerTransaction.kind == "earn",
+        )
+    )
+    return {str(source_id): amount for source_id, amount in rows}

@@ -33,11 +33,35 @@ POST /console/desk/redeem              302   302  200    404   200  422    422
 POST /console/desk/pickup              302   302  200    404   200  422    422
 POST /console/desk/checkins/{checkin_id}/annul  302   302  200    404   200  200    200
 POST /console/desk/redemptions/{redemption_id}/cancel  302   302  200    404   200  200    200
+GET /console/events                    302   302  200    200   200  200    200
+GET /console/events/new                302   302  200    200   200  200    403
+POST /console/events                   302   302  303    404   303  303    403
+GET /console/events/{event_id}         302   302  200    404   200  200    200
+GET /console/events/{event_id}/edit    302   302  200    404   200  200    403
+POST /console/events/{event_id}/edit   302   302  303    404   303  303    403
+GET /console/events/{event_id}/cancel  302   302  200    404   200  200    403
+POST /console/events/{event_id}/cancel 302   302  303    404   303  303    403
+POST /console/events/{event_id}/display 302  302  303    404   303  303    303
+GET /console/events/{event_id}/poster  302   302  200    404   200  200    200
+GET /console/events/{event_id}/attendance 302 302 200   404   200  200    200
+GET /console/events/{event_id}/attendance.csv 302 302 200 404 200  200    200
+GET /console/events/{event_id}/scans   302   302  200    404   200  200    200
 """)
 
 
 def desk_login(w: World) -> Call:
     return call(json={"username": w.desk.username, "password": "correct horse battery"})
+
+
+def new_event(w: World) -> Call:
+    """The new-event form for center A, on the district's clock."""
+    form = {"title": "讲座", "kind": "lecture", "starts_at": "2026-12-05T09:30"}
+    return call(json={**form, "ends_at": "2026-12-05T10:30", "center_id": w.center})
+
+
+def an_event(w: World, **form: str) -> Call:
+    """Center A's event, its check-in open; ``form``: the fields a form sends."""
+    return call(event_id=w.make.event(w.center), json=form or None)
 
 
 REQUESTS: dict[str, Arrange] = {
@@ -64,6 +88,19 @@ REQUESTS: dict[str, Arrange] = {
     "POST /console/desk/redemptions/{redemption_id}/cancel": lambda w: call(
         redemption_id=redeemed(w), json={"resident_id": w.resident.id, "reason": "尺寸不合适"}
     ),
+    "GET /console/events": lambda w: call(),
+    "GET /console/events/new": lambda w: call(),
+    "POST /console/events": new_event,
+    "GET /console/events/{event_id}": an_event,
+    "GET /console/events/{event_id}/edit": an_event,
+    "POST /console/events/{event_id}/edit": lambda w: an_event(w, title="冬季养生讲座"),
+    "GET /console/events/{event_id}/cancel": an_event,
+    "POST /console/events/{event_id}/cancel": an_event,
+    "POST /console/events/{event_id}/display": an_event,
+    "GET /console/events/{event_id}/poster": an_event,
+    "GET /console/events/{event_id}/attendance": an_event,
+    "GET /console/events/{event_id}/attendance.csv": an_event,
+    "GET /console/events/{event_id}/scans": an_event,
 }
 
 
