@@ -127,7 +127,8 @@ def take_stock(
     if difference:
         if not note:
             raise ValidationFailed(
-                errors={"note": [_l("Say why the count differs (e.g. broken, miscounted).")]}
+                _l("The count differs from the books by %(n)+d: say why.", n=difference),
+                errors={"note": [_l("Say why the count differs (e.g. broken, miscounted).")]},
             )
         return move_stock(actor, item_id, center_id, difference, "stock_take", note, threshold)
     if threshold is not None:

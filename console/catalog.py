@@ -25,7 +25,7 @@ from console.plumbing import (
     console_blueprint,
     form_args,
     is_htmx,
-    render_refusal,
+    render_refusal_in,
     roles_required,
     takes_upload,
 )
@@ -78,7 +78,8 @@ def index() -> str:
     first, with what is in stock and what runs low."""
     actor = current_principal()
     center_id = _center(actor)
-    args = form_args(PageArgsSchema(), {"limit": PAGE_SIZE, **request.args.to_dict()})
+    paging = {key: request.args[key] for key in ("limit", "cursor") if key in request.args}
+    args = form_args(PageArgsSchema(), {"limit": PAGE_SIZE, **paging})
     offered = service.items_page(
         actor, center_id, args["limit"], args["cursor"], utcnow(), district_zone()
     )
@@ -148,7 +149,7 @@ def upload_image(item_id: int) -> Any:
     items.get_item(item_id)
     upload = request.files.get("image")
     if upload is None or not upload.filename:
-        raise ValidationFailed(errors={"image": [_l("Choose a picture.")]})
+        raise ValidationFailed(_l("Choose a picture."), errors={"image": [_l("Choose a picture.")]})
     config = current_app.config
     name = store_image(upload.read(), config["MEDIA_DIR"], config["MAX_IMAGE_BYTES"])
     items.update_item(item_id, {"image_path": name})
@@ -166,7 +167,7 @@ def stock_take(item_id: int) -> Any:
             actor, item_id, args["center_id"], args["counted"], args["note"], args["low_threshold"]
         )
     except DomainError as refusal:
-        return _refused_in_place(refusal, "#stock-take-result")
+        return render_refusal_in(refusal, "#stock-take-result")
     return _stock_done(actor, item_id, args["center_id"], "stock_take")
 
 
@@ -185,7 +186,7 @@ def move_stock(item_id: int) -> Any:
             actor, item_id, args["center_id"], args["delta"], args["reason"], args["note"]
         )
     except DomainError as refusal:
-        return _refused_in_place(refusal, "#delivery-result")
+        return render_refusal_in(refusal, "#delivery-result")
     return _stock_done(actor, item_id, args["center_id"], args["reason"])
 
 
@@ -283,12 +284,3 @@ def _go(target: str) -> Any:
     if is_htmx():
         return "", 200, {"HX-Redirect": target}
     return redirect(target, 303)
-
-
-def _refused_in_place(refusal: DomainError, target: str) -> Any:
-    """An htmx refusal goes to the form's result box, the form kept as it was typed."""
-    rendered = render_refusal(refusal)
-    if is_htmx() and isinstance(rendered, tuple):
-        body, status, headers = rendered
-        return body, status, {**headers, "HX-Retarget": target, "HX-Reswap": "innerHTML"}
-    return rendered

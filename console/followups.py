@@ -8,11 +8,12 @@ The same services as ``/api/v1/followups``: the list is ``followup_page``, a cal
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import redirect, render_template, request, url_for
 
-from console.plumbing import Area, console_blueprint, form_args, is_htmx, render_refusal
+from console.plumbing import Area, console_blueprint, form_args, is_htmx, render_refusal_in
 from core.api import PageArgsSchema
 from core.auth import STAFF_ROLES, current_principal
 from core.errors import DomainError
@@ -86,7 +87,8 @@ def phone(followup_id: int) -> Any:
 @bp.get("/<id:followup_id>/calls")
 def calls(followup_id: int) -> str:
     """The follow-up's calls, the latest first (reading the notes is audited)."""
-    args = form_args(PageArgsSchema(), dict(request.args))
+    paging = {key: request.args[key] for key in ("limit", "cursor") if key in request.args}
+    args = form_args(PageArgsSchema(), paging)
     history = followups.calls_page(current_principal(), followup_id, args["limit"], args["cursor"])
     return render_template(
         "console/followups/_calls.html",
@@ -108,7 +110,7 @@ def record_call(followup_id: int) -> Any:
             actor, followup_id, args["outcome"], args["note"], args["new_due_on"], today
         )
     except DomainError as refusal:
-        return _refused_in_place(refusal, f"#call-result-{followup_id}")
+        return render_refusal_in(refusal, f"#call-result-{followup_id}")
     if not is_htmx():
         return redirect(url_for(".index", _anchor=f"followup-{followup_id}"), 303)
     followup = followups.describe(followups.followup_for_staff(actor, followup_id), today)
@@ -121,16 +123,7 @@ def _next_page(cursor: str | None) -> str | None:
     return url_for(".index", **{**request.args.to_dict(), "cursor": cursor}) if cursor else None
 
 
-def _refused_in_place(refusal: DomainError, target: str) -> Any:
-    """An htmx refusal goes to the form's result box rather than over the follow-up."""
-    rendered = render_refusal(refusal)
-    if is_htmx() and isinstance(rendered, tuple):
-        body, status, headers = rendered
-        return body, status, {**headers, "HX-Retarget": target, "HX-Reswap": "innerHTML"}
-    return rendered
-
-
-def _words(today: Any) -> dict[str, Any]:
+def _words(today: date) -> dict[str, Any]:
     """What the templates need to say things in words."""
     return {
         "today": today,

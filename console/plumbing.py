@@ -162,6 +162,16 @@ def render_refusal(error: DomainError) -> Response | tuple[Any, ...]:
     return render_template(template, error=error), error.status, dict(error.headers or {})
 
 
+def render_refusal_in(error: DomainError, target: str) -> Response | tuple[Any, ...]:
+    """A refusal of an htmx form that swaps something else on success, shown in the form's
+    own result box (``target``, a CSS selector) so what was typed stays."""
+    rendered = render_refusal(error)
+    if is_htmx() and isinstance(rendered, tuple):
+        body, status, headers = rendered
+        return body, status, {**headers, "HX-Retarget": target, "HX-Reswap": "innerHTML"}
+    return rendered
+
+
 def _http_refusal(error: HTTPException) -> Response | tuple[Any, ...]:
     status = error.code or 500
     if status >= 500:

@@ -271,7 +271,10 @@ def reschedule(followup: FollowUp, due_on: date, today: date) -> None:
     if followup.done_at is not None:
         raise FollowUpDone(_l("The resident attended already; there is nothing to reschedule."))
     if due_on < today:
-        raise ValidationFailed(errors={"new_due_on": [_l("Give today or a later day.")]})
+        raise ValidationFailed(
+            _l("A new due date cannot be in the past."),
+            errors={"new_due_on": [_l("Give today or a later day.")]},
+        )
     followup.due_on = due_on
 
 
