@@ -7,17 +7,19 @@ each is recorded as a movement (``flask catalog verify`` adds them up).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql
 
 from catalog.models import CatalogItem, StockLevel, StockMovement
+from core.api import decode_cursor, page
 from core.auth import Principal
 from core.db import db, utcnow
 from core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from core.i18n import _l
-from identity.models import Center
+from identity.models import Center, Staff
 
 #: Stock changes staff make by hand, by what happened.
 MANUAL_MOVEMENTS = ("received", "damaged", "stock_take")
@@ -72,8 +74,7 @@ def move_stock(
 ) -> StockLevel:
     """Receive, write off or count stock by hand; never below what is held for pickups."""
     get_item(item_id)
-    if not actor.can_access_center(center_id) or db.session.get(Center, center_id) is None:
-        raise NotFound(_l("No such center."))
+    _check_center(actor, center_id)
     if kind not in MANUAL_MOVEMENTS:
         raise ValidationFailed(
             errors={"reason": [_l("One of %(choices)s.", choices=", ".join(MANUAL_MOVEMENTS))]}
@@ -99,6 +100,98 @@ def move_stock(
         level.low_threshold = threshold
     db.session.flush()
     return level
+
+
+def take_stock(
+    actor: Principal,
+    item_id: int,
+    center_id: int,
+    counted: int,
+    note: str | None,
+    threshold: int | None = None,
+) -> StockLevel:
+    """A count of the shelf (the units held for pickups are on it too): what it differs from
+    the books by is recorded as a ``stock_take`` movement through :func:`move_stock`, saying
+    why; a count that agrees moves nothing. The level is locked first, so a redemption in
+    the meantime is not counted away."""
+    get_item(item_id)
+    _check_center(actor, center_id)
+    _ensure_level(item_id, center_id)
+    level = db.session.scalars(
+        select(StockLevel)
+        .where(StockLevel.item_id == item_id, StockLevel.center_id == center_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    difference = counted - level.on_hand
+    if difference:
+        if not note:
+            raise ValidationFailed(
+                _l("The count differs from the books by %(n)+d: say why.", n=difference),
+                errors={"note": [_l("Say why the count differs (e.g. broken, miscounted).")]},
+            )
+        return move_stock(actor, item_id, center_id, difference, "stock_take", note, threshold)
+    if threshold is not None:
+        level.low_threshold = threshold
+    db.session.flush()
+    return level
+
+
+def _check_center(actor: Principal, center_id: int) -> None:
+    if not actor.can_access_center(center_id) or db.session.get(Center, center_id) is None:
+        raise NotFound(_l("No such center."))
+
+
+def low_on_stock(level: StockLevel | None) -> bool:
+    """Whether a shelf is running low: what is available (on hand less what is held for
+    pickups) is at or below the threshold its center set. No threshold, no flag."""
+    if level is None or level.low_threshold is None:
+        return False
+    return level.on_hand - level.reserved <= level.low_threshold
+
+
+def levels_at(center_id: int, item_ids: Iterable[int]) -> dict[int, StockLevel]:
+    """The stock levels of these items at a center (items never stocked there are left out)."""
+    rows = db.session.scalars(
+        select(StockLevel).where(
+            StockLevel.center_id == center_id, StockLevel.item_id.in_(list(item_ids))
+        )
+    )
+    return {level.item_id: level for level in rows}
+
+
+def movement_history(
+    actor: Principal, item_id: int, center_id: int, limit: int, cursor: str | None
+) -> dict[str, Any]:
+    """A gift's stock movements at a center, the latest first, each with who made it (none
+    for what the system did, e.g. a reservation lapsing) and why: for the center's staff."""
+    get_item(item_id)
+    _check_center(actor, center_id)
+    stmt = (
+        select(StockMovement, Staff.name.label("staff_name"))
+        .outerjoin(Staff, Staff.id == StockMovement.staff_id)
+        .where(StockMovement.item_id == item_id, StockMovement.center_id == center_id)
+        .order_by(StockMovement.id.desc())
+    )
+    if cursor:
+        (last_id,) = decode_cursor(cursor, (int,))
+        stmt = stmt.where(StockMovement.id < last_id)
+    rows = db.session.execute(stmt.limit(limit + 1)).all()
+    result = page(rows, limit, key=lambda row: (row.StockMovement.id,))
+    result["items"] = [
+        {
+            "id": row.StockMovement.id,
+            "kind": row.StockMovement.kind,
+            "on_hand_delta": row.StockMovement.on_hand_delta,
+            "reserved_delta": row.StockMovement.reserved_delta,
+            "note": row.StockMovement.note,
+            "staff_name": row.staff_name,
+            "redemption_id": row.StockMovement.redemption_id,
+            "created_at": row.StockMovement.created_at,
+        }
+        for row in result["items"]
+    ]
+    return result
 
 
 def _ensure_level(item_id: int, center_id: int) -> None:

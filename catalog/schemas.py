@@ -121,6 +121,18 @@ class StockMoveSchema(ma.Schema):
     )
 
 
+class StockTakeSchema(ma.Schema):
+    """A count of a gift's shelf at a center: the difference from the books is recorded as a
+    ``stock_take`` movement (``note`` says why)."""
+
+    center_id = id_field(required=True)
+    counted = ma.fields.Integer(required=True, strict=True, validate=validate.Range(0, 100_000))
+    note = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    low_threshold = ma.fields.Integer(
+        load_default=None, allow_none=True, strict=True, validate=validate.Range(0, 100_000)
+    )
+
+
 class StockLevelSchema(ma.Schema):
     item_id = ma.fields.Integer(required=True)
     center_id = ma.fields.Integer(required=True)

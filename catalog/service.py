@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 
-from catalog.items import OutOfStock, available_stock, get_item, record_movement
+from catalog.items import OutOfStock, available_stock, get_item, low_on_stock, record_movement
 from catalog.models import CatalogItem, Redemption, StockLevel
 from catalog.records import masked_resident
 from core.api import MAX_ID, decode_cursor, page
@@ -137,13 +137,11 @@ def items_page(
         had = redeemed_within_limits(resident, items, now, tz)
     offered = []
     for item, level in result["items"]:
-        available = level.on_hand - level.reserved if level else 0
-        low = level is not None and level.low_threshold is not None
         offered.append(
             Offered(
                 item,
-                stock=available,
-                low_stock=low and available <= level.low_threshold,  # type: ignore[union-attr]
+                stock=level.on_hand - level.reserved if level else 0,
+                low_stock=low_on_stock(level),
                 affordable=None if resident is None else item.points_cost <= balance - reserved,
                 within_limit=None if resident is None else not over_limit(item, had[item.id], 1),
             )

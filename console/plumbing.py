@@ -26,6 +26,7 @@ from console import session
 from core.auth import Principal, current_principal
 from core.errors import HTTP_CODES, HTTP_WORDS, DomainError, Forbidden, ValidationFailed
 from core.i18n import Text, _l
+from core.requestbody import MULTIPART_ALLOWANCE
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -33,6 +34,8 @@ ROOT = Path(__file__).resolve().parent
 csrf = CSRFProtect()
 #: Views anyone may open (the login form): marked by :func:`public`.
 _PUBLIC = "_console_public"
+#: Views that take an upload, by the config key of its size: marked by :func:`takes_upload`.
+_UPLOAD = "_console_upload"
 
 
 class CsrfRefused(DomainError):
@@ -72,6 +75,18 @@ def public(view: F) -> F:
     return view
 
 
+def takes_upload(config_key: str) -> Callable[[F], F]:
+    """Let a view take an upload of up to ``config[config_key]`` bytes (the API's
+    ``body_limit``). The limit is set before the CSRF check reads the form: put it right
+    under the route."""
+
+    def decorator(view: F) -> F:
+        setattr(view, _UPLOAD, config_key)
+        return view
+
+    return decorator
+
+
 def roles_required(*roles: str) -> Callable[[F], F]:
     """The console's ``auth_required``: the signed-in staff member's role is one of ``roles``."""
 
@@ -89,6 +104,9 @@ def roles_required(*roles: str) -> Callable[[F], F]:
 
 def _guard() -> None:
     view = current_app.view_functions.get(request.endpoint or "")
+    upload = getattr(view, _UPLOAD, None)
+    if upload is not None:
+        request.max_content_length = current_app.config[upload] + MULTIPART_ALLOWANCE
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         try:
             csrf.protect()
@@ -142,6 +160,16 @@ def render_refusal(error: DomainError) -> Response | tuple[Any, ...]:
         return redirect(login)
     template = "console/_refusal.html" if is_htmx() else "console/refusal.html"
     return render_template(template, error=error), error.status, dict(error.headers or {})
+
+
+def render_refusal_in(error: DomainError, target: str) -> Response | tuple[Any, ...]:
+    """A refusal of an htmx form that swaps something else on success, shown in the form's
+    own result box (``target``, a CSS selector) so what was typed stays."""
+    rendered = render_refusal(error)
+    if is_htmx() and isinstance(rendered, tuple):
+        body, status, headers = rendered
+        return body, status, {**headers, "HX-Retarget": target, "HX-Reswap": "innerHTML"}
+    return rendered
 
 
 def _http_refusal(error: HTTPException) -> Response | tuple[Any, ...]:

@@ -1,4 +1,6 @@
-"""Scheduled follow-ups (随访) and the list of overdue ones staff phone (逾期未随访).
+"""Scheduled follow-ups (随访), the list of overdue ones staff phone (逾期未随访), and the
+calls they make: each call's outcome is recorded, and a new day agreed reschedules the
+follow-up, so an overdue one leaves the list with a record of why.
 
 Condition names live here for staff only; a follow-up's check-in, code and ledger entry
 never name one.
@@ -6,26 +8,29 @@ never name one.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import distinct_on
 
 from core.api import decode_cursor, page
 from core.auth import Principal
 from core.csvfiles import csv_text
 from core.db import db
-from core.errors import BadRequest, ValidationFailed
+from core.errors import BadRequest, DomainError, NotFound, ValidationFailed
 from core.i18n import _l
 from core.keyset import Run, runs_page
-from events.models import FollowUp
+from events.models import CALL_OUTCOMES, FollowUp, FollowUpCall
 from identity.audit import record_audit, resident_for_staff
 from identity.models import (
     CONDITIONS,
     HEALTH_CONDITIONS_CONSENT,
     ConsentRequired,
     Resident,
+    Staff,
     active_consent,
     mask_phone,
     named_centers,
@@ -63,13 +68,28 @@ def status_of(followup: FollowUp, today: date) -> str:
     return "overdue" if followup.due_on < today else "open"
 
 
-def _query(actor: Principal, center_id: int | None, status: str | None, today: date) -> Any:
+class FollowUpDone(DomainError):
+    status, code, title = 409, "followup_done", _l("This follow-up is done")
+
+
+def _query(
+    actor: Principal,
+    center_id: int | None,
+    status: str | None,
+    today: date,
+    due: tuple[date | None, date | None] = (None, None),
+) -> Any:
     stmt = select(FollowUp, Resident.name, Resident.phone).join(
         Resident, Resident.id == FollowUp.resident_id
     )
     center_id = center_id if actor.is_district_wide else actor.center_id
     if center_id is not None:
         stmt = stmt.where(FollowUp.center_id == center_id)
+    due_from, due_to = due
+    if due_from is not None:
+        stmt = stmt.where(FollowUp.due_on >= due_from)
+    if due_to is not None:
+        stmt = stmt.where(FollowUp.due_on <= due_to)
     if status == "done":
         stmt = stmt.where(FollowUp.done_at.is_not(None))
     elif status == "overdue":
@@ -86,9 +106,11 @@ def followup_page(
     today: date,
     limit: int,
     cursor: str | None,
+    due: tuple[date | None, date | None] = (None, None),
 ) -> dict[str, Any]:
-    """Follow-ups by due date, oldest first: the overdue ones are the phone list."""
-    stmt = _query(actor, center_id, status, today).order_by(FollowUp.due_on, FollowUp.id)
+    """Follow-ups by due date, oldest first, each with its last call: the overdue ones are
+    the phone list. ``due``: the first and last due day to list (either may be open)."""
+    stmt = _query(actor, center_id, status, today, due).order_by(FollowUp.due_on, FollowUp.id)
     if cursor:
         due_on, last_id = decode_cursor(cursor, (str, int))
         try:
@@ -100,7 +122,10 @@ def followup_page(
         )
     rows = db.session.execute(stmt.limit(limit + 1)).all()
     result = page(rows, limit, key=lambda row: (row.FollowUp.due_on.isoformat(), row.FollowUp.id))
-    result["items"] = [_row(row, today) for row in result["items"]]
+    calls = last_calls(row.FollowUp.id for row in result["items"])
+    result["items"] = [
+        {**_row(row, today), "last_call": calls.get(row.FollowUp.id)} for row in result["items"]
+    ]
     record_audit(actor, "followup.list", None, f"status={status or 'all'}")
     return result
 
@@ -136,8 +161,10 @@ def my_followups(resident_id: int, today: date, limit: int, cursor: str | None) 
 
 
 def describe(followup: FollowUp, today: date) -> dict[str, Any]:
+    """A follow-up as the staff's list shows it, its last call included."""
     resident = db.session.get(Resident, followup.resident_id)
-    return _described(followup, resident.name, resident.phone, today)  # type: ignore[union-attr]
+    described = _described(followup, resident.name, resident.phone, today)  # type: ignore[union-attr]
+    return {**described, "last_call": last_calls([followup.id]).get(followup.id)}
 
 
 def _row(row: Any, today: date) -> dict[str, Any]:
@@ -185,3 +212,121 @@ def overdue_csv(actor: Principal, center_id: int | None, today: date, tz: ZoneIn
         ),
         tz=tz,
     )
+
+
+def followup_for_staff(actor: Principal, followup_id: int, *, lock: bool = False) -> FollowUp:
+    """A follow-up of the actor's center (any, district-wide), or 404: another center's do
+    not exist to its staff. ``lock``: held until the request ends, so two calls recorded at
+    once reschedule one after the other."""
+    stmt = select(FollowUp).where(FollowUp.id == followup_id)
+    followup = db.session.scalar(stmt.with_for_update() if lock else stmt)
+    if followup is None or not actor.can_access_center(followup.center_id):
+        raise NotFound(_l("No such follow-up."))
+    return followup
+
+
+def phone_for_call(actor: Principal, followup_id: int) -> dict[str, Any]:
+    """The resident's full number, for staff to phone about the follow-up: shown only when
+    asked for, and each time recorded in the audit trail."""
+    followup = followup_for_staff(actor, followup_id)
+    resident = db.session.get(Resident, followup.resident_id)
+    assert resident is not None  # a foreign key
+    record_audit(actor, "followup.phone", resident.id, f"followup {followup.id}")
+    return {"followup_id": followup.id, "name": resident.name, "phone": resident.phone}
+
+
+def record_call(
+    actor: Principal,
+    followup_id: int,
+    outcome: str,
+    note: str | None,
+    new_due_on: date | None,
+    today: date,
+) -> FollowUpCall:
+    """Record what came of phoning the resident; a new day agreed reschedules the
+    follow-up (:func:`reschedule`), the day it had is kept on the call."""
+    if outcome not in CALL_OUTCOMES:
+        raise ValidationFailed(
+            errors={"outcome": [_l("One of %(choices)s.", choices=", ".join(CALL_OUTCOMES))]}
+        )
+    followup = followup_for_staff(actor, followup_id, lock=True)
+    call = FollowUpCall(
+        followup_id=followup.id,
+        staff_id=actor.id,
+        outcome=outcome,
+        note=note,
+        due_on_before=followup.due_on,
+        new_due_on=new_due_on,
+    )
+    if new_due_on is not None:
+        reschedule(followup, new_due_on, today)
+    db.session.add(call)
+    record_audit(actor, "followup.call", followup.resident_id, f"followup {followup.id}: {outcome}")
+    db.session.flush()
+    return call
+
+
+def reschedule(followup: FollowUp, due_on: date, today: date) -> None:
+    """Move a follow-up not yet done to a day from today on."""
+    if followup.done_at is not None:
+        raise FollowUpDone(_l("The resident attended already; there is nothing to reschedule."))
+    if due_on < today:
+        raise ValidationFailed(
+            _l("A new due date cannot be in the past."),
+            errors={"new_due_on": [_l("Give today or a later day.")]},
+        )
+    followup.due_on = due_on
+
+
+def calls_page(
+    actor: Principal, followup_id: int, limit: int, cursor: str | None
+) -> dict[str, Any]:
+    """A follow-up's calls, the latest first, each with who made it. The notes speak of a
+    resident's health: reading them is audited."""
+    followup = followup_for_staff(actor, followup_id)
+    stmt = _calls().where(FollowUpCall.followup_id == followup.id).order_by(FollowUpCall.id.desc())
+    if cursor:
+        (last_id,) = decode_cursor(cursor, (int,))
+        stmt = stmt.where(FollowUpCall.id < last_id)
+    rows = db.session.execute(stmt.limit(limit + 1)).all()
+    result = page(rows, limit, key=lambda row: (row.FollowUpCall.id,))
+    result["items"] = [_call(row) for row in result["items"]]
+    record_audit(actor, "followup.calls.read", followup.resident_id, f"followup {followup.id}")
+    return result
+
+
+def described_call(call: FollowUpCall) -> dict[str, Any]:
+    row = db.session.execute(_calls().where(FollowUpCall.id == call.id)).one()
+    return _call(row)
+
+
+def last_calls(followup_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """Each follow-up's latest call (those never called are left out), in one query."""
+    stmt = (
+        _calls()
+        .where(FollowUpCall.followup_id.in_(list(followup_ids)))
+        .order_by(FollowUpCall.followup_id, FollowUpCall.id.desc())
+        .ext(distinct_on(FollowUpCall.followup_id))
+    )
+    return {row.FollowUpCall.followup_id: _call(row) for row in db.session.execute(stmt)}
+
+
+def _calls() -> Any:
+    return select(FollowUpCall, Staff.name.label("staff_name")).join(
+        Staff, Staff.id == FollowUpCall.staff_id
+    )
+
+
+def _call(row: Any) -> dict[str, Any]:
+    call = row.FollowUpCall
+    return {
+        "id": call.id,
+        "followup_id": call.followup_id,
+        "called_at": call.called_at,
+        "staff_id": call.staff_id,
+        "staff_name": row.staff_name,
+        "outcome": call.outcome,
+        "note": call.note,
+        "due_on_before": call.due_on_before,
+        "new_due_on": call.new_due_on,
+    }

@@ -7,12 +7,15 @@ from typing import Any
 from flask import Response
 from flask.views import MethodView
 
-from core.api import Blueprint
+from core.api import Blueprint, PageArgsSchema
 from core.auth import STAFF_ROLES, auth_required, current_principal
 from core.csvfiles import csv_response
 from core.localtime import district_today, district_zone
 from events import followups
 from events.schemas import (
+    FollowUpCallCreateSchema,
+    FollowUpCallPageSchema,
+    FollowUpCallSchema,
     FollowUpCreateSchema,
     FollowUpPageSchema,
     FollowUpQueryArgsSchema,
@@ -47,7 +50,34 @@ class FollowUps(MethodView):
             district_today(),
             args["limit"],
             args["cursor"],
+            (args["due_from"], args["due_to"]),
         )
+
+
+@followups_blp.route("/<id:followup_id>/calls")
+class Calls(MethodView):
+    @followups_blp.response(201, FollowUpCallSchema)
+    @auth_required(*STAFF_ROLES)
+    @followups_blp.arguments(FollowUpCallCreateSchema)
+    def post(self, args: dict[str, Any], followup_id: int) -> dict[str, Any]:
+        """Record a call about the follow-up: `reached`, `no_answer` or `refused`, a note, and
+        a new due day agreed (it reschedules the follow-up). Audited."""
+        call = followups.record_call(
+            current_principal(),
+            followup_id,
+            args["outcome"],
+            args["note"],
+            args["new_due_on"],
+            district_today(),
+        )
+        return followups.described_call(call)
+
+    @followups_blp.response(200, FollowUpCallPageSchema)
+    @auth_required(*STAFF_ROLES)
+    @followups_blp.arguments(PageArgsSchema, location="query")
+    def get(self, args: dict[str, Any], followup_id: int) -> dict[str, Any]:
+        """The follow-up's calls, the latest first (reading the notes is audited)."""
+        return followups.calls_page(current_principal(), followup_id, args["limit"], args["cursor"])
 
 
 @followups_blp.get("/overdue.csv")

@@ -138,3 +138,29 @@ class FollowUp(db.Model):
     checkin_id: Mapped[int | None] = mapped_column(ForeignKey("checkins.id"))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+#: What came of phoning a resident about an overdue follow-up.
+CALL_OUTCOMES = ("reached", "no_answer", "refused")
+
+
+class FollowUpCall(db.Model):
+    """A call staff made about a follow-up: who, when, what came of it, and the new due day
+    agreed, if any. The overdue list's loop closes here; never changed or deleted."""
+
+    __tablename__ = "followup_calls"
+    __table_args__ = (
+        CheckConstraint(f"outcome IN {CALL_OUTCOMES!r}", name="outcome"),
+        Index("ix_followup_calls_followup_id", "followup_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    followup_id: Mapped[int] = mapped_column(ForeignKey("followups.id"))
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    called_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    outcome: Mapped[str] = mapped_column(String(12))
+    note: Mapped[str | None] = mapped_column(String(500))
+    #: The follow-up's due day when the call was made: a new one moves it, and this keeps
+    #: what it was.
+    due_on_before: Mapped[date] = mapped_column(Date)
+    new_due_on: Mapped[date | None] = mapped_column(Date)

@@ -17,6 +17,7 @@ from core.api import (
 )
 from events.followups import STATUSES as FOLLOWUP_STATUSES
 from events.listing import WHEN
+from events.models import CALL_OUTCOMES
 from identity.models import CONDITIONS
 from points.models import ACTIVITIES
 
@@ -286,6 +287,46 @@ class PersonalCodeCreateSchema(ma.Schema):
     resident_id = id_field(required=True)
 
 
+class FollowUpCallSchema(ma.Schema):
+    """A call staff made about a follow-up."""
+
+    id = ma.fields.Integer(required=True)
+    followup_id = ma.fields.Integer(required=True)
+    called_at = LocalDateTime(required=True)
+    staff_id = ma.fields.Integer(required=True)
+    staff_name = ma.fields.String(required=True)
+    outcome = ma.fields.String(required=True, validate=validate.OneOf(CALL_OUTCOMES))
+    note = ma.fields.String(required=True, allow_none=True)
+    due_on_before = day_field(
+        required=True, metadata={"description": "The follow-up's due day when the call was made"}
+    )
+    new_due_on = day_field(
+        required=True,
+        allow_none=True,
+        metadata={"description": "The day agreed on the call: the follow-up was moved to it"},
+    )
+
+
+FollowUpCallPageSchema = page_schema(FollowUpCallSchema, "FollowUpCallPage")
+
+
+class FollowUpCallCreateSchema(ma.Schema):
+    outcome = ma.fields.String(
+        required=True,
+        validate=validate.OneOf(CALL_OUTCOMES),
+        metadata={"description": "`reached`, `no_answer` or `refused`"},
+    )
+    note = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+    new_due_on = day_field(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "Reschedules the follow-up to this day (today or later): "
+            "409 `followup_done` if the resident attended already"
+        },
+    )
+
+
 class FollowUpSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
     resident_id = ma.fields.Integer(required=True)
@@ -296,6 +337,9 @@ class FollowUpSchema(ma.Schema):
     due_on = day_field(required=True)
     done_at = LocalDateTime(required=True, allow_none=True)
     status = ma.fields.String(required=True)
+    last_call = ma.fields.Nested(
+        FollowUpCallSchema, required=True, allow_none=True, metadata={"description": "Null: none"}
+    )
 
 
 FollowUpPageSchema = page_schema(FollowUpSchema, "FollowUpPage")
@@ -327,6 +371,8 @@ class FollowUpCreateSchema(ma.Schema):
 class FollowUpQueryArgsSchema(PageArgsSchema):
     center_id = id_field(load_default=None)
     status = ma.fields.String(load_default=None, validate=validate.OneOf(FOLLOWUP_STATUSES))
+    due_from = day_field(load_default=None, metadata={"description": "Due on this day or later"})
+    due_to = day_field(load_default=None, metadata={"description": "Due on this day or before"})
 
 
 class DisplayLinkSchema(ma.Schema):

@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from core.codes import CodeKeys
-from events import codes
+from core.db import db
+from events import codes, followups
 from tests.access import (
     Arrange,
     Call,
@@ -36,6 +37,8 @@ POST  /api/v1/checkins/{checkin_id}/annul            401   403  200    404   200
 GET   /api/v1/followups                              401   403  200    200   200  200    200
 POST  /api/v1/followups                              401   403  201    404   201  201    201
 GET   /api/v1/followups/overdue.csv                  401   403  200    200   200  200    200
+POST  /api/v1/followups/{followup_id}/calls          401   403  201    404   201  201    201
+GET   /api/v1/followups/{followup_id}/calls          401   403  200    404   200  200    200
 GET   /q/{token}                                     200   200  200    200   200  200    200
 GET   /display/{token}                               200   200  200    200   200  200    200
 GET   /display/{token}/state                         200   200  200    200   200  200    200
@@ -75,6 +78,16 @@ def a_follow_up(w: World) -> Call:
     return call(json={"resident_id": w.resident.id, "condition": "hypertension", "due_on": due_on})
 
 
+def an_overdue_follow_up(w: World, **sent: object) -> Call:
+    """A follow-up of the resident of center A, due a week ago."""
+    w.make.consent(w.resident.id)
+    with w.app.app_context():
+        due_on = date.today() - timedelta(days=7)
+        followup = followups.schedule(w.desk.principal, w.resident.id, "hypertension", due_on)
+        db.session.commit()
+        return call(followup_id=followup.id, **sent)
+
+
 def new_lecture(w: World) -> Call:
     starts_at = datetime.now(UTC) + timedelta(days=1)
     return call(
@@ -111,6 +124,10 @@ REQUESTS: dict[str, Arrange] = {
     "GET /api/v1/followups": lambda w: call(query={"center_id": w.center}),
     "POST /api/v1/followups": a_follow_up,
     "GET /api/v1/followups/overdue.csv": lambda w: call(query={"center_id": w.center}),
+    "POST /api/v1/followups/{followup_id}/calls": lambda w: an_overdue_follow_up(
+        w, json={"outcome": "no_answer", "note": "无人接听"}
+    ),
+    "GET /api/v1/followups/{followup_id}/calls": an_overdue_follow_up,
     "GET /q/{token}": lambda w: call(token=projector_code(w)),
     "GET /display/{token}": projector_page,
     "GET /display/{token}/state": projector_page,
