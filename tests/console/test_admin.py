@@ -449,6 +449,7 @@ def test_a_manager_sets_their_centers_rule_as_the_api_sees_it(
     page = console.get(f"/console/admin/rules?center_id={desk.center_id}").get_data(as_text=True)
     assert 'data-testid="rule-lecture-points">15<' in page
     assert "本中心规则" in page
+    assert str(manager.username) in page  # who set it last
 
 
 def test_a_district_manager_sets_the_districts_rule(
