@@ -19,7 +19,7 @@ run: $(STAMP)
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
 	@echo ""
-	@echo "Serving the demo district on http://127.0.0.1:5000  (API docs: http://127.0.0.1:5000/api/docs)"
+	@echo "Serving the demo district on http://127.0.0.1:5000  (staff console: http://127.0.0.1:5000/console/, API docs: http://127.0.0.1:5000/api/docs)"
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 test: $(STAMP)

@@ -12,15 +12,21 @@ import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from urllib.parse import urlencode
 
+from flask import Flask, session
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import text
 
 from catalog import items as catalog
+from console import session as console_session
 from core.auth import Principal
 from core.codes import current_keys
 from core.db import db, utcnow
 from events import codes
 from events import service as events
+from identity import member_codes
+from identity.models import Resident, Staff
 from identity.tokens import issue_tokens, new_token_id
 
 #: The gift the desk benchmark hands over: the cheapest, so most residents can afford it.
@@ -62,6 +68,36 @@ def token(principal: Principal) -> str:
     return str(
         issue_tokens(principal, session=new_token_id(), refresh_jti=new_token_id())["access_token"]
     )
+
+
+def console_credentials(app: Flask, principal: Principal) -> str:
+    """A console login for ``principal``, as ``requests.lua`` sends it: the session cookie the
+    login form would set and the CSRF token the page would carry."""
+    with app.test_request_context("/console/"):
+        console_session.log_in(db.session.get_one(Staff, principal.id))
+        csrf = generate_csrf()
+        db.session.commit()
+        cookie = app.session_interface.get_signing_serializer(app).dumps(dict(session))  # type: ignore[attr-defined]
+    return f"cookie:{app.config['SESSION_COOKIE_NAME']}={cookie}|{csrf}"
+
+
+def desk_scans(path: Path, app: Flask, cast: Cast, count: int) -> Path:
+    """``count`` scans of residents' member codes at the center's desk, each opening the card.
+
+    Codes are minted now and live a minute: the run that sends them follows at once.
+    """
+    ids = db.session.execute(
+        text("SELECT id FROM residents WHERE center_id = :c ORDER BY id LIMIT 5000"),
+        {"c": cast.center_id},
+    ).scalars()
+    keys, now = current_keys(), utcnow()
+    scanned = [member_codes.issue(db.session.get_one(Resident, rid), keys, now).code for rid in ids]
+    credentials = console_credentials(app, cast.desk)
+    lines = [
+        ("POST", "/console/desk/scan", credentials, "form:" + urlencode({"code": code}))
+        for code in scanned
+    ]
+    return write(path, (lines * (count // max(len(lines), 1) + 1))[:count])
 
 
 def write(path: Path, lines: list[tuple[str, str, str, str]]) -> Path:

@@ -1,5 +1,8 @@
 -- Replays prepared requests for wrk, one per line of a file:
---   METHOD <tab> PATH <tab> BEARER TOKEN or - <tab> JSON BODY or -
+--   METHOD <tab> PATH <tab> CREDENTIALS <tab> BODY
+-- CREDENTIALS: a bearer token, "-" for none, or "cookie:<name=value>|<csrf token>" for a
+-- console page (its session cookie and the CSRF header htmx sends). BODY: JSON, "-" for
+-- none, or "form:<urlencoded fields>" for a console form.
 -- Usage: wrk ... -s bench/requests.lua URL -- FILE THREADS
 -- Thread k sends lines k, k+THREADS, k+2*THREADS... in order, so no two threads send the
 -- same line; a thread that runs out starts again and counts it in "wrapped" (for
@@ -22,8 +25,18 @@ function init(args)
     if (i - 1) % nthreads == id or #lines < nthreads then
       local method, path, token, body = line:match("^([^\t]*)\t([^\t]*)\t([^\t]*)\t(.*)$")
       local headers = { ["Content-Type"] = "application/json" }
-      if token ~= "-" then headers["Authorization"] = "Bearer " .. token end
-      if body == "-" then body = nil end
+      local cookie, csrf = token:match("^cookie:([^|]*)|(.*)$")
+      if cookie then
+        headers["Cookie"], headers["X-CSRFToken"], headers["HX-Request"] = cookie, csrf, "true"
+      elseif token ~= "-" then
+        headers["Authorization"] = "Bearer " .. token
+      end
+      local form = body:match("^form:(.*)$")
+      if form then
+        headers["Content-Type"], body = "application/x-www-form-urlencoded", form
+      elseif body == "-" then
+        body = nil
+      end
       requests[#requests + 1] = wrk.format(method, path, headers, body)
     end
   end

@@ -133,7 +133,7 @@ def _seed_paper_balances(
 
 
 def _print_logins() -> None:
-    click.echo(f"Staff logins (password {DEMO_PASSWORD}):")
+    click.echo(f"Staff logins for the console at /console/ (password {DEMO_PASSWORD}):")
     click.echo("  admin     admin, manages centers and staff")
     click.echo("  district  district manager, sees every center")
     for number, (name, _) in enumerate(CENTERS, start=1):

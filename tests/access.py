@@ -14,8 +14,9 @@ fixtures of tests/conftest.py:
     dist   the district's manager, a manager without a center (``district_manager``)
     admin  an administrator (``admin``)
 
-401 is "log in first", 403 "not your role", 404 "not your center" (another center's things
-do not exist to its staff); anything else is the answer the allowed persona gets. A
+401 is "log in first" (302 to the login form for a console page: tests/console's table),
+403 "not your role", 404 "not your center" (another center's things do not exist to its
+staff); anything else is the answer the allowed persona gets. A
 changed ``auth_required`` changes a cell; the ``x-roles`` the OpenAPI document lists are
 checked against the table, not the other way round.
 """
@@ -31,6 +32,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from tests.consoles import csrf_token, log_in
 from tests.factories import Account, Factory
 
 #: The table's columns, and the fixture each persona is (None: no token).
@@ -198,14 +200,37 @@ def status_of(request: pytest.FixtureRequest, route: Route, persona: str, arrang
     # Uploaded pictures go to the test's own folder.
     world.app.config["MEDIA_DIR"] = str(request.getfixturevalue("tmp_path"))
     planned = arrange(world)
-    client = world.app.test_client()
     fixture = PERSONAS[persona]
-    headers = {} if fixture is None else request.getfixturevalue(fixture).headers
     method, path = route.split(" ", 1)
     url = path.format(**planned.params)
+    if path.startswith("/console"):
+        account = request.getfixturevalue(fixture) if fixture else None
+        return _console_status(world.app, account, method, url, planned)
+    client = world.app.test_client()
+    headers = {} if fixture is None else request.getfixturevalue(fixture).headers
     sent = {"data": planned.files} if planned.files is not None else {"json": planned.json}
     with client.open(url, method=method, headers=headers, query_string=planned.query, **sent) as r:
         return r.status_code
+
+
+def _console_status(
+    app: Flask, account: Account | None, method: str, url: str, planned: Call
+) -> int:
+    """A console page's status for a browser: staff logged in through the login form, anyone
+    else (a resident has no console login) with only the login page's session. Every unsafe
+    request carries the CSRF token, so the cell is about who may, not about the token; a
+    form's fields are the call's ``json``."""
+    if account is not None and account.role != "resident":
+        console = log_in(app, account)
+        client, token = console.client, console.token
+    else:
+        client = app.test_client()
+        token = csrf_token(client.get("/console/"))
+    headers = {"X-CSRFToken": token}
+    with client.open(
+        url, method=method, headers=headers, query_string=planned.query, data=planned.json
+    ) as response:
+        return response.status_code
 
 
 def access_tests(
