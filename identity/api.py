@@ -9,10 +9,12 @@ from flask.views import MethodView
 from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from core.api import Blueprint
+from core.api import Blueprint, also_returns
 from core.auth import STAFF_ROLES, auth_required, current_principal
+from core.csvfiles import csv_response
 from core.db import utcnow
 from core.errors import DomainError
+from core.localtime import district_zone
 from core.ratelimit import limiter
 from identity import (
     audit,
@@ -27,8 +29,11 @@ from identity import (
 from identity.member_cards import PrintedCard
 from identity.models import Center, MemberCard, Resident, Staff
 from identity.schemas import (
+    AuditPageSchema,
+    AuditQueryArgsSchema,
     CenterCreateSchema,
     CenterSchema,
+    CenterUpdateSchema,
     ConditionsSchema,
     IssuedMemberCardSchema,
     MemberCardIssueSchema,
@@ -46,6 +51,7 @@ from identity.schemas import (
     ResidentTokensSchema,
     StaffCreateSchema,
     StaffLoginSchema,
+    StaffQueryArgsSchema,
     StaffSchema,
     StaffTokensSchema,
     StaffUpdateSchema,
@@ -59,8 +65,11 @@ residents_blp = Blueprint(
 )
 centers_blp = Blueprint("centers", __name__, url_prefix="/api/v1/centers", description="Centers")
 staff_blp = Blueprint("staff", __name__, url_prefix="/api/v1/staff", description="Staff accounts")
+audit_blp = Blueprint(
+    "audit", __name__, url_prefix="/api/v1/audit", description="The personal-data audit trail"
+)
 
-blueprints = (auth_blp, residents_blp, centers_blp, staff_blp)
+blueprints = (auth_blp, residents_blp, centers_blp, staff_blp, audit_blp)
 
 
 def _login_limit() -> str:
@@ -244,13 +253,24 @@ class Centers(MethodView):
         return service.create_center(args["name"], args["address"])
 
 
+@centers_blp.patch("/<id:center_id>")
+@centers_blp.response(200, CenterSchema)
+@auth_required("admin")
+@centers_blp.arguments(CenterUpdateSchema)
+def update_center(changes: dict[str, Any], center_id: int) -> Center:
+    """Rename a center or change its address (admin); `address: null` clears it."""
+    return service.update_center(center_id, changes)
+
+
 @staff_blp.route("")
 class StaffAccounts(MethodView):
     @staff_blp.response(200, StaffSchema(many=True))
     @auth_required("admin", "manager")
-    def get(self) -> list[Staff]:
-        """Staff accounts: all for an admin or district manager, a center's for its manager."""
-        return staff_accounts.list_staff(current_principal())
+    @staff_blp.arguments(StaffQueryArgsSchema, location="query")
+    def get(self, args: dict[str, Any]) -> list[Staff]:
+        """Staff accounts: all for an admin or district manager, a center's for its manager;
+        narrowed by `center_id`, `role` and `active`."""
+        return staff_accounts.list_staff(current_principal(), **args)
 
     @staff_blp.response(201, StaffSchema)
     @auth_required("admin")
@@ -277,3 +297,20 @@ def update_staff(changes: dict[str, Any], staff_id: int) -> Staff:
 def reset_staff_password(args: dict[str, Any], staff_id: int) -> None:
     """Set a staff member's password (admin); every token of theirs is revoked."""
     staff_accounts.reset_password(current_principal(), staff_id, args["password"])
+
+
+@audit_blp.get("")
+@audit_blp.response(200, AuditPageSchema)
+@also_returns(AuditPageSchema, "text/csv")
+@auth_required("admin")
+@audit_blp.arguments(AuditQueryArgsSchema, location="query")
+def audit_trail(filters: dict[str, Any]) -> Any:
+    """Who read or changed which resident's data or staff account, when: newest first, by who
+    acted (`actor_id`), whose data (`resident_id`), `action` (or its start) and district days
+    `from`..`to` (admin). `format=csv` downloads every event selected (the download is itself
+    recorded, `audit.export`)."""
+    filters["from"] = filters.pop("from_")
+    tz = district_zone()
+    if filters["format"] == "csv":
+        return csv_response(audit.export_audit(current_principal(), filters, tz), "audit.csv")
+    return audit.audit_page(filters, filters["limit"], filters["cursor"], tz)

@@ -7,7 +7,14 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import validate
 
-from core.api import CenterRefSchema, LocalDateTime, PageArgsSchema, id_field, page_schema
+from core.api import (
+    CenterRefSchema,
+    LocalDateTime,
+    PageArgsSchema,
+    day_field,
+    id_field,
+    page_schema,
+)
 from core.auth import Role
 from core.config import MAX_PRIVACY_VERSION_LENGTH
 from identity.models import CONDITIONS, CONSENT_PURPOSES
@@ -54,6 +61,13 @@ class CenterCreateSchema(ma.Schema):
     address = ma.fields.String(load_default=None, validate=validate.Length(max=200))
 
 
+class CenterUpdateSchema(ma.Schema):
+    name = ma.fields.String(validate=validate.Length(min=1, max=100))
+    address = ma.fields.String(
+        allow_none=True, validate=validate.Length(max=200), metadata={"description": "null: none"}
+    )
+
+
 class StaffSchema(ma.Schema):
     id = ma.fields.Integer(dump_only=True)
     username = ma.fields.String(dump_only=True)
@@ -61,6 +75,14 @@ class StaffSchema(ma.Schema):
     role = ma.fields.String(dump_only=True)
     center_id = ma.fields.Integer(dump_only=True, allow_none=True)
     active = ma.fields.Boolean(dump_only=True)
+
+
+class StaffQueryArgsSchema(ma.Schema):
+    center_id = id_field(
+        load_default=None, metadata={"description": "A center's accounts (district-wide roles)"}
+    )
+    role = ma.fields.String(load_default=None, validate=validate.OneOf([r.value for r in Role]))
+    active = ma.fields.Boolean(load_default=None, allow_none=True)
 
 
 def _new_password() -> ma.fields.String:
@@ -319,3 +341,50 @@ class MemberCodeSchema(ma.Schema):
 
 class MemberCodeQueryArgsSchema(ma.Schema):
     format = ma.fields.String(load_default="json", validate=validate.OneOf(("json", "png", "svg")))
+
+
+class StaffRefSchema(ma.Schema):
+    """A staff account where a record names one: its id and what it is called."""
+
+    id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+
+
+class AuditEventSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    at = LocalDateTime(required=True)
+    actor_kind = ma.fields.String(
+        required=True, validate=validate.OneOf(("staff", "resident", "system"))
+    )
+    actor_id = ma.fields.Integer(required=True, allow_none=True)
+    actor = ma.fields.Nested(
+        StaffRefSchema,
+        required=True,
+        allow_none=True,
+        metadata={"description": "The staff member who acted; null for a resident or the system"},
+    )
+    action = ma.fields.String(required=True)
+    resident_id = ma.fields.Integer(required=True, allow_none=True)
+    staff = ma.fields.Nested(
+        StaffRefSchema,
+        required=True,
+        allow_none=True,
+        metadata={"description": "The staff account a `staff.*` change was made to"},
+    )
+    detail = ma.fields.String(required=True, allow_none=True)
+
+
+AuditPageSchema = page_schema(AuditEventSchema, "AuditPage")
+
+
+class AuditQueryArgsSchema(PageArgsSchema):
+    actor_id = id_field(load_default=None, metadata={"description": "Who acted (a staff id)"})
+    resident_id = id_field(load_default=None, metadata={"description": "Whose data"})
+    action = ma.fields.String(
+        load_default=None,
+        validate=validate.Length(min=1, max=40),
+        metadata={"description": "An action, or its start: `resident.` is every resident action"},
+    )
+    from_ = day_field(data_key="from", load_default=None)
+    to = day_field(load_default=None)
+    format = ma.fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))

@@ -54,6 +54,27 @@ def create_center(name: str, address: str | None = None) -> Center:
     return center
 
 
+def update_center(center_id: int, changes: dict[str, Any]) -> Center:
+    """Rename a center or change its address (``None`` clears it); names stay unique."""
+    center = db.session.get(Center, center_id)
+    if center is None:
+        raise NotFound(_l("No such center."))
+    if "name" in changes:
+        name = changes["name"].strip()
+        if not name:
+            raise ValidationFailed(errors={"name": [_l("A center needs a name.")]})
+        taken = db.session.scalar(
+            select(Center.id).where(Center.name == name, Center.id != center.id)
+        )
+        if taken is not None:
+            raise Conflict(_l('A center named "%(name)s" exists already.', name=name))
+        center.name = name
+    if "address" in changes:
+        center.address = (changes["address"] or "").strip() or None
+    db.session.flush()
+    return center
+
+
 def list_centers() -> list[Center]:
     return list(db.session.scalars(select(Center).order_by(Center.id)))
 

@@ -108,7 +108,7 @@ CHANGEABLE = ("role", "center_id", "active")
 
 def update_staff(actor: Principal, staff_id: int, changes: dict[str, Any]) -> Staff:
     """Change a staff account's role, center or whether it is active (admin)."""
-    staff = _staff(staff_id)
+    staff = get_staff(staff_id)
     wanted = {field: changes.get(field, getattr(staff, field)) for field in CHANGEABLE}
     errors: dict[str, list[str]] = {}
     if wanted["role"] == Role.STAFF and wanted["center_id"] is None:
@@ -138,7 +138,7 @@ def update_staff(actor: Principal, staff_id: int, changes: dict[str, Any]) -> St
 
 def reset_password(actor: Principal, staff_id: int, password: str) -> Staff:
     """Set a staff member's password (admin): every token of theirs stops working."""
-    staff = _staff(staff_id)
+    staff = get_staff(staff_id)
     _check_new_password("password", password)
     staff.password_hash = hash_password(password)
     sessions.revoke_all(staff, utcnow())
@@ -150,7 +150,7 @@ def change_own_password(
     actor: Principal, session: str | None, old_password: str, new_password: str
 ) -> Staff:
     """A staff member changes their password: their other logins cannot refresh any more."""
-    staff = _staff(actor.id)
+    staff = get_staff(actor.id)
     if not password_matches(staff, old_password):
         raise ValidationFailed(errors={"old_password": [_l("This is not your current password.")]})
     _check_new_password("new_password", new_password)
@@ -166,16 +166,29 @@ def _check_new_password(field: str, password: str) -> None:
         raise ValidationFailed(errors={field: problems})
 
 
-def _staff(staff_id: int) -> Staff:
+def get_staff(staff_id: int) -> Staff:
+    """One staff account by id, or 404."""
     staff = db.session.get(Staff, staff_id)
     if staff is None:
         raise NotFound(_l("No such staff account."))
     return staff
 
 
-def list_staff(actor: Principal) -> list[Staff]:
-    """Staff accounts the actor may see: all for a district-wide role, else their center's."""
+def list_staff(
+    actor: Principal,
+    center_id: int | None = None,
+    role: str | None = None,
+    active: bool | None = None,
+) -> list[Staff]:
+    """Staff accounts the actor may see: all for a district-wide role, else their center's;
+    narrowed to a center, a role or whether they are active when asked."""
     stmt = select(Staff).order_by(Staff.id)
     if not actor.is_district_wide:
         stmt = stmt.where(Staff.center_id == actor.center_id)
+    elif center_id is not None:
+        stmt = stmt.where(Staff.center_id == center_id)
+    if role is not None:
+        stmt = stmt.where(Staff.role == role)
+    if active is not None:
+        stmt = stmt.where(Staff.active.is_(active))
     return list(db.session.scalars(stmt))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy import or_, select
@@ -16,7 +17,8 @@ from core.auth import Principal
 from core.db import db, utcnow
 from core.errors import Forbidden, ValidationFailed
 from core.i18n import _l
-from identity.models import Center
+from identity.audit import record_audit
+from identity.models import Center, Staff
 from points.models import ACTIVITIES, EarningRule
 
 #: Points per activity when neither the center nor the district set a rule.
@@ -124,4 +126,33 @@ def set_rule(
     rule.points, rule.daily_cap, rule.monthly_cap = points, daily_cap, monthly_cap
     rule.updated_by_id, rule.updated_at = actor.id, utcnow()
     db.session.flush()
+    # The trail keeps every version: the row holds only the one in force.
+    where = "district" if center_id is None else f"center {center_id}"
+    record_audit(
+        actor,
+        "rule.set",
+        None,
+        f"{where} {activity}: points={points} daily_cap={daily_cap} monthly_cap={monthly_cap}",
+    )
     return rule_for(center_id, activity)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleChange:
+    at: datetime
+    by: str | None
+
+
+def last_changes(center_id: int | None) -> dict[str, RuleChange]:
+    """When each activity's own rule at a center (None: the district's) was last set, and by
+    whom; an activity that never had one here is absent."""
+    rows = db.session.execute(
+        select(EarningRule.activity, EarningRule.updated_at, Staff.name)
+        .outerjoin(Staff, Staff.id == EarningRule.updated_by_id)
+        .where(
+            EarningRule.center_id.is_(None)
+            if center_id is None
+            else EarningRule.center_id == center_id
+        )
+    )
+    return {activity: RuleChange(at, by) for activity, at, by in rows}

@@ -46,7 +46,27 @@ GET /console/events/{event_id}/poster  302   302  200    404   200  200    200
 GET /console/events/{event_id}/attendance 302 302 200   404   200  200    200
 GET /console/events/{event_id}/attendance.csv 302 302 200 404 200  200    200
 GET /console/events/{event_id}/scans   302   302  200    404   200  200    200
+GET /console/admin                     302   302  403    403   302  302    302
+GET /console/admin/staff               302   302  403    403   403  403    200
+POST /console/admin/staff              302   302  403    403   403  403    303
+GET /console/admin/staff/{staff_id}    302   302  403    403   403  403    200
+POST /console/admin/staff/{staff_id}   302   302  403    403   403  403    303
+POST /console/admin/staff/{staff_id}/active 302   302  403    403   403  403    303
+POST /console/admin/staff/{staff_id}/password 302   302  403    403   403  403    303
+GET /console/admin/centers             302   302  403    403   403  403    200
+POST /console/admin/centers            302   302  403    403   403  403    303
+POST /console/admin/centers/{center_id} 302   302  403    403   403  403    303
+GET /console/admin/rules               302   302  403    403   200  200    200
+POST /console/admin/rules              302   302  403    403   303  303    403
+GET /console/admin/audit               302   302  403    403   403  403    200
 """)
+
+
+NEW_PASSWORD = "a new and longer secret"
+
+
+def a_clerk_at_center_a(w: World, **sent: object) -> Call:
+    return call(staff_id=w.make.staff("staff", center_id=w.center).id, **sent)
 
 
 def desk_login(w: World) -> Call:
@@ -101,6 +121,32 @@ REQUESTS: dict[str, Arrange] = {
     "GET /console/events/{event_id}/attendance": an_event,
     "GET /console/events/{event_id}/attendance.csv": an_event,
     "GET /console/events/{event_id}/scans": an_event,
+    "GET /console/admin": lambda w: call(),
+    "GET /console/admin/staff": lambda w: call(query={"center_id": w.center}),
+    "POST /console/admin/staff": lambda w: call(
+        json={"username": "clerk.new", "password": NEW_PASSWORD, "role": "staff"}
+        | {"center_id": w.center}
+    ),
+    "GET /console/admin/staff/{staff_id}": a_clerk_at_center_a,
+    "POST /console/admin/staff/{staff_id}": lambda w: a_clerk_at_center_a(
+        w, json={"role": "manager", "center_id": w.center}
+    ),
+    "POST /console/admin/staff/{staff_id}/active": lambda w: a_clerk_at_center_a(
+        w, json={"active": "false"}
+    ),
+    "POST /console/admin/staff/{staff_id}/password": lambda w: a_clerk_at_center_a(
+        w, json={"password": NEW_PASSWORD}
+    ),
+    "GET /console/admin/centers": lambda w: call(),
+    "POST /console/admin/centers": lambda w: call(json={"name": "新建社区卫生服务中心"}),
+    "POST /console/admin/centers/{center_id}": lambda w: call(
+        center_id=w.center, json={"name": "改名后的中心", "address": "幸福路1号"}
+    ),
+    "GET /console/admin/rules": lambda w: call(query={"center_id": w.center}),
+    "POST /console/admin/rules": lambda w: call(
+        json={"activity": "lecture", "center_id": w.center, "points": "12"}
+    ),
+    "GET /console/admin/audit": lambda w: call(query={"action": "resident."}),
 }
 
 

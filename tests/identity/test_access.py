@@ -32,10 +32,12 @@ POST   /api/v1/residents/{resident_id}/member-card 401   403  201    404   201  
 DELETE /api/v1/residents/{resident_id}/member-card 401   403  200    404   200  200    200
 GET    /api/v1/centers                             401   200  200    200   200  200    200
 POST   /api/v1/centers                             401   403  403    403   403  403    201
+PATCH  /api/v1/centers/{center_id}                 401   403  403    403   403  403    200
 GET    /api/v1/staff                               401   403  403    403   200  200    200
 POST   /api/v1/staff                               401   403  403    403   403  403    201
 PATCH  /api/v1/staff/{staff_id}                    401   403  403    403   403  403    200
 POST   /api/v1/staff/{staff_id}/password           401   403  403    403   403  403    204
+GET    /api/v1/audit                               401   403  403    403   403  403    200
 """)
 
 
@@ -78,6 +80,9 @@ REQUESTS: dict[str, Arrange] = {
     "DELETE /api/v1/residents/{resident_id}/member-card": a_printed_card,
     "GET /api/v1/centers": lambda w: call(),
     "POST /api/v1/centers": lambda w: call(json={"name": "新建社区卫生服务中心"}),
+    "PATCH /api/v1/centers/{center_id}": lambda w: call(
+        center_id=w.center, json={"address": "幸福路1号"}
+    ),
     "GET /api/v1/staff": lambda w: call(),
     "POST /api/v1/staff": lambda w: call(
         json={"username": "clerk", "password": NEW_PASSWORD, "role": "staff", "center_id": w.center}
@@ -86,6 +91,7 @@ REQUESTS: dict[str, Arrange] = {
     "POST /api/v1/staff/{staff_id}/password": lambda w: a_clerk_at_center_a(
         w, json={"password": NEW_PASSWORD}
     ),
+    "GET /api/v1/audit": lambda w: call(query={"resident_id": w.resident.id}),
 }
 
 
