@@ -10,13 +10,13 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import get_locale
 
-from console import assets, auth, desk
+from console import assets, auth, dashboard, desk
 from console import session as console_session
 from console.plumbing import csrf
 
 #: The navigation bar, in order; the first area a role may open is where it lands.
-AREAS = (desk.AREA,)
-MODULES = (auth, desk)
+AREAS = (desk.AREA, dashboard.AREA)
+MODULES = (auth, desk, dashboard)
 
 
 def init_app(app: Flask) -> None:
