@@ -54,8 +54,10 @@ def summary(period: Period, center_id: int | None, tz: ZoneInfo, now: datetime) 
     cover = rollups.coverage(tz)
     current = figures(period, center_id, tz, cover, now)
     previous_period, last_year = period.previous(), period.year_before()
-    previous = figures(previous_period, center_id, tz, cover, now)
     year_before = figures(last_year, center_id, tz, cover, now)
+    # For a whole year that follows a year of 365 days, the previous period is that year.
+    same = previous_period == last_year
+    previous = year_before if same else figures(previous_period, center_id, tz, cover, now)
     return {
         "period": _dates(period),
         "center_id": center_id,
