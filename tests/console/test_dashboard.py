@@ -485,3 +485,17 @@ def test_follow_up_compliance_is_the_apis(
     assert report["total"]["overdue"] == 1
     assert 'data-testid="followups-overdue" data-value="1">1<' in html
     assert f"{THIS_YEAR - 1}-05" in html
+
+
+def test_the_dashboard_and_report_speak_english_when_chosen(
+    app: Flask, district: dict[str, Any]
+) -> None:
+    console = log_in(app, district["district_manager"])
+    console.post("/console/language", {"language": "en"}, htmx=False)
+
+    dashboard = open_dashboard(console)
+    report = console.get("/console/dashboard/report").get_data(as_text=True)
+
+    assert '<html lang="en">' in dashboard
+    assert "Attendances year over year" in dashboard and "Whole district" in dashboard
+    assert "health points report for" in report and "Best-attended lectures" in report
