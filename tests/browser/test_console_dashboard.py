@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import ConsoleMessage, Locator, Page, expect
 
 from tests.console.test_dashboard import (
     THIS_YEAR,
@@ -49,6 +49,13 @@ def drawn(chart: Locator) -> int:
     return int(chart.evaluate(DRAWN_PIXELS))
 
 
+def _unless_favicon(message: ConsoleMessage) -> str:
+    """An error the browser logged, but for the icon it asks every site for (none here)."""
+    if message.type != "error" or message.location.get("url", "").endswith("/favicon.ico"):
+        return ""
+    return message.text
+
+
 def fits_the_width(page: Page) -> bool:
     return bool(
         page.evaluate(
@@ -66,6 +73,9 @@ def test_the_dashboard_shows_the_apis_figures_and_draws_the_participation_chart(
     screenshot: Any,
 ) -> None:
     manager = district["district_manager"]
+    errors: list[str] = []  # what the page could not load or run (a script its CSP refused)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.append(_unless_favicon(message)))
     console_login(page, manager)
 
     page.get_by_role("link", name="数据看板").click()
@@ -82,6 +92,7 @@ def test_the_dashboard_shows_the_apis_figures_and_draws_the_participation_chart(
     assert fits_the_width(page)
     assert drawn(page.get_by_test_id("chart-participation")) > 1000
     screenshot(page, "district-tablet")
+    assert [error for error in errors if error] == []
 
 
 def test_a_district_manager_picks_a_center_and_a_quick_period(
