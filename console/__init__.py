@@ -10,13 +10,13 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import get_locale
 
-from console import admin, assets, auth, catalog, desk, events, followups, residents
+from console import admin, assets, auth, catalog, dashboard, desk, events, followups, residents
 from console import session as console_session
 from console.plumbing import csrf
 
 #: The navigation bar, in order; the first area a role may open is where it lands.
-AREAS = (desk.AREA, residents.AREA, events.AREA, followups.AREA, catalog.AREA, admin.AREA)
-MODULES = (auth, desk, residents, events, followups, catalog, admin)
+AREAS = (desk.AREA, residents.AREA, events.AREA, followups.AREA, catalog.AREA, dashboard.AREA, admin.AREA)
+MODULES = (auth, desk, residents, events, followups, catalog, dashboard, admin)
 
 
 def init_app(app: Flask) -> None:

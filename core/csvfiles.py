@@ -43,7 +43,11 @@ def cell(value: Any, tz: ZoneInfo) -> Any:
         return local_time(value, tz)
     if isinstance(value, date):
         return value.isoformat()
-    text = str(value)
+    return safe_text(str(value))
+
+
+def safe_text(text: str) -> str:
+    """``text``, after a ``'`` when a spreadsheet would run it as a formula."""
     return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
 
 

@@ -7,20 +7,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from core.api import Blueprint, also_returns
 from core.auth import auth_required, current_principal
-from core.csvfiles import csv_response
 from core.db import prepare_report_transaction, utcnow
+from core.exports import Table, csv_download
 from core.localtime import district_zone
 from stats import exports, service
 from stats.periods import Period
 from stats.schemas import (
     ComplianceSchema,
-    EventAttendanceSchema,
+    EventRankingQueryArgsSchema,
     EventRankingSchema,
-    ItemHandedOutSchema,
     ItemRankingSchema,
     ParticipationQueryArgsSchema,
     ParticipationSchema,
@@ -49,7 +47,7 @@ def summary(args: dict[str, Any]) -> Any:
     period, the same period a year earlier and the growth (the yearly report's numbers)."""
     center_id = service.scope_for(current_principal(), args["center_id"])
     result = service.summary(args["period"], center_id, district_zone(), utcnow())
-    return _maybe_csv(args, exports.summary_csv, result, "summary")
+    return _maybe_csv(args, exports.summary_table, result, "summary")
 
 
 @blp.get("/participation")
@@ -63,7 +61,7 @@ def participation(args: dict[str, Any]) -> Any:
     result = service.participation(
         args["period"], args["interval"], args["group_by"], center_id, district_zone()
     )
-    return _maybe_csv(args, exports.participation_csv, result, "participation")
+    return _maybe_csv(args, exports.participation_table, result, "participation")
 
 
 @blp.get("/followups")
@@ -75,24 +73,21 @@ def followup_compliance(args: dict[str, Any]) -> Any:
     """Follow-ups due per center and month: done on time, done late, overdue, still open."""
     center_id = service.scope_for(current_principal(), args["center_id"])
     result = service.followup_compliance(args["period"], center_id, district_zone(), utcnow())
-    return _maybe_csv(args, exports.compliance_csv, result, "followups")
+    return _maybe_csv(args, exports.compliance_table, result, "followups")
 
 
 @blp.get("/events")
 @blp.response(200, EventRankingSchema)
 @also_returns(EventRankingSchema, "text/csv")
 @auth_required(*MANAGERS)
-@blp.arguments(RankingQueryArgsSchema, location="query")
+@blp.arguments(EventRankingQueryArgsSchema, location="query")
 def events(args: dict[str, Any]) -> Any:
-    """The period's events, best attended first."""
+    """The period's events (of one kind with ``kind``), best attended first."""
     center_id = service.scope_for(current_principal(), args["center_id"])
     ranking = service.event_ranking(
-        args["period"], center_id, district_zone(), args["limit"], utcnow()
+        args["period"], center_id, district_zone(), args["limit"], utcnow(), args["kind"]
     )
-    columns = tuple(EventAttendanceSchema().fields)
-    return _maybe_csv(
-        args, lambda r, tz: exports.rows_csv(r["items"], columns, tz), ranking, "events"
-    )
+    return _maybe_csv(args, lambda r: exports.events_table(r["items"]), ranking, "events")
 
 
 @blp.get("/items")
@@ -104,17 +99,14 @@ def items(args: dict[str, Any]) -> Any:
     """The gifts handed out in the period (not taken back), most given first."""
     center_id = service.scope_for(current_principal(), args["center_id"])
     ranking = service.gift_ranking(args["period"], center_id, district_zone(), args["limit"])
-    columns = tuple(ItemHandedOutSchema().fields)
-    return _maybe_csv(
-        args, lambda r, tz: exports.rows_csv(r["items"], columns, tz), ranking, "items"
-    )
+    return _maybe_csv(args, lambda r: exports.items_table(r["items"]), ranking, "items")
 
 
 def _maybe_csv(
-    args: dict[str, Any], to_csv: Callable[[Any, ZoneInfo], str], result: Any, name: str
+    args: dict[str, Any], to_table: Callable[[Any], Table], result: Any, name: str
 ) -> Any:
     if args["format"] != "csv":
         return result
     period: Period = args["period"]
-    text = to_csv(result, district_zone())
-    return csv_response(text, f"{name}-{period.start}-{period.end}.csv")
+    filename = f"{name}-{period.start}-{period.end}.csv"
+    return csv_download(to_table(result), filename, district_zone())

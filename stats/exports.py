@@ -1,17 +1,17 @@
-"""Every statistics table as CSV (UTF-8 with a BOM, so Excel reads the Chinese right), with
-Chinese headers and local times like the other exports."""
+"""Every statistics table as a :class:`~core.exports.Table` with Chinese headers, for the API's
+CSV and the dashboard's CSV and Excel downloads."""
 
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from core.csvfiles import csv_text
+from core.exports import Table
 from points.models import ACTIVITY_NAMES
 from stats.figures import GROWTH_KEYS
 from stats.followups import COUNTS
+from stats.schemas import EventAttendanceSchema, ItemHandedOutSchema
 
-#: The summary's figures, one per CSV line.
+#: The summary's figures, one per line.
 SUMMARY_FIGURES = (
     "events_total",
     "checkins_total",
@@ -73,7 +73,7 @@ def _label(key: str) -> str:
     return LABELS.get(key, ACTIVITY_NAMES.get(key, key))
 
 
-def summary_csv(summary: dict[str, Any], tz: ZoneInfo) -> str:
+def summary_table(summary: dict[str, Any]) -> Table:
     """One line per figure: this period, the previous one, the same a year ago, growth.
 
     For a whole year the previous period is the year before: one column says so, not two.
@@ -95,41 +95,51 @@ def summary_csv(summary: dict[str, Any], tz: ZoneInfo) -> str:
         for kind, n in summary[group].items():
             counts = (base[group][kind] for base in bases)
             lines.append([f"{_label(group)}·{_label(kind)}", n, *counts, None])
-    return csv_text([*header, "同比增长"], lines, tz=tz)
+    return Table("汇总", [*header, "同比增长"], lines)
 
 
 def _period(figures: dict[str, Any]) -> str:
     return f"{figures['period']['from']}至{figures['period']['to']}"
 
 
-def participation_csv(series: dict[str, Any], tz: ZoneInfo) -> str:
+def participation_table(series: dict[str, Any]) -> Table:
     """Check-ins by kind, or by center: then headed by the centers' names."""
     groups = sorted({key for bucket in series["buckets"] for key in bucket["groups"]})
     headings = {group: _label(group) for group in groups}
     if series["group_by"] == "center":
         headings |= {str(center["id"]): center["name"] for center in series["centers"]}
     columns = ["from", "to", "checkins", "unique_participants"]
-    return csv_text(
+    return Table(
+        "参与情况",
         [*(_label(column) for column in columns), *(headings[group] for group in groups)],
-        (
+        [
             [b["from"], b["to"], b["checkins"], b["unique_participants"]]
             + [b["groups"].get(group, 0) for group in groups]
             for b in series["buckets"]
-        ),
-        tz=tz,
+        ],
     )
 
 
-def compliance_csv(report: dict[str, Any], tz: ZoneInfo) -> str:
+def compliance_table(report: dict[str, Any]) -> Table:
     columns = ("center_id", "center", "month", *COUNTS, "on_time_rate")
-    return rows_csv(report["rows"], columns, tz)
+    return _rows_table("随访", report["rows"], columns)
 
 
-def rows_csv(rows: list[dict[str, Any]], columns: tuple[str, ...], tz: ZoneInfo) -> str:
-    return csv_text(
+def events_table(events: list[dict[str, Any]]) -> Table:
+    """The event ranking's events (``items``)."""
+    return _rows_table("活动排行", events, tuple(EventAttendanceSchema().fields))
+
+
+def items_table(items: list[dict[str, Any]]) -> Table:
+    """Gifts handed out: the gift ranking's ``items``, or the summary's ``redemptions``."""
+    return _rows_table("礼品发放", items, tuple(ItemHandedOutSchema().fields))
+
+
+def _rows_table(title: str, rows: list[dict[str, Any]], columns: tuple[str, ...]) -> Table:
+    return Table(
+        title,
         [_label(column) for column in columns],
-        ([_value(column, row[column]) for column in columns] for row in rows),
-        tz=tz,
+        [[_value(column, row[column]) for column in columns] for row in rows],
     )
 
 

@@ -26,14 +26,18 @@ def events_by_attendance(
     cover: Coverage,
     limit: int,
     now: datetime,
+    kind: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Events held in the period (``raw.held_events``), most attended first.
+    """Events held in the period (``raw.held_events``), of ``kind`` if given, most attended
+    first.
 
     An event's attendance is every check-in of it that counts, whenever it was made: the
     rolled-up days' counts plus the others', counted afresh.
     """
     whole = raw.Window(*period.bounds(tz), center_id)
     held = raw.held_events(whole, now, Event.id)
+    if kind is not None:
+        held = held.where(Event.kind == kind)
     ever = Parts.of(Period(FIRST_DAY, LAST_DAY), None, tz, cover)
     pieces = [
         raw.valid_checkins(window, Checkin.event_id.label("event_id"), func.count().label("n"))

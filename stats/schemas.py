@@ -54,6 +54,14 @@ class RankingQueryArgsSchema(StatsQueryArgsSchema):
     limit = ma.fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 
+class EventRankingQueryArgsSchema(RankingQueryArgsSchema):
+    kind = ma.fields.String(
+        load_default=None,
+        validate=validate.OneOf(ACTIVITIES),
+        metadata={"description": "Events of this kind only (the yearly report's lectures)"},
+    )
+
+
 def _counts_by_activity(**kwargs: Any) -> ma.fields.Dict:
     return ma.fields.Dict(
         keys=ma.fields.String(validate=validate.OneOf(ACTIVITIES)),

@@ -54,8 +54,10 @@ def summary(period: Period, center_id: int | None, tz: ZoneInfo, now: datetime) 
     cover = rollups.coverage(tz)
     current = figures(period, center_id, tz, cover, now)
     previous_period, last_year = period.previous(), period.year_before()
-    previous = figures(previous_period, center_id, tz, cover, now)
     year_before = figures(last_year, center_id, tz, cover, now)
+    # For a whole year that follows a year of 365 days, the previous period is that year.
+    same = previous_period == last_year
+    previous = year_before if same else figures(previous_period, center_id, tz, cover, now)
     return {
         "period": _dates(period),
         "center_id": center_id,
@@ -111,18 +113,26 @@ def followup_compliance(
 
 
 def event_ranking(
-    period: Period, center_id: int | None, tz: ZoneInfo, limit: int, now: datetime
+    period: Period,
+    center_id: int | None,
+    tz: ZoneInfo,
+    limit: int,
+    now: datetime,
+    kind: str | None = None,
 ) -> dict[str, Any]:
-    """The period's events, best attended first."""
+    """The period's events (of ``kind`` only, if given), best attended first."""
     scope = window(period, center_id, tz)
     ranked = rankings.events_by_attendance(
-        period, scope.center_id, tz, rollups.coverage(tz), limit, now
+        period, scope.center_id, tz, rollups.coverage(tz), limit, now, kind
     )
     return _ranking(period, scope.center_id, ranked)
 
 
-def gift_ranking(period: Period, center_id: int | None, tz: ZoneInfo, limit: int) -> dict[str, Any]:
-    """The gifts handed out in the period (not taken back), most given first."""
+def gift_ranking(
+    period: Period, center_id: int | None, tz: ZoneInfo, limit: int | None
+) -> dict[str, Any]:
+    """The gifts handed out in the period (not taken back), most given first; all of them
+    when ``limit`` is None."""
     scope = window(period, center_id, tz)
     parts = Parts.of(period, scope.center_id, tz, rollups.coverage(tz))
     return _ranking(period, scope.center_id, gifts_handed_out(parts, limit))

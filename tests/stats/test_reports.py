@@ -191,6 +191,25 @@ def test_events_ranked_by_attendance(client: FlaskClient, weeks: dict[str, Any])
     assert [(r["类型"], r["签到人次"]) for r in exported] == [("讲座", "2")]
 
 
+def test_a_ranking_of_one_kind_of_event(client: FlaskClient, weeks: dict[str, Any]) -> None:
+    march = {"from": "2025-03-01", "to": "2025-03-31"}
+
+    lectures = get(client, weeks["manager"], "events", **march, kind="lecture").json
+    screenings = get(client, weeks["manager"], "events", **march, kind="screening").json
+
+    assert [(e["kind"], e["attendance"]) for e in lectures["items"]] == [
+        ("lecture", 2),
+        ("lecture", 1),
+    ]
+    assert [(e["kind"], e["attendance"]) for e in screenings["items"]] == [("screening", 1)]
+    unknown = client.get(
+        "/api/v1/stats/events",
+        headers=weeks["manager"].headers,
+        query_string={**march, "kind": "party"},
+    )
+    assert (unknown.status_code, unknown.json["code"]) == (422, "validation_error")
+
+
 def test_gifts_ranked_by_quantity(client: FlaskClient, make: Factory) -> None:
     desk = make.staff("staff")
     manager = make.staff("manager", center_id=desk.center_id)
