@@ -13,9 +13,20 @@ from flask_babel import get_locale
 from console import admin, assets, auth, catalog, dashboard, desk, events, followups, residents
 from console import session as console_session
 from console.plumbing import csrf
+from core.auth import Role
 
-#: The navigation bar, in order; the first area a role may open is where it lands.
-AREAS = (desk.AREA, residents.AREA, events.AREA, followups.AREA, catalog.AREA, dashboard.AREA, admin.AREA)
+#: The navigation bar, in order.
+AREAS = (
+    desk.AREA,
+    residents.AREA,
+    events.AREA,
+    followups.AREA,
+    catalog.AREA,
+    dashboard.AREA,
+    admin.AREA,
+)
+#: Where each role lands after logging in: the desk serves, managers read, admins administer.
+LANDINGS = {Role.STAFF: desk.AREA, Role.MANAGER: dashboard.AREA, Role.ADMIN: admin.AREA}
 MODULES = (auth, desk, residents, events, followups, catalog, dashboard, admin)
 
 
@@ -28,6 +39,7 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     console_session.init_app(app)
     app.extensions["console_areas"] = AREAS
+    app.extensions["console_landings"] = LANDINGS
     app.jinja_env.globals["console_user"] = console_session.header
     app.jinja_env.globals["console_language"] = _page_language
     app.register_blueprint(assets.bp)

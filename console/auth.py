@@ -66,12 +66,11 @@ def choose_language() -> Response:
 
 
 def landing(principal: Principal) -> str:
-    """The first page of the first area the role may open (the desk for the desk staff)."""
-    areas: list[Any] = current_app.extensions["console_areas"]
-    for area in areas:
-        if area.open_to(principal):
-            return url_for(area.endpoint)
-    return url_for("console_auth.login")
+    """The first page of the role's own area (the desk for the desk staff)."""
+    area = current_app.extensions["console_landings"].get(principal.role)
+    if area is not None and area.open_to(principal):
+        return url_for(area.endpoint)
+    return url_for("console_desk.index")
 
 
 @bp.app_context_processor

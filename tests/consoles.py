@@ -48,5 +48,5 @@ def log_in(app: Flask, account: Account, password: str = PASSWORD) -> Console:
         data={"username": account.username, "password": password, "csrf_token": csrf_token(form)},
     )
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
-    page = client.get(response.headers["Location"])
+    page = client.get(response.headers["Location"], follow_redirects=True)
     return Console(client, account, csrf_token(page))

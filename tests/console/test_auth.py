@@ -9,7 +9,7 @@ from flask import Flask
 from core.db import db
 from identity import staff_accounts
 from tests.consoles import csrf_token, log_in
-from tests.factories import Account, Factory
+from tests.factories import PASSWORD, Account, Factory
 
 
 def test_the_login_form_is_in_chinese_with_the_contract_inputs(app: Flask) -> None:
@@ -169,3 +169,18 @@ def test_assets_are_served_by_the_app(app: Flask) -> None:
     ):
         with client.get(path) as response:
             assert response.status_code == 200, path
+
+
+def test_each_role_lands_on_its_own_area(
+    app: Flask, desk: Account, manager: Account, district_manager: Account, admin: Account
+) -> None:
+    landings = {desk: "/console/desk", manager: "/console/dashboard"}
+    landings |= {district_manager: "/console/dashboard", admin: "/console/admin"}
+    for account, page in landings.items():
+        client = app.test_client()
+        token = csrf_token(client.get("/console/"))
+        response = client.post(
+            "/console/",
+            data={"username": account.username, "password": PASSWORD, "csrf_token": token},
+        )
+        assert response.headers["Location"] == page, account.role
