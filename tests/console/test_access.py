@@ -6,14 +6,20 @@ is not for is refused (403); each request carries the CSRF token.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+
+from flask import Flask
 
 from catalog import items
 from catalog import service as catalog
 from core.db import db
 from core.localtime import zone_of
-from tests.access import Arrange, Call, World, access_tests, call, table
+from tests.access import Arrange, Call, World, access_tests, call, routes_of, table
+from tests.console.test_catalog import ACCESS as catalog_access
 from tests.console.test_desk import all_day_event
+from tests.console.test_followups import ACCESS as followups_access
+from tests.console.test_residents import ACCESS as residents_access
 
 ACCESS = table("""
                                        anon  res  desk  other  mgr  dist  admin
@@ -58,6 +64,11 @@ POST /console/admin/centers            302   302  403    403   403  403    303
 POST /console/admin/centers/{center_id} 302   302  403    403   403  403    303
 GET /console/admin/rules               302   302  403    403   200  200    200
 POST /console/admin/rules              302   302  403    403   303  303    403
+GET /console/dashboard                 302   302  403    403   200  200    200
+GET /console/dashboard/followups       302   302  403    403   200  200    200
+GET /console/dashboard/{widget}.{fmt}  302   302  403    403   200  200    200
+GET /console/dashboard/report          302   302  403    403   200  200    200
+GET /console/dashboard/report.xlsx     302   302  403    403   200  200    200
 GET /console/admin/audit               302   302  403    403   403  403    200
 """)
 
@@ -85,6 +96,11 @@ def an_event(w: World, **form: str) -> Call:
 
 
 REQUESTS: dict[str, Arrange] = {
+    "GET /console/dashboard": lambda w: call(),
+    "GET /console/dashboard/followups": lambda w: call(),
+    "GET /console/dashboard/{widget}.{fmt}": lambda w: call(widget="participation", fmt="xlsx"),
+    "GET /console/dashboard/report": lambda w: call(),
+    "GET /console/dashboard/report.xlsx": lambda w: call(),
     "GET /console/": lambda w: call(),
     "POST /console/": desk_login,
     "POST /console/logout": lambda w: call(),
@@ -202,7 +218,17 @@ def redeemed(w: World) -> int:
 
 
 (
-    test_every_route_of_the_package_has_a_row,
+    _every_route_here_has_a_row,
     test_the_openapi_document_lists_the_same_roles,
     test_who_may_call_what,
 ) = access_tests(ACCESS, REQUESTS, "console")
+
+
+def test_every_route_of_the_package_has_a_row(app: Flask) -> None:
+    """Here, or in the table of its area's own tests (residents, follow-ups, gifts)."""
+    tabled = set(ACCESS) | set(catalog_access) | set(followups_access) | set(residents_access)
+    named = re.compile(r"\{\w+\}")
+    assert {named.sub("{}", " ".join(r.split())) for r in routes_of(app, "console")} == {
+        named.sub("{}", " ".join(r.split())) for r in tabled
+    }
+    assert set(REQUESTS) == set(ACCESS)

@@ -174,9 +174,13 @@ def test_assets_are_served_by_the_app(app: Flask) -> None:
 def test_each_role_lands_on_its_own_area(
     app: Flask, desk: Account, manager: Account, district_manager: Account, admin: Account
 ) -> None:
-    landings = {desk: "/console/desk", manager: "/console/dashboard"}
-    landings |= {district_manager: "/console/dashboard", admin: "/console/admin"}
-    for account, page in landings.items():
+    landings = [
+        (desk, "/console/desk"),
+        (manager, "/console/dashboard"),
+        (district_manager, "/console/dashboard"),
+        (admin, "/console/admin"),
+    ]
+    for account, page in landings:
         client = app.test_client()
         token = csrf_token(client.get("/console/"))
         response = client.post(
