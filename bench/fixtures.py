@@ -100,6 +100,16 @@ def desk_scans(path: Path, app: Flask, cast: Cast, count: int) -> Path:
     return write(path, (lines * (count // max(len(lines), 1) + 1))[:count])
 
 
+def dashboard_paths(app: Flask, cast: Cast) -> dict[str, tuple[str, str]]:
+    """What the district manager's browser asks for when the dashboard first opens (this
+    year, every center): the page, then its follow-up compliance widget."""
+    credentials = console_credentials(app, cast.district)
+    return {
+        "page": ("/console/dashboard", credentials),
+        "follow-ups widget": ("/console/dashboard/followups", credentials),
+    }
+
+
 def write(path: Path, lines: list[tuple[str, str, str, str]]) -> Path:
     path.write_text("".join("\t".join(line) + "\n" for line in lines))
     return path

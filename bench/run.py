@@ -159,10 +159,14 @@ def measure(args: argparse.Namespace, env: dict[str, str], work: Path) -> dict[s
             count = int(figures["health"][32]["rps"] * args.seconds * 1.2) + 100
             desk = fixtures.redemptions(work / "redemptions.txt", cast, count)
             figures["redemption"] = wrk(server.url, desk, 32, args.seconds)
+            # The desk at the counter: a scanned member code opens the resident's card.
+            scans = fixtures.desk_scans(work / "scans.txt", app, cast, 20000)
+            figures["desk_scan"] = wrk(server.url, scans, 8, args.seconds)
             ledger, mean_entries = fixtures.ledgers(work / "ledgers.txt")
             figures["ledger"] = wrk(server.url, ledger, 8, args.seconds)
             figures["ledger"]["mean_entries"] = mean_entries
             paths = fixtures.stats_paths(cast, date.today())
+            dashboard = fixtures.dashboard_paths(app, cast)
             figures["rollups"] = fixtures.rollups_cover()
         figures["stats"] = {}
         for label, (path, token) in paths.items():
@@ -173,6 +177,11 @@ def measure(args: argparse.Namespace, env: dict[str, str], work: Path) -> dict[s
                 status = server.status_of(path, token)
                 elapsed = (time.monotonic() - started) * 1000
                 result.update(p50=elapsed, p95=elapsed, p99=elapsed, statuses={str(status): 1})
+        # The dashboard's first load: the page, then the widget it fetches as it loads.
+        figures["dashboard"] = {}
+        for label, (path, credentials) in dashboard.items():
+            lines = fixtures.write(work / "dashboard.txt", [("GET", path, credentials, "-")])
+            figures["dashboard"][label] = wrk(server.url, lines, 1, args.seconds)
         figures["rss"] = server.worker_peak_rss()
     # A few keep RESULTS.md readable: the summary's year district-wide (the target) and a
     # month for one center, and the follow-ups' year (the one report without rollups).
