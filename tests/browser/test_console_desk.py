@@ -225,6 +225,7 @@ def test_a_district_manager_says_which_centers_desk_it_is(
 ) -> None:
     event_id = all_day_event(app, make, desk.center_id)
     console_login(page, district_manager)
+    page.get_by_role("link", name="前台").click()  # managers land on the dashboard
     scan_like_a_scanner(page, member_code(client, resident))
     expect(page.get_by_test_id("ledger")).to_be_visible()
     expect(page.get_by_test_id(f"checkin-{event_id}")).to_have_count(0)
