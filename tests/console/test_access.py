@@ -10,8 +10,10 @@ from datetime import UTC, datetime
 
 from catalog import items
 from catalog import service as catalog
-from core.db import db
+from core.db import db, utcnow
 from core.localtime import zone_of
+from identity import member_cards
+from identity.models import Resident
 from tests.access import Arrange, Call, World, access_tests, call, table
 from tests.console.test_desk import all_day_event
 
@@ -33,6 +35,12 @@ POST /console/desk/redeem              302   302  200    404   200  422    422
 POST /console/desk/pickup              302   302  200    404   200  422    422
 POST /console/desk/checkins/{checkin_id}/annul  302   302  200    404   200  200    200
 POST /console/desk/redemptions/{redemption_id}/cancel  302   302  200    404   200  200    200
+GET /console/residents                 302   302  200    200   200  200    200
+GET /console/residents/new             302   302  200    200   200  200    200
+POST /console/residents/new            302   302  303    404   303  303    303
+GET /console/residents/{resident_id}   302   302  200    404   200  200    200
+POST /console/residents/{resident_id}/card  302   302  200    404   200  200    200
+POST /console/residents/{resident_id}/card/revoke  302   302  303    404   303  303    303
 """)
 
 
@@ -63,6 +71,14 @@ REQUESTS: dict[str, Arrange] = {
     ),
     "POST /console/desk/redemptions/{redemption_id}/cancel": lambda w: call(
         redemption_id=redeemed(w), json={"resident_id": w.resident.id, "reason": "尺寸不合适"}
+    ),
+    "GET /console/residents": lambda w: call(),
+    "GET /console/residents/new": lambda w: call(),
+    "POST /console/residents/new": lambda w: call(json={"name": "黄秀英", "center_id": w.center}),
+    "GET /console/residents/{resident_id}": lambda w: call(resident_id=w.resident.id),
+    "POST /console/residents/{resident_id}/card": lambda w: call(resident_id=w.resident.id),
+    "POST /console/residents/{resident_id}/card/revoke": lambda w: call(
+        resident_id=a_card_in_use(w), json={"reason": "居民报失"}
     ),
 }
 
@@ -116,6 +132,16 @@ def redeemed(w: World) -> int:
         )
         db.session.commit()
         return redemption.id
+
+
+def a_card_in_use(w: World) -> int:
+    """A's resident, whose member card the desk printed."""
+    with w.app.app_context():
+        resident = db.session.get(Resident, w.resident.id)
+        assert resident is not None
+        member_cards.issue(w.desk.principal, resident, utcnow())
+        db.session.commit()
+    return w.resident.id
 
 
 (
