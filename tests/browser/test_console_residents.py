@@ -82,6 +82,12 @@ def test_a_clerk_registers_a_resident_prints_their_card_and_the_card_checks_them
     )
     assert checked_in.status_code == 201, checked_in.json
 
+    page.goto(f"{live_server}/console/desk")
+    page.get_by_test_id("scan").press_sequentially(code, delay=5)  # as a USB scanner types
+    page.get_by_test_id("scan").press("Enter")
+    expect(page.get_by_test_id("resident-name")).to_contain_text("黄秀英")
+    screenshot(page, "desk-scanned-card")
+
     page.goto(f"{live_server}/console/residents/{resident_id}")
     expect(page.get_by_test_id("member-card-status")).to_contain_text(code[-4:])
     screenshot(page, "resident-with-card")

@@ -6,14 +6,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from core.db import db
 from identity.models import MemberCard, Resident
-from tests.consoles import Console, csrf_token, log_in
+from tests.consoles import Console, log_in
 from tests.factories import Account, Factory
 
 _CARD_CODE = re.compile(r'data-testid="card-code">([A-Z0-9-]+)<')
@@ -235,75 +234,3 @@ def a_gift(client: FlaskClient, manager: Account) -> int:
         json={"center_id": manager.center_id, "delta": 5, "reason": "received"},
     )
     return int(item.json["id"])
-
-
-# -- who may open what -----------------------------------------------------------------------
-# Every staff role may use the area (there is no role to refuse: 403 cannot happen); what
-# changes is the center: another center's clerk finds none of center A's residents (404). A
-# browser without a login is sent to the login form (302).
-
-PERSONAS = ("anon", "desk", "other", "mgr", "dist", "admin")
-FIXTURES = {
-    "desk": "desk",
-    "other": "other_center_desk",
-    "mgr": "manager",
-    "dist": "district_manager",
-    "admin": "admin",
-}
-ACCESS = {
-    # route:                                          anon desk other mgr  dist admin
-    "GET /console/residents": (302, 200, 200, 200, 200, 200),
-    "GET /console/residents/new": (302, 200, 200, 200, 200, 200),
-    "POST /console/residents/new": (302, 303, 404, 303, 303, 303),
-    "GET /console/residents/{id}": (302, 200, 404, 200, 200, 200),
-    "POST /console/residents/{id}/card": (302, 200, 404, 200, 200, 200),
-    "POST /console/residents/{id}/card/revoke": (302, 303, 404, 303, 303, 303),
-}
-
-
-def test_every_route_of_the_area_has_a_row(app: Flask) -> None:
-    routes = {
-        f"{method} {re.sub(r'<[^>]*>', '{id}', rule.rule)}"
-        for rule in app.url_map.iter_rules()
-        if rule.endpoint.startswith("console_residents.")
-        for method in rule.methods - {"HEAD", "OPTIONS"}
-    }
-    assert routes == set(ACCESS)
-
-
-@pytest.mark.parametrize(
-    ("route", "persona", "status"),
-    [
-        pytest.param(route, persona, status, id=f"{route} as {persona}")
-        for route, statuses in ACCESS.items()
-        for persona, status in zip(PERSONAS, statuses, strict=True)
-    ],
-)
-def test_who_may_open_what(
-    request: pytest.FixtureRequest,
-    app: Flask,
-    make: Factory,
-    desk: Account,
-    route: str,
-    persona: str,
-    status: int,
-) -> None:
-    resident = make.resident(desk.center_id)
-    if route.endswith("/revoke"):
-        print_card(log_in(app, desk), resident.id)
-    method, path = route.split(" ", 1)
-    url = path.format(id=resident.id)
-    sent = {
-        "POST /console/residents/new": {"name": "黄秀英", "center_id": str(desk.center_id)},
-        "POST /console/residents/{id}/card/revoke": {"reason": "居民报失"},
-    }.get(route, {})
-    if persona == "anon":
-        client = app.test_client()
-        token = csrf_token(client.get("/console/"))
-        response = client.open(url, method=method, data={**sent, "csrf_token": token})
-    else:
-        console = log_in(app, request.getfixturevalue(FIXTURES[persona]))
-        response = console.get(url) if method == "GET" else console.post(url, sent, htmx=False)
-    assert response.status_code == status
-    if status == 302:
-        assert response.headers["Location"].startswith("/console/")
