@@ -28,8 +28,6 @@ _TOUCH_EVERY = timedelta(minutes=1)
 
 def init_app(app: Flask) -> None:
     config = app.config
-    config.setdefault("CONSOLE_IDLE_MINUTES", 120)
-    config.setdefault("CONSOLE_SESSION_HOURS", 12)
     # Flask's defaults hold these keys already: set, not setdefault.
     config["SESSION_COOKIE_NAME"] = "hp_console"
     config["SESSION_COOKIE_HTTPONLY"] = True

@@ -89,6 +89,8 @@ def from_environment(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
         "RESERVATION_DAYS": int(get("RESERVATION_DAYS", "7")),
         "PICKUP_RATE_LIMIT": get("PICKUP_RATE_LIMIT", "20 per minute"),
         "PRIVACY_POLICY_VERSION": get("PRIVACY_POLICY_VERSION", "2026-12").strip(),
+        "CONSOLE_IDLE_MINUTES": float(get("CONSOLE_IDLE_MINUTES", "120")),
+        "CONSOLE_SESSION_HOURS": float(get("CONSOLE_SESSION_HOURS", "12")),
     }
     if get("DATABASE_URL"):
         config["SQLALCHEMY_DATABASE_URI"] = database_uri(get("DATABASE_URL", ""))
