@@ -34,7 +34,7 @@ from core.auth import STAFF_ROLES, Principal, current_principal
 from core.db import utcnow
 from core.errors import DomainError, NotFound, ValidationFailed
 from core.i18n import _l
-from core.idempotency import idempotent
+from core.idempotency import replayed_as
 from core.localtime import district_minute, district_zone
 from identity.models import center_of
 from identity.service import list_centers
@@ -172,7 +172,7 @@ def stock_take(item_id: int) -> Any:
 
 
 @bp.post("/items/<id:item_id>/stock")
-@idempotent
+@replayed_as("text/html; charset=utf-8")
 def move_stock(item_id: int) -> Any:
     """A delivery in or a write-off, as ``POST /api/v1/catalog/items/{id}/stock``; the form
     carries an ``Idempotency-Key`` so a double click moves the stock once."""
@@ -274,7 +274,7 @@ def _integers(data: dict[str, Any], *names: str) -> dict[str, Any]:
     converted = dict(data)
     for name in names:
         value = converted.get(name)
-        if isinstance(value, str) and value.lstrip("-").isdecimal():
+        if isinstance(value, str) and value.lstrip("-").isdecimal() and len(value) <= 12:
             converted[name] = int(value)
     return converted
 

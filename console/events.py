@@ -318,7 +318,8 @@ def _form_data(clearable: tuple[str, ...] = ()) -> dict[str, Any]:
             if name in clearable:
                 data[name] = None
             continue
-        data[name] = int(value) if name in NUMBERS and value.isdecimal() else value
+        whole = name in NUMBERS and value.isdecimal() and len(value) <= 12
+        data[name] = int(value) if whole else value
     return data
 
 

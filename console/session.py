@@ -15,7 +15,7 @@ from flask import Flask, current_app, g, session
 
 from core.auth import Principal
 from core.config import is_development
-from core.db import utcnow
+from core.db import utcnow, write_regardless
 from core.errors import DomainError, TokenExpired, Unauthorized
 from core.i18n import _l
 from identity import sessions
@@ -78,7 +78,9 @@ def signed_in() -> Principal:
     idle = timedelta(minutes=current_app.config["CONSOLE_IDLE_MINUTES"])
     seen = now.timestamp() - float(login.get("seen", 0))
     if seen > idle.total_seconds():
-        log_out()
+        session.pop(_KEY, None)
+        # The refusal rolls the request back: the login record is ended regardless.
+        write_regardless(lambda: sessions.end_browser_login(login["login"]))
         raise TokenExpired(_l("You were away too long; log in again."))
     try:
         principal = sessions.browser_principal(login["staff"], login["login"], login["version"])

@@ -11,7 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, has_request_context, request, session
-from flask_babel import Babel, LazyString, gettext, lazy_gettext
+from flask_babel import Babel, LazyString, gettext
+from markupsafe import escape
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 
@@ -19,7 +20,21 @@ TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 LANGUAGES = ("zh", "en")
 
 _ = gettext
-_l = lazy_gettext
+
+
+class LazyText(LazyString):
+    """A message rendered when it is used. Flask-Babel's own tells Jinja it is safe markup
+    (``__html__``) though its variables may be anyone's input (an event's title): rendered
+    into a page, this one is escaped like any text."""
+
+    def __html__(self) -> str:
+        return str(escape(str(self)))
+
+
+def _l(string: str, **variables: object) -> LazyText:
+    """:func:`flask_babel.lazy_gettext`, escaped in pages."""
+    return LazyText(gettext, string, **variables)
+
 
 #: A message: plain text, or a lazy one rendered in the request's language when it is sent.
 Text = str | LazyString

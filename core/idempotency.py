@@ -17,6 +17,7 @@ from copy import deepcopy
 from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 from flask import Response, make_response, request
 from sqlalchemy import String, Text, delete, select, update
@@ -87,7 +88,7 @@ def _idempotent(view: F, content_type: str) -> F:
         principal = authenticate()
         owner = f"{principal.kind}:{principal.id}"
         request_hash = hashlib.sha256(
-            b"\n".join([request.method.encode(), request.path.encode(), request.get_data()])
+            b"\n".join([request.method.encode(), request.path.encode(), _request_body()])
         ).hexdigest()
         claimed = db.session.execute(
             postgresql.insert(IdempotencyKey)
@@ -141,3 +142,18 @@ def prune(older_than: datetime) -> int:
         delete(IdempotencyKey).where(IdempotencyKey.created_at < older_than)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+#: A form's anti-forgery token: a new one on every page, not part of what is asked.
+_FORM_TOKEN = "csrf_token"
+
+
+def _request_body() -> bytes:
+    """What the request asks, for its hash: the JSON body, or a form's fields (the CSRF check
+    has read a form's body by now, so it is read back from ``request.form``)."""
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        fields = sorted(
+            (name, value) for name, value in request.form.items(multi=True) if name != _FORM_TOKEN
+        )
+        return urlencode(fields).encode()
+    return request.get_data()

@@ -5,9 +5,11 @@ from __future__ import annotations
 import time
 
 from flask import Flask
+from sqlalchemy import select
 
 from core.db import db
 from identity import staff_accounts
+from identity.models import RefreshToken
 from tests.consoles import csrf_token, log_in
 from tests.factories import PASSWORD, Account, Factory
 
@@ -128,6 +130,12 @@ def test_a_session_left_idle_past_the_limit_has_ended(build, make: Factory) -> N
 
     time.sleep(1.2)
 
+    assert console.get("/console/desk", headers={"HX-Request": "true"}).status_code == 401
+    with app.app_context():  # the login record is ended though the request was refused
+        browser_login = select(RefreshToken.revoked_at).where(
+            RefreshToken.staff_id == desk.id, RefreshToken.jti == RefreshToken.family
+        )
+        assert db.session.scalars(browser_login).one() is not None
     assert console.get("/console/desk").status_code == 302
 
 

@@ -307,8 +307,27 @@ def test_a_delivery_comes_in_once_however_often_it_is_sent(
     again = console.post(url, form, headers={"Idempotency-Key": "delivery-1"})
 
     assert (first.status_code, again.status_code) == (200, 200)
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.content_type == "text/html; charset=utf-8"
+    assert again.get_data() == first.get_data()
     assert stock_at(client, desk, item_id, desk.center_id) == 14
     assert "送货单 0042" in movements(console, item_id)
+
+
+def test_a_delivery_key_sent_again_with_another_quantity_is_refused(
+    app: Flask, client: FlaskClient, desk: Account, manager: Account
+) -> None:
+    item_id = gift(client, manager, 2)
+    console = log_in(app, desk)
+    form = {"center_id": desk.center_id, "reason": "received", "quantity": "12"}
+    url = f"/console/catalog/items/{item_id}/stock"
+    console.post(url, form, headers={"Idempotency-Key": "delivery-1"})
+
+    other = console.post(url, {**form, "quantity": "50"}, headers={"Idempotency-Key": "delivery-1"})
+
+    assert other.status_code == 409
+    assert 'data-code="idempotency_key_reused"' in other.get_data(as_text=True)
+    assert stock_at(client, desk, item_id, desk.center_id) == 14
 
 
 def test_a_write_off_takes_stock_away(

@@ -14,9 +14,10 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from flask import render_template_string
 from flask.testing import FlaskClient
 
-from core.i18n import TRANSLATIONS
+from core.i18n import TRANSLATIONS, _l
 from tests.factories import Factory
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -119,3 +120,11 @@ def test_plain_http_errors_speak_the_request_language_too(client: FlaskClient) -
     )
     assert (invalid.json["code"], invalid.json["title"]) == ("validation_error", "请求内容有误")
     assert invalid.json["detail"] == "部分内容缺失或有误，请检查后重试。"
+
+
+def test_a_lazy_message_rendered_in_a_page_escapes_its_variables(client: FlaskClient) -> None:
+    title = '<div hx-post="/console/admin/staff/1/password" hx-trigger="load">讲座</div>'
+    with client.application.test_request_context("/"):
+        page = render_template_string("{{ m }}", m=_l("Checked in: %(title)s", title=title))
+
+    assert "<div" not in page and "&lt;div hx-post=" in page
