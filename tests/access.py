@@ -252,7 +252,8 @@ def access_tests(
     def test_who_may_call_what(
         request: pytest.FixtureRequest, route: str, persona: str, status: int
     ) -> None:
-        assert status_of(request, route, persona, requests[route]) == status
+        got = status_of(request, route, persona, requests[route])
+        assert got == status, f"{route} as {persona}: {got}, the table says {status}"
 
     return (
         test_every_route_of_the_package_has_a_row,

@@ -9,7 +9,6 @@ import random
 from pathlib import Path
 from typing import Any
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
@@ -17,23 +16,9 @@ from PIL import Image
 from catalog import items
 from core.db import db
 from tests.access import World
-from tests.catalog.test_images import picture
 from tests.catalog.test_redemption import gift, redeem, stock_at
-from tests.console.area_access import Arrange, cases, routes_of, status_as, table
 from tests.consoles import log_in
 from tests.factories import Account, Factory
-
-ACCESS = table("""
-                                                       anon  desk  other  mgr  dist  admin
-GET   /console/catalog                                 302   200   404    200  200   200
-GET   /console/catalog/items/new                       302   403   403    200  200   200
-POST  /console/catalog/items                           302   403   403    200  200   200
-GET   /console/catalog/items/{item_id}                 302   200   404    200  200   200
-POST  /console/catalog/items/{item_id}                 302   403   403    200  200   200
-POST  /console/catalog/items/{item_id}/image           302   403   403    200  200   200
-POST  /console/catalog/items/{item_id}/stock-take      302   200   404    200  200   200
-POST  /console/catalog/items/{item_id}/stock           302   200   404    200  200   200
-""")
 
 
 def gift_at_center_a(w: World) -> int:
@@ -43,50 +28,6 @@ def gift_at_center_a(w: World) -> int:
         items.move_stock(w.desk.principal, item.id, w.center, 5, "received")
         db.session.commit()
         return item.id
-
-
-def at_center_a(w: World, path: str, form: dict[str, Any] | None = None) -> Any:
-    item_id = gift_at_center_a(w)
-    sent = None if form is None else {"center_id": w.center, **form}
-    return f"{path.format(item_id=item_id)}?center_id={w.center}", sent
-
-
-REQUESTS: dict[str, Arrange] = {
-    "GET /console/catalog": lambda w: (f"/console/catalog?center_id={w.center}", None),
-    "GET /console/catalog/items/new": lambda w: ("/console/catalog/items/new", None),
-    "POST /console/catalog/items": lambda w: (
-        "/console/catalog/items",
-        {"name": "体重秤", "points_cost": "300"},
-    ),
-    "GET /console/catalog/items/{item_id}": lambda w: at_center_a(
-        w, "/console/catalog/items/{item_id}"
-    ),
-    "POST /console/catalog/items/{item_id}": lambda w: (
-        f"/console/catalog/items/{gift_at_center_a(w)}",
-        {"name": "腰围尺", "points_cost": "40", "active": "true"},
-    ),
-    "POST /console/catalog/items/{item_id}/image": lambda w: (
-        f"/console/catalog/items/{gift_at_center_a(w)}/image",
-        {"image": (io.BytesIO(picture(size=(80, 80))), "gift.png")},
-    ),
-    "POST /console/catalog/items/{item_id}/stock-take": lambda w: at_center_a(
-        w, "/console/catalog/items/{item_id}/stock-take", {"counted": "4", "note": "坏了一个"}
-    ),
-    "POST /console/catalog/items/{item_id}/stock": lambda w: at_center_a(
-        w, "/console/catalog/items/{item_id}/stock", {"reason": "received", "quantity": "3"}
-    ),
-}
-
-
-def test_every_route_of_the_area_has_a_row(app: Flask) -> None:
-    assert set(ACCESS) == routes_of(app, "console_catalog") == set(REQUESTS)
-
-
-@pytest.mark.parametrize(("route", "persona", "status"), cases(ACCESS))
-def test_who_may_open_what(
-    request: pytest.FixtureRequest, route: str, persona: str, status: int
-) -> None:
-    assert status_as(request, route, persona, REQUESTS[route]) == status
 
 
 def api_item(client: FlaskClient, account: Account, item_id: int) -> Any:

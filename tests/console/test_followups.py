@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -16,18 +15,9 @@ from core.db import db
 from events import followups
 from identity.models import AuditEvent
 from tests.access import World
-from tests.console.area_access import Arrange, cases, routes_of, status_as, table
 from tests.consoles import log_in
 from tests.events.test_followups import consenting, schedule, today
 from tests.factories import Account, Factory
-
-ACCESS = table("""
-                                                  anon  desk  other  mgr  dist  admin
-GET   /console/followups                          302   200   200    200  200   200
-POST  /console/followups/{followup_id}/phone      302   200   404    200  200   200
-GET   /console/followups/{followup_id}/calls      302   200   404    200  200   200
-POST  /console/followups/{followup_id}/calls      302   200   404    200  200   200
-""")
 
 
 def overdue_at_center_a(w: World) -> int:
@@ -38,34 +28,6 @@ def overdue_at_center_a(w: World) -> int:
         followup = followups.schedule(w.desk.principal, w.resident.id, "hypertension", due_on)
         db.session.commit()
         return followup.id
-
-
-REQUESTS: dict[str, Arrange] = {
-    "GET /console/followups": lambda w: ("/console/followups", None),
-    "POST /console/followups/{followup_id}/phone": lambda w: (
-        f"/console/followups/{overdue_at_center_a(w)}/phone",
-        {},
-    ),
-    "GET /console/followups/{followup_id}/calls": lambda w: (
-        f"/console/followups/{overdue_at_center_a(w)}/calls",
-        None,
-    ),
-    "POST /console/followups/{followup_id}/calls": lambda w: (
-        f"/console/followups/{overdue_at_center_a(w)}/calls",
-        {"outcome": "no_answer"},
-    ),
-}
-
-
-def test_every_route_of_the_area_has_a_row(app: Flask) -> None:
-    assert set(ACCESS) == routes_of(app, "console_followups") == set(REQUESTS)
-
-
-@pytest.mark.parametrize(("route", "persona", "status"), cases(ACCESS))
-def test_who_may_open_what(
-    request: pytest.FixtureRequest, route: str, persona: str, status: int
-) -> None:
-    assert status_as(request, route, persona, REQUESTS[route]) == status
 
 
 def overdue(client: FlaskClient, make: Factory, desk: Account, days: int = 10, **who: str) -> Any:
