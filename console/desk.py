@@ -295,14 +295,9 @@ def redeem() -> str:
         now,
         district_zone(),
     )
-    handed = records.described(redemption)
-    words = done(
+    words = desk.handed_over(
         "redeemed",
-        _l(
-            "Handed over: %(gift)s × %(count)d",
-            gift=handed["item"]["name"],
-            count=redemption.quantity,
-        ),
+        redemption,
         _l(
             "%(points)d points spent; balance %(balance)d.",
             points=redemption.points_spent,
@@ -322,14 +317,9 @@ def pickup() -> str:
     code = form_args(PickupSchema(), fields(request.form, "pickup_code"))["pickup_code"]
     reservation = reservations.by_code(actor, code, desk.desk_center(actor), current_keys(), now)
     fulfilled, balance = reservations.fulfil(actor, reservation, now)
-    handed = records.described(fulfilled)
-    words = done(
+    words = desk.handed_over(
         "handed_over",
-        _l(
-            "Handed over: %(gift)s × %(count)d",
-            gift=handed["item"]["name"],
-            count=fulfilled.quantity,
-        ),
+        fulfilled,
         _l(
             "The %(points)d points held were spent; balance %(balance)d.",
             points=fulfilled.points_spent,

@@ -9,7 +9,8 @@ from typing import Any
 from flask import render_template, request, session
 from werkzeug.datastructures import MultiDict
 
-from catalog import reservations
+from catalog import records, reservations
+from catalog.models import Redemption
 from catalog.schemas import RedemptionCreateSchema, ResidentAtDeskSchema
 from console.desk_card import card_of
 from console.plumbing import form_args
@@ -124,6 +125,16 @@ def checked_in(result: checkin.CheckinResult) -> dict[str, Any]:
             balance=result.balance,
         )
     return done("checked_in", _l("Checked in: %(title)s", title=title), detail)
+
+
+def handed_over(code: str, redemption: Redemption, spent: Text) -> dict[str, Any]:
+    """A gift that left the desk (redeemed there, or reserved and picked up)."""
+    gift = records.described(redemption)["item"]["name"]
+    return done(
+        code,
+        _l("Handed over: %(gift)s × %(count)d", gift=gift, count=redemption.quantity),
+        spent,
+    )
 
 
 def outcome(words: dict[str, Any], found: Resident, code: str | None) -> str:

@@ -25,7 +25,7 @@ from werkzeug.exceptions import HTTPException
 from console import session
 from core.auth import Principal, current_principal
 from core.errors import HTTP_CODES, HTTP_WORDS, DomainError, Forbidden, ValidationFailed
-from core.i18n import Text, _l
+from core.i18n import Text, _l, field_message
 from core.requestbody import MULTIPART_ALLOWANCE
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -145,7 +145,7 @@ def _strings(value: Any) -> list[Text]:
         return [s for v in value.values() for s in _strings(v)]
     if isinstance(value, list):
         return [s for v in value for s in _strings(v)]
-    return [str(value)]
+    return [field_message(value)]
 
 
 def is_htmx() -> bool:

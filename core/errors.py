@@ -15,7 +15,7 @@ from flask import Flask, Response, current_app, json
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from core.i18n import Text, _l
+from core.i18n import Text, _l, field_message
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 #: Sent with every 503: a lock held or a statement cancelled is usually gone by then.
@@ -211,7 +211,9 @@ def _problem(
         "code": code,
     }
     if errors is not None:
-        body["errors"] = {field: [str(m) for m in messages] for field, messages in errors.items()}
+        body["errors"] = {
+            field: [field_message(m) for m in messages] for field, messages in errors.items()
+        }
     for name, value in (extensions or {}).items():
         body.setdefault(name, value)  # never in place of a standard member
     response = current_app.response_class(

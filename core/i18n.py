@@ -8,6 +8,8 @@ the Chinese catalog (``make translations`` extracts and compiles it).
 
 from __future__ import annotations
 
+import re
+from functools import cache
 from pathlib import Path
 
 from flask import Flask, has_request_context, request, session
@@ -61,3 +63,71 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", LANGUAGES[0])
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     babel.init_app(app, locale_selector=select_locale)
+
+
+def N_(string: str) -> str:
+    """Mark ``string`` for the catalog (gettext's name); it is translated where it is used."""
+    return string
+
+
+#: marshmallow's and webargs' own field messages, which they give formatted and in English;
+#: ``%(name)s`` stands where they put a value.
+_LIBRARY_MESSAGES = (
+    N_("Missing data for required field."),
+    N_("Field may not be null."),
+    N_("Unknown field."),
+    N_("Invalid input type."),
+    N_("Invalid value."),
+    N_("Invalid input."),
+    N_("Invalid type."),
+    N_("Not a valid boolean."),
+    N_("Not a valid integer."),
+    N_("Not a valid number."),
+    N_("Number too large."),
+    N_("Not a valid string."),
+    N_("Not a valid date."),
+    N_("Not a valid datetime."),
+    N_("Not a valid time."),
+    N_("Not a valid aware datetime."),
+    N_("Not a valid naive datetime."),
+    N_("Not a valid list."),
+    N_("Not a valid mapping type."),
+    N_("Not a valid email address."),
+    N_("Not a valid URL."),
+    N_("Not a valid UUID."),
+    N_("Special numeric values (nan or infinity) are not permitted."),
+    N_("String does not match expected pattern."),
+    N_("Must be one of: %(choices)s."),
+    N_("Length must be between %(min)s and %(max)s."),
+    N_("Shorter than minimum length %(min)s."),
+    N_("Longer than maximum length %(max)s."),
+    N_("Length must be %(equal)s."),
+    N_("Must be greater than or equal to %(min)s."),
+    N_("Must be greater than %(min)s."),
+    N_("Must be less than or equal to %(max)s."),
+    N_("Must be less than %(max)s."),
+    N_("Must be greater than or equal to %(min)s and less than or equal to %(max)s."),
+    N_("Must be greater than %(min)s and less than %(max)s."),
+    N_('"%(input)s" cannot be formatted as a date.'),
+    N_('"%(input)s" cannot be formatted as a datetime.'),
+)
+
+
+@cache
+def _library_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
+    def pattern(message: str) -> re.Pattern[str]:
+        escaped = re.escape(message).replace(r"%\(", "%(").replace(r"\)s", ")s")
+        return re.compile(re.sub(r"%\((\w+)\)s", r"(?P<\1>.*)", escaped), re.S)
+
+    return tuple((pattern(message), message) for message in _LIBRARY_MESSAGES)
+
+
+def field_message(message: Text) -> str:
+    """A field's message in the request's language: ours are lazy and render themselves; the
+    libraries' own arrive as English sentences and are looked up by their shape."""
+    if not isinstance(message, str):
+        return str(message)
+    for pattern, template in _library_patterns():
+        if matched := pattern.fullmatch(message):
+            return gettext(template, **matched.groupdict())
+    return message

@@ -17,12 +17,12 @@ from babel.messages.pofile import read_po
 from flask import render_template_string
 from flask.testing import FlaskClient
 
-from core.i18n import TRANSLATIONS, _l
+from core.i18n import TRANSLATIONS, _l, field_message
 from tests.factories import Factory
 
 ROOT = Path(__file__).resolve().parents[2]
 #: What ``make translations`` extracts from, with the same keywords.
-PACKAGES = ("core", "identity", "points", "events", "catalog", "stats")
+PACKAGES = ("core", "identity", "points", "events", "catalog", "stats", "privacy", "me", "console")
 KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None}
 CATALOG = TRANSLATIONS / "zh" / "LC_MESSAGES" / "messages.po"
 ENGLISH = {"Accept-Language": "en"}
@@ -120,6 +120,35 @@ def test_plain_http_errors_speak_the_request_language_too(client: FlaskClient) -
     )
     assert (invalid.json["code"], invalid.json["title"]) == ("validation_error", "请求内容有误")
     assert invalid.json["detail"] == "部分内容缺失或有误，请检查后重试。"
+
+
+def test_the_libraries_field_messages_speak_the_request_language(client: FlaskClient) -> None:
+    sent = {"username": 12}
+
+    chinese = client.post("/api/v1/auth/login", json=sent).json["errors"]
+    english = client.post("/api/v1/auth/login", json=sent, headers=ENGLISH).json["errors"]
+
+    assert chinese == {"username": ["不是有效的文本。"], "password": ["此项为必填项。"]}
+    assert english == {
+        "username": ["Not a valid string."],
+        "password": ["Missing data for required field."],
+    }
+
+
+@pytest.mark.parametrize(
+    ("sentence", "chinese"),
+    [
+        ("Length must be between 1 and 200.", "长度须在 1 到 200 之间。"),
+        ("Must be one of: staff, manager.", "须为以下之一：staff, manager。"),
+        ('"31/12" cannot be formatted as a date.', "“31/12”不是有效的日期格式。"),
+        ("Our own words stay as they are.", "Our own words stay as they are."),
+    ],
+)
+def test_a_library_sentence_with_values_keeps_them_in_chinese(
+    client: FlaskClient, sentence: str, chinese: str
+) -> None:
+    with client.application.test_request_context("/"):
+        assert field_message(sentence) == chinese
 
 
 def test_a_lazy_message_rendered_in_a_page_escapes_its_variables(client: FlaskClient) -> None:
