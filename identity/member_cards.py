@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from core.auth import Principal
 from core.db import db
@@ -90,3 +90,9 @@ def _revoke(actor: Principal, card: MemberCard, reason: str, now: datetime) -> N
     # Flushed before a replacement is added: one live card per resident, in the database.
     db.session.flush()
     record_audit(actor, "member_card.revoke", card.resident_id, f"card …{card.last_chars}")
+
+
+def erase(resident_id: int) -> None:
+    """Every card of a resident whose account closes: a card is a way in, and the audit log
+    keeps when each was printed and revoked."""
+    db.session.execute(delete(MemberCard).where(MemberCard.resident_id == resident_id))

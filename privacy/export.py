@@ -54,6 +54,7 @@ def copy_for(actor: Principal, now: datetime, today: date) -> dict[str, Any]:
             }
             for tag in resident.condition_tags
         ],
+        "member_cards": resident.member_cards[::-1],
         "points": {"balance": balance, "reserved": reserved},
         "checkins": _checkins(resident.id),
         "ledger": _ledger(resident.id),

@@ -29,6 +29,15 @@ class CopyConditionTagSchema(CopyConditionSchema):
     recorded_at = LocalDateTime(required=True)
 
 
+class CopyMemberCardSchema(ma.Schema):
+    last_chars = ma.fields.String(
+        required=True, metadata={"description": "The end of the card's code, as printed"}
+    )
+    issued_at = LocalDateTime(required=True)
+    revoked_at = LocalDateTime(required=True, allow_none=True)
+    revoke_reason = ma.fields.String(required=True, allow_none=True)
+
+
 class CopyPointsSchema(ma.Schema):
     balance = ma.fields.Integer(required=True)
     reserved = ma.fields.Integer(required=True)
@@ -125,6 +134,11 @@ class DataCopySchema(ma.Schema):
         metadata={"description": "Each privacy-policy version the resident accepted"},
     )
     conditions = ma.fields.List(ma.fields.Nested(CopyConditionTagSchema), required=True)
+    member_cards = ma.fields.List(
+        ma.fields.Nested(CopyMemberCardSchema),
+        required=True,
+        metadata={"description": "Member cards printed for the resident (never their codes)"},
+    )
     points = ma.fields.Nested(CopyPointsSchema, required=True)
     checkins = ma.fields.List(ma.fields.Nested(CopyCheckinSchema), required=True)
     ledger = ma.fields.List(ma.fields.Nested(CopyLedgerEntrySchema), required=True)

@@ -16,7 +16,14 @@ from core.db import db, utcnow
 from core.errors import TokenRevoked
 from events.models import Checkin, Event, FollowUp, ScanAttempt
 from identity import sessions
-from identity.models import AuditEvent, Consent, RefreshToken, Resident, ResidentCondition
+from identity.models import (
+    AuditEvent,
+    Consent,
+    MemberCard,
+    RefreshToken,
+    Resident,
+    ResidentCondition,
+)
 from points import ledger
 from points.ledger import Source
 from points.models import LedgerEntry, LedgerTransaction
@@ -26,6 +33,7 @@ from tests.catalog.test_redemption import gift, stock_at
 from tests.catalog.test_reservations import reserve
 from tests.events.test_checkin_results import poster_token
 from tests.factories import Account, Factory, credit
+from tests.identity.test_member_cards import check_in, print_card
 from tests.identity.test_residents import consent_and_tag
 from tests.racing import race
 
@@ -156,6 +164,22 @@ def test_closing_erases_who_the_resident_was_and_keeps_the_consent_records(
             resident.id,
         )
         assert audit.detail == f"points={balance} reservations=1"
+
+
+def test_closing_erases_the_member_cards_so_a_card_finds_no_one(
+    app: Flask, client: FlaskClient, make: Factory, desk: Account
+) -> None:
+    resident = make.resident(desk.center_id)
+    code = print_card(client, desk, resident.id).json["code"]
+    event_id = make.event(desk.center_id)
+
+    close(client, resident)
+
+    scanned = check_in(client, desk, event_id, code)
+    assert (scanned.status_code, scanned.json["code"]) == (400, "invalid_qr")
+    with app.app_context():
+        cards = select(MemberCard).where(MemberCard.resident_id == resident.id)
+        assert db.session.scalars(cards).all() == []
 
 
 def test_no_token_of_a_closed_account_works(app: Flask, client: FlaskClient, make: Factory) -> None:

@@ -14,6 +14,7 @@ from core.db import db
 from identity.models import AuditEvent
 from tests.catalog.test_redemption import gift, redeem
 from tests.factories import Account, Factory
+from tests.identity.test_member_cards import print_card
 from tests.identity.test_residents import consent_and_tag
 
 EXPORT = "/api/v1/me/export"
@@ -62,6 +63,8 @@ def test_the_copy_holds_the_residents_own_data_and_nobody_elses(
             "/api/v1/me/privacy", headers=resident.headers, json={"version": "2026-12"}
         )
         assert accepted.status_code == 200
+    lost = print_card(client, desk, mine.id).json["code"]
+    held = print_card(client, desk, mine.id, reissue_reason="卡片遗失").json["code"]
     me = client.get("/api/v1/me", headers=mine.headers).json
 
     response = client.get(EXPORT, headers=mine.headers)
@@ -81,6 +84,10 @@ def test_the_copy_holds_the_residents_own_data_and_nobody_elses(
     assert [a["version"] for a in copy["privacy_acceptances"]] == ["2026-12"]
     assert [(c["code"], c["name"]) for c in copy["conditions"]] == [("hypertension", "高血压")]
     assert copy["points"] == {"balance": me["balance"], "reserved": 0}
+    assert [
+        (c["last_chars"], c["revoked_at"] is not None, c["revoke_reason"])
+        for c in copy["member_cards"]
+    ] == [(lost[-4:], True, "卡片遗失"), (held[-4:], False, None)]
     assert [(c["event"]["title"], c["event"]["center"]) for c in copy["checkins"]] == [
         ("讲座0", center)
     ]
@@ -100,6 +107,7 @@ def test_the_copy_holds_the_residents_own_data_and_nobody_elses(
     text = json.dumps(copy, ensure_ascii=False)
     for someone_elses in ("李建国", "13900001111", "type2_diabetes", desk.username):
         assert someone_elses not in text
+    assert lost not in text and held not in text  # a card is named by its last characters
     with app.app_context():
         audit = db.session.scalars(
             select(AuditEvent).where(AuditEvent.action == "resident.export")
