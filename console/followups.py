@@ -11,14 +11,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import redirect, render_template, request, url_for
+from flask import Response, redirect, render_template, request, url_for
 
 from console.plumbing import Area, console_blueprint, form_args, is_htmx, render_refusal_in
 from core.api import PageArgsSchema
 from core.auth import STAFF_ROLES, current_principal
+from core.csvfiles import csv_response
 from core.errors import DomainError
 from core.i18n import _l
-from core.localtime import district_minute, district_today
+from core.localtime import district_minute, district_today, district_zone
 from events import followups
 from events.models import CALL_OUTCOMES
 from events.schemas import FollowUpCallCreateSchema, FollowUpQueryArgsSchema
@@ -74,6 +75,15 @@ def index() -> str:
         centers=list_centers() if actor.is_district_wide else [],
         **_words(today),
     )
+
+
+@bp.get("/overdue.csv")
+def overdue_csv() -> Response:
+    """The overdue list with full numbers, to phone from a sheet (the API's export, audited)."""
+    args = form_args(FollowUpQueryArgsSchema(only=("center_id",)), request.args.to_dict())
+    today = district_today()
+    text = followups.overdue_csv(current_principal(), args["center_id"], today, district_zone())
+    return csv_response(text, f"overdue-followups-{today}.csv")
 
 
 @bp.post("/<id:followup_id>/phone")

@@ -65,6 +65,7 @@ POST /console/admin/centers/{center_id} 302   302  403    403   403  403    303
 GET /console/admin/rules               302   302  403    403   200  200    200
 POST /console/admin/rules              302   302  403    403   303  303    403
 GET /console/followups                 302   302  200    200   200  200    200
+GET /console/followups/overdue.csv     302   302  200    200   200  200    200
 POST /console/followups/{followup_id}/phone 302 302 200   404   200  200    200
 GET /console/followups/{followup_id}/calls 302 302 200    404   200  200    200
 POST /console/followups/{followup_id}/calls 302   302   303   404   303   303   303
@@ -115,6 +116,7 @@ def an_event(w: World, **form: str) -> Call:
 
 REQUESTS: dict[str, Arrange] = {
     "GET /console/followups": lambda w: call(),
+    "GET /console/followups/overdue.csv": lambda w: call(),
     "POST /console/followups/{followup_id}/phone": lambda w: call(
         followup_id=overdue_at_center_a(w), json={}
     ),

@@ -4,7 +4,9 @@ change as the API then sees it."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from html import unescape as html_unescape
 from typing import Any
 
 from flask import Flask
@@ -18,6 +20,7 @@ from tests.access import World
 from tests.consoles import log_in
 from tests.events.test_followups import consenting, schedule, today
 from tests.factories import Account, Factory
+from tests.spreadsheets import csv_rows
 
 
 def overdue_at_center_a(w: World) -> int:
@@ -92,6 +95,27 @@ def test_the_number_is_shown_on_request_and_each_showing_is_audited(
             )
         ).all()
     assert shown == [(desk.id, followup["resident_id"])]
+
+
+def test_the_overdue_list_downloads_as_the_apis_csv_for_the_phone(
+    app: Flask, client: FlaskClient, make: Factory, desk: Account, other_center_desk: Account
+) -> None:
+    followup = overdue(client, make, desk, name="黄秀英", phone="13812345678")
+    overdue(client, make, other_center_desk, name="王芳")
+    clerk = log_in(app, desk)
+    page = clerk.get("/console/followups").get_data(as_text=True)
+    link = re.search(r'data-testid="download-overdue"\s+href="([^"]+)"', page)
+    assert link
+
+    downloaded = clerk.get(html_unescape(link.group(1)))
+    from_the_api = client.get("/api/v1/followups/overdue.csv", headers=desk.headers)
+
+    rows = csv_rows(downloaded)
+    assert rows == csv_rows(from_the_api)
+    assert [(row[0], row[2], row[3]) for row in rows[1:]] == [
+        (str(followup["id"]), "黄秀英", "13812345678")
+    ]
+    assert "attachment" in downloaded.headers["Content-Disposition"]
 
 
 def test_a_call_is_recorded_in_place_and_the_api_sees_it(
