@@ -15,7 +15,10 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from playwright.sync_api import Page
 from werkzeug.serving import make_server
+
+from tests.factories import PASSWORD, Account
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screenshots"
@@ -63,28 +66,49 @@ def live_server(app: Flask) -> Iterator[str]:
     thread.join()
 
 
-@pytest.fixture
-def screenshot(request: pytest.FixtureRequest) -> Any:
-    """``screenshot(page, "name")`` saves ``<test>-<name>.png`` for review."""
+class BrowserConsole:
+    """The console in one test's browser: its page, the live server and the test's screenshots."""
 
-    def save(page: Any, name: str) -> Path:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        path = SCREENSHOTS / f"{request.node.name}-{name}.png"
-        page.screenshot(path=str(path), full_page=True)
-        return path
+    def __init__(self, page: Page, base_url: str, test_name: str) -> None:
+        self.page = page
+        self.base_url = base_url
+        self.test_name = test_name
 
-    return save
+    def url(self, path: str) -> str:
+        return self.base_url + path
 
+    def open(self, path: str) -> Page:
+        self.page.goto(self.url(path))
+        return self.page
 
-@pytest.fixture
-def console_login(live_server: str) -> Any:
-    """``console_login(page, account)``: log ``account`` in through the console's form."""
-
-    def log_in(page: Any, account: Any, password: str = "correct horse battery") -> None:
-        page.goto(f"{live_server}/console/")
-        page.fill("input[name=username]", account.username)
+    def submit_login(self, username: str, password: str, page: Page | None = None) -> Page:
+        """Send the login form, whatever it answers."""
+        page = page or self.page
+        page.goto(self.url("/console/"))
+        page.fill("input[name=username]", username)
         page.fill("input[name=password]", password)
         page.click("button[type=submit].primary")
-        page.wait_for_url(lambda url: "/console/" in url and not url.endswith("/console/"))
+        return page
 
-    return log_in
+    def log_in(
+        self, account: Account | str, password: str = PASSWORD, page: Page | None = None
+    ) -> Page:
+        """Log in through the form, as a person does, and wait to be let in; ``page`` for
+        another browser than the test's."""
+        username = account if isinstance(account, str) else account.username or ""
+        page = self.submit_login(username, password, page)
+        page.wait_for_url(lambda url: "/console/" in url and not url.endswith("/console/"))
+        return page
+
+    def screenshot(self, name: str, page: Page | None = None) -> Path:
+        """Save ``<test>-<name>.png`` for a person to review."""
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{self.test_name}-{name}.png"
+        (page or self.page).screenshot(path=str(path), full_page=True)
+        return path
+
+
+@pytest.fixture
+def console(page: Page, live_server: str, request: pytest.FixtureRequest) -> BrowserConsole:
+    """The test's page on the live server, to log in, open pages and take screenshots."""
+    return BrowserConsole(page, live_server, request.node.name)

@@ -3,41 +3,35 @@ widths."""
 
 from __future__ import annotations
 
-from typing import Any
+from playwright.sync_api import expect
 
-from playwright.sync_api import Page, expect
-
+from tests.browser.conftest import BrowserConsole
 from tests.factories import Account
 
 
 def test_a_clerk_logs_in_lands_at_the_desk_with_the_scan_box_focused_and_logs_out(
-    page: Page, desk: Account, live_server: str, console_login: Any, screenshot: Any
+    desk: Account, console: BrowserConsole
 ) -> None:
-    page.goto(f"{live_server}/console/")
+    page = console.open("/console/")
     expect(page.locator("h1")).to_have_text("健康积分")
-    screenshot(page, "login")
+    console.screenshot("login")
 
-    console_login(page, desk)
+    console.log_in(desk)
 
-    expect(page).to_have_url(f"{live_server}/console/desk")
+    expect(page).to_have_url(console.url("/console/desk"))
     expect(page.get_by_test_id("scan")).to_be_focused()
-    screenshot(page, "desk")
+    console.screenshot("desk")
     page.set_viewport_size({"width": 768, "height": 1024})
-    screenshot(page, "desk-tablet")
+    console.screenshot("desk-tablet")
 
     page.get_by_test_id("logout").click()
     expect(page.locator("input[name=username]")).to_be_visible()
-    page.goto(f"{live_server}/console/desk")
+    console.open("/console/desk")
     expect(page.locator("input[name=username]")).to_be_visible()
 
 
-def test_a_wrong_password_is_told_in_chinese(
-    page: Page, desk: Account, live_server: str, screenshot: Any
-) -> None:
-    page.goto(f"{live_server}/console/")
-    page.fill("input[name=username]", desk.username or "")
-    page.fill("input[name=password]", "wrong password")
-    page.click("button[type=submit].primary")
+def test_a_wrong_password_is_told_in_chinese(desk: Account, console: BrowserConsole) -> None:
+    page = console.submit_login(desk.username or "", "wrong password")
 
     expect(page.get_by_test_id("result")).to_contain_text("用户名或密码")
-    screenshot(page, "refused")
+    console.screenshot("refused")

@@ -4,27 +4,20 @@ at desk and tablet widths, in Chinese."""
 
 from __future__ import annotations
 
-from typing import Any
+from playwright.sync_api import Browser, expect
 
-from playwright.sync_api import Browser, Page, expect
-
+from tests.browser.conftest import BrowserConsole
 from tests.factories import Account
 
 NEW_PASSWORD = "a new and longer secret"
 
 
 def test_an_admin_creates_an_account_then_deactivates_it_and_its_session_ends(
-    page: Page,
-    browser: Browser,
-    admin: Account,
-    desk: Account,
-    live_server: str,
-    console_login: Any,
-    screenshot: Any,
+    browser: Browser, admin: Account, desk: Account, console: BrowserConsole
 ) -> None:
-    console_login(page, admin)
+    page = console.log_in(admin)
     page.get_by_role("link", name="管理").click()
-    expect(page).to_have_url(f"{live_server}/console/admin/staff")
+    expect(page).to_have_url(console.url("/console/admin/staff"))
 
     form = page.get_by_test_id("create-staff")
     form.locator("input[name=username]").fill("zhao.min")
@@ -33,7 +26,7 @@ def test_an_admin_creates_an_account_then_deactivates_it_and_its_session_ends(
     form.locator("input[name=password]").fill("short")
     page.get_by_test_id("create").click()
     expect(page.get_by_test_id("result")).to_contain_text("至少8个字符")
-    screenshot(page, "weak-password")
+    console.screenshot("weak-password")
 
     form.locator("input[name=password]").fill(NEW_PASSWORD)
     page.get_by_test_id("create").click()
@@ -41,19 +34,15 @@ def test_an_admin_creates_an_account_then_deactivates_it_and_its_session_ends(
     row = page.get_by_test_id("staff-table").locator("tr", has_text="zhao.min")
     expect(row).to_contain_text("赵敏")
     expect(row).to_contain_text("前台工作人员")
-    screenshot(page, "staff")
+    console.screenshot("staff")
     page.set_viewport_size({"width": 768, "height": 1024})
-    screenshot(page, "staff-tablet")
+    console.screenshot("staff-tablet")
     page.set_viewport_size({"width": 1280, "height": 800})
 
     # The new clerk logs in in another browser and works at the desk.
     clerk_context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
-    clerk = clerk_context.new_page()
-    clerk.goto(f"{live_server}/console/")
-    clerk.fill("input[name=username]", "zhao.min")
-    clerk.fill("input[name=password]", NEW_PASSWORD)
-    clerk.click("button[type=submit].primary")
-    expect(clerk).to_have_url(f"{live_server}/console/desk")
+    clerk = console.log_in("zhao.min", NEW_PASSWORD, page=clerk_context.new_page())
+    expect(clerk).to_have_url(console.url("/console/desk"))
 
     row.get_by_role("link", name="zhao.min").click()
     expect(page.get_by_test_id("staff-name")).to_have_text("赵敏")
@@ -61,21 +50,19 @@ def test_an_admin_creates_an_account_then_deactivates_it_and_its_session_ends(
     expect(page.get_by_test_id("result")).to_contain_text("账号已停用")
     expect(page.get_by_test_id("staff-state")).to_have_text("已停用")
     expect(page.get_by_test_id("reactivate")).to_be_visible()
-    screenshot(page, "deactivated")
+    console.screenshot("deactivated")
     page.set_viewport_size({"width": 768, "height": 1024})
-    screenshot(page, "deactivated-tablet")
+    console.screenshot("deactivated-tablet")
 
     clerk.reload()
     expect(clerk.locator("input[name=username]")).to_be_visible()
     clerk_context.close()
 
 
-def test_a_manager_sets_an_earning_rule(
-    page: Page, manager: Account, live_server: str, console_login: Any, screenshot: Any
-) -> None:
-    console_login(page, manager)
+def test_a_manager_sets_an_earning_rule(manager: Account, console: BrowserConsole) -> None:
+    page = console.log_in(manager)
     page.get_by_role("link", name="管理").click()
-    expect(page).to_have_url(f"{live_server}/console/admin/rules")
+    expect(page).to_have_url(console.url("/console/admin/rules"))
     expect(page.get_by_test_id("rule-lecture-points")).to_have_text("10")
 
     form = page.get_by_test_id("set-rule")
@@ -87,21 +74,16 @@ def test_a_manager_sets_an_earning_rule(
     expect(page.get_by_test_id("result")).to_contain_text("讲座现在可得15积分")
     expect(page.get_by_test_id("rule-lecture-points")).to_have_text("15")
     expect(page.get_by_test_id("rule-lecture")).to_contain_text("本中心规则")
-    screenshot(page, "rules")
+    console.screenshot("rules")
     page.set_viewport_size({"width": 768, "height": 1024})
-    screenshot(page, "rules-tablet")
+    console.screenshot("rules-tablet")
 
 
 def test_an_admin_reads_the_audit_log_filtered_by_action(
-    page: Page,
-    admin: Account,
-    desk: Account,
-    live_server: str,
-    console_login: Any,
-    screenshot: Any,
+    admin: Account, desk: Account, console: BrowserConsole
 ) -> None:
-    console_login(page, admin)
-    page.goto(f"{live_server}/console/admin/staff/{desk.id}")
+    console.log_in(admin)
+    page = console.open(f"/console/admin/staff/{desk.id}")
     page.get_by_test_id("deactivate").click()
     expect(page.get_by_test_id("result")).to_contain_text("账号已停用")
 
@@ -116,16 +98,14 @@ def test_an_admin_reads_the_audit_log_filtered_by_action(
     with page.expect_download() as download:
         page.get_by_test_id("audit-csv").click()
     assert download.value.suggested_filename == "audit.csv"
-    screenshot(page, "audit")
+    console.screenshot("audit")
     page.set_viewport_size({"width": 768, "height": 1024})
-    screenshot(page, "audit-tablet")
+    console.screenshot("audit-tablet")
 
 
-def test_an_admin_adds_a_center_and_renames_it(
-    page: Page, admin: Account, live_server: str, console_login: Any, screenshot: Any
-) -> None:
-    console_login(page, admin)
-    page.goto(f"{live_server}/console/admin/centers")
+def test_an_admin_adds_a_center_and_renames_it(admin: Account, console: BrowserConsole) -> None:
+    console.log_in(admin)
+    page = console.open("/console/admin/centers")
 
     form = page.get_by_test_id("create-center")
     form.locator("input[name=name]").fill("东湖社区卫生服务中心")
@@ -138,10 +118,10 @@ def test_an_admin_adds_a_center_and_renames_it(
 
     row.locator("summary").click()
     row.locator("input[name=name]").fill("东湖街道社区卫生服务中心")
-    screenshot(page, "centers-editing")
+    console.screenshot("centers-editing")
     row.get_by_role("button", name="保存").click()
     expect(page.get_by_test_id("result")).to_contain_text("已保存中心 东湖街道社区卫生服务中心")
     expect(page.get_by_test_id("centers-table")).to_contain_text("东湖街道社区卫生服务中心")
-    screenshot(page, "centers")
+    console.screenshot("centers")
     page.set_viewport_size({"width": 768, "height": 1024})
-    screenshot(page, "centers-tablet")
+    console.screenshot("centers-tablet")

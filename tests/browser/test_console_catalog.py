@@ -4,12 +4,12 @@ the stock shown, and a manager adding a gift with its picture."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
+from tests.browser.conftest import BrowserConsole
 from tests.catalog.test_images import picture
 from tests.catalog.test_redemption import gift, stock_at
 from tests.factories import Account, Factory
@@ -33,14 +33,7 @@ def count(client: FlaskClient, staff: Account, item_id: int, counted: int, low_a
 
 
 def test_a_clerk_sees_low_stock_and_a_stock_take_changes_the_stock_shown(
-    page: Page,
-    client: FlaskClient,
-    make: Factory,
-    desk: Account,
-    manager: Account,
-    live_server: str,
-    console_login: Any,
-    screenshot: Any,
+    client: FlaskClient, make: Factory, desk: Account, manager: Account, console: BrowserConsole
 ) -> None:
     tape = gift(client, manager, 25, cost=30, name="腰围尺")
     spoon = gift(
@@ -50,16 +43,16 @@ def test_a_clerk_sees_low_stock_and_a_stock_take_changes_the_stock_shown(
     count(client, desk, spoon, 3, low_at=5)
     count(client, desk, tape, 20, low_at=5)
 
-    console_login(page, desk)
-    page.goto(f"{live_server}/console/catalog")
+    console.log_in(desk)
+    page = console.open("/console/catalog")
 
     expect(page.get_by_test_id(f"gift-{spoon}")).to_have_class("low")
     expect(page.get_by_test_id(f"low-{spoon}")).to_have_text("库存不足")
     expect(page.get_by_test_id(f"gift-{tape}")).to_have_attribute("data-low", "false")
     expect(page.get_by_test_id("new-gift")).to_have_count(0)  # the desk does not keep the catalog
-    screenshot(page, "gifts")
+    console.screenshot("gifts")
     page.set_viewport_size({"width": 768, "height": 1024})
-    screenshot(page, "gifts-tablet")
+    console.screenshot("gifts-tablet")
     page.set_viewport_size({"width": 1280, "height": 800})
 
     page.get_by_test_id(f"open-gift-{tape}").click()
@@ -73,24 +66,18 @@ def test_a_clerk_sees_low_stock_and_a_stock_take_changes_the_stock_shown(
     expect(page.get_by_test_id("stock-low")).to_have_text("库存不足")
     expect(page.get_by_test_id("movements")).to_contain_text("受潮报废十六个")
     assert stock_at(client, desk, tape, desk.center_id) == 4  # type: ignore[arg-type]
-    screenshot(page, "stock-take")
+    console.screenshot("stock-take")
     page.set_viewport_size({"width": 768, "height": 1024})
-    screenshot(page, "stock-take-tablet")
+    console.screenshot("stock-take-tablet")
 
 
 def test_a_refused_count_is_told_in_chinese_in_the_form(
-    page: Page,
-    client: FlaskClient,
-    desk: Account,
-    manager: Account,
-    live_server: str,
-    console_login: Any,
-    screenshot: Any,
+    client: FlaskClient, desk: Account, manager: Account, console: BrowserConsole
 ) -> None:
     tape = gift(client, manager, 10, name="腰围尺")
 
-    console_login(page, desk)
-    page.goto(f"{live_server}/console/catalog/items/{tape}")
+    console.log_in(desk)
+    page = console.open(f"/console/catalog/items/{tape}")
     page.get_by_test_id("counted").fill("9")
     page.get_by_test_id("save-stock-take").click()
 
@@ -98,29 +85,22 @@ def test_a_refused_count_is_told_in_chinese_in_the_form(
     expect(result).to_have_attribute("data-code", "validation_error")
     expect(result).to_contain_text("请说明差异原因")
     expect(page.get_by_test_id("stock-available")).to_have_text("10")
-    screenshot(page, "refused")
+    console.screenshot("refused")
 
 
 def test_a_manager_adds_a_gift_with_its_picture_and_receives_stock(
-    page: Page,
-    app: Flask,
-    client: FlaskClient,
-    manager: Account,
-    live_server: str,
-    console_login: Any,
-    screenshot: Any,
-    tmp_path: Path,
+    app: Flask, client: FlaskClient, manager: Account, tmp_path: Path, console: BrowserConsole
 ) -> None:
     app.config["MEDIA_DIR"] = str(tmp_path)
     upload = tmp_path / "scale.png"
     upload.write_bytes(picture(size=(600, 600)))
 
-    console_login(page, manager)
-    page.goto(f"{live_server}/console/catalog")
+    console.log_in(manager)
+    page = console.open("/console/catalog")
     page.get_by_test_id("new-gift").click()
     page.get_by_test_id("gift-name").fill("电子体重秤")
     page.get_by_test_id("gift-points").fill("300")
-    screenshot(page, "new-gift")
+    console.screenshot("new-gift")
     page.get_by_test_id("save-gift").click()
 
     expect(page.get_by_test_id("result")).to_contain_text("礼品已添加")
@@ -137,6 +117,6 @@ def test_a_manager_adds_a_gift_with_its_picture_and_receives_stock(
     assert [(i["name"], i["stock"], i["image_url"] is not None) for i in listed] == [
         ("电子体重秤", 6, True)
     ]
-    screenshot(page, "gift")
+    console.screenshot("gift")
     page.set_viewport_size({"width": 768, "height": 1024})
-    screenshot(page, "gift-tablet")
+    console.screenshot("gift-tablet")

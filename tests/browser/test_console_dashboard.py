@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 from openpyxl import load_workbook
 from playwright.sync_api import ConsoleMessage, Locator, Page, expect
 
+from tests.browser.conftest import BrowserConsole
 from tests.console.test_dashboard import (
     THIS_YEAR,
     YEAR,
@@ -65,47 +66,38 @@ def fits_the_width(page: Page) -> bool:
 
 
 def test_the_dashboard_shows_the_apis_figures_and_draws_the_participation_chart(
-    page: Page,
-    client: FlaskClient,
-    district: dict[str, Any],
-    live_server: str,
-    console_login: Any,
-    screenshot: Any,
+    client: FlaskClient, district: dict[str, Any], console: BrowserConsole
 ) -> None:
     manager = district["district_manager"]
     errors: list[str] = []  # what the page could not load or run (a script its CSP refused)
+    page = console.page
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("console", lambda message: errors.append(_unless_favicon(message)))
-    console_login(page, manager)
+    console.log_in(manager)
 
     page.get_by_role("link", name="数据看板").click()
 
-    expect(page).to_have_url(f"{live_server}/console/dashboard")
+    expect(page).to_have_url(console.url("/console/dashboard"))
     expect(page.get_by_test_id("scope")).to_have_text("全区")
     assert shown_kpis(page) == expected_kpis(summary(client, manager, YEAR))
     expect(page.get_by_test_id("kpi-growth")).to_have_text("+150.00%")
     assert drawn(page.get_by_test_id("chart-participation")) > 1000
     expect(page.get_by_test_id("followups-rate")).to_have_text("—")  # nothing was due
-    screenshot(page, "district")
+    console.screenshot("district")
     page.set_viewport_size({"width": 768, "height": 1024})
     page.wait_for_timeout(300)  # the chart redraws at the new width
     assert fits_the_width(page)
     assert drawn(page.get_by_test_id("chart-participation")) > 1000
-    screenshot(page, "district-tablet")
+    console.screenshot("district-tablet")
     assert [error for error in errors if error] == []
 
 
 def test_a_district_manager_picks_a_center_and_a_quick_period(
-    page: Page,
-    client: FlaskClient,
-    district: dict[str, Any],
-    live_server: str,
-    console_login: Any,
-    screenshot: Any,
+    client: FlaskClient, district: dict[str, Any], console: BrowserConsole
 ) -> None:
     manager = district["district_manager"]
-    console_login(page, manager)
-    page.goto(f"{live_server}/console/dashboard")
+    console.log_in(manager)
+    page = console.open("/console/dashboard")
 
     page.get_by_test_id("center-filter").select_option(label="东区中心")
     page.get_by_role("button", name="查看").click()
@@ -116,7 +108,7 @@ def test_a_district_manager_picks_a_center_and_a_quick_period(
     )
     assert drawn(page.get_by_test_id("chart-participation")) > 1000
     expect(page.get_by_test_id("followups")).to_be_visible()
-    screenshot(page, "center")
+    console.screenshot("center")
 
     page.get_by_role("link", name="去年").click()
 
@@ -129,10 +121,10 @@ def test_a_district_manager_picks_a_center_and_a_quick_period(
 
 
 def test_a_widget_downloads_as_excel_from_the_page(
-    page: Page, district: dict[str, Any], live_server: str, console_login: Any
+    district: dict[str, Any], console: BrowserConsole
 ) -> None:
-    console_login(page, district["manager_a"])
-    page.goto(f"{live_server}/console/dashboard")
+    console.log_in(district["manager_a"])
+    page = console.open("/console/dashboard")
 
     with page.expect_download() as download:
         page.get_by_test_id("download-items-xlsx").click()
@@ -143,30 +135,25 @@ def test_a_widget_downloads_as_excel_from_the_page(
 
 
 def test_the_yearly_report_prints_on_a4_and_downloads(
-    page: Page,
-    client: FlaskClient,
-    district: dict[str, Any],
-    live_server: str,
-    console_login: Any,
-    screenshot: Any,
+    client: FlaskClient, district: dict[str, Any], console: BrowserConsole
 ) -> None:
     manager = district["manager_a"]
-    console_login(page, manager)
-    page.goto(f"{live_server}/console/dashboard")
+    console.log_in(manager)
+    page = console.open("/console/dashboard")
 
     page.get_by_test_id("open-report").click()
 
-    expect(page).to_have_url(f"{live_server}/console/dashboard/report?year={THIS_YEAR}")
+    expect(page).to_have_url(console.url(f"/console/dashboard/report?year={THIS_YEAR}"))
     api = summary(client, manager, YEAR)
     expect(page.get_by_test_id("report-checkins")).to_have_text(str(api["checkins_total"]))
     expect(page.get_by_test_id("report-growth")).to_have_text("+300.00%")
     expect(page.locator("h1")).to_contain_text(f"东区中心 {THIS_YEAR} 年度健康积分工作报告")
     assert drawn(page.get_by_test_id("chart-report-months")) > 500
-    screenshot(page, "report")
+    console.screenshot("report")
     page.set_viewport_size({"width": 768, "height": 1024})
     page.wait_for_timeout(300)
     assert fits_the_width(page)
-    screenshot(page, "report-tablet")
+    console.screenshot("report-tablet")
 
     page.evaluate("window.print = () => { document.body.dataset.printed = 'yes'; }")
     page.get_by_test_id("print").click()
@@ -174,7 +161,7 @@ def test_the_yearly_report_prints_on_a4_and_downloads(
     page.emulate_media(media="print")
     expect(page.locator(".report-tools")).to_be_hidden()
     expect(page.locator(".topbar")).to_be_hidden()
-    screenshot(page, "report-print")
+    console.screenshot("report-print")
     page.emulate_media(media="screen")
 
     with page.expect_download() as download:

@@ -5,7 +5,6 @@ input method composes, door mode, and the camera."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 from flask import Flask
@@ -16,7 +15,7 @@ from sqlalchemy import func, select
 from catalog.models import Redemption
 from core.db import db
 from events.models import Checkin
-from tests.browser.conftest import CHROMIUM
+from tests.browser.conftest import CHROMIUM, BrowserConsole
 from tests.catalog.test_redemption import gift, stock_at
 from tests.console.test_desk import all_day_event, member_code
 from tests.events.test_checkin import qr
@@ -48,18 +47,15 @@ def redemptions(app: Flask) -> int:
 def test_a_clerk_scans_a_member_code_and_hands_over_one_gift_on_a_double_click(
     app: Flask,
     client: FlaskClient,
-    page: Page,
     make: Factory,
     desk: Account,
     manager: Account,
     resident: Account,
-    console_login: Any,
-    live_server: str,
-    screenshot: Any,
+    console: BrowserConsole,
 ) -> None:
     all_day_event(app, make, desk.center_id)
     item_id = gift(client, manager, stock=3, cost=30, description="量腰围，防肥胖")
-    console_login(page, desk)
+    page = console.log_in(desk)
 
     scan_like_a_scanner(page, member_code(client, resident))
 
@@ -68,17 +64,17 @@ def test_a_clerk_scans_a_member_code_and_hands_over_one_gift_on_a_double_click(
     expect(page.get_by_test_id(f"stock-{item_id}")).to_have_text("3")
     expect(page.get_by_test_id("scan")).to_be_focused()
     expect(page.get_by_test_id("scan")).to_have_value("")
-    screenshot(page, "card")
+    console.screenshot("card")
     page.set_viewport_size(TABLET)
-    screenshot(page, "card-tablet")
+    console.screenshot("card-tablet")
     page.set_viewport_size({"width": 1280, "height": 800})
 
     page.get_by_test_id(f"redeem-{item_id}").click()
     expect(page.get_by_test_id("preview-after")).to_have_text("70")
     expect(page.get_by_test_id("preview-stock")).to_have_text("3")
-    screenshot(page, "preview")
+    console.screenshot("preview")
     page.set_viewport_size(TABLET)
-    screenshot(page, "preview-tablet")
+    console.screenshot("preview-tablet")
     page.set_viewport_size({"width": 1280, "height": 800})
 
     page.get_by_test_id("confirm").dblclick()
@@ -87,24 +83,18 @@ def test_a_clerk_scans_a_member_code_and_hands_over_one_gift_on_a_double_click(
     expect(page.get_by_test_id("balance")).to_have_text("70")
     expect(page.get_by_test_id(f"stock-{item_id}")).to_have_text("2")
     expect(page.get_by_test_id("scan")).to_be_focused()
-    screenshot(page, "result")
+    console.screenshot("result")
     page.set_viewport_size(TABLET)
-    screenshot(page, "result-tablet")
+    console.screenshot("result-tablet")
     assert redemptions(app) == 1
     assert stock_at(client, manager, item_id, manager.center_id) == 2
 
 
 def test_a_refusal_is_told_in_chinese(
-    client: FlaskClient,
-    page: Page,
-    desk: Account,
-    manager: Account,
-    resident: Account,
-    console_login: Any,
-    screenshot: Any,
+    client: FlaskClient, desk: Account, manager: Account, resident: Account, console: BrowserConsole
 ) -> None:
     item_id = gift(client, manager, stock=3, cost=300)
-    console_login(page, desk)
+    page = console.log_in(desk)
     scan_like_a_scanner(page, member_code(client, resident))
 
     page.get_by_test_id(f"redeem-{item_id}").click()
@@ -113,13 +103,13 @@ def test_a_refusal_is_told_in_chinese(
     expect(page.get_by_test_id("result")).to_contain_text("还差200")
     expect(page.get_by_test_id("confirm")).to_have_count(0)
     expect(page.get_by_test_id("balance")).to_have_text("100")
-    screenshot(page, "refused")
+    console.screenshot("refused")
 
 
 def test_a_search_by_phone_tail_opens_the_card(
-    page: Page, desk: Account, resident: Account, console_login: Any, screenshot: Any
+    desk: Account, resident: Account, console: BrowserConsole
 ) -> None:
-    console_login(page, desk)
+    page = console.log_in(desk)
 
     page.get_by_test_id("search").fill("5678")
     page.get_by_test_id("search").press("Enter")
@@ -130,14 +120,9 @@ def test_a_search_by_phone_tail_opens_the_card(
 
 
 def test_a_clerk_of_another_center_finds_nothing_and_a_shown_code_opens_no_record(
-    client: FlaskClient,
-    page: Page,
-    resident: Account,
-    other_center_desk: Account,
-    console_login: Any,
-    screenshot: Any,
+    client: FlaskClient, resident: Account, other_center_desk: Account, console: BrowserConsole
 ) -> None:
-    console_login(page, other_center_desk)
+    page = console.log_in(other_center_desk)
 
     page.get_by_test_id("search").fill("5678")
     page.get_by_test_id("search").press("Enter")
@@ -152,13 +137,13 @@ def test_a_clerk_of_another_center_finds_nothing_and_a_shown_code_opens_no_recor
     expect(page.get_by_test_id("ledger")).to_have_count(0)
     body = page.locator("body").inner_text()
     assert "王秀英" not in body and "13912345678" not in body and "测试积分" not in body
-    screenshot(page, "visitor")
+    console.screenshot("visitor")
 
 
 def test_a_scan_typed_while_an_input_method_composes_is_not_swallowed(
-    client: FlaskClient, page: Page, desk: Account, resident: Account, console_login: Any
+    client: FlaskClient, desk: Account, resident: Account, console: BrowserConsole
 ) -> None:
-    console_login(page, desk)
+    page = console.log_in(desk)
     code = member_code(client, resident)
     # A Chinese input method left on turns the scanner's keystrokes into a composition, in
     # full-width forms, and its Enter only commits it (keyCode 229, isComposing).
@@ -178,29 +163,28 @@ def test_a_scan_typed_while_an_input_method_composes_is_not_swallowed(
 def test_door_mode_checks_in_everyone_scanned_at_the_lecture_hall(
     app: Flask,
     client: FlaskClient,
-    page: Page,
     make: Factory,
     desk: Account,
     resident: Account,
-    console_login: Any,
-    screenshot: Any,
+    console: BrowserConsole,
 ) -> None:
     event_id = all_day_event(app, make, desk.center_id, title="高血压防治讲座")
     neighbour = make.resident(desk.center_id, name="李建国")
+    page = console.page
     page.set_viewport_size(TABLET)
-    console_login(page, desk)
+    console.log_in(desk)
 
     scan_like_a_scanner(page, qr(client, desk, event_id, mode="static")["url"])
     expect(page.get_by_test_id("door")).to_contain_text("高血压防治讲座")
-    screenshot(page, "door-tablet")
+    console.screenshot("door-tablet")
     scan_like_a_scanner(page, member_code(client, resident))
     expect(page.get_by_test_id("result")).to_contain_text("签到成功")
     expect(page.get_by_test_id(f"checked-in-{event_id}")).to_be_visible()
     scan_like_a_scanner(page, member_code(client, neighbour))
     expect(page.get_by_test_id("resident-name")).to_have_text("李建国")
-    screenshot(page, "door-checked-in-tablet")
+    console.screenshot("door-checked-in-tablet")
     page.set_viewport_size({"width": 1280, "height": 800})
-    screenshot(page, "door-checked-in")
+    console.screenshot("door-checked-in")
 
     page.get_by_test_id("leave-door").click()
     expect(page.get_by_test_id("door")).to_have_count(0)
@@ -214,17 +198,15 @@ def test_door_mode_checks_in_everyone_scanned_at_the_lecture_hall(
 def test_a_district_manager_says_which_centers_desk_it_is(
     app: Flask,
     client: FlaskClient,
-    page: Page,
     make: Factory,
     desk: Account,
     manager: Account,
     resident: Account,
     district_manager: Account,
-    console_login: Any,
-    screenshot: Any,
+    console: BrowserConsole,
 ) -> None:
     event_id = all_day_event(app, make, desk.center_id)
-    console_login(page, district_manager)
+    page = console.log_in(district_manager)
     page.get_by_role("link", name="前台").click()  # managers land on the dashboard
     scan_like_a_scanner(page, member_code(client, resident))
     expect(page.get_by_test_id("ledger")).to_be_visible()
@@ -237,14 +219,14 @@ def test_a_district_manager_says_which_centers_desk_it_is(
 
     expect(page.get_by_test_id("result")).to_contain_text("签到成功")
     expect(page.get_by_test_id(f"checked-in-{event_id}")).to_be_visible()
-    screenshot(page, "district")
+    console.screenshot("district")
 
     with app.app_context():
         checkin_id = db.session.scalar(select(Checkin.id))
     page.get_by_test_id(f"annul-{checkin_id}").click()
     page.get_by_test_id(f"annul-{checkin_id}-reason").click()
     page.keyboard.type("代签错了人", delay=5)  # the scan box does not take the focus back
-    screenshot(page, "annul-reason")
+    console.screenshot("annul-reason")
     page.get_by_test_id(f"annul-{checkin_id}-submit").click()
 
     expect(page.get_by_test_id("result")).to_contain_text("签到已作废")
@@ -255,12 +237,13 @@ def test_a_district_manager_says_which_centers_desk_it_is(
 
 
 def test_without_a_camera_the_camera_button_stays_hidden(
-    page: Page, desk: Account, console_login: Any
+    desk: Account, console: BrowserConsole
 ) -> None:
+    page = console.page
     page.add_init_script(
         "Object.defineProperty(navigator, 'mediaDevices', {value: undefined, configurable: true})"
     )
-    console_login(page, desk)
+    console.log_in(desk)
 
     expect(page.get_by_test_id("scan")).to_be_focused()
     expect(page.get_by_test_id("camera")).to_be_hidden()
@@ -284,9 +267,8 @@ def test_a_tablet_scans_with_its_camera(
     client: FlaskClient,
     desk: Account,
     resident: Account,
-    live_server: str,
     tmp_path: Path,
-    screenshot: Any,
+    console: BrowserConsole,
 ) -> None:
     video = tmp_path / "member-code.y4m"
     write_y4m(video, member_code(client, resident))
@@ -301,11 +283,7 @@ def test_a_tablet_scans_with_its_camera(
         ],
     )
     try:
-        page = browser.new_page(locale="zh-CN", viewport=TABLET)
-        page.goto(f"{live_server}/console/")
-        page.fill("input[name=username]", desk.username or "")
-        page.fill("input[name=password]", "correct horse battery")
-        page.click("button[type=submit].primary")
+        page = console.log_in(desk, page=browser.new_page(locale="zh-CN", viewport=TABLET))
         camera = page.get_by_test_id("camera")
         expect(camera).to_be_visible()
 
@@ -313,6 +291,6 @@ def test_a_tablet_scans_with_its_camera(
 
         expect(page.get_by_test_id("resident-name")).to_have_text("王秀英", timeout=15_000)
         expect(page.locator("dialog#camera")).not_to_have_attribute("open", "")
-        screenshot(page, "camera-tablet")
+        console.screenshot("camera-tablet", page=page)
     finally:
         browser.close()

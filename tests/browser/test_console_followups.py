@@ -4,23 +4,17 @@ the outcome in place, at the desk PC's width and on a tablet."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from flask.testing import FlaskClient
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
+from tests.browser.conftest import BrowserConsole
 from tests.events.test_followups import consenting, schedule, today
 from tests.factories import Account, Factory
 
 
 def test_a_clerk_phones_an_overdue_resident_and_records_a_new_day(
-    page: Page,
-    client: FlaskClient,
-    make: Factory,
-    desk: Account,
-    live_server: str,
-    console_login: Any,
-    screenshot: Any,
+    client: FlaskClient, make: Factory, desk: Account, console: BrowserConsole
 ) -> None:
     late = consenting(client, make, desk.center_id, name="黄秀英", phone="13812345678")
     followup = schedule(client, desk, late.id, today() - timedelta(days=12)).json
@@ -34,15 +28,15 @@ def test_a_clerk_phones_an_overdue_resident_and_records_a_new_day(
     fid = followup["id"]
     agreed = today() + timedelta(days=6)
 
-    console_login(page, desk)
-    page.goto(f"{live_server}/console/followups")
+    console.log_in(desk)
+    page = console.open("/console/followups")
 
     card = page.get_by_test_id(f"followup-{fid}")
     expect(card).to_contain_text("逾期未随访 · 12 天")
     expect(page.get_by_test_id(f"last-call-{called['id']}")).to_contain_text("无人接听")
-    screenshot(page, "overdue")
+    console.screenshot("overdue")
     page.set_viewport_size({"width": 768, "height": 1024})
-    screenshot(page, "overdue-tablet")
+    console.screenshot("overdue-tablet")
     page.set_viewport_size({"width": 1280, "height": 800})
 
     page.get_by_test_id(f"show-phone-{fid}").click()
@@ -58,7 +52,7 @@ def test_a_clerk_phones_an_overdue_resident_and_records_a_new_day(
     expect(result).to_contain_text(f"已改期至 {agreed.isoformat()}")
     expect(page.get_by_test_id(f"status-{fid}")).to_have_text("未到期")
     expect(page.get_by_test_id(f"due-{fid}")).to_have_text(agreed.isoformat())
-    screenshot(page, "recorded")
+    console.screenshot("recorded")
 
     calls = client.get(f"/api/v1/followups/{fid}/calls", headers=desk.headers).json["items"]
     assert [(c["outcome"], c["note"], c["new_due_on"]) for c in calls] == [
@@ -69,4 +63,4 @@ def test_a_clerk_phones_an_overdue_resident_and_records_a_new_day(
     page.get_by_test_id(f"history-{fid}").click()
     expect(page.get_by_test_id(f"calls-{fid}")).to_contain_text("约好下周来复查")
     page.set_viewport_size({"width": 768, "height": 1024})
-    screenshot(page, "history-tablet")
+    console.screenshot("history-tablet")

@@ -4,11 +4,11 @@ prints their member card on A6, and the printed QR works at the desk."""
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from flask import Flask
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
+from tests.browser.conftest import BrowserConsole
 from tests.factories import Account, Factory
 from tests.qr import read_qr
 
@@ -19,24 +19,18 @@ A6_POINTS = (105 * 72 / 25.4, 148 * 72 / 25.4)
 
 
 def test_a_clerk_registers_a_resident_prints_their_card_and_the_card_checks_them_in(
-    app: Flask,
-    page: Page,
-    make: Factory,
-    desk: Account,
-    live_server: str,
-    console_login: Any,
-    screenshot: Any,
+    app: Flask, make: Factory, desk: Account, console: BrowserConsole
 ) -> None:
     event_id = make.event(desk.center_id)
-    console_login(page, desk)
+    page = console.log_in(desk)
 
     page.get_by_role("link", name="居民").click()
     expect(page.locator("h1")).to_have_text("居民")
-    screenshot(page, "residents")
+    console.screenshot("residents")
     page.get_by_test_id("register").click()
     page.get_by_test_id("name").fill("黄秀英")
     page.get_by_test_id("phone").fill("13812341234")
-    screenshot(page, "register")
+    console.screenshot("register")
     page.get_by_test_id("save").click()
 
     page.wait_for_url(re.compile(r"/console/residents/\d+$"))
@@ -44,14 +38,14 @@ def test_a_clerk_registers_a_resident_prints_their_card_and_the_card_checks_them
     expect(page.get_by_test_id("resident-name")).to_have_text("黄秀英")
     expect(page.get_by_test_id("phone")).to_have_text("138****1234")
     expect(page.get_by_test_id("member-card-status")).to_contain_text("尚未办理会员卡")
-    screenshot(page, "resident")
+    console.screenshot("resident")
 
     page.get_by_test_id("print-card").click()
     card = page.get_by_test_id("member-card")
     expect(card).to_contain_text("黄秀英")
     expect(card).to_contain_text("138****1234")
     expect(card).to_contain_text("健康积分会员卡")
-    screenshot(page, "card")
+    console.screenshot("card")
     code = page.get_by_test_id("card-code").inner_text().replace("-", "")
 
     page.evaluate("() => { window.printed = 0; window.print = () => { window.printed += 1; }; }")
@@ -65,7 +59,7 @@ def test_a_clerk_registers_a_resident_prints_their_card_and_the_card_checks_them
     assert scanned == code
 
     page.emulate_media(media="print")
-    screenshot(page, "card-print")
+    console.screenshot("card-print")
     expect(page.get_by_test_id("print")).to_be_hidden()
     pdf = page.pdf(prefer_css_page_size=True, print_background=True)
     assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 1  # the card fits its one page
@@ -82,31 +76,25 @@ def test_a_clerk_registers_a_resident_prints_their_card_and_the_card_checks_them
     )
     assert checked_in.status_code == 201, checked_in.json
 
-    page.goto(f"{live_server}/console/desk")
+    console.open("/console/desk")
     page.get_by_test_id("scan").press_sequentially(code, delay=5)  # as a USB scanner types
     page.get_by_test_id("scan").press("Enter")
     expect(page.get_by_test_id("resident-name")).to_contain_text("黄秀英")
-    screenshot(page, "desk-scanned-card")
+    console.screenshot("desk-scanned-card")
 
-    page.goto(f"{live_server}/console/residents/{resident_id}")
+    console.open(f"/console/residents/{resident_id}")
     expect(page.get_by_test_id("member-card-status")).to_contain_text(code[-4:])
-    screenshot(page, "resident-with-card")
+    console.screenshot("resident-with-card")
     page.set_viewport_size({"width": 768, "height": 1024})
-    screenshot(page, "resident-tablet")
+    console.screenshot("resident-tablet")
 
 
 def test_a_lost_card_is_re_issued_and_the_old_one_no_longer_works(
-    app: Flask,
-    page: Page,
-    make: Factory,
-    desk: Account,
-    live_server: str,
-    console_login: Any,
-    screenshot: Any,
+    app: Flask, make: Factory, desk: Account, console: BrowserConsole
 ) -> None:
     resident = make.resident(desk.center_id, name="李建国")
-    console_login(page, desk)
-    page.goto(f"{live_server}/console/residents/{resident.id}")
+    console.log_in(desk)
+    page = console.open(f"/console/residents/{resident.id}")
     page.get_by_test_id("print-card").click()
     old = page.get_by_test_id("card-code").inner_text().replace("-", "")
     page.get_by_role("link", name="返回居民页面").click()
@@ -114,7 +102,7 @@ def test_a_lost_card_is_re_issued_and_the_old_one_no_longer_works(
     page.get_by_test_id("reissue-card").click()
     new = page.get_by_test_id("card-code").inner_text().replace("-", "")
     page.set_viewport_size({"width": 768, "height": 1024})
-    screenshot(page, "reissued-card-tablet")
+    console.screenshot("reissued-card-tablet")
 
     api = app.test_client()
     url = f"/api/v1/events/{make.event(desk.center_id)}/checkins"
@@ -123,13 +111,13 @@ def test_a_lost_card_is_re_issued_and_the_old_one_no_longer_works(
     assert (refused.status_code, refused.json["code"]) == (410, "card_revoked")
     assert accepted.status_code == 201
 
-    page.goto(f"{live_server}/console/residents/{resident.id}")
+    console.open(f"/console/residents/{resident.id}")
     page.get_by_test_id("revoke-reason").fill("居民报失")
     page.get_by_test_id("revoke-card").click()
     expect(page.get_by_test_id("member-card-status")).to_contain_text("已作废")
     expect(page.get_by_test_id("member-card-status")).to_contain_text("居民报失")
-    screenshot(page, "revoked")
+    console.screenshot("revoked")
     page.set_viewport_size({"width": 1280, "height": 800})
     page.get_by_role("link", name="居民").click()
     expect(page.get_by_test_id("residents")).to_contain_text("李建国")
-    screenshot(page, "residents")
+    console.screenshot("residents")
