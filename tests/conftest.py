@@ -11,11 +11,13 @@ import os
 import socket
 import uuid
 from collections.abc import Callable, Iterator
+from functools import cache
 from typing import Any
 
 import flask_migrate
 import pytest
 import redis
+from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 from pytest_httpserver import HTTPServer
@@ -26,6 +28,8 @@ from catalog.items import stock_problems
 from core import embedded_db
 from core.config import database_uri
 from core.db import db
+from core.ratelimit import limiter
+from identity import staff_accounts
 from points.verify import verify
 from tests.factories import Account, Factory
 from tests.wechat import wechat_config
@@ -45,6 +49,15 @@ def app_config(uri: str, **overrides: object) -> dict[str, object]:
         "APP_ENV": "test",
         **overrides,
     }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashes() -> Iterator[None]:
+    """Argon2 at its floor: the suite makes thousands of staff accounts and logs in as them,
+    and at the production cost (identity/staff_accounts.py) hashing alone took minutes."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(staff_accounts, "_hasher", PasswordHasher(1, 8, parallelism=1))
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -73,12 +86,31 @@ def _execute(uri: str | URL, *statements: str) -> None:
     engine.dispose()
 
 
-@pytest.fixture
-def app(database_url: str, request: pytest.FixtureRequest) -> Iterator[Flask]:
+@pytest.fixture(scope="session")
+def shared_app(database_url: str) -> tuple[Flask, dict[str, Any]]:
+    """The app every test gets, built once: building one (its routes and OpenAPI document)
+    takes a fifth of a second, which thousands of tests would pay again and again. Beside
+    it, the rate limiter as this app set it up (one Limiter serves every app of the process
+    and takes its storage from the latest app built)."""
     app = create_app(app_config(database_url))
+    return app, dict(vars(limiter))
+
+
+@pytest.fixture
+def app(
+    shared_app: tuple[Flask, dict[str, Any]], request: pytest.FixtureRequest
+) -> Iterator[Flask]:
+    """The shared app as new: its configuration as built (a test may change it), its rate
+    limits counted afresh, its database empty."""
+    app, limiter_as_built = shared_app
+    config_as_built = dict(app.config)
+    vars(limiter).update(limiter_as_built)
+    limiter.reset()
     with app.app_context():
         empty_all_tables()
     yield app
+    app.config.clear()
+    app.config.update(config_as_built)
     with app.app_context():
         # Whatever a test did, the ledger must still add up (unless it tampers on purpose).
         if request.node.get_closest_marker("tampers_ledger"):
@@ -91,9 +123,27 @@ def app(database_url: str, request: pytest.FixtureRequest) -> Iterator[Flask]:
 
 
 def empty_all_tables() -> None:
-    names = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
-    db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    """Truncate the tables that hold rows and restart every sequence. A test leaves most of
+    the schema empty, and truncating an empty table still costs PostgreSQL a file swap."""
+    holding = db.session.scalars(text(_tables_holding_rows_query())).all()
+    if holding:
+        names = ", ".join(f'"{name}"' for name in holding)
+        db.session.execute(text(f"TRUNCATE {names} CASCADE"))
+    db.session.execute(
+        text(
+            "SELECT setval(oid, 1, false) FROM pg_class"
+            " WHERE relkind = 'S' AND relnamespace = 'public'::regnamespace"
+        )
+    )
     db.session.commit()
+
+
+@cache
+def _tables_holding_rows_query() -> str:
+    return " UNION ALL ".join(
+        f"SELECT '{table.name}' WHERE EXISTS (SELECT FROM \"{table.name}\")"
+        for table in db.metadata.sorted_tables
+    )
 
 
 Build = Callable[..., Flask]
