@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from openpyxl import load_workbook
 from playwright.sync_api import ConsoleMessage, Locator, Page, expect
 
-from tests.console.test_dashboard import (
+from tests.dashboards import (
     THIS_YEAR,
     YEAR,
     arrange_district,
