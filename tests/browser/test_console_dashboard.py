@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from playwright.sync_api import ConsoleMessage, Locator, Page, expect
 
 from tests.browser.conftest import BrowserConsole
-from tests.console.test_dashboard import (
+from tests.dashboards import (
     THIS_YEAR,
     YEAR,
     arrange_district,

@@ -17,7 +17,7 @@ from core.db import db
 from events.models import Checkin
 from tests.browser.conftest import CHROMIUM, BrowserConsole
 from tests.catalog.test_redemption import gift, stock_at
-from tests.console.test_desk import all_day_event, member_code
+from tests.desks import all_day_event, member_code
 from tests.events.test_checkin import qr
 from tests.factories import Account, Factory
 

@@ -18,8 +18,8 @@ from identity.models import Resident
 from tests.access import Arrange, Call, World, access_tests, call, table
 from tests.catalog.test_images import picture
 from tests.console.test_catalog import gift_at_center_a
-from tests.console.test_desk import all_day_event
 from tests.console.test_followups import overdue_at_center_a
+from tests.desks import all_day_event
 
 ACCESS = table("""
                                        anon  res  desk  other  mgr  dist  admin

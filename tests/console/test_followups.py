@@ -200,10 +200,8 @@ def test_a_call_posted_without_the_csrf_token_is_refused(
     followup = overdue(client, make, desk)
     console = log_in(app, desk)
 
-    response = console.client.post(
-        f"/console/followups/{followup['id']}/calls",
-        data={"outcome": "reached"},
-        headers={"HX-Request": "true"},
+    response = console.post(
+        f"/console/followups/{followup['id']}/calls", {"outcome": "reached"}, csrf=False
     )
 
     assert response.status_code == 400

@@ -19,7 +19,7 @@ from identity.models import AuditEvent
 from tests.factories import Account, Factory
 
 
-def _record(
+def recorded(
     app: Flask,
     actor: Account | None,
     action: str,
@@ -27,6 +27,7 @@ def _record(
     detail: str | None = None,
     at: datetime | None = None,
 ) -> int:
+    """An audit event recorded by ``actor`` (None: the system), at ``at`` if given; its id."""
     with app.app_context():
         record_audit(actor.principal if actor else None, action, resident_id, detail)
         db.session.flush()
@@ -45,7 +46,7 @@ def _ids(response: object) -> list[int]:
 def test_an_event_says_who_did_what_to_whom_and_when(
     app: Flask, client: FlaskClient, admin: Account, desk: Account, resident: Account
 ) -> None:
-    event = _record(
+    event = recorded(
         app, desk, "resident.read", resident.id, at=datetime(2026, 3, 1, 2, 5, tzinfo=UTC)
     )
 
@@ -92,11 +93,11 @@ def test_filters_select_by_actor_resident_action_start_and_district_days(
     other = make.staff("staff", center_id=desk.center_id)
     one, two = make.resident(desk.center_id).id, make.resident(desk.center_id).id
     # 2026-03-01 23:30 in Shanghai is still March 1st there, 15:30 UTC.
-    late = _record(app, desk, "resident.read", one, at=datetime(2026, 3, 1, 15, 30, tzinfo=UTC))
-    next_day = _record(
+    late = recorded(app, desk, "resident.read", one, at=datetime(2026, 3, 1, 15, 30, tzinfo=UTC))
+    next_day = recorded(
         app, other, "resident.read", two, at=datetime(2026, 3, 1, 16, 30, tzinfo=UTC)
     )
-    search = _record(
+    search = recorded(
         app, desk, "resident.search", None, "q=陈*", at=datetime(2026, 3, 3, tzinfo=UTC)
     )
     ours = {late, next_day, search}
@@ -119,7 +120,7 @@ def test_filters_select_by_actor_resident_action_start_and_district_days(
 def test_pages_run_newest_to_oldest_without_gaps(
     app: Flask, client: FlaskClient, admin: Account, desk: Account
 ) -> None:
-    made = [_record(app, desk, "resident.search", None, f"q={n}") for n in range(5)]
+    made = [recorded(app, desk, "resident.search", None, f"q={n}") for n in range(5)]
     seen: list[int] = []
     cursor = None
     while True:
@@ -147,7 +148,7 @@ def test_bad_filters_are_refused(client: FlaskClient, admin: Account, query: dic
 def test_the_csv_is_formula_safe_and_its_download_is_recorded(
     app: Flask, client: FlaskClient, admin: Account, desk: Account, resident: Account
 ) -> None:
-    _record(app, desk, "resident.read", resident.id, "+1 call me")
+    recorded(app, desk, "resident.read", resident.id, "+1 call me")
 
     response = client.get(
         "/api/v1/audit",
