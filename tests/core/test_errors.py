@@ -42,7 +42,7 @@ def test_a_wrong_field_type_names_the_field(client: FlaskClient) -> None:
     response = client.post("/api/v1/auth/login", json={"username": 12, "password": "x"})
 
     assert_problem(response, 422, "validation_error")
-    assert response.json["errors"] == {"username": ["Not a valid string."]}
+    assert response.json["errors"] == {"username": ["不是有效的文本。"]}  # in Chinese by default
 
 
 def test_unknown_fields_are_refused(client: FlaskClient) -> None:
