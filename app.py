@@ -40,7 +40,10 @@ from events import pages as events_pages
 from identity import api as identity_api
 from identity import cli as identity_cli
 from identity import sessions as identity_sessions
+from imports import api as imports_api
+from imports import cli as imports_cli
 from me import api as me_api
+from merging import api as merging_api
 from points import api as points_api
 from points import cli as points_cli
 from points.history import describe_sources
@@ -91,11 +94,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     api.register_blueprint(qr_links.blp)
     domains = (
         identity_api,
+        merging_api,
         points_api,
         events_api,
         events_followups_api,
         catalog_api,
         stats_api,
+        imports_api,
         me_api,
     )
     for blueprint in (bp for domain in domains for bp in domain.blueprints):
@@ -107,7 +112,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     describe_sources("checkin", events_ledger.event_titles)
     describe_sources("redemption", catalog_records.gift_titles)
 
-    clis = (identity_cli, points_cli, catalog_cli, stats_cli, demo_cli)
+    clis = (identity_cli, points_cli, catalog_cli, stats_cli, imports_cli, demo_cli)
     for command in (command for cli in clis for command in cli.commands):
         app.cli.add_command(command)
     return app

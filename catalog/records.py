@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, update
 
 from catalog.models import CatalogItem, Redemption
 from core.api import decode_cursor, page
@@ -134,6 +134,18 @@ def export_redemptions(actor: Principal, filters: dict[str, Any], tz: ZoneInfo) 
             for row in db.session.execute(stmt)
         ),
         tz=tz,
+    )
+
+
+def repoint_resident(from_id: int, to_id: int) -> None:
+    """Two records of one person joined (merging.service): the gifts are the survivor's, and
+    so count against the person's limits; reservations waiting for pickup move too (their
+    held points moved with them, ``points.merging``), and their pickup codes still work."""
+    db.session.execute(
+        update(Redemption)
+        .where(Redemption.resident_id == from_id)
+        .values(resident_id=to_id)
+        .execution_options(synchronize_session=False)
     )
 
 

@@ -151,7 +151,7 @@ def by_code(
 
 def _settle(reservation: Redemption, status: str, now: datetime) -> bool:
     """Move the reservation out of ``reserved``; False if something else settled it first."""
-    ledger.lock_account(reservation.resident_id)
+    ledger.lock_holder(reservation.resident_id)  # a merge may have moved it on meanwhile
     moved = db.session.execute(
         update(Redemption)
         .where(Redemption.id == reservation.id, Redemption.status == "reserved")

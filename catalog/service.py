@@ -345,7 +345,7 @@ def redemption_for(actor: Principal, redemption_id: int) -> Redemption:
 def cancel(actor: Principal, redemption_id: int, reason: str, now: datetime) -> Redemption:
     """Undo a redemption (the gift came back): points refunded, stock returned, row kept."""
     redemption = redemption_for(actor, redemption_id)
-    ledger.lock_account(redemption.resident_id)
+    ledger.lock_holder(redemption.resident_id)  # a merge may have moved it on meanwhile
     db.session.refresh(redemption)
     if redemption.status != "fulfilled":
         raise Conflict(_l("This redemption is %(status)s.", status=STATUS_WORDS[redemption.status]))

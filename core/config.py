@@ -79,6 +79,8 @@ def from_environment(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
         "REFRESH_RATE_LIMIT": get("REFRESH_RATE_LIMIT", "10 per minute"),
         "LOGIN_LOCKOUT": get("LOGIN_LOCKOUT", "5 per 15 minutes"),
         "WECHAT_LOGIN_RATE_LIMIT": get("WECHAT_LOGIN_RATE_LIMIT", "300 per minute"),
+        "LINK_CODE_TTL": int(get("LINK_CODE_TTL", "600")),
+        "LINK_CODE_LOCKOUT": get("LINK_CODE_LOCKOUT", "5 per 15 minutes"),
         "LOG_LEVEL": get("LOG_LEVEL", "INFO"),
         "DB_STATEMENT_TIMEOUT_MS": int(get("DB_STATEMENT_TIMEOUT_MS", "5000")),
         "DB_LOCK_TIMEOUT_MS": int(get("DB_LOCK_TIMEOUT_MS", "2000")),
@@ -86,6 +88,9 @@ def from_environment(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
         "MEDIA_DIR": get("MEDIA_DIR", ""),
         "MAX_CONTENT_LENGTH": int(get("MAX_CONTENT_LENGTH", str(64 * 1024))),
         "MAX_IMAGE_BYTES": int(get("MAX_IMAGE_BYTES", str(2 * 1024 * 1024))),
+        "MAX_IMPORT_BYTES": int(get("MAX_IMPORT_BYTES", str(20 * 1024 * 1024))),
+        # Apply an import's rows in the request's thread once it has answered (tests).
+        "IMPORTS_INLINE": _flag(get("IMPORTS_INLINE"), False),
         "RESERVATION_DAYS": int(get("RESERVATION_DAYS", "7")),
         "PICKUP_RATE_LIMIT": get("PICKUP_RATE_LIMIT", "20 per minute"),
         "PRIVACY_POLICY_VERSION": get("PRIVACY_POLICY_VERSION", "2026-12").strip(),

@@ -91,11 +91,18 @@ def _write_regardless() -> None:
         write()
 
 
+def after_commit(callback: Callable[[], object]) -> None:
+    """Run ``callback`` once the request's work is committed (never after a refusal): what
+    must see that work, such as a job started on the rows the request wrote."""
+    g.setdefault("_after_commit", []).append(callback)
+
+
 def finish_request_transaction(response: Response) -> Response:
     """Commit the request's work if it succeeded, roll it back otherwise.
 
     This is the only place a request commits: services flush, views never commit.
     """
+    on_commit = g.pop("_after_commit", ())
     if response.status_code >= 400:
         db.session.rollback()
         if "_writes_regardless" in g:
@@ -115,6 +122,8 @@ def finish_request_transaction(response: Response) -> Response:
         return problem_response(
             Unavailable(_l("The database did not accept the change; try again."))
         )
+    for callback in on_commit:
+        callback()
     return response
 
 

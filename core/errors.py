@@ -20,6 +20,11 @@ from core.i18n import Text, _l, field_message
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 #: Sent with every 503: a lock held or a statement cancelled is usually gone by then.
 RETRY_AFTER_SECONDS = "2"
+#: SQLSTATEs of a request that lost a race for a row another transaction held: a lock wait
+#: past ``DB_LOCK_TIMEOUT_MS`` (lock_not_available), two waiting for each other
+#: (deadlock_detected: PostgreSQL undoes one), a serialization failure. A 503
+#: ``unavailable`` like an outage (the contract's code), with words that say to resend.
+LOCK_CONFLICTS = frozenset({"55P03", "40P01", "40001"})
 
 #: The contract's codes for plain HTTP errors (werkzeug's own, webargs', Flask-Limiter's).
 HTTP_CODES = {
@@ -241,6 +246,12 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(OperationalError)
     def database_unavailable(error: OperationalError) -> Response:
-        # Also a statement or lock wait past its timeout (core.db): cancelled, not hung.
+        if getattr(error.orig, "sqlstate", None) in LOCK_CONFLICTS:
+            # Its work is undone; the same request sent again, after the other, goes through.
+            app.logger.warning("lost a race for a lock: %s", error.orig)
+            return problem_response(
+                Unavailable(_l("Another change to the same records was under way; send it again."))
+            )
+        # Also a statement past its timeout (core.db): cancelled, not hung.
         app.logger.error("database unavailable: %s", error.orig)
         return problem_response(Unavailable(_l("The database is not answering; try again.")))

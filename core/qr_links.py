@@ -1,6 +1,6 @@
 """Signed links to QR images, for the mini-program's ``<image>``, which sends no headers.
 
-A member code or a pickup code drawn as a picture: the link carries the code and the
+A member code, a pickup code or a link code drawn as a picture: the link carries the code and the
 moment it stops working, signed (itsdangerous, with a key derived from ``QR_SECRET_KEY``),
 so the picture is fetched without a token and only while the link lives. The link is signed,
 not encrypted: the code can be read from it (base64) for as long as the code itself is good,
@@ -89,8 +89,8 @@ _PICTURES = {
 @blp.get(f"/<string:token>.<any({', '.join(FORMATS)}):image_format>")
 @blp.doc(responses=_PICTURES)
 def picture(token: str, image_format: str) -> Any:
-    """A member or pickup code as a QR picture (`.png` or `.svg`), from the signed link the
-    code came with (`image_url`, `pickup_qr_url`); no `Authorization` needed.
+    """A member, pickup or link code as a QR picture (`.png` or `.svg`), from the signed link
+    the code came with (`image_url`, `pickup_qr_url`); no `Authorization` needed.
     `invalid_qr` (400) for a link we did not sign, `qr_expired` (410) once it has lapsed."""
     text = read(token, current_keys(), utcnow())
     body, content_type = qr_image(text, image_format)

@@ -9,6 +9,9 @@ event has a capacity. (The scan log's other lines, a repeat's and a refusal's, a
 resident's row: closing an account locks the points account first, then the resident's.
 The unique key on (event, resident) tells a first scan from a repeat. The statement is the
 driver's SQL, sent as it is: the hot path builds, compiles and wraps nothing.
+
+Attendance from paper (``record_past``) is the other way in: many past check-ins in one
+statement, keyed by the same unique key, so a sheet imported twice records each line once.
 """
 
 from __future__ import annotations
@@ -56,6 +59,18 @@ _ATTEND = """
            (SELECT center_id IS NULL FROM resident),
            attended.id, attended.created_at, EXISTS (SELECT FROM seat)
     FROM event LEFT JOIN attended ON true
+"""
+
+
+_RECORD_PAST = """
+    INSERT INTO checkins (event_id, resident_id, method, staff_id, created_at, recorded_at)
+    SELECT attended.event_id, attended.resident_id, 'import', %(staff_id)s, events.starts_at,
+           %(now)s
+    FROM unnest(CAST(%(event_ids)s AS integer[]), CAST(%(resident_ids)s AS integer[]))
+         AS attended(event_id, resident_id)
+    JOIN events ON events.id = attended.event_id
+    ON CONFLICT DO NOTHING
+    RETURNING id, event_id, resident_id
 """
 
 
@@ -111,3 +126,22 @@ def attend(event_id: int, resident_id: int, scanner: Scanner, now: datetime) -> 
     *event, checkin_id, created_at, seated = row
     new = None if checkin_id is None else NewCheckin(checkin_id, created_at, seated)
     return Attendance(*event, new=new)
+
+
+def record_past(
+    attended: list[tuple[int, int]], staff_id: int, now: datetime
+) -> list[tuple[int, int, int]]:
+    """Record ``(event, resident)`` attendances from paper, dated at their events' start:
+    one statement, whatever their number. They earn no points, take no seat and log no scan
+    (nobody scanned); a pair checked in already is left as it is. Returns ``(id, event,
+    resident)`` of the check-ins made."""
+    if not attended:
+        return []
+    params = {
+        "event_ids": [event_id for event_id, _ in attended],
+        "resident_ids": [resident_id for _, resident_id in attended],
+        "staff_id": staff_id,
+        "now": now,
+    }
+    with driver_connection() as connection:
+        return [tuple(row) for row in connection.execute(_RECORD_PAST, params).fetchall()]

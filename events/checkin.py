@@ -260,11 +260,27 @@ def annul(checkin_id: int, actor: Principal, reason: str, now: datetime) -> Chec
         raise NotFound(_l("No such check-in."))
     if checkin.annulled_at is not None:
         raise Conflict(_l("This check-in was annulled already."))
-    # The staff's reason stays with the check-in: it may say more than a resident should read.
     reverse_earned("checkin", str(checkin.id), "签到作废", actor)
-    checkin.annulled_at, checkin.annulled_by_id, checkin.annul_reason = now, actor.id, reason
-    if event.capacity is not None:
-        event.seats_taken -= 1
+    # The staff's reason stays with the check-in: it may say more than a resident should read.
+    annul_checkin(checkin, event, actor.id, reason, now)
+    return checkin
+
+
+def annul_checkin(
+    checkin: Checkin, event: Event, staff_id: int, reason: str, now: datetime
+) -> None:
+    """Annul a valid check-in in the name of ``staff_id``, the points it earned settled by
+    the caller: its seat freed, the follow-up it completed open again."""
+    checkin.annulled_at, checkin.annulled_by_id, checkin.annul_reason = now, staff_id, reason
+    if event.capacity is not None and checkin.method != "import":  # paper took no seat
+        # In the database: a check-in taking a seat meanwhile counts (never a stale count).
+        db.session.execute(
+            update(Event)
+            .where(Event.id == event.id)
+            .values(seats_taken=Event.seats_taken - 1)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.expire(event, ["seats_taken"])
     db.session.execute(
         update(FollowUp)
         .where(FollowUp.checkin_id == checkin.id)
@@ -272,4 +288,3 @@ def annul(checkin_id: int, actor: Principal, reason: str, now: datetime) -> Chec
         .execution_options(synchronize_session=False)
     )
     db.session.flush()
-    return checkin

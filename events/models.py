@@ -70,7 +70,7 @@ class Checkin(db.Model):
     __tablename__ = "checkins"
     __table_args__ = (
         UniqueConstraint("event_id", "resident_id", name="uq_checkins_event_resident"),
-        CheckConstraint("method IN ('self', 'staff')", name="method"),
+        CheckConstraint("method IN ('self', 'staff', 'import')", name="method"),
         Index("ix_checkins_resident_id", "resident_id"),
         Index("ix_checkins_created_at", "created_at"),
         #: Statistics look up the corrections made since their last refresh.
@@ -79,18 +79,28 @@ class Checkin(db.Model):
             "annulled_at",
             postgresql_where=text("annulled_at IS NOT NULL"),
         ),
+        #: ...and the days paper history was written into since.
+        Index(
+            "ix_checkins_recorded_at",
+            "recorded_at",
+            postgresql_where=text("recorded_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id"))
     resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"))
-    #: ``self`` (the resident scanned) or ``staff`` (checked in at the desk).
+    #: ``self`` (the resident scanned), ``staff`` (checked in at the desk) or ``import``
+    #: (a paper sign-in sheet's line, imported: it earned no points and took no seat).
     method: Mapped[str] = mapped_column(String(8))
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     annulled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     annulled_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     annul_reason: Mapped[str | None] = mapped_column(String(200))
+    #: When a check-in dated in the past (``created_at``: the day on the paper) was written;
+    #: null for check-ins written as they happened. Statistics recount those days.
+    recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ScanAttempt(db.Model):

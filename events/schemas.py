@@ -248,7 +248,10 @@ class AttendeeSchema(ma.Schema):
     resident_id = ma.fields.Integer(required=True)
     name = ma.fields.String(required=True, allow_none=True)
     phone_masked = ma.fields.String(required=True, allow_none=True)
-    method = ma.fields.String(required=True)
+    method = ma.fields.String(
+        required=True,
+        metadata={"description": "`self` (scanned), `staff` (at the desk), `import` (paper)"},
+    )
     staff_id = ma.fields.Integer(required=True, allow_none=True)
     created_at = LocalDateTime(required=True)
     annulled_at = LocalDateTime(required=True, allow_none=True)

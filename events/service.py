@@ -25,6 +25,8 @@ from points import rules
 
 #: Check-in opens this long before the start and closes this long after the end by default.
 DEFAULT_WINDOW = timedelta(minutes=30)
+#: How each check-in came about, as the attendance export says it.
+METHOD_NAMES = {"self": "本人扫码", "staff": "工作人员代签", "import": "纸质签到导入"}
 #: One device checking in this many residents to one event is flagged for a look.
 RESIDENTS_PER_DEVICE_FLAG = 3
 
@@ -299,7 +301,7 @@ def _attendance_csv(attendees: list[dict[str, Any]], tz: ZoneInfo) -> str:
                 a["resident_id"],
                 a["name"],
                 a["phone_masked"],
-                "本人扫码" if a["method"] == "self" else "工作人员代签",
+                METHOD_NAMES[a["method"]],
                 a["staff_name"],
                 a["created_at"],
                 a["annulled_at"],

@@ -20,6 +20,7 @@ from identity import (
     audit,
     lockout,
     member_cards,
+    merging,
     privacy,
     service,
     sessions,
@@ -194,21 +195,23 @@ class Residents(MethodView):
 @residents_blp.get("/<id:resident_id>")
 @residents_blp.response(200, ResidentDetailSchema)
 @auth_required(*STAFF_ROLES)
-def get_resident(resident_id: int) -> Resident:
-    """Open a resident's record (audited), with condition tags, consents and member card."""
-    return audit.resident_for_staff(current_principal(), resident_id)
+def get_resident(resident_id: int) -> merging.OpenedRecord:
+    """Open a resident's record (audited), with condition tags, consents, member card and
+    the records of the actor's center that may be the same person."""
+    actor = current_principal()
+    return merging.opened(actor, audit.resident_for_staff(actor, resident_id))
 
 
 @residents_blp.put("/<id:resident_id>/conditions")
 @residents_blp.response(200, ResidentDetailSchema)
 @auth_required(*STAFF_ROLES)
 @residents_blp.arguments(ConditionsSchema)
-def set_conditions(args: dict[str, Any], resident_id: int) -> Resident:
+def set_conditions(args: dict[str, Any], resident_id: int) -> merging.OpenedRecord:
     """Replace a resident's chronic-condition tags; needs their consent (`consent_required`)."""
     actor = current_principal()
     resident = audit.resident_for_staff(actor, resident_id)
     service.set_conditions(actor, resident, args["conditions"])
-    return resident
+    return merging.opened(actor, resident)
 
 
 @residents_blp.route("/<id:resident_id>/member-card")

@@ -1,19 +1,15 @@
 """Member-card codes: the static code printed on a resident's member card, and the card a
 scanned one names (identity.member_cards prints and revokes the cards).
 
-A card code is ``HPC`` and 16 characters of Crockford's base32, 80 random bits: letters and
-digits only, so its QR is small and coarse (alphanumeric mode, version 2 at the highest error
-correction, for a card that lives in a wallet), and its shape tells it from a phone's member
-code (27 characters of base64url) and a pickup code (8 digits) without a query. Only the
-code's SHA-256 is kept: 80 random bits need neither a key nor a slow hash to stay unguessable
-from it.
+A card code is ``HPC`` and 16 characters of Crockford's base32 (identity.typed_codes), 80
+random bits: its QR is small and coarse (version 2 at the highest error correction, for a card
+that lives in a wallet), and its shape tells it from a phone's member code (27 characters of
+base64url) and a pickup code (8 digits) without a query. Only the code's SHA-256 is kept.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
-import secrets
 
 from sqlalchemy import select
 
@@ -21,18 +17,15 @@ from core.codes import InvalidQr
 from core.db import db
 from core.errors import DomainError
 from core.i18n import _l
+from identity import typed_codes
 from identity.models import MemberCard, Resident
 
 PREFIX = "HPC"
 BODY_LENGTH = 16
-#: Crockford's base32: no I, L, O or U, so a code read aloud or typed is not misread.
-ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 #: How many of its last characters a card is known by.
 LAST_CHARS = 4
 #: The compact code (what the QR holds), or as printed under it in groups of four.
 _SHAPE = re.compile(rf"^{PREFIX}(?:[- ]?[0-9A-Z]{{4}}){{{BODY_LENGTH // 4}}}$")
-#: Crockford's rule for typed codes: the letters people mistake for digits are those digits.
-_MISREAD = str.maketrans({"O": "0", "I": "1", "L": "1"})
 
 
 class CardRevoked(DomainError):
@@ -40,11 +33,7 @@ class CardRevoked(DomainError):
 
 
 def new_code() -> str:
-    return PREFIX + "".join(secrets.choice(ALPHABET) for _ in range(BODY_LENGTH))
-
-
-def code_hash(code: str) -> str:
-    return hashlib.sha256(code.encode()).hexdigest()
+    return typed_codes.new_code(PREFIX, BODY_LENGTH)
 
 
 def is_card_code(text: str) -> bool:
@@ -54,16 +43,12 @@ def is_card_code(text: str) -> bool:
 
 def grouped(code: str) -> str:
     """``HPC-ABCD-EFGH-JKMN-PQRS``: the code as printed for a person to read or type."""
-    body = code[len(PREFIX) :]
-    return "-".join([PREFIX, *(body[i : i + 4] for i in range(0, len(body), 4))])
+    return typed_codes.grouped(code, PREFIX)
 
 
 def _compact(text: str) -> str | None:
     """The code ``text`` spells (scanned, or typed as printed), or None if it cannot be one."""
-    if not is_card_code(text):
-        return None
-    body = re.sub(r"[- ]", "", text.strip().upper())[len(PREFIX) :].translate(_MISREAD)
-    return PREFIX + body if all(char in ALPHABET for char in body) else None
+    return typed_codes.spelled(text, PREFIX, BODY_LENGTH) if is_card_code(text) else None
 
 
 def resident_of(text: str) -> tuple[Resident, MemberCard]:
@@ -77,7 +62,7 @@ def resident_of(text: str) -> tuple[Resident, MemberCard]:
         else db.session.execute(
             select(MemberCard, Resident)
             .join(Resident, Resident.id == MemberCard.resident_id)
-            .where(MemberCard.code_hash == code_hash(code))
+            .where(MemberCard.code_hash == typed_codes.code_hash(code))
         ).first()
     )
     if found is None or found.Resident.closed_at is not None:

@@ -17,7 +17,7 @@ from core.auth import Principal
 from core.db import db
 from core.errors import DomainError, NotFound
 from core.i18n import _l
-from identity import card_codes
+from identity import card_codes, typed_codes
 from identity.audit import record_audit
 from identity.models import MemberCard, Resident
 
@@ -35,8 +35,13 @@ class PrintedCard:
 
 
 def _live_card(resident: Resident) -> MemberCard | None:
-    """The resident's live card, once no other request is printing or revoking theirs."""
-    db.session.execute(select(Resident.id).where(Resident.id == resident.id).with_for_update())
+    """The resident's live card, once no other request is printing or revoking theirs (nor
+    closing the account, nor merging the record into another: then there is no resident)."""
+    closed_at = db.session.scalar(
+        select(Resident.closed_at).where(Resident.id == resident.id).with_for_update()
+    )
+    if closed_at is not None:
+        raise NotFound(_l("No such resident."))
     return db.session.scalar(
         select(MemberCard).where(
             MemberCard.resident_id == resident.id, MemberCard.revoked_at.is_(None)
@@ -60,7 +65,7 @@ def issue(
     code = card_codes.new_code()
     card = MemberCard(
         resident_id=resident.id,
-        code_hash=card_codes.code_hash(code),
+        code_hash=typed_codes.code_hash(code),
         last_chars=code[-card_codes.LAST_CHARS :],
         issued_at=now,
         issued_by_id=actor.id,

@@ -1,9 +1,10 @@
-"""Who takes part: centers, their staff, residents, their member cards, consents, refresh
-tokens and the audit log; and the lookups on them every package shares (a center's name, a
-resident's active consent)."""
+"""Who takes part: centers, their staff, residents, their member cards, link codes, consents,
+refresh tokens and the audit log; and the lookups on them every package shares (a center's
+name, a resident's active consent, the record a merged one lives on in)."""
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Iterable
 from datetime import datetime
@@ -36,6 +37,9 @@ CONDITIONS = {
     "stroke": "脑卒中",
     "copd": "慢性阻塞性肺疾病",
 }
+
+#: A mainland China mobile number, the only kind a resident's record holds.
+PHONE_PATTERN = re.compile(r"^1[3-9]\d{9}$")
 
 #: Consent purposes a resident can grant; the one below gates condition tags.
 HEALTH_CONDITIONS_CONSENT = "health_conditions"
@@ -119,6 +123,8 @@ class Resident(db.Model):
             unique=True,
             postgresql_where=text("phone_verified_at IS NOT NULL"),
         ),
+        CheckConstraint("merged_into_id IS NULL OR closed_at IS NOT NULL", name="merged_is_closed"),
+        CheckConstraint("merge_reason IS NULL OR merged_into_id IS NOT NULL", name="merge_reason"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -137,8 +143,15 @@ class Resident(db.Model):
     member_secret: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: When the resident closed their account: personal data erased, the ledger kept under
-    #: this anonymous row, every token refused.
+    #: this anonymous row, every token refused. Also when the record was merged into another.
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The record this one was merged into (two records of one person, joined): the person
+    #: lives on there; this row stays, anonymous, under the ledger entries that name it.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"))
+    #: Why the manager who merged this record judged it the same person (their words, kept
+    #: here and out of the audit trail, which holds no personal data in clear); null for a
+    #: link made by a link code.
+    merge_reason: Mapped[str | None] = mapped_column(String(200))
 
     #: Read-only views; the service writes consents and tags and expires these.
     consents: Mapped[list[Consent]] = relationship(order_by="Consent.id", viewonly=True)
@@ -212,6 +225,29 @@ class MemberCard(db.Model):
     @property
     def status(self) -> str:
         return "live" if self.revoked_at is None else "revoked"
+
+
+class LinkCode(db.Model):
+    """A one-time code that joins a desk-registered resident to the WeChat account that
+    scans it (identity.link_codes): issued by staff who have the resident before them,
+    short-lived, and kept only as a hash."""
+
+    __tablename__ = "link_codes"
+    __table_args__ = (
+        CheckConstraint("(used_at IS NULL) = (used_by_id IS NULL)", name="use_complete"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The desk-registered resident the code joins to a WeChat account.
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
+    #: SHA-256 of the code (hex); the code itself is never stored.
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    issued_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The WeChat account that used it: merged into ``resident_id`` since.
+    used_by_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"))
 
 
 def mask_phone(phone: str | None) -> str | None:

@@ -11,8 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from core.db import db
 from core.errors import DomainError
 from core.i18n import _l
-from identity.models import Resident
-from identity.service import PHONE_PATTERN
+from identity.models import PHONE_PATTERN, Resident
 from identity.wechat import WeChatPhoneFailed
 
 

@@ -17,8 +17,7 @@ from core.api import (
 )
 from core.auth import Role
 from core.config import MAX_PRIVACY_VERSION_LENGTH
-from identity.models import CONDITIONS, CONSENT_PURPOSES
-from identity.service import PHONE_PATTERN
+from identity.models import CONDITIONS, CONSENT_PURPOSES, PHONE_PATTERN, mask_name
 
 _phone = validate.Regexp(PHONE_PATTERN, error="A mainland mobile number of 11 digits.")
 _name = validate.Length(min=1, max=64)
@@ -193,6 +192,20 @@ class MemberCardRevokeSchema(ma.Schema):
     reason = ma.fields.String(required=True, validate=_reason)
 
 
+class LinkSuggestionSchema(ma.Schema):
+    """Another record that may be this person's: only what tells staff to ask them."""
+
+    id = ma.fields.Integer(dump_only=True)
+    name_masked = ma.fields.Function(
+        lambda resident: mask_name(resident.name),
+        dump_only=True,
+        metadata={"type": "string", "nullable": True},
+    )
+    has_wechat = ma.fields.Boolean(dump_only=True)
+    center_id = ma.fields.Integer(dump_only=True, allow_none=True)
+    created_at = LocalDateTime(dump_only=True)
+
+
 class ResidentDetailSchema(ResidentSchema):
     """What staff see when they open a resident (the opening is audited)."""
 
@@ -204,6 +217,21 @@ class ResidentDetailSchema(ResidentSchema):
         allow_none=True,
         metadata={"description": "The live card, else the last revoked; null if none printed"},
     )
+    link_suggestions = ma.fields.List(
+        ma.fields.Nested(LinkSuggestionSchema),
+        dump_only=True,
+        metadata={
+            "description": "The WeChat account that verified this desk record's number (or, "
+            "for a WeChat account, the desk records typed with its verified number): perhaps "
+            "the same person. Never joined by itself: ask, then issue a link code"
+        },
+    )
+
+    def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
+        # ``obj`` is identity.merging.OpenedRecord: the record, and the suggestions beside it.
+        if attr == "link_suggestions":
+            return obj.link_suggestions
+        return super().get_attribute(obj.resident, attr, default)
 
 
 class ResidentCreateSchema(ma.Schema):

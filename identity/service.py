@@ -36,9 +36,6 @@ from identity.models import (
 )
 from identity.wechat import WeChatIdentity
 
-PHONE_PATTERN = re.compile(r"^1[3-9]\d{9}$")
-
-
 # -- centers and principals ---------------------------------------------------------------
 
 

@@ -30,6 +30,7 @@ from identity.schemas import (
 )
 from me import service as me
 from me.schemas import MePointsSchema
+from merging.schemas import LinkedSchema, LinkSchema
 from points.expiry import current_settings
 from points.history import ledger_page
 from points.schemas import LedgerPageSchema
@@ -41,8 +42,8 @@ blp = Blueprint(
     __name__,
     url_prefix="/api/v1/me",
     description="The resident's own account: profile and points, phone, privacy policy, "
-    "member code, consents, follow-ups, a copy of their data (PIPL Art. 45), closing the "
-    "account (Art. 47)",
+    "member code, linking a desk record, consents, follow-ups, a copy of their data "
+    "(PIPL Art. 45), closing the account (Art. 47)",
 )
 
 blueprints = (blp,)
@@ -116,6 +117,42 @@ def verify_phone(args: dict[str, Any]) -> dict[str, Any]:
         current_app.config,
         wechat.access_tokens(),
         utcnow(),
+        privacy.current_version(),
+    )
+
+
+@blp.post("/link")
+@blp.response(200, LinkedSchema)
+@auth_required(RESIDENT)
+@blp.arguments(LinkSchema)
+def link(args: dict[str, Any]) -> dict[str, Any]:
+    """Join the record the desk registered for this resident to this WeChat account, with the
+    link code the desk showed (`POST /residents/{id}/link-code`): one resident afterwards,
+    the desk's, keeping its ledger, check-ins, follow-ups, consents and member card, and
+    taking this account's points, check-ins and gifts. Answers as a WeChat login does: go on
+    with the new tokens (the old ones are revoked; a later `wx.login` finds the joined
+    resident).
+
+    Where both records checked in to one event, the desk record's check-in stands and this
+    account's is annulled, its points taken back; those spent already stay spent.
+
+    Refusals: `link_code_unknown` (404), `link_code_used` (409: each code works once),
+    `link_code_expired` (410), `resident_has_wechat` (409: the record has a WeChat account
+    already), `already_merged` (409: the desk record was merged into another meanwhile; ask
+    the desk for a code of that one), `rate_limited` (429, with `Retry-After`:
+    `LINK_CODE_LOCKOUT` wrong codes), `token_revoked` (401: this account was joined or
+    closed already), `unavailable` (503, with `Retry-After`: a check-in of one of the two
+    records was under way at that moment; nothing was joined, send it again).
+
+    No `Idempotency-Key`: its replay would keep this answer's tokens in the database. A retry
+    of a lost answer is safe without it: the account it came from is joined, so its token is
+    `401 token_revoked`, and `wx.login` logs in to the joined resident."""
+    config = current_app.config
+    return me.link(
+        current_principal().id,
+        args["code"],
+        utcnow(),
+        config["LINK_CODE_LOCKOUT"],
         privacy.current_version(),
     )
 

@@ -13,9 +13,10 @@ from typing import Any
 
 from core import qr_links
 from core.codes import CodeKeys
-from identity import member_codes, phones, privacy, wechat
+from identity import member_codes, phones, privacy, sessions, wechat
 from identity import service as identity
 from identity.models import Consent
+from merging import service as merging
 from points import ledger
 from points.expiry import PointsSettings, expiring
 
@@ -55,6 +56,20 @@ def verify_phone(
     resident = identity.get_resident(resident_id)
     phones.record_verified(resident, wechat.phone_number(code, config, tokens), now)
     return identity.profile(resident, privacy_version)
+
+
+def link(
+    resident_id: int, code: str, now: datetime, lockout: str, privacy_version: str
+) -> dict[str, Any]:
+    """Join the desk record a link code names (``merging.service.link``) and log in as it:
+    tokens shaped as a WeChat login's, and the points that moved."""
+    joined = merging.link(resident_id, code, now, lockout)
+    return {
+        **sessions.start(joined.resident),
+        "resident": joined.resident,
+        "privacy": privacy.state(joined.resident.id, privacy_version),
+        "points_moved": joined.points_moved,
+    }
 
 
 def accept_privacy_policy(resident_id: int, version: str, current: str) -> privacy.PrivacyState:

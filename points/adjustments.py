@@ -1,13 +1,22 @@
-"""A manager's correction of a resident's points, with a reason the resident reads."""
+"""A manager's correction of a resident's points, with a reason the resident reads; and the
+balances a center carried on paper, brought over once each."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
+from sqlalchemy import select
+
 from core.auth import Principal
+from core.db import db
 from points.earning import earn
 from points.ledger import Source, lock_account
+from points.models import LedgerTransaction
 from points.service import Movement, spend_account
+
+#: The source of a balance brought over from paper; its id is the import's key for the line.
+CARRIED_OVER = "import"
 
 
 def adjust(
@@ -32,3 +41,35 @@ def adjust(
         return earned.movement
     account = lock_account(resident_id)
     return spend_account(account, -points, source, actor, kind="adjust", at=at)
+
+
+def carry_over(
+    resident_id: int,
+    points: int,
+    reason: str,
+    actor: Principal,
+    *,
+    key: str,
+    center_id: int,
+    expires_at: datetime | None,
+) -> Movement:
+    """Credit a balance a resident held on paper (a booklet's stamps) as an ``adjust``, once
+    per ``key``: the same line imported again returns the first credit (``duplicate``)."""
+    source = Source(CARRIED_OVER, key, reason, center_id)
+    earned = earn(resident_id, source, actor, points=points, kind="adjust", expires_at=expires_at)
+    return earned.movement
+
+
+def carried_over(keys: Collection[str]) -> set[str]:
+    """Which of the keys a balance was carried over under already."""
+    if not keys:
+        return set()
+    return set(
+        db.session.scalars(
+            select(LedgerTransaction.source_id).where(
+                LedgerTransaction.source_type == CARRIED_OVER,
+                LedgerTransaction.source_id.in_(keys),
+                LedgerTransaction.kind == "adjust",
+            )
+        )
+    )

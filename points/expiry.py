@@ -18,9 +18,10 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from core.db import db
+from core.errors import TokenRevoked
 from core.localtime import day_start, zone_of
 from points.ledger import Source, lock_account
-from points.models import LedgerTransaction, PointsLot
+from points.models import LedgerTransaction, PointsAccount, PointsLot
 from points.service import spend_account
 
 _DAYS = re.compile(r"^([1-9]\d{0,4})d$")
@@ -91,15 +92,25 @@ def expire_due(as_of: datetime) -> int:
     Keyed by lot (and by how many times the lot expired before), under the account lock, so
     a second run, or two at once, write nothing more. Points reserved for a pickup are
     left in their lot until the hold is settled; a later run expires what is left then.
+    A closed account has nothing left to expire (closing forfeits it; a merge moves it,
+    lots and all): one closed while this run waited for its lock is passed over.
     """
     due = db.session.execute(
         select(PointsLot.resident_id, PointsLot.id)
-        .where(PointsLot.remaining > 0, PointsLot.expires_at <= as_of)
+        .join(PointsAccount, PointsAccount.resident_id == PointsLot.resident_id)
+        .where(
+            PointsLot.remaining > 0,
+            PointsLot.expires_at <= as_of,
+            PointsAccount.closed_at.is_(None),
+        )
         .order_by(PointsLot.resident_id, PointsLot.id)
     ).all()
     written = 0
     for resident_id, lots in groupby(due, key=lambda row: row.resident_id):
-        account = lock_account(resident_id)
+        try:
+            account = lock_account(resident_id)
+        except TokenRevoked:
+            continue
         for _, lot_id in lots:
             remaining = db.session.scalar(select(PointsLot.remaining).where(PointsLot.id == lot_id))
             amount = min(remaining or 0, account.balance - account.reserved)

@@ -12,7 +12,7 @@ from core.auth import Principal
 from core.db import db, utcnow
 from core.errors import Conflict, NotFound
 from core.i18n import _l
-from points.ledger import LockedAccount, Source, lock_account
+from points.ledger import LockedAccount, Source, lock_account, lock_holder
 from points.models import PointsAccount, PointsHold
 from points.service import InsufficientPoints, Movement, spend_account
 
@@ -57,8 +57,9 @@ def _locked_hold(source_type: str, source_id: str) -> tuple[PointsHold, LockedAc
     )
     if found is None:
         raise NotFound(_l("No such hold."))
-    account = lock_account(found.resident_id)
-    db.session.refresh(found)  # its status as of the lock, not of the first read
+    # Its holder's: a hold moves with its points when its record is merged into another.
+    account = lock_holder(found.resident_id)
+    db.session.refresh(found)  # its status (and holder) as of the lock, not of the first read
     return found, account
 
 

@@ -21,6 +21,7 @@ from core.auth import Principal
 from core.db import db, driver_connection, utcnow
 from core.errors import Conflict, TokenRevoked
 from core.i18n import _l
+from identity.models import Resident
 from points.chain import entry_hash
 from points.models import GENESIS_HASH, PointsAccount
 
@@ -136,6 +137,27 @@ def lock_account(resident_id: int) -> LockedAccount:
     with driver_connection() as connection:
         row = connection.execute(_LOCK, lock_params(resident_id)).fetchone()
     return locked(resident_id, row)
+
+
+def lock_holder(resident_id: int) -> LockedAccount:
+    """Lock the account that holds ``resident_id``'s points now: their own, or, when their
+    record was merged into another (``points.merging``), the survivor's, however many merges
+    on. For undoing, settling or expiring what was theirs, where the points may have moved.
+
+    The merge is followed after the lock: one that held it while this waited leaves this
+    account closed and points on; ``token_revoked`` is an account its resident closed.
+    """
+    holder = resident_id
+    while True:
+        try:
+            return lock_account(holder)
+        except TokenRevoked:
+            merged_into = db.session.scalar(
+                select(Resident.merged_into_id).where(Resident.id == holder)
+            )
+            if merged_into is None:
+                raise
+            holder = merged_into
 
 
 def append(

@@ -16,7 +16,10 @@ class LedgerSourceSchema(ma.Schema):
 
     type = ma.fields.String(
         required=True,
-        metadata={"description": "`checkin`, `redemption`, `reversal`, `adjustment`, `lot`..."},
+        metadata={
+            "description": "`checkin`, `redemption`, `reversal`, `adjustment`, `lot`, `merge` "
+            "(points that moved when two records of one person were joined)..."
+        },
     )
     id = ma.fields.String(required=True, allow_none=True)
     center_id = ma.fields.Integer(required=True, allow_none=True)

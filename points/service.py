@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from core.auth import Principal
 from core.db import db
 from core.errors import Conflict, DomainError, NotFound
 from core.i18n import _l
-from points.ledger import LockedAccount, Source, append, lock_account
+from points.ledger import LockedAccount, Source, append, lock_account, lock_holder
 from points.models import LedgerTransaction, LotAllocation, PointsLot
 
 
@@ -39,9 +39,10 @@ class Movement:
 
 
 def _made_by(source_type: str, source_id: str | None, kind: str) -> Any:
-    """``(id, amount)`` of the transaction of this kind a source made, if any (its unique key)."""
+    """``(id, amount, resident_id)`` of the transaction of this kind a source made, if any
+    (its unique key)."""
     return db.session.execute(
-        select(LedgerTransaction.id, LedgerTransaction.amount).where(
+        select(LedgerTransaction.id, LedgerTransaction.amount, LedgerTransaction.resident_id).where(
             LedgerTransaction.source_type == source_type,
             LedgerTransaction.source_id == source_id,
             LedgerTransaction.kind == kind,
@@ -142,17 +143,24 @@ def _draw_lots(resident_id: int, transaction_id: int, amount: int, prefer_lot: i
 def reverse(
     transaction_id: int, reason: str, actor: Principal | None, *, kind: str | None = None
 ) -> Movement:
-    """Undo a transaction with a new, opposite one (at most once)."""
+    """Undo a transaction with a new, opposite one (at most once).
+
+    The reversal lands where the resident's points are now: on their own account, or, when
+    their record was merged into another (``points.merging``), on the survivor's; points it
+    gives back there come back as lots with the expiry of those they were drawn from.
+    """
     original = db.session.get(LedgerTransaction, transaction_id)
     if original is None:
         raise NotFound(_l("No such ledger transaction."))
     if original.reverses_id is not None:
         raise Conflict(_l("A reversal cannot itself be reversed; make an adjustment instead."))
-    account = lock_account(original.resident_id)
+    account = lock_holder(original.resident_id)
+    holder = account.resident_id
     reversed_by = select(LedgerTransaction.id).where(LedgerTransaction.reverses_id == original.id)
     if db.session.scalar(reversed_by) is not None:
         raise AlreadyReversed()
     source = Source("reversal", str(original.id), reason, original.center_id)
+    moved = holder != original.resident_id
     if original.amount > 0:
         return spend_account(
             account,
@@ -161,13 +169,16 @@ def reverse(
             actor,
             kind=kind or "adjust",
             reverses_id=original.id,
-            prefer_lot=_lot_of(original.id),
+            prefer_lot=None if moved else _lot_of(original.id),
         )
     kind = kind or ("refund" if original.kind == "redeem" else "adjust")
     reversal_id = append(account, kind, -original.amount, source, actor, reverses_id=original.id)
     if reversal_id is None:
         raise AlreadyReversed()
-    _restore_lots(original.id, reversal_id)
+    if moved:
+        _reopen_lots(original.id, reversal_id, holder)
+    else:
+        _restore_lots(original.id, reversal_id)
     return Movement(reversal_id, -original.amount, account.balance)
 
 
@@ -180,8 +191,48 @@ def reverse_earned(
     return None if earned is None else reverse(earned.id, reason, actor)
 
 
+def reverse_earned_if_unspent(
+    source_type: str, source_id: str, reason: str, actor: Principal | None
+) -> int:
+    """:func:`reverse_earned` when the points are still there to take back (spendable where
+    they are now); else nothing is written and they stay spent. Returns the points that
+    stayed: 0 when undone, or when the source earned nothing."""
+    earned = _made_by(source_type, source_id, "earn")
+    if earned is None:
+        return 0
+    account = lock_holder(earned.resident_id)
+    if account.balance - account.reserved < earned.amount:
+        return int(earned.amount)
+    reverse(earned.id, reason, actor)
+    return 0
+
+
 def _lot_of(transaction_id: int) -> int | None:
     return db.session.scalar(select(PointsLot.id).where(PointsLot.transaction_id == transaction_id))
+
+
+def _reopen_lots(debit_id: int, reversal_id: int, holder: int) -> None:
+    """A debit of a merged record undone on the survivor's account: the lots it drew moved
+    away (drained by the merge), so what comes back opens new lots there, one per expiry."""
+    drawn = db.session.execute(
+        select(PointsLot.expires_at, func.sum(LotAllocation.amount))
+        .join(PointsLot, PointsLot.id == LotAllocation.lot_id)
+        .where(LotAllocation.transaction_id == debit_id)
+        .group_by(PointsLot.expires_at)
+    ).all()
+    db.session.execute(
+        PointsLot.__table__.insert(),
+        [
+            {
+                "resident_id": holder,
+                "transaction_id": reversal_id,
+                "amount": amount,
+                "remaining": amount,
+                "expires_at": expires_at,
+            }
+            for expires_at, amount in drawn
+        ],
+    )
 
 
 def _restore_lots(debit_id: int, reversal_id: int) -> None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from core.db import db
+from identity.models import Resident
 from points.chain import entry_hash
+from points.merging import MERGE_SOURCE
 from points.models import (
     GENESIS_HASH,
     LedgerEntry,
@@ -40,6 +42,7 @@ def verify() -> list[str]:
     problems += _check_orphans()
     problems += _check_holds(accounts)
     problems += _check_lots(accounts)
+    problems += _check_merges()
     return problems
 
 
@@ -175,3 +178,53 @@ def _check_lots(accounts: dict[int, Any]) -> Iterator[str]:
                 f"points_accounts resident_id={resident_id}: balance {account.balance}, "
                 f"live lots hold {live.get(resident_id, 0)}"
             )
+
+
+def _check_merges() -> Iterator[str]:
+    """Two records joined (points.merging): the debit that took the absorbed record's points
+    is met by its credits on the record it joined, point for point, and the absorbed
+    record's account holds nothing."""
+    t = LedgerTransaction
+    merged_into = dict(
+        db.session.execute(
+            select(Resident.id, Resident.merged_into_id).where(Resident.merged_into_id.is_not(None))
+        ).all()
+    )
+    taken: dict[str, int] = {}
+    arrived: dict[str, int] = {}
+    moves = db.session.execute(
+        select(t.id, t.resident_id, t.amount, t.source_id)
+        .where(t.source_type == MERGE_SOURCE)
+        .order_by(t.id)
+    )
+    for move in moves:
+        where = f"ledger_transactions id={move.id}"
+        absorbed, credit, _ = move.source_id.partition(".")
+        if credit:
+            arrived[absorbed] = arrived.get(absorbed, 0) + move.amount
+            if move.resident_id != merged_into.get(int(absorbed)):
+                yield f"{where}: merge credit on a record resident {absorbed} was not merged into"
+        else:
+            taken[absorbed] = taken.get(absorbed, 0) - move.amount
+            if move.resident_id != int(absorbed):
+                yield f"{where}: merge debit for resident {absorbed} on another resident"
+    for absorbed in sorted(taken.keys() | arrived.keys(), key=int):
+        if taken.get(absorbed, 0) != arrived.get(absorbed, 0):
+            yield (
+                f"merge of resident {absorbed}: {taken.get(absorbed, 0)} points taken, "
+                f"{arrived.get(absorbed, 0)} arrived"
+            )
+    left = db.session.execute(
+        select(PointsAccount.resident_id, PointsAccount.balance, PointsAccount.reserved)
+        .join(Resident, Resident.id == PointsAccount.resident_id)
+        .where(
+            Resident.merged_into_id.is_not(None),
+            or_(PointsAccount.balance != 0, PointsAccount.reserved != 0),
+        )
+        .order_by(PointsAccount.resident_id)
+    )
+    for row in left:
+        yield (
+            f"points_accounts resident_id={row.resident_id}: merged into another record, "
+            f"yet balance {row.balance}, reserved {row.reserved}"
+        )

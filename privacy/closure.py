@@ -6,8 +6,9 @@ count them), consent records, all withdrawn (the proof that what was held, was h
 consent), and the audit log. Erased: name, phone, WeChat ids, condition tags, follow-ups
 (their condition is health data, and the compliance statistics leave out a follow-up whose
 condition tag is gone anyway), the titles and places of events made for the resident alone,
-the phone's address and browser in the scan log, every login and every member card. A WeChat
-login afterwards finds no one with that openid and starts a new, empty account.
+the phone's address and browser in the scan log, the reasons managers gave for merging
+records into theirs, every login and every member card. A WeChat login afterwards finds no
+one with that openid and starts a new, empty account.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from events.models import Event, FollowUp, ScanAttempt
 from identity import member_cards, sessions
 from identity import service as identity
 from identity.audit import record_audit
+from identity.merging import forget_merge_reasons
 from identity.models import Consent, Resident, ResidentCondition
 from points import ledger
 from points.ledger import Source
@@ -54,6 +56,7 @@ def close_account(actor: Principal, now: datetime) -> None:
     sessions.revoke_resident(resident.id, now)
     member_cards.erase(resident.id)
     _erase_identity(resident, now)
+    forget_merge_reasons(resident.id)
     record_audit(actor, "resident.close", resident.id, f"points={settled} reservations={cancelled}")
     db.session.flush()
 

@@ -3,6 +3,11 @@
 One query per kind of record however long the history, never one per row: a resident with
 years of check-ins gets their copy about as fast as a newcomer.
 
+A resident whose records were joined (merging) gets the history of every one of them: what
+moved to the survivor, and what stayed on the record merged into it (its ledger, a check-in
+it made at an event the survivor attended too, a privacy-policy version both accepted, who
+read it). Each ledger entry says which record's chain it is on (``record_id``).
+
 Their condition tags and follow-ups' conditions are in it (their own health data is theirs
 to have). Who on the staff side opened their record is in it by role and center, without
 the staff member's name: the center answers for its staff, and a name is the staff
@@ -23,6 +28,7 @@ from events.followups import status_of
 from events.models import Checkin, Event, FollowUp
 from identity import service as identity
 from identity.audit import record_audit
+from identity.merging import merged_records
 from identity.models import (
     CONDITIONS,
     AuditEvent,
@@ -41,11 +47,12 @@ def copy_for(actor: Principal, now: datetime, today: date) -> dict[str, Any]:
     overdue); the copy is audited."""
     resident = identity.get_resident(actor.id)
     balance, reserved = ledger.balance_of(resident.id)
+    records = merged_records(resident.id)
     copy = {
         "exported_at": now,
         "profile": _profile(resident),
         "consents": resident.consents,
-        "privacy_acceptances": _privacy_acceptances(resident.id),
+        "privacy_acceptances": _privacy_acceptances(records),
         "conditions": [
             {
                 "code": tag.condition,
@@ -56,11 +63,11 @@ def copy_for(actor: Principal, now: datetime, today: date) -> dict[str, Any]:
         ],
         "member_cards": resident.member_cards[::-1],
         "points": {"balance": balance, "reserved": reserved},
-        "checkins": _checkins(resident.id),
-        "ledger": _ledger(resident.id),
-        "redemptions": _redemptions(resident.id),
-        "followups": _followups(resident.id, today),
-        "access_log": _access_log(resident.id),
+        "checkins": _checkins(records),
+        "ledger": _ledger(records),
+        "redemptions": _redemptions(records),
+        "followups": _followups(records, today),
+        "access_log": _access_log(records),
     }
     record_audit(actor, "resident.export", resident.id)
     return copy
@@ -82,17 +89,17 @@ def _profile(resident: Resident) -> dict[str, Any]:
     }
 
 
-def _privacy_acceptances(resident_id: int) -> list[PrivacyAcceptance]:
+def _privacy_acceptances(records: list[int]) -> list[PrivacyAcceptance]:
     return list(
         db.session.scalars(
             select(PrivacyAcceptance)
-            .where(PrivacyAcceptance.resident_id == resident_id)
+            .where(PrivacyAcceptance.resident_id.in_(records))
             .order_by(PrivacyAcceptance.accepted_at, PrivacyAcceptance.id)
         )
     )
 
 
-def _checkins(resident_id: int) -> list[dict[str, Any]]:
+def _checkins(records: list[int]) -> list[dict[str, Any]]:
     rows = db.session.execute(
         select(
             Checkin.id,
@@ -108,7 +115,7 @@ def _checkins(resident_id: int) -> list[dict[str, Any]]:
         )
         .join(Event, Event.id == Checkin.event_id)
         .join(Center, Center.id == Event.center_id)
-        .where(Checkin.resident_id == resident_id)
+        .where(Checkin.resident_id.in_(records))
         .order_by(Checkin.created_at, Checkin.id)
     )
     return [
@@ -129,10 +136,11 @@ def _checkins(resident_id: int) -> list[dict[str, Any]]:
     ]
 
 
-def _ledger(resident_id: int) -> list[dict[str, Any]]:
+def _ledger(records: list[int]) -> list[dict[str, Any]]:
     t = LedgerTransaction
     rows = db.session.execute(
         select(
+            LedgerEntry.resident_id,
             LedgerEntry.seq,
             LedgerEntry.created_at,
             LedgerEntry.delta,
@@ -144,11 +152,12 @@ def _ledger(resident_id: int) -> list[dict[str, Any]]:
         )
         .join(t, t.id == LedgerEntry.transaction_id)
         .outerjoin(Center, Center.id == t.center_id)
-        .where(LedgerEntry.resident_id == resident_id)
-        .order_by(LedgerEntry.seq)
+        .where(LedgerEntry.resident_id.in_(records))
+        .order_by(LedgerEntry.id)  # each chain in its order, the chains as they were written
     )
     return [
         {
+            "record_id": row.resident_id,
             "seq": row.seq,
             "created_at": row.created_at,
             "kind": row.kind,
@@ -161,7 +170,7 @@ def _ledger(resident_id: int) -> list[dict[str, Any]]:
     ]
 
 
-def _redemptions(resident_id: int) -> list[dict[str, Any]]:
+def _redemptions(records: list[int]) -> list[dict[str, Any]]:
     rows = db.session.execute(
         select(
             Redemption.id,
@@ -179,7 +188,7 @@ def _redemptions(resident_id: int) -> list[dict[str, Any]]:
         )
         .join(CatalogItem, CatalogItem.id == Redemption.item_id)
         .join(Center, Center.id == Redemption.center_id)
-        .where(Redemption.resident_id == resident_id)
+        .where(Redemption.resident_id.in_(records))
         .order_by(Redemption.id)
     )
     return [
@@ -199,11 +208,11 @@ def _redemptions(resident_id: int) -> list[dict[str, Any]]:
     ]
 
 
-def _followups(resident_id: int, today: date) -> list[dict[str, Any]]:
+def _followups(records: list[int], today: date) -> list[dict[str, Any]]:
     rows = db.session.execute(
         select(FollowUp, Center.name.label("center_name"))
         .join(Center, Center.id == FollowUp.center_id)
-        .where(FollowUp.resident_id == resident_id)
+        .where(FollowUp.resident_id.in_(records))
         .order_by(FollowUp.due_on, FollowUp.id)
     )
     return [
@@ -222,7 +231,7 @@ def _followups(resident_id: int, today: date) -> list[dict[str, Any]]:
     ]
 
 
-def _access_log(resident_id: int) -> list[dict[str, Any]]:
+def _access_log(records: list[int]) -> list[dict[str, Any]]:
     """Who read, changed or exported the resident's record: staff by role and center."""
     rows = db.session.execute(
         select(
@@ -235,7 +244,7 @@ def _access_log(resident_id: int) -> list[dict[str, Any]]:
         )
         .outerjoin(Staff, (AuditEvent.actor_kind == "staff") & (Staff.id == AuditEvent.actor_id))
         .outerjoin(Center, Center.id == Staff.center_id)
-        .where(AuditEvent.resident_id == resident_id)
+        .where(AuditEvent.resident_id.in_(records))
         .order_by(AuditEvent.at, AuditEvent.id)
     )
     return [

@@ -62,6 +62,13 @@ class CopyCheckinSchema(ma.Schema):
 
 
 class CopyLedgerEntrySchema(ma.Schema):
+    record_id = ma.fields.Integer(
+        required=True,
+        metadata={
+            "description": "The record whose ledger the entry is on: the resident's, or a "
+            "record of theirs merged into it (its own chain: `seq` counts per record)"
+        },
+    )
     seq = ma.fields.Integer(required=True)
     created_at = LocalDateTime(required=True)
     kind = ma.fields.String(required=True)

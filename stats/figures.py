@@ -24,7 +24,7 @@ from events.models import Checkin
 from identity.models import Center
 from points.models import ACTIVITIES
 from stats import raw
-from stats.first_checkins import annulled_since
+from stats.first_checkins import corrected_since
 from stats.models import (
     DISTRICT,
     DailyCheckins,
@@ -228,7 +228,7 @@ def _new_participants(parts: Parts) -> int:
     """Residents whose first check-in that counts falls in the period.
 
     On rolled-up days, the rolled-up first days say it, except for residents who had a
-    check-in annulled since the last refresh: theirs are counted afresh.
+    check-in annulled or imported since the last refresh: theirs are counted afresh.
     """
     new = sum(raw.new_participants(window) for window in parts.fresh)
     if not parts.rolled:
@@ -237,12 +237,12 @@ def _new_participants(parts: Parts) -> int:
         FirstCheckin.scope == parts.scope, parts.days(FirstCheckin.first_day)
     )
     if parts.corrected_since is not None:
-        annulled = annulled_since(parts.corrected_since).with_only_columns(Checkin.resident_id)
-        stmt = stmt.where(FirstCheckin.resident_id.not_in(annulled))
+        corrected = corrected_since(parts.corrected_since).with_only_columns(Checkin.resident_id)
+        stmt = stmt.where(FirstCheckin.resident_id.not_in(corrected))
         until = Period(FIRST_DAY, parts.rolled[-1].end).bounds(parts.tz)[1]
         firsts = (
             raw.first_days(raw.Window(None, until, parts.center_id), parts.tz)
-            .where(Checkin.resident_id.in_(annulled))
+            .where(Checkin.resident_id.in_(corrected))
             .subquery()
         )
         again = select(func.count()).where(within(firsts.c.first_day, parts.rolled))

@@ -1,8 +1,9 @@
 """Each resident's first check-in day, per center and district-wide: who is new in a period.
 
 Rolling up days only ever moves a first day earlier; an annulment can move it later, so the
-refresh recomputes the first days of residents who had a check-in annulled since it last ran
-(and reports count those residents afresh until then: ``annulled_since``).
+refresh recomputes the first days of residents who had a check-in annulled since it last ran.
+Attendance imported from paper can move a first day earlier into a day rolled up long ago, so
+until the next refresh reports count afresh the residents of both (``corrected_since``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, delete, func, literal, select, tuple_
+from sqlalchemy import Select, delete, func, literal, or_, select, tuple_
 from sqlalchemy.dialects import postgresql
 
 from core.api import FIRST_DAY
@@ -24,12 +25,13 @@ from stats.periods import Period
 from stats.raw import Window, valid_checkins
 
 
-def annulled_since(since: datetime) -> Select[Any]:
-    """Residents with a check-in annulled at ``since`` or later, and its event's center."""
+def corrected_since(since: datetime) -> Select[Any]:
+    """Residents with a check-in annulled, or one from paper written, at ``since`` or later,
+    and its event's center."""
     return (
         select(Checkin.resident_id, Event.center_id)
         .join(Event, Event.id == Checkin.event_id)
-        .where(Checkin.annulled_at >= since)
+        .where(or_(Checkin.annulled_at >= since, Checkin.recorded_at >= since))
     )
 
 
@@ -62,10 +64,11 @@ def _upsert(window: Window, tz: ZoneInfo, residents: Any, *, keep_earlier: bool)
 
 
 def recompute(annulled: list[Any], through: date, tz: ZoneInfo) -> None:
-    """Recompute the first days of residents who had a check-in annulled, over every day
-    rolled up: an annulment can move a first day later, which rolling up days never does.
+    """Recompute the first days of residents who had a check-in annulled (or imported), over
+    every day rolled up: an annulment can move a first day later, which rolling up days never
+    does.
 
-    ``annulled``: ``(resident, center)`` of each annulled check-in. The rows of those centers
+    ``annulled``: ``(resident, center)`` of each such check-in. The rows of those centers
     and of the district are dropped, then every first day of those residents is written again.
     """
     residents = sorted({resident for resident, _ in annulled})

@@ -2,12 +2,12 @@
 
 ``flask stats refresh`` (from cron, every few minutes) rolls up every day that has ended
 since the last run, and rolls up again any older day that a later correction touched (a
-check-in annulled, a gift taken back, points reversed). It reads the domain tables under
-MVCC and writes only its own, so it never blocks a check-in.
+check-in annulled, a gift taken back, points reversed, attendance imported from paper). It
+reads the domain tables under MVCC and writes only its own, so it never blocks a check-in.
 
 Reading, nothing waits for it: the days a refresh has not covered, or that changed since
 it ran, are counted from the domain tables directly (``Coverage.split``), and so are the first
-days of residents who had a check-in annulled since (``annulled_since``).
+days of residents who had a check-in annulled or imported since (``corrected_since``).
 """
 
 from __future__ import annotations
@@ -60,7 +60,8 @@ class Coverage:
 
     covered_through: date | None
     changed: frozenset[date]
-    #: Check-ins annulled from this instant on may have moved a first day the rollups keep.
+    #: Check-ins annulled or imported from this instant on may have moved a first day the
+    #: rollups keep.
     corrected_since: datetime | None = None
 
     def split(self, period: Period) -> tuple[list[Period], list[Period]]:
@@ -92,7 +93,8 @@ def coverage(tz: ZoneInfo) -> Coverage:
 
 
 def changed_days(since: datetime, tz: ZoneInfo) -> set[date]:
-    """Days whose figures a correction made after ``since`` changed."""
+    """Days whose figures a correction made after ``since`` changed, or check-ins from paper
+    written since (few days, however many lines: counted in the database)."""
     original = aliased(LedgerTransaction)
     moments = [
         select(Checkin.created_at).where(Checkin.annulled_at >= since),
@@ -103,7 +105,12 @@ def changed_days(since: datetime, tz: ZoneInfo) -> set[date]:
         .join(LedgerTransaction, LedgerTransaction.reverses_id == original.id)
         .where(LedgerTransaction.created_at >= since),
     ]
-    return {local_date(moment, tz) for stmt in moments for moment in db.session.scalars(stmt)}
+    recorded = (
+        select(local_day(Checkin.created_at, tz)).where(Checkin.recorded_at >= since).distinct()
+    )
+    return {
+        local_date(moment, tz) for stmt in moments for moment in db.session.scalars(stmt)
+    } | set(db.session.scalars(recorded))
 
 
 def refresh(now: datetime, tz: ZoneInfo) -> int:
@@ -127,7 +134,7 @@ def refresh(now: datetime, tz: ZoneInfo) -> int:
         since = state.refreshed_at - SETTLING
         ended = _days_between(state.covered_through + timedelta(days=1), through)
         runs = _runs({*ended, *changed_days(since, tz)})
-        annulled = db.session.execute(first_checkins.annulled_since(since)).all()
+        annulled = db.session.execute(first_checkins.corrected_since(since)).all()
     state.covered_through = max(state.covered_through, through)
     state.refreshed_at = now
     for run in runs:

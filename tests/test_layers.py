@@ -5,7 +5,8 @@ another that imports it back, however roundabout. A domain package (points, even
 stats) reaches identity only through its models (the tables and the lookups on them) and its
 audit trail (``record_audit``, and the audited ways staff reach a resident). What composes
 every package sits on top — the app factory, the resident's ``/me``, the staff console,
-closing and copying an account (privacy), the demo's seed: it may call any package's rules,
+closing and copying an account (privacy), joining two records of one person (merging), the
+demo's seed: it may call any package's rules,
 and nothing below it imports it. Only the app factory imports the console or a package's
 ``api`` module (``core.api`` is plumbing): pages and the API are two faces of the same
 services, neither built on the other.
@@ -22,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = frozenset(
     path.parent.name for path in ROOT.glob("*/__init__.py") if path.parent.name != "tests"
 )
-TOP = frozenset({"app", "me", "privacy", "demo", "console"})
+TOP = frozenset({"app", "me", "privacy", "merging", "demo", "console"})
 DOMAINS = PACKAGES - TOP - {"core", "identity"}
 IDENTITY_FOR_DOMAINS = frozenset({"identity.models", "identity.audit"})
 

@@ -12,7 +12,18 @@ import pytest
 from core.db import db
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("catalog", "core", "demo", "events", "identity", "points", "privacy", "stats")
+PACKAGES = (
+    "catalog",
+    "core",
+    "demo",
+    "events",
+    "identity",
+    "imports",
+    "merging",
+    "points",
+    "privacy",
+    "stats",
+)
 SQL = re.compile(r"\b(SELECT|INSERT INTO|UPDATE|DELETE FROM|nextval)\b")
 
 

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 
 from flask import Flask
 from sqlalchemy import func, select
 
 from core.db import db
-from events.models import Checkin
+from events.checkin import annul, check_in
+from events.models import Checkin, Event
+from events.scans import Scanner
 from points import ledger
+from points.expiry import PointsSettings
 from points.models import LedgerTransaction
 from tests.factories import Account, Factory
+from tests.racing import while_held
 
 
 def scan_together(app: Flask, scanners: list[Account], token: str) -> list[int]:
@@ -81,3 +86,33 @@ def test_a_full_hall_never_takes_more_than_its_capacity(racing_app: Flask, make:
     assert sorted(statuses) == [201] * 5 + [409] * 15
     assert count(racing_app, Checkin.id) == 5
     assert count(racing_app, LedgerTransaction.id) == 5
+
+
+def test_a_seat_freed_while_another_resident_takes_one_is_counted_right(
+    app: Flask, racing_app: Flask, make: Factory
+) -> None:
+    """The annulment reads the event before the other check-in commits, and frees its seat
+    after: the count in the database is what it corrects, not the one it read."""
+    desk = make.staff("staff")
+    event_id = make.event(desk.center_id, capacity=5)
+    first, second = make.resident(desk.center_id), make.resident(desk.center_id)
+    first_checkin = make.checkin(event_id, first.id)
+
+    def second_checks_in() -> None:
+        check_in(
+            event_id,
+            second.id,
+            now=datetime.now(UTC),
+            settings=PointsSettings.from_config(racing_app.config),
+            scanner=Scanner.of(None),
+        )
+
+    def annul_the_first() -> None:
+        with app.app_context():
+            annul(first_checkin, desk.principal, "扫错了", datetime.now(UTC))
+            db.session.commit()
+
+    while_held(racing_app, second_checks_in, annul_the_first)
+
+    with app.app_context():
+        assert db.session.get(Event, event_id).seats_taken == 1

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from core.db import db, utcnow
+from identity import link_codes
+from identity import service as identity
 from tests.access import (
     Arrange,
     Call,
@@ -20,6 +23,7 @@ DELETE /api/v1/me                     401   204  403    403   403  403    403
 GET    /api/v1/me/ledger              401   200  403    403   403  403    403
 POST   /api/v1/me/phone               401   200  403    403   403  403    403
 POST   /api/v1/me/privacy             401   200  403    403   403  403    403
+POST   /api/v1/me/link                401   200  403    403   403  403    403
 GET    /api/v1/me/member-code         401   200  403    403   403  403    403
 POST   /api/v1/me/consents            401   201  403    403   403  403    403
 DELETE /api/v1/me/consents/{purpose}  401   200  403    403   403  403    403
@@ -33,6 +37,15 @@ def a_consent_to_withdraw(w: World) -> Call:
     return call(purpose="health_conditions")
 
 
+def a_link_code(w: World) -> Call:
+    """A code center A's desk issued for a resident it registered."""
+    with w.app.app_context():
+        registered = identity.register_resident(w.desk.principal, "黄秀英", None)
+        issued = link_codes.issue(w.desk.principal, registered, utcnow(), 600)
+        db.session.commit()
+    return call(json={"code": issued.code})
+
+
 REQUESTS: dict[str, Arrange] = {
     "GET /api/v1/me": lambda w: call(),
     "PUT /api/v1/me": lambda w: call(json={"name": "王芳"}),
@@ -43,6 +56,7 @@ REQUESTS: dict[str, Arrange] = {
     "POST /api/v1/me/privacy": lambda w: call(
         json={"version": w.app.config["PRIVACY_POLICY_VERSION"]}
     ),
+    "POST /api/v1/me/link": a_link_code,
     "GET /api/v1/me/member-code": lambda w: call(),
     "POST /api/v1/me/consents": lambda w: call(
         json={"purpose": "health_conditions", "version": "2026-01"}

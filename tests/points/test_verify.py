@@ -14,14 +14,17 @@ from flask import Flask
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.exc import DBAPIError
 
-from core.db import db
+from core.db import db, utcnow
+from identity import service as identity
+from merging import service as merging
 from points import holds
 from points import service as points
 from points.chain import entry_hash
-from points.ledger import Source
+from points.ledger import Source, append, lock_account
+from points.merging import MERGE_SOURCE
 from points.models import LedgerEntry, LedgerTransaction
 from points.verify import verify
-from tests.factories import Factory
+from tests.factories import Account, Factory, credit
 
 pytestmark = pytest.mark.tampers_ledger
 LEDGER_TABLES = ("ledger_transactions", "ledger_entries", "lot_allocations")
@@ -303,4 +306,54 @@ def test_an_entrys_hash_is_fixed_by_its_content_whatever_the_servers_time_zone(
                 ]
             ).encode()
         ).hexdigest()
+    )
+
+
+@pytest.fixture
+def merged(app: Flask, make: Factory, manager: Account) -> tuple[int, int]:
+    """``(survivor, absorbed)``: two records of one person merged, 60 points moved."""
+    with app.app_context():
+        survivor, absorbed = (
+            identity.register_resident(manager.principal, "黄秀英", "13812341234").id
+            for _ in range(2)
+        )
+        db.session.commit()
+    make.credit(absorbed, 40)
+    make.credit(absorbed, 20, expires_at=datetime(2027, 12, 31, 16, tzinfo=UTC))
+    with app.app_context():
+        merging.merge(manager.principal, survivor, absorbed, "同一人重复登记", utcnow())
+        db.session.commit()
+    return survivor, absorbed
+
+
+def test_a_merge_credit_the_debit_did_not_pay_for_is_named(
+    app: Flask, merged: tuple[int, int]
+) -> None:
+    survivor, absorbed = merged
+    with app.app_context():
+        forged = Source(MERGE_SOURCE, f"{absorbed}.3", "账户合并")
+        append(lock_account(survivor), "adjust", 10, forged, None, opens_lot=True)
+        db.session.commit()
+
+    code, errors = run_verify(app)
+
+    assert code == 1
+    assert f"merge of resident {absorbed}: 60 points taken, 70 arrived" in errors
+
+
+def test_points_on_a_merged_account_are_named(app: Flask, merged: tuple[int, int]) -> None:
+    _, absorbed = merged
+    with app.app_context():
+        reopen = "UPDATE points_accounts SET closed_at = {} WHERE resident_id = :id"
+        db.session.execute(text(reopen.format("NULL")), {"id": absorbed})
+        credit(absorbed, 10, Source("test", "after-the-merge", "测试积分"))
+        db.session.execute(text(reopen.format("now()")), {"id": absorbed})
+        db.session.commit()
+
+    code, errors = run_verify(app)
+
+    assert code == 1
+    assert errors.strip() == (
+        f"points_accounts resident_id={absorbed}: merged into another record, "
+        "yet balance 10, reserved 0"
     )

@@ -182,6 +182,27 @@ def test_closing_erases_the_member_cards_so_a_card_finds_no_one(
         assert db.session.scalars(cards).all() == []
 
 
+def test_closing_erases_the_reason_a_record_of_theirs_was_merged(
+    app: Flask, client: FlaskClient, make: Factory, desk: Account, manager: Account
+) -> None:
+    resident = make.resident(desk.center_id, name="黄秀英")
+    registered = client.post(
+        "/api/v1/residents", headers=desk.headers, json={"name": "黄秀英", "phone": "13812341234"}
+    ).json["id"]
+    merged = client.post(
+        f"/api/v1/residents/{resident.id}/merge",
+        headers=manager.headers,
+        json={"from_resident_id": registered, "reason": "黄秀英本人：窗口登记后又用微信注册"},
+    )
+    assert merged.status_code == 200
+
+    close(client, resident)
+
+    with app.app_context():
+        absorbed = db.session.get(Resident, registered)
+        assert (absorbed.merged_into_id, absorbed.merge_reason) == (resident.id, None)
+
+
 def test_no_token_of_a_closed_account_works(app: Flask, client: FlaskClient, make: Factory) -> None:
     resident = make.resident()
     other_login = client.post("/api/v1/auth/wechat", json={"code": "dev:o-other-login"})

@@ -16,6 +16,7 @@ from tests.catalog.test_redemption import gift, redeem
 from tests.factories import Account, Factory
 from tests.identity.test_member_cards import print_card
 from tests.identity.test_residents import consent_and_tag
+from tests.merging.test_link import bearer, link_code, register, scan
 
 EXPORT = "/api/v1/me/export"
 
@@ -153,3 +154,28 @@ def test_a_long_history_takes_no_more_queries_than_a_short_one(
 
     assert len(client.get(EXPORT, headers=regular.headers).json["checkins"]) == 8
     assert len(long) == len(short)
+
+
+def test_a_copy_after_a_link_holds_what_stayed_on_the_record_merged_in(
+    client: FlaskClient, make: Factory, desk: Account
+) -> None:
+    """Both records went to one lecture; the desk opened the WeChat record; then the person
+    linked them. The WeChat record's ledger, its annulled check-in and who read it are theirs."""
+    desk_record = register(client, desk)
+    lecture = make.event(desk.center_id)
+    make.checkin(lecture, desk_record)
+    wechat = make.resident(desk.center_id, openid="o-copy")
+    make.checkin(lecture, wechat.id)
+    assert client.get(f"/api/v1/residents/{wechat.id}", headers=desk.headers).status_code == 200
+    linked = scan(client, wechat, link_code(client, desk, desk_record).json["code"])
+    assert linked.status_code == 200, linked.json
+
+    copy = client.get(EXPORT, headers=bearer(linked)).json
+
+    chains = {
+        record: [e["delta"] for e in copy["ledger"] if e["record_id"] == record]
+        for record in (desk_record, wechat.id)
+    }
+    assert chains == {desk_record: [10, 10, -10], wechat.id: [10, -10]}  # earned, moved, back
+    assert sorted(c["annulled_at"] is not None for c in copy["checkins"]) == [False, True]
+    assert "resident.read" in {a["action"] for a in copy["access_log"]}

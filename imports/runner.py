@@ -1,0 +1,130 @@
+"""Applying a real run's rows after the request that checked them, a chunk at a time.
+
+Why a thread and not the request: 100,000 rows take tens of seconds, past any proxy's
+patience and the request's statement timeout. Why not a queue: the house runs no broker,
+and needs none for this: the rows are staged and keyed, so a batch is its own job. The
+request that checks a file starts a thread of its own app context once its work is
+committed; each chunk is a transaction that locks the batch row (one runner per batch),
+applies up to ``staging.CHUNK_ROWS`` pending rows and moves ``processed`` on, so
+``GET /api/v1/imports/{id}`` reads the progress while it runs. If the process dies
+mid-batch, the batch stays ``running`` and ``flask imports resume`` carries on where it
+stopped: what was applied stays, and keyed rows are never made twice. ``IMPORTS_INLINE``
+(tests) applies the rows in the request's own thread, once its response is ready.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from flask import Flask, current_app
+from sqlalchemy import select
+
+from core.auth import Principal
+from core.db import after_commit, db, utcnow
+from core.localtime import zone_of
+from identity.audit import record_audit
+from identity.models import Staff
+from imports import applying, staging
+from imports.models import ImportBatch
+from points.expiry import PointsSettings
+
+log = logging.getLogger(__name__)
+
+
+def launch(batch_id: int, actor: Principal) -> None:
+    """Apply the batch once the request that staged it has committed."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if app.config["IMPORTS_INLINE"]:
+        after_commit(lambda: run(app, batch_id, actor))
+    else:
+        thread = threading.Thread(
+            target=run, args=(app, batch_id, actor), name=f"import-{batch_id}", daemon=True
+        )
+        after_commit(thread.start)
+
+
+def run(app: Flask, batch_id: int, actor: Principal) -> None:
+    """Apply a running batch to the end, in its own app context and transactions; a failure
+    is recorded on the batch (``failed``), never raised."""
+    with app.app_context():
+        try:
+            _apply(batch_id, actor, PointsSettings.from_config(app.config), app)
+        except Exception as error:
+            db.session.rollback()
+            log.exception("import batch %s failed", batch_id)
+            batch = db.session.get(ImportBatch, batch_id, with_for_update=True)
+            if batch is not None and batch.status == "running":
+                batch.status = "failed"
+                batch.failure = f"{type(error).__name__}: {error}"[:200]
+            db.session.commit()
+        finally:
+            db.session.remove()
+
+
+def _apply(batch_id: int, actor: Principal, settings: PointsSettings, app: Flask) -> None:
+    tz = zone_of(app.config)
+    batch = _locked(batch_id)
+    if batch is None:
+        return
+    applying.prepare(batch, tz, utcnow())
+    _count(batch)
+    db.session.commit()
+    while (batch := _locked(batch_id)) is not None:
+        handled = applying.apply_chunk(batch, actor, settings, utcnow())
+        _count(batch)
+        if not handled:
+            batch.status, batch.finished_at = "done", utcnow()
+            staging.blank(batch.id)
+            record_audit(actor, "import.done", None, describe(batch))
+        db.session.commit()
+
+
+def _locked(batch_id: int) -> ImportBatch | None:
+    """The batch, locked for this transaction, if it is still to be applied."""
+    batch = db.session.scalar(
+        select(ImportBatch)
+        .where(ImportBatch.id == batch_id, ImportBatch.status == "running")
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return batch
+
+
+def _count(batch: ImportBatch) -> None:
+    counts = staging.outcomes(batch.id)
+    batch.processed = batch.rows - counts[None]
+    batch.created, batch.skipped, batch.invalid = (
+        counts["created"],
+        counts["skipped"],
+        counts["invalid"],
+    )
+
+
+def describe(batch: ImportBatch) -> str:
+    """The audit trail's words for a batch: which, what, from which file, what it made."""
+    return (
+        f"batch={batch.id} kind={batch.kind} center={batch.center_id} "
+        f"sha256={batch.file_sha256[:16]} rows={batch.rows} created={batch.created} "
+        f"skipped={batch.skipped} invalid={batch.invalid}"
+    )[:255]
+
+
+def resume(app: Flask) -> list[int]:
+    """Carry on every batch left ``running`` or ``failed`` (after a crash, or once what made
+    it fail is mended), as the staff member who started it; returns their ids."""
+    rows = db.session.execute(
+        select(ImportBatch.id, Staff.id, Staff.role, Staff.center_id)
+        .join(Staff, Staff.id == ImportBatch.staff_id)
+        .where(ImportBatch.status.in_(("running", "failed")), ImportBatch.dry_run.is_(False))
+        .order_by(ImportBatch.id)
+    ).all()
+    db.session.execute(
+        ImportBatch.__table__.update()
+        .where(ImportBatch.id.in_([row[0] for row in rows]))
+        .values(status="running", failure=None)
+    )
+    db.session.commit()
+    for batch_id, staff_id, role, center_id in rows:
+        run(app, batch_id, Principal(kind="staff", id=staff_id, role=role, center_id=center_id))
+    return [row[0] for row in rows]

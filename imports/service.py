@@ -1,0 +1,162 @@
+"""Importing a file: checked and staged in the request, applied by the runner (real runs).
+
+Managers import for their own center; a district manager names any center. A dry run stops
+after counting what the file would make, and writes nothing but its record; a real run with
+``all_or_nothing`` is refused (``import_invalid``) while any row has a problem. Each batch is
+recorded with who, when, the file's name and SHA-256, and what came of it, and audited.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import IO, Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from core.api import decode_cursor, page
+from core.auth import Principal
+from core.db import db
+from core.errors import DomainError, NotFound, ValidationFailed
+from core.i18n import _l
+from core.localtime import local_date
+from identity.audit import record_audit
+from identity.models import Center, center_of, named_centers
+from imports import applying, matching, staging
+from imports.models import ImportBatch, ImportProblem
+from imports.rows import COLUMNS, MESSAGES
+from imports.runner import describe
+from imports.sheets import open_sheet
+
+#: Problems a batch's answer lists; every one is stored, and counted in ``invalid``.
+PROBLEMS_SHOWN = 1000
+
+
+class ImportInvalid(DomainError):
+    status, code, title = 422, "import_invalid", _l("Some rows cannot be imported")
+
+
+def start_import(
+    actor: Principal,
+    *,
+    kind: str,
+    center_id: int | None,
+    stream: IO[bytes],
+    file_name: str,
+    dry_run: bool,
+    all_or_nothing: bool,
+    now: datetime,
+    tz: ZoneInfo,
+) -> ImportBatch:
+    """Read and check the file, and record the batch: counted (a dry run, ``checked``) or
+    staged to be applied (``running``: the caller hands it to ``runner.launch``)."""
+    center = _center_for(actor, center_id)
+    digest = _sha256(stream)
+    sheet = open_sheet(stream, file_name, *COLUMNS[kind])
+    batch = ImportBatch(
+        kind=kind,
+        center_id=center,
+        staff_id=actor.id,
+        created_at=now,
+        file_name=file_name[:200],
+        file_sha256=digest,
+        dry_run=dry_run,
+        all_or_nothing=all_or_nothing,
+        status="checked" if dry_run else "running",
+    )
+    db.session.add(batch)
+    db.session.flush()
+    batch.rows, batch.invalid = staging.stage(batch.id, kind, sheet, local_date(now, tz))
+    batch.invalid += matching.match(batch.id, center)
+    if all_or_nothing and batch.invalid and not dry_run:
+        raise ImportInvalid(
+            _l("%(count)d rows have problems; nothing was imported.", count=batch.invalid),
+            extensions={"errors": problems_of(batch.id)},
+        )
+    if dry_run:
+        applying.count(batch, tz)
+        counts = staging.outcomes(batch.id)
+        batch.created, batch.skipped = counts[None], counts["skipped"]
+        batch.processed, batch.finished_at = batch.rows, now
+        staging.forget(batch.id)
+    record_audit(actor, "import.check" if dry_run else "import.start", None, describe(batch))
+    return batch
+
+
+def _center_for(actor: Principal, center_id: int | None) -> int:
+    """The center to import for: a center's manager's own; a district manager's choice."""
+    center_id = center_id if center_id is not None else actor.center_id
+    if center_id is None:
+        raise ValidationFailed(errors={"center_id": [_l("Say for which center to import.")]})
+    if not actor.can_access_center(center_id) or db.session.get(Center, center_id) is None:
+        raise NotFound(_l("No such center."))
+    return center_id
+
+
+def _sha256(stream: IO[bytes]) -> str:
+    digest = hashlib.sha256()
+    while chunk := stream.read(1 << 20):
+        digest.update(chunk)
+    stream.seek(0)
+    return digest.hexdigest()
+
+
+def batch_for(actor: Principal, batch_id: int) -> ImportBatch:
+    """A batch of a center the actor manages, or 404."""
+    batch = db.session.get(ImportBatch, batch_id)
+    if batch is None or not actor.can_access_center(batch.center_id):
+        raise NotFound(_l("No such import."))
+    return batch
+
+
+def problems_of(batch_id: int, limit: int = PROBLEMS_SHOWN) -> list[dict[str, Any]]:
+    """The batch's first problems, by row and column, in the reader's language."""
+    problems = db.session.scalars(
+        select(ImportProblem)
+        .where(ImportProblem.batch_id == batch_id)
+        .order_by(ImportProblem.row, ImportProblem.id)
+        .limit(limit)
+    )
+    return [
+        {
+            "row": problem.row,
+            "column": problem.column,
+            "code": problem.code,
+            "message": str(MESSAGES[problem.code](problem.count)),
+        }
+        for problem in problems
+    ]
+
+
+def report(batch: ImportBatch) -> dict[str, Any]:
+    """The batch as its answer shows it: its record, its center and its first problems."""
+    return _fields(batch) | {
+        "center": center_of(batch.center_id),
+        "errors": problems_of(batch.id),
+    }
+
+
+def _fields(batch: ImportBatch) -> dict[str, Any]:
+    return {column.key: getattr(batch, column.key) for column in ImportBatch.__table__.columns}
+
+
+def batches_page(
+    actor: Principal, center_id: int | None, limit: int, cursor: str | None
+) -> dict[str, Any]:
+    """The batches of the actor's center (a district manager's: all, or one center's),
+    newest first."""
+    stmt = select(ImportBatch).order_by(ImportBatch.id.desc()).limit(limit + 1)
+    if not actor.is_district_wide:
+        center_id = actor.center_id
+    if center_id is not None:
+        stmt = stmt.where(ImportBatch.center_id == center_id)
+    if cursor:
+        (last_id,) = decode_cursor(cursor, (int,))
+        stmt = stmt.where(ImportBatch.id < last_id)
+    result = page(list(db.session.scalars(stmt)), limit, key=lambda batch: (batch.id,))
+    centers = named_centers(batch.center_id for batch in result["items"])
+    result["items"] = [
+        _fields(batch) | {"center": centers[batch.center_id]} for batch in result["items"]
+    ]
+    return result

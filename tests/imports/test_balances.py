@@ -1,0 +1,109 @@
+"""Balances from residents' booklets: ledger adjustments, each line credited once, every
+chain valid; undone through the ledger, unless the points were spent."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from core.db import db
+from identity.models import Resident
+from points.models import LedgerTransaction
+from points.verify import verify
+from tests.factories import Account, Factory
+from tests.imports.conftest import BALANCES, batch, csv_bytes, send
+
+BOOKLETS = [
+    BALANCES,
+    ["黄秀英", "13812341234", "120", "2025年纸质积分卡结转"],
+    ["张明", "13900001111", 35, ""],
+    ["张明", "13900001111", 35, ""],
+    ["李芳", "", "0", "x"],
+]
+
+
+def ledger(app: Flask) -> list[tuple[str, int, str, str]]:
+    with app.app_context():
+        rows = db.session.execute(
+            select(
+                LedgerTransaction.kind,
+                LedgerTransaction.amount,
+                LedgerTransaction.reason,
+                LedgerTransaction.source_type,
+            ).order_by(LedgerTransaction.id)
+        )
+        return [tuple(row) for row in rows]  # type: ignore[misc]
+
+
+def test_balances_are_adjustments_credited_once(
+    app: Flask, client: FlaskClient, manager: Account, make: Factory
+) -> None:
+    zhang = make.resident(manager.center_id, name="张明", phone="13900001111")
+
+    dry = send(client, manager, "balances", csv_bytes(BOOKLETS), dry_run=True).json
+    done = batch(client, manager, send(client, manager, "balances", csv_bytes(BOOKLETS)).json["id"])
+    again = batch(
+        client, manager, send(client, manager, "balances", csv_bytes(BOOKLETS)).json["id"]
+    )
+
+    assert (dry["created"], dry["invalid"], dry["residents_created"]) == (3, 1, 1)
+    assert [(e["row"], e["column"], e["code"]) for e in dry["errors"]] == [
+        (5, "积分", "bad_points")
+    ]
+    assert (done["created"], done["skipped"], done["invalid"]) == (3, 0, 1)
+    assert (again["created"], again["skipped"]) == (0, 3)
+    assert ledger(app) == [
+        ("adjust", 120, "2025年纸质积分卡结转", "import"),
+        ("adjust", 35, "纸质积分卡结转", "import"),
+        ("adjust", 35, "纸质积分卡结转", "import"),
+    ]
+    me = client.get("/api/v1/me", headers=zhang.headers).json
+    assert me["balance"] == 70
+    with app.app_context():
+        assert verify() == []
+
+
+def test_undo_reverses_each_credit_through_the_ledger(
+    app: Flask, client: FlaskClient, manager: Account
+) -> None:
+    sent = send(client, manager, "balances", csv_bytes(BOOKLETS[:3])).json
+
+    undone = client.post(f"/api/v1/imports/{sent['id']}/undo", headers=manager.headers)
+
+    assert undone.status_code == 200, undone.json
+    assert [(kind, amount) for kind, amount, _, _ in ledger(app)] == [
+        ("adjust", 120),
+        ("adjust", 35),
+        ("adjust", -120),
+        ("adjust", -35),
+    ]
+    with app.app_context():
+        assert verify() == []
+        # The residents it registered hold a reversed ledger: they stay, with nothing.
+        assert len(db.session.scalars(select(Resident.id)).all()) == 2
+
+
+def test_undo_stops_where_a_resident_spent_the_points(
+    app: Flask, client: FlaskClient, manager: Account, make: Factory
+) -> None:
+    make.resident(manager.center_id, name="张明", phone="13900001111")
+    sent = send(client, manager, "balances", csv_bytes(BOOKLETS[:3])).json
+    with app.app_context():
+        zhang = db.session.scalar(select(Resident.id).where(Resident.name == "张明"))
+    spent = client.post(
+        f"/api/v1/residents/{zhang}/adjustments",
+        headers={**manager.headers, "Idempotency-Key": "spend-1"},
+        json={"points": -30, "reason": "兑换毛巾"},
+    )
+    assert spent.status_code == 201, spent.json
+
+    undone = client.post(f"/api/v1/imports/{sent['id']}/undo", headers=manager.headers)
+
+    assert (undone.status_code, undone.json["code"], undone.json["row"]) == (
+        409,
+        "import_undo_blocked",
+        3,
+    )
+    assert len(ledger(app)) == 3  # nothing reversed
+    assert batch(client, manager, sent["id"])["status"] == "done"
