@@ -30,18 +30,11 @@ from identity import (
 from identity.member_cards import PrintedCard
 from identity.models import Center, MemberCard, Resident, Staff
 from identity.schemas import (
-    AuditPageSchema,
-    AuditQueryArgsSchema,
-    CenterCreateSchema,
-    CenterSchema,
-    CenterUpdateSchema,
     ConditionsSchema,
     IssuedMemberCardSchema,
     MemberCardIssueSchema,
     MemberCardRevokeSchema,
     MemberCardSchema,
-    PasswordChangeSchema,
-    PasswordResetSchema,
     RefreshedTokensSchema,
     RefreshSchema,
     ResidentCreateSchema,
@@ -50,13 +43,22 @@ from identity.schemas import (
     ResidentQueryArgsSchema,
     ResidentSchema,
     ResidentTokensSchema,
-    StaffCreateSchema,
     StaffLoginSchema,
+    StaffTokensSchema,
+    WeChatLoginSchema,
+)
+from identity.staff_schemas import (
+    AuditPageSchema,
+    AuditQueryArgsSchema,
+    CenterCreateSchema,
+    CenterSchema,
+    CenterUpdateSchema,
+    PasswordChangeSchema,
+    PasswordResetSchema,
+    StaffCreateSchema,
     StaffQueryArgsSchema,
     StaffSchema,
-    StaffTokensSchema,
     StaffUpdateSchema,
-    WeChatLoginSchema,
 )
 from identity.tokens import REFRESH, decode_claims
 

@@ -14,7 +14,9 @@ from core.auth import Role, current_principal
 from core.csvfiles import csv_response, local_time
 from core.localtime import district_zone
 from identity import audit, staff_accounts
-from identity.schemas import AuditQueryArgsSchema
+from identity.staff_schemas import (
+    AuditQueryArgsSchema,
+)
 
 #: Events on one page.
 PAGE_SIZE = 50

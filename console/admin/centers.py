@@ -11,7 +11,10 @@ from console.plumbing import form_args, roles_required
 from core.auth import Role
 from core.i18n import _l
 from identity import service
-from identity.schemas import CenterCreateSchema, CenterUpdateSchema
+from identity.staff_schemas import (
+    CenterCreateSchema,
+    CenterUpdateSchema,
+)
 
 
 @bp.get("/centers")

@@ -12,7 +12,7 @@ from console.plumbing import form_args, roles_required
 from core.auth import Role, current_principal
 from core.i18n import _l
 from identity import service, staff_accounts
-from identity.schemas import (
+from identity.staff_schemas import (
     PasswordResetSchema,
     StaffCreateSchema,
     StaffQueryArgsSchema,
