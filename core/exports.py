@@ -4,6 +4,9 @@ numbers stay numbers and days stay days, so a manager can sum and sort them.
 
 A view builds :class:`Table`\\ s from a service's result and answers with :func:`csv_download`
 or :func:`xlsx_download` (one sheet per table).
+
+openpyxl is imported where a workbook is written: it holds some 33 MB that a worker need not
+carry until someone downloads one (bench/RESULTS.md, peak RSS per worker).
 """
 
 from __future__ import annotations
@@ -14,17 +17,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from flask import Response
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from core.csvfiles import csv_response, csv_text, safe_text
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DAY_FORMAT, TIME_FORMAT = "yyyy-mm-dd", "yyyy-mm-dd hh:mm:ss"
@@ -56,6 +57,9 @@ def xlsx_download(tables: Sequence[Table], filename: str, tz: ZoneInfo) -> Respo
 
 def xlsx_bytes(tables: Sequence[Table], tz: ZoneInfo) -> bytes:
     """The workbook, one sheet per table, headings in bold and kept in view."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     workbook = Workbook()
     workbook.remove(workbook.active)
     for table in tables:
@@ -75,6 +79,8 @@ def xlsx_bytes(tables: Sequence[Table], tz: ZoneInfo) -> bytes:
 def xlsx_cell(value: Any, tz: ZoneInfo) -> Any:
     """One value as a workbook holds it: a number or a day as itself, a time on the district's
     clock, text without the control characters XML cannot carry and never as a formula."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     if value is None or isinstance(value, int | float | Decimal):
         return value
     if isinstance(value, datetime):
@@ -85,6 +91,8 @@ def xlsx_cell(value: Any, tz: ZoneInfo) -> Any:
 
 
 def _formats_and_widths(sheet: Worksheet) -> None:
+    from openpyxl.utils import get_column_letter
+
     widths: dict[int, int] = {}
     for row in sheet.iter_rows():
         for cell in row:

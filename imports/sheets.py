@@ -19,9 +19,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
-
 from core.errors import DomainError
 from core.i18n import _l
 
@@ -109,6 +106,10 @@ def _rows(stream: IO[bytes], file_name: str) -> Iterator[tuple[int, Sequence[Any
 
 
 def _workbook_rows(stream: IO[bytes]) -> Iterator[tuple[int, Sequence[Any]]]:
+    # Imported here, as in core.exports: a worker need not hold openpyxl until a file comes.
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
     try:
         workbook = load_workbook(stream, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
