@@ -57,6 +57,7 @@ TABLE_OF = {
     "catalog": "catalog",
     "stats": "stats",
     "me": "me",
+    "imports": "imports",
     "merging": "merging",
     "console": "console",
     "flask": None,
