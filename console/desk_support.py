@@ -45,10 +45,13 @@ def resident_named() -> dict[str, Any]:
 
 
 def redemption_args() -> dict[str, Any]:
-    """The gift and the resident, read as the API reads a redemption (one of each)."""
-    args: dict[str, Any] = form_args(
-        RedemptionCreateSchema(), fields(request.form, "member_code", "resident_id", "item_id")
-    )
+    """The gift, how many and the resident, read as the API reads a redemption."""
+    data: dict[str, Any] = fields(request.form, "member_code", "resident_id", "item_id", "quantity")
+    quantity = data.get("quantity", "")
+    if quantity.isascii() and quantity.isdigit():
+        # A form sends text; the API's schema takes the number itself, as JSON sends it.
+        data["quantity"] = int(quantity)
+    args: dict[str, Any] = form_args(RedemptionCreateSchema(), data)
     return args
 
 

@@ -90,6 +90,33 @@ def test_a_clerk_scans_a_member_code_and_hands_over_one_gift_on_a_double_click(
     assert stock_at(client, manager, item_id, manager.center_id) == 2
 
 
+def test_a_clerk_hands_over_two_of_a_gift_with_the_stepper(
+    app: Flask,
+    client: FlaskClient,
+    desk: Account,
+    manager: Account,
+    resident: Account,
+    console: BrowserConsole,
+) -> None:
+    item_id = gift(client, manager, stock=3, cost=30)
+    page = console.log_in(desk)
+    scan_like_a_scanner(page, member_code(client, resident))
+    page.get_by_test_id(f"redeem-{item_id}").click()
+    expect(page.get_by_test_id("quantity-less")).to_be_disabled()
+
+    page.get_by_test_id("quantity-more").click()
+
+    expect(page.get_by_test_id("quantity")).to_have_text("2")
+    expect(page.get_by_test_id("preview-cost")).to_have_text("60")
+    expect(page.get_by_test_id("preview-after")).to_have_text("40")
+    console.screenshot("preview-two")
+    page.get_by_test_id("confirm").click()
+    expect(page.get_by_test_id("result")).to_contain_text("× 2")
+    expect(page.get_by_test_id("balance")).to_have_text("40")
+    expect(page.get_by_test_id(f"stock-{item_id}")).to_have_text("1")
+    assert redemptions(app) == 1
+
+
 def test_a_refusal_is_told_in_chinese(
     client: FlaskClient, desk: Account, manager: Account, resident: Account, console: BrowserConsole
 ) -> None:

@@ -95,6 +95,49 @@ def test_redeeming_a_gift_previews_then_hands_over_one_on_a_double_confirm(
     assert stock_at(client, manager, item_id, manager.center_id) == 2
 
 
+def test_the_clerk_hands_over_several_of_a_gift_as_one_redemption(
+    app: Flask, client: FlaskClient, manager: Account, resident: Account, clerk: Console
+) -> None:
+    item_id = gift(client, manager, stock=3, cost=30)
+    one = {"item_id": item_id, "resident_id": resident.id}
+
+    first = clerk.post("/console/desk/redeem/preview", one)
+    two = clerk.post("/console/desk/redeem/preview", {**one, "quantity": 2})
+    handed = clerk.post(
+        "/console/desk/redeem",
+        {**one, "quantity": 2},
+        headers={"Idempotency-Key": idempotency_key(two, "confirm")},
+    )
+
+    assert 'data-testid="quantity-less"' in html(first)
+    assert re.search(r'data-testid="quantity-less"[^>]*disabled', html(first))
+    assert text_of(two, "quantity") == "2"
+    assert text_of(two, "preview-cost") == "60"
+    assert text_of(two, "preview-after") == "40"
+    # A third would cost 90 of the 100 points and stock holds three: still allowed.
+    assert not re.search(r'data-testid="quantity-more"[^>]*disabled', html(two))
+    assert (handed.status_code, result_code(handed)) == (200, "redeemed")
+    assert "× 2" in text_of(handed, "result")
+    assert balance(app, resident) == 40
+    assert stock_at(client, manager, item_id, manager.center_id) == 1
+    with app.app_context():
+        assert db.session.scalars(select(Redemption.quantity)).all() == [2]
+
+
+def test_the_preview_offers_no_more_than_the_resident_can_afford(
+    client: FlaskClient, manager: Account, resident: Account, clerk: Console
+) -> None:
+    item_id = gift(client, manager, stock=9, cost=40)
+
+    two = clerk.post(
+        "/console/desk/redeem/preview",
+        {"item_id": item_id, "resident_id": resident.id, "quantity": 2},
+    )
+
+    assert text_of(two, "preview-cost") == "80"
+    assert re.search(r'data-testid="quantity-more"[^>]*disabled', html(two))  # 120 > 100
+
+
 def test_a_new_preview_is_a_new_attempt(
     app: Flask, client: FlaskClient, manager: Account, resident: Account, clerk: Console
 ) -> None:
