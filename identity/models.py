@@ -125,6 +125,12 @@ class Resident(db.Model):
         ),
         CheckConstraint("merged_into_id IS NULL OR closed_at IS NOT NULL", name="merged_is_closed"),
         CheckConstraint("merge_reason IS NULL OR merged_into_id IS NOT NULL", name="merge_reason"),
+        # Few rows: the reports ask for the records merged lately (stats.rollups).
+        Index(
+            "ix_residents_merged_into_id",
+            "merged_into_id",
+            postgresql_where=text("merged_into_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

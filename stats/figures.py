@@ -237,7 +237,7 @@ def _new_participants(parts: Parts) -> int:
         FirstCheckin.scope == parts.scope, parts.days(FirstCheckin.first_day)
     )
     if parts.corrected_since is not None:
-        corrected = corrected_since(parts.corrected_since).with_only_columns(Checkin.resident_id)
+        corrected = select(corrected_since(parts.corrected_since).subquery().c.resident_id)
         stmt = stmt.where(FirstCheckin.resident_id.not_in(corrected))
         until = Period(FIRST_DAY, parts.rolled[-1].end).bounds(parts.tz)[1]
         firsts = (

@@ -2,8 +2,9 @@
 
 Rolling up days only ever moves a first day earlier; an annulment can move it later, so the
 refresh recomputes the first days of residents who had a check-in annulled since it last ran.
-Attendance imported from paper can move a first day earlier into a day rolled up long ago, so
-until the next refresh reports count afresh the residents of both (``corrected_since``).
+Attendance imported from paper can move a first day earlier into a day rolled up long ago, and
+two records merged make one resident of two first days, so until the next refresh reports count
+afresh the residents of all three (``corrected_since``).
 """
 
 from __future__ import annotations
@@ -13,25 +14,39 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, delete, func, literal, or_, select, tuple_
+from sqlalchemy import CompoundSelect, delete, func, literal, or_, select, tuple_, union
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import aliased
 
 from core.api import FIRST_DAY
 from core.db import db
 from core.localtime import local_day
 from events.models import Checkin, Event
+from identity.models import Resident
 from stats.models import DISTRICT, FirstCheckin
 from stats.periods import Period
 from stats.raw import Window, valid_checkins
 
 
-def corrected_since(since: datetime) -> Select[Any]:
-    """Residents with a check-in annulled, or one from paper written, at ``since`` or later,
-    and its event's center."""
-    return (
-        select(Checkin.resident_id, Event.center_id)
+def corrected_since(since: datetime) -> CompoundSelect:
+    """``(resident_id, center_id)``: residents with a check-in annulled, or one from paper
+    written, at ``since`` or later, and its event's center; and of two records merged since,
+    both (the survivor holds the absorbed record's check-ins now, the absorbed holds none)."""
+    absorbed = aliased(Resident)
+    attended = select(Checkin.resident_id, Event.center_id).join(
+        Event, Event.id == Checkin.event_id
+    )
+    merged = (
+        select(Checkin.resident_id, absorbed.id, Event.center_id)
         .join(Event, Event.id == Checkin.event_id)
-        .where(or_(Checkin.annulled_at >= since, Checkin.recorded_at >= since))
+        .join(absorbed, absorbed.merged_into_id == Checkin.resident_id)
+        .where(absorbed.closed_at >= since)
+        .subquery()
+    )
+    return union(
+        attended.where(or_(Checkin.annulled_at >= since, Checkin.recorded_at >= since)),
+        select(merged.c.resident_id, merged.c.center_id),
+        select(merged.c.id, merged.c.center_id),
     )
 
 

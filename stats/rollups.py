@@ -93,9 +93,11 @@ def coverage(tz: ZoneInfo) -> Coverage:
 
 
 def changed_days(since: datetime, tz: ZoneInfo) -> set[date]:
-    """Days whose figures a correction made after ``since`` changed, or check-ins from paper
-    written since (few days, however many lines: counted in the database)."""
+    """Days whose figures a correction made after ``since`` changed, check-ins from paper
+    written since, or the days of residents merged since, whose two records' participants
+    are one now (few days, however many lines: counted in the database)."""
     original = aliased(LedgerTransaction)
+    absorbed = aliased(Resident)
     moments = [
         select(Checkin.created_at).where(Checkin.annulled_at >= since),
         select(Redemption.fulfilled_at).where(
@@ -105,12 +107,16 @@ def changed_days(since: datetime, tz: ZoneInfo) -> set[date]:
         .join(LedgerTransaction, LedgerTransaction.reverses_id == original.id)
         .where(LedgerTransaction.created_at >= since),
     ]
-    recorded = (
-        select(local_day(Checkin.created_at, tz)).where(Checkin.recorded_at >= since).distinct()
-    )
-    return {
-        local_date(moment, tz) for stmt in moments for moment in db.session.scalars(stmt)
-    } | set(db.session.scalars(recorded))
+    days = [
+        select(local_day(Checkin.created_at, tz)).where(Checkin.recorded_at >= since).distinct(),
+        select(local_day(Checkin.created_at, tz))
+        .join(absorbed, absorbed.merged_into_id == Checkin.resident_id)
+        .where(absorbed.closed_at >= since)
+        .distinct(),
+    ]
+    return {local_date(moment, tz) for stmt in moments for moment in db.session.scalars(stmt)} | {
+        day for stmt in days for day in db.session.scalars(stmt)
+    }
 
 
 def refresh(now: datetime, tz: ZoneInfo) -> int:

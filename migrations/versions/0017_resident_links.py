@@ -31,6 +31,12 @@ def upgrade():
             batch_op.f('ck_residents_merge_reason'),
             'merge_reason IS NULL OR merged_into_id IS NOT NULL',
         )
+        batch_op.create_index(
+            'ix_residents_merged_into_id',
+            ['merged_into_id'],
+            unique=False,
+            postgresql_where=sa.text('merged_into_id IS NOT NULL'),
+        )
 
     op.create_table(
         'link_codes',
@@ -66,6 +72,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_link_codes_resident_id'))
     op.drop_table('link_codes')
     with op.batch_alter_table('residents', schema=None) as batch_op:
+        batch_op.drop_index('ix_residents_merged_into_id')
         batch_op.drop_constraint(batch_op.f('ck_residents_merge_reason'), type_='check')
         batch_op.drop_constraint(batch_op.f('ck_residents_merged_is_closed'), type_='check')
         batch_op.drop_constraint(

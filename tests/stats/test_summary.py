@@ -12,9 +12,11 @@ from flask.testing import FlaskClient
 
 from core.db import db
 from events.service import cancel_event
+from merging import service as merging
 from points.expiry import expire_due
 from tests.catalog.test_redemption import gift, redeem
 from tests.factories import Account, Factory
+from tests.merging.test_link import register
 from tests.stats.conftest import roll_up
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -353,3 +355,35 @@ def test_a_check_ins_points_are_issued_on_its_day(
 
     assert (that_day["points_issued"], that_day["points_outstanding"]) == (10, 10)
     assert summary(client, manager, today, today)["points_issued"] == 0
+
+
+@pytest.mark.parametrize("refreshed", ["never", "before the merge", "before and after the merge"])
+def test_two_records_merged_are_one_participant(
+    app: Flask, client: FlaskClient, make: Factory, refreshed: str
+) -> None:
+    """One person, two records: first came in 2024 as r1 (their WeChat account), in 2025 as
+    r2 (registered at the desk), and on one day of 2025 to two events, once as each. Merged,
+    they are one participant, new in 2024."""
+    center = make.center()
+    r1, r2 = make.resident(center).id, register(client, make.staff("staff", center))
+    make.checkin(make.event(center, starts_at=local(2024, 5, 1, 9)), r1, local(2024, 5, 1, 9, 5))
+    make.checkin(make.event(center, starts_at=local(2025, 3, 10, 9)), r2, local(2025, 3, 10, 9))
+    for record, hour in ((r1, 9), (r2, 14)):
+        lecture = make.event(center, starts_at=local(2025, 4, 2, hour))
+        make.checkin(lecture, record, local(2025, 4, 2, hour, 5))
+    if refreshed != "never":
+        roll_up(app)
+    manager = make.staff("manager")
+    with app.app_context():
+        merging.merge(manager.principal, r1, r2, "同一人，两份档案", datetime.now(UTC))
+        db.session.commit()
+    if refreshed == "before and after the merge":
+        roll_up(app)
+
+    for scope in ({}, {"center_id": center}):
+        year = summary(client, manager, "2025-01-01", "2025-12-31", **scope)
+        both = summary(client, manager, "2024-01-01", "2025-12-31", **scope)
+
+        assert (year["unique_participants"], year["new_participants"]) == (1, 0)
+        assert (both["unique_participants"], both["new_participants"]) == (1, 1)
+        assert year["checkins_total"] == 3  # every attendance stands
