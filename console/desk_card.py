@@ -1,6 +1,8 @@
 """The resident's card at the desk, put together from the services that own each part: who
 (identity), points and what expires when (points), today's events here (events), the gifts
-here as the resident sees them (catalog), the last ledger lines (points' history).
+here as the resident sees them (catalog), the last ledger lines (points' history), and the
+other record that may be theirs (identity's link suggestions: a desk record and the WeChat
+account that verified its number, for the clerk to offer the link).
 
 A dozen indexed queries whatever the resident's history: scan → card is the desk's hot path.
 
@@ -21,7 +23,9 @@ from catalog.service import Offered
 from core.auth import Principal
 from core.localtime import local_date
 from events.listing import DayEvent, day_at_center
+from identity.merging import link_suggestions
 from identity.models import Resident, mask_name, mask_phone
+from identity.schemas import LinkSuggestionSchema
 from points import ledger
 from points.expiry import PointsSettings, expiring
 from points.history import ledger_page
@@ -30,6 +34,7 @@ from points.history import ledger_page
 LEDGER_LINES = 8
 #: Gifts listed (a district's catalog is a few dozen).
 GIFTS = 100
+_SUGGESTIONS = LinkSuggestionSchema(many=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +47,11 @@ class Card:
     #: How the card's buttons name the resident: by id where the desk may open the record,
     #: else by the code the visitor showed.
     ref: dict[str, Any]
+    #: Logs in with the mini-program; a record registered at the desk has no WeChat (yet).
+    has_wechat: bool
+    #: The records that may be this person's other one, as the API shows them (masked
+    #: names); none for a visitor.
+    link_suggestions: list[dict[str, Any]]
     balance: int
     reserved: int
     #: ``[{"points", "on"}]``, soonest first; empty for a visitor.
@@ -91,6 +101,8 @@ def card_of(
         phone_masked=mask_phone(resident.phone),
         known=known,
         ref=reference(actor, resident, code),
+        has_wechat=resident.has_wechat,
+        link_suggestions=_SUGGESTIONS.dump(link_suggestions(actor, resident)) if known else [],
         balance=balance,
         reserved=reserved,
         expiring=expiring(resident.id, settings) if known else [],

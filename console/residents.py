@@ -1,8 +1,10 @@
 """Residents (``/console/residents``): find them, register one at the desk (for residents
-without a smartphone), open their page, and print, re-issue or revoke their member card.
+without a smartphone), open their page, print, re-issue or revoke their member card, and
+give one registered at the desk a link code to join their WeChat account to the record.
 
-The card's code is known only while the card is printed (identity.member_cards keeps its
-hash), so printing answers with the card itself: an A6 page to print there and then.
+A card's code is known only while the card is printed (identity.member_cards keeps its
+hash), so printing answers with the card itself: an A6 page to print there and then. A link
+code likewise is shown once: as a slip in the desk's outcome box, or a page to print.
 """
 
 from __future__ import annotations
@@ -11,11 +13,12 @@ from typing import Any
 
 import qrcode
 import qrcode.image.svg
-from flask import Response, redirect, render_template, request, url_for
+from flask import Response, current_app, redirect, render_template, request, url_for
 from markupsafe import Markup
 
 from console.plumbing import Area, console_blueprint, form_args, is_htmx
 from core.auth import STAFF_ROLES, current_principal
+from core.codes import current_keys
 from core.db import utcnow
 from core.i18n import _l
 from core.localtime import district_minute, district_zone, local_date
@@ -27,6 +30,7 @@ from identity.schemas import (
     ResidentCreateSchema,
     ResidentQueryArgsSchema,
 )
+from merging import service as merging
 
 bp = console_blueprint("residents", "/residents")
 AREA = Area(_l("Residents"), "console_residents.index", STAFF_ROLES)
@@ -88,7 +92,7 @@ def print_card(resident_id: int) -> str:
         resident=resident,
         center=center_of(resident.center_id),
         code=card_codes.grouped(printed.code),
-        qr=card_qr(printed.code),
+        qr=printed_qr(printed.code),
         issued_on=local_date(printed.card.issued_at, district_zone()),
     )
 
@@ -102,8 +106,36 @@ def revoke_card(resident_id: int) -> Response:
     return _go_to(url_for(".show", resident_id=resident.id))
 
 
-def card_qr(code: str) -> Markup:
-    """The card's QR as inline SVG: the highest error correction (a card lives in a wallet)
+@bp.post("/<id:resident_id>/link-code")
+def link_code(resident_id: int) -> str:
+    """A one-time link code for a resident registered at the desk (the API's
+    ``POST /residents/{id}/link-code``), for them to scan in the mini-program: from the
+    desk's card, a slip in its outcome box (printable); from a plain form, a page to print.
+    ``resident_has_wechat`` for a resident who has WeChat already."""
+    config = current_app.config
+    issued = merging.issue_link_code(
+        current_principal(),
+        resident_id,
+        config["LINK_CODE_TTL"],
+        current_keys(),
+        config["PUBLIC_BASE_URL"],
+        utcnow(),
+    )
+    page = not is_htmx()
+    return render_template(
+        "console/residents/link_code.html" if page else "console/residents/_link_slip.html",
+        issued=issued,
+        page=page,
+        # The record the service just authorized and read, from the session: not read again.
+        resident=service.get_resident(resident_id),
+        qr=printed_qr(issued["code"]),
+        expires=district_minute(issued["expires_at"]),
+        minutes=config["LINK_CODE_TTL"] // 60,
+    )
+
+
+def printed_qr(code: str) -> Markup:
+    """A code's QR as inline SVG: the highest error correction (a card lives in a wallet)
     and the 4-module quiet zone a printed code wants; the page sizes it."""
     qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_H, border=4)
     qr.add_data(code)

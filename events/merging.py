@@ -38,6 +38,29 @@ DUPLICATE_REASON = "两条记录合并：同一活动重复签到"
 
 
 @dataclass(frozen=True, slots=True)
+class PairAttendance:
+    """Two records' attendance before a join, for the manager who decides it: each one's
+    standing check-ins, and the events both checked in to (the absorbed one's check-in
+    there would be annulled)."""
+
+    checkins: dict[int, int]
+    shared_events: int
+
+
+def pair_attendance(first_id: int, second_id: int) -> PairAttendance:
+    standing = select(Checkin.resident_id, Checkin.event_id).where(
+        Checkin.resident_id.in_((first_id, second_id)), Checkin.annulled_at.is_(None)
+    )
+    rows = db.session.execute(standing).all()
+    checkins = {first_id: 0, second_id: 0}
+    events: dict[int, set[int]] = {first_id: set(), second_id: set()}
+    for resident_id, event_id in rows:
+        checkins[resident_id] += 1
+        events[resident_id].add(event_id)
+    return PairAttendance(checkins, len(events[first_id] & events[second_id]))
+
+
+@dataclass(frozen=True, slots=True)
 class Repointed:
     """Check-ins both records made at one event: annulled on the absorbed record, and the
     points they had earned that were spent already, so stayed."""

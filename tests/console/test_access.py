@@ -89,6 +89,11 @@ POST /console/residents/new            302   302  303    404   303  303    303
 GET /console/residents/{resident_id}   302   302  200    404   200  200    200
 POST /console/residents/{resident_id}/card  302   302  200    404   200  200    200
 POST /console/residents/{resident_id}/card/revoke  302   302  303    404   303  303    303
+POST /console/residents/{resident_id}/link-code  302   302  200    404   200  200    200
+GET /console/merges                    302   302  403    403   200  200    403
+GET /console/merges/compare            302   302  403    403   200  200    403
+POST /console/merges/preview           302   302  403    403   200  200    403
+POST /console/merges                   302   302  403    403   200  200    403
 """)
 
 
@@ -222,6 +227,13 @@ REQUESTS: dict[str, Arrange] = {
     "POST /console/residents/{resident_id}/card/revoke": lambda w: call(
         resident_id=a_card_in_use(w), json={"reason": "居民报失"}
     ),
+    "POST /console/residents/{resident_id}/link-code": lambda w: call(
+        resident_id=registered_at_desk(w)
+    ),
+    "GET /console/merges": lambda w: call(query={"q": named(w)}),
+    "GET /console/merges/compare": lambda w: call(query=two_records(w)),
+    "POST /console/merges/preview": lambda w: call(json=a_merge(w)),
+    "POST /console/merges": lambda w: call(json=a_merge(w)),
 }
 
 
@@ -284,6 +296,24 @@ def a_card_in_use(w: World) -> int:
         member_cards.issue(w.desk.principal, resident, utcnow())
         db.session.commit()
     return w.resident.id
+
+
+def registered_at_desk(w: World) -> int:
+    """A resident center A's desk registered: no WeChat yet."""
+    response = w.app.test_client().post(
+        "/api/v1/residents", headers=w.desk.headers, json={"name": "黄秀英"}
+    )
+    return int(response.json["id"])
+
+
+def two_records(w: World) -> dict[str, object]:
+    """Center A's WeChat resident, and a record of theirs the desk registered."""
+    return {"a": registered_at_desk(w), "b": w.resident.id}
+
+
+def a_merge(w: World) -> dict[str, object]:
+    pair = two_records(w)
+    return {**pair, "survivor_id": pair["a"], "reason": "同一人，窗口登记后又用微信注册"}
 
 
 (
