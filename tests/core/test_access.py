@@ -58,6 +58,7 @@ TABLE_OF = {
     "stats": "stats",
     "me": "me",
     "merging": "merging",
+    "imports": "imports",
     "console": "console",
     "flask": None,
 }
