@@ -1,5 +1,5 @@
 """The staff console: server-rendered pages under ``/console`` for the desk, the events,
-follow-ups, gifts, the dashboard and administration, on the same services as the API.
+follow-ups, gifts, the dashboard, imports and administration, on the same services as the API.
 
 Each area is a module with its own blueprint (``console/plumbing.py`` makes them) and an
 :class:`~console.plumbing.Area` for the navigation bar.
@@ -10,7 +10,18 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import get_locale
 
-from console import admin, assets, auth, catalog, dashboard, desk, events, followups, residents
+from console import (
+    admin,
+    assets,
+    auth,
+    catalog,
+    dashboard,
+    desk,
+    events,
+    followups,
+    imports,
+    residents,
+)
 from console import session as console_session
 from console.plumbing import csrf
 from core.auth import Role
@@ -23,11 +34,12 @@ AREAS = (
     followups.AREA,
     catalog.AREA,
     dashboard.AREA,
+    imports.AREA,
     admin.AREA,
 )
 #: Where each role lands after logging in: the desk serves, managers read, admins administer.
 LANDINGS = {Role.STAFF: desk.AREA, Role.MANAGER: dashboard.AREA, Role.ADMIN: admin.AREA}
-MODULES = (auth, desk, residents, events, followups, catalog, dashboard, admin)
+MODULES = (auth, desk, residents, events, followups, catalog, dashboard, imports, admin)
 
 
 def init_app(app: Flask) -> None:
