@@ -20,13 +20,13 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from marshmallow import Schema, ValidationError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from console import session
 from core.auth import Principal, current_principal
 from core.errors import HTTP_CODES, HTTP_WORDS, DomainError, Forbidden, ValidationFailed
 from core.i18n import Text, _l, field_message
-from core.requestbody import MULTIPART_ALLOWANCE
+from core.requestbody import MULTIPART_ALLOWANCE, too_large
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -67,6 +67,10 @@ def console_blueprint(name: str, url_prefix: str) -> Blueprint:
     blueprint.before_request(_guard)
     blueprint.register_error_handler(DomainError, render_refusal)
     blueprint.register_error_handler(HTTPException, _http_refusal)
+    # The app answers a body over its size in JSON, for the API; a page says it in words.
+    blueprint.register_error_handler(
+        RequestEntityTooLarge, lambda error: render_refusal(too_large())
+    )
     return blueprint
 
 

@@ -96,10 +96,15 @@ def body_limit(config_key: str) -> Callable[[F], F]:
     return decorator
 
 
-def payload_too_large(error: RequestEntityTooLarge) -> Response:
+def too_large() -> PayloadTooLarge:
+    """The refusal of this request's body, saying how much it may carry."""
     limit = request.max_content_length
     detail = _l("A request here may carry at most %(n)d bytes.", n=limit) if limit else None
-    return problem_response(PayloadTooLarge(detail))
+    return PayloadTooLarge(detail)
+
+
+def payload_too_large(error: RequestEntityTooLarge) -> Response:
+    return problem_response(too_large())
 
 
 def init_app(app: Flask) -> None:

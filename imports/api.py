@@ -47,9 +47,10 @@ class Imports(MethodView):
     @blp.arguments(ImportFileSchema, location="files")
     def post(self, form: dict[str, Any], files: dict[str, Any]) -> dict[str, Any]:
         """Import a sheet (`.xlsx`, or `.csv` in UTF-8 or GBK) of residents, attendance or
-        balances. A dry run answers what it would do, row by row, and writes nothing; a real
-        run answers `running` and applies the rows in the background: read its progress
-        with `GET /api/v1/imports/{id}`. Rows already imported make nothing again.
+        balances. A dry run answers what it would do, row by row, and writes nothing (its
+        rows are held an hour, for `POST /api/v1/imports/{id}/confirm`); a real run answers
+        `running` and applies the rows in the background: read its progress with
+        `GET /api/v1/imports/{id}`. Rows already imported make nothing again.
         Refusals: `unsupported_file`, `missing_columns`, `payload_too_large`,
         `import_invalid` (`all_or_nothing` and some rows have problems)."""
         actor = current_principal()
@@ -76,6 +77,21 @@ class Imports(MethodView):
 def get_import(batch_id: int) -> dict[str, Any]:
     """A batch: its counts, progress while it runs, and its problems by row and column."""
     return service.report(service.batch_for(current_principal(), batch_id))
+
+
+@blp.post("/<id:batch_id>/confirm")
+@blp.response(201, ImportBatchSchema)
+@auth_required("manager")
+def confirm_import(batch_id: int) -> dict[str, Any]:
+    """Import what a dry run checked without sending the file again: a real run of its rows
+    (same kind, center, file and `all_or_nothing`), answering `running` like
+    `POST /api/v1/imports`. A dry run's rows are held for an hour and imported once; after
+    that, `import_expired`. `import_invalid` where the dry run was `all_or_nothing` and
+    found problems."""
+    actor = current_principal()
+    batch = service.confirm_import(actor, batch_id, utcnow())
+    runner.launch(batch.id, actor)
+    return service.report(batch)
 
 
 @blp.post("/<id:batch_id>/undo")

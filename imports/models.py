@@ -5,7 +5,8 @@ A batch's rows are staged here first (read, checked, matched to residents), then
 chunks, each in its own transaction; a row knows what it made (a resident, an event, a
 check-in or a ledger transaction), so a batch can be resumed where it stopped and undone
 exactly. Once a batch is applied, the names and numbers its rows carried are blanked (the
-residents' records hold them); the file itself is never kept.
+residents' records hold them); a dry run's rows are held an hour, for its confirmation,
+then dropped; the file itself is never kept.
 """
 
 from __future__ import annotations

@@ -25,6 +25,12 @@ COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "attendance": (("日期", "活动名称", "活动类型", "姓名", "手机号"), ()),
     "balances": (("姓名", "手机号", "积分", "说明"), ()),
 }
+#: A row of each kind, in its columns' order, as a template shows it to be filled in.
+EXAMPLES: dict[str, tuple[Any, ...]] = {
+    "residents": ("张秀英", "13800138000", date(1956, 3, 8), "女"),
+    "attendance": (date(2025, 3, 8), "控制血压讲座", "讲座", "张秀英", "13800138000"),
+    "balances": ("张秀英", "13800138000", 120, "纸质积分卡结转"),
+}
 #: The ledger's reason for a balance whose 说明 is empty: the resident reads it.
 DEFAULT_BALANCE_REASON = "纸质积分卡结转"
 #: Points one line may carry over: more is a typo, not a booklet.

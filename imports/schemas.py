@@ -53,6 +53,7 @@ class ImportBatchSchema(ma.Schema):
     center_id = ma.fields.Integer(required=True)
     center = ma.fields.Nested(CenterRefSchema, required=True)
     staff_id = ma.fields.Integer(required=True)
+    staff_name = ma.fields.String(required=True, metadata={"description": "Who brought it in"})
     created_at = LocalDateTime(required=True)
     file_name = ma.fields.String(required=True)
     file_sha256 = ma.fields.String(required=True)

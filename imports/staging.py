@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import text
@@ -33,7 +33,20 @@ _BLANK = text("""
     UPDATE import_rows SET who = NULL, name = NULL, phone = NULL
     WHERE batch_id = :batch_id AND (who IS NOT NULL OR name IS NOT NULL)
 """)
-_FORGET = text("DELETE FROM import_rows WHERE batch_id = :batch_id")
+_HELD = text("SELECT EXISTS (SELECT FROM import_rows WHERE batch_id = :batch_id)")
+_FORGET_HELD = text("""
+    DELETE FROM import_rows WHERE batch_id IN (
+        SELECT id FROM import_batches WHERE dry_run AND created_at < :before
+    )
+""")
+_TAKE_OVER_PROBLEMS = text("""
+    INSERT INTO import_problems (batch_id, row, "column", code, count)
+    SELECT :to_batch, row, "column", code, count FROM import_problems WHERE batch_id = :from_batch
+""")
+_TAKE_OVER_ROWS = text("""
+    UPDATE import_rows SET batch_id = :to_batch, resident_id = NULL
+    WHERE batch_id = :from_batch
+""")
 _ANALYZE = text("ANALYZE import_rows")
 
 
@@ -108,6 +121,20 @@ def blank(batch_id: int) -> None:
     db.session.execute(_BLANK, {"batch_id": batch_id})
 
 
-def forget(batch_id: int) -> None:
-    """Drop a dry run's rows: it wrote nothing, and its counts and problems are kept."""
-    db.session.execute(_FORGET, {"batch_id": batch_id})
+def held(batch_id: int) -> bool:
+    """Whether a dry run still holds its rows (not yet imported, nor forgotten)."""
+    return bool(db.session.scalar(_HELD, {"batch_id": batch_id}))
+
+
+def forget_held(before: datetime) -> None:
+    """Drop the rows dry runs checked before ``before`` and nobody imported: their counts
+    and problems are kept, the names and numbers not."""
+    db.session.execute(_FORGET_HELD, {"before": before})
+
+
+def take_over(checked_id: int, batch_id: int) -> None:
+    """Give a dry run's rows, and its problems, to the real run confirming it; whom each row
+    names is matched again when it is applied."""
+    params = {"from_batch": checked_id, "to_batch": batch_id}
+    db.session.execute(_TAKE_OVER_PROBLEMS, params)
+    db.session.execute(_TAKE_OVER_ROWS, params)

@@ -20,6 +20,7 @@ from tests.catalog.test_images import picture
 from tests.console.test_catalog import gift_at_center_a
 from tests.console.test_followups import overdue_at_center_a
 from tests.desks import all_day_event
+from tests.imports.conftest import RESIDENTS, csv_bytes, send
 
 ACCESS = table("""
                                        anon  res  desk  other  mgr  dist  admin
@@ -83,6 +84,14 @@ GET /console/dashboard/{widget}.{fmt}  302   302  403    403   200  200    200
 GET /console/dashboard/report          302   302  403    403   200  200    200
 GET /console/dashboard/report.xlsx     302   302  403    403   200  200    200
 GET /console/admin/audit               302   302  403    403   403  403    200
+GET /console/imports                   302   302  403    403   200  200    403
+POST /console/imports                  302   302  403    403   303  303    403
+GET /console/imports/{batch_id}        302   302  403    403   200  200    403
+GET /console/imports/{batch_id}/progress  302  302  403  403   200  200    403
+POST /console/imports/{batch_id}/confirm  302  302  403  403   303  303    403
+POST /console/imports/{batch_id}/undo  302   302  403    403   303  303    403
+GET /console/imports/{batch_id}/problems.xlsx  302  302  403  403  200  200   403
+GET /console/imports/templates/{kind}.xlsx  302  302  403  403  200  200    403
 GET /console/residents                 302   302  200    200   200  200    200
 GET /console/residents/new             302   302  200    200   200  200    200
 POST /console/residents/new            302   302  303    404   303  303    303
@@ -219,6 +228,14 @@ REQUESTS: dict[str, Arrange] = {
         json={"activity": "lecture", "center_id": w.center, "points": "12"}
     ),
     "GET /console/admin/audit": lambda w: call(query={"action": "resident."}),
+    "GET /console/imports": lambda w: call(query={"center_id": w.center}),
+    "POST /console/imports": lambda w: call(json=a_register_for_center_a(w)),
+    "GET /console/imports/{batch_id}": lambda w: an_import(w),
+    "GET /console/imports/{batch_id}/progress": lambda w: an_import(w),
+    "POST /console/imports/{batch_id}/confirm": lambda w: an_import(w, dry_run=True),
+    "POST /console/imports/{batch_id}/undo": lambda w: an_import(w),
+    "GET /console/imports/{batch_id}/problems.xlsx": lambda w: an_import(w, dry_run=True),
+    "GET /console/imports/templates/{kind}.xlsx": lambda w: call(kind="attendance"),
     "GET /console/residents": lambda w: call(),
     "GET /console/residents/new": lambda w: call(),
     "POST /console/residents/new": lambda w: call(json={"name": "黄秀英", "center_id": w.center}),
@@ -286,6 +303,21 @@ def redeemed(w: World) -> int:
         )
         db.session.commit()
         return redemption.id
+
+
+def a_register_for_center_a(w: World) -> dict[str, object]:
+    """The imports page's form: a register to check for center A."""
+    content = csv_bytes([RESIDENTS, ["黄秀英", "13812341234"]])
+    return {"kind": "residents", "center_id": w.center, "file": (io.BytesIO(content), "名单.csv")}
+
+
+def an_import(w: World, *, dry_run: bool = False) -> Call:
+    """A register imported (or only checked) for center A by its manager."""
+    w.app.config["IMPORTS_INLINE"] = True
+    content = csv_bytes([RESIDENTS, ["黄秀英", "13812341234"]])
+    sent = send(w.app.test_client(), w._fixture("manager"), "residents", content, dry_run=dry_run)
+    assert sent.status_code == 201, sent.json
+    return call(batch_id=sent.json["id"])
 
 
 def a_card_in_use(w: World) -> int:

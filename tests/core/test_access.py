@@ -59,6 +59,7 @@ TABLE_OF = {
     "me": "me",
     "imports": "imports",
     "merging": "merging",
+    "imports": "imports",
     "console": "console",
     "flask": None,
 }

@@ -15,6 +15,7 @@ ACCESS = table("""
 GET /api/v1/imports                    401   403  403    403   200  200    403
 POST /api/v1/imports                   401   403  403    403   201  201    403
 GET /api/v1/imports/{batch_id}         401   403  403    403   200  200    403
+POST /api/v1/imports/{batch_id}/confirm  401  403  403   403   201  201    403
 POST /api/v1/imports/{batch_id}/undo   401   403  403    403   200  200    403
 """)
 
@@ -41,10 +42,19 @@ def center_as_batch(w: World) -> Call:
     return call(batch_id=sent.json["id"])
 
 
+def center_as_dry_run(w: World) -> Call:
+    """A register checked for center A by its manager, its rows held."""
+    content = csv_bytes([RESIDENTS, ["黄秀英", "13812341234"]])
+    sent = send(w.app.test_client(), w._fixture("manager"), "residents", content, dry_run=True)
+    assert sent.status_code == 201, sent.json
+    return call(batch_id=sent.json["id"])
+
+
 REQUESTS: dict[str, Arrange] = {
     "GET /api/v1/imports": lambda w: call(query={"center_id": w.center}),
     "POST /api/v1/imports": register_for_center_a,
     "GET /api/v1/imports/{batch_id}": center_as_batch,
+    "POST /api/v1/imports/{batch_id}/confirm": center_as_dry_run,
     "POST /api/v1/imports/{batch_id}/undo": center_as_batch,
 }
 

@@ -1,0 +1,66 @@
+"""Undoing a finished import from its page, and the refusal shown in words where the undo
+cannot be done."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from core.db import db
+from events.models import Checkin
+from identity.models import Resident
+from tests.console.imports.conftest import imported
+from tests.consoles import html, log_in, result_code, text_of
+from tests.factories import Account, Factory
+from tests.imports.conftest import BALANCES
+
+
+def test_a_finished_import_is_undone_from_its_page(app: Flask, manager: Account) -> None:
+    console = log_in(app, manager)
+    real_id = imported(console)
+
+    undone = console.post(f"/console/imports/{real_id}/undo")
+
+    assert undone.status_code == 200, html(undone)
+    assert 'data-status="undone"' in html(undone)
+    assert text_of(undone, "result")
+    assert 'data-testid="undo"' not in html(undone)
+    with app.app_context():
+        live = select(func.count()).select_from(Checkin).where(Checkin.annulled_at.is_(None))
+        assert db.session.scalar(live) == 0
+    twice = console.post(f"/console/imports/{real_id}/undo")
+    assert (twice.status_code, result_code(twice)) == (409, "import_undone")
+
+
+def test_an_undo_a_resident_spent_points_of_is_refused_in_words(
+    app: Flask, client: FlaskClient, make: Factory, manager: Account
+) -> None:
+    console = log_in(app, manager)
+    make.resident(manager.center_id, name="张明", phone="13900001111")
+    real_id = imported(
+        console,
+        [
+            BALANCES,
+            ["黄秀英", "13812341234", "120", "积分卡结转"],
+            ["张明", "13900001111", "35", ""],
+        ],
+        kind="balances",
+    )
+    with app.app_context():
+        zhang = db.session.scalar(select(Resident.id).where(Resident.name == "张明"))
+    spent = client.post(
+        f"/api/v1/residents/{zhang}/adjustments",
+        headers={**manager.headers, "Idempotency-Key": "spend-1"},
+        json={"points": -30, "reason": "兑换毛巾"},
+    )
+    assert spent.status_code == 201, spent.json
+
+    refused = console.post(f"/console/imports/{real_id}/undo")
+
+    assert (refused.status_code, result_code(refused)) == (409, "import_undo_blocked")
+    assert refused.headers["HX-Retarget"] == f"#batch-result-{real_id}"
+    reason = text_of(refused, "result")
+    assert "此次导入无法撤销" in reason and "第 3 行的居民已使用了部分积分" in reason
+    page = console.get(f"/console/imports/{real_id}")
+    assert 'data-status="done"' in html(page)
