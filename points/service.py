@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, select, update
+from sqlalchemy.orm import aliased
 
 from core.auth import Principal
 from core.db import db
@@ -162,6 +163,14 @@ def reverse(
     source = Source("reversal", str(original.id), reason, original.center_id)
     moved = holder != original.resident_id
     if original.amount > 0:
+        # What of the credit lapsed went once already: the lapse is undone first, so that
+        # the reversal takes back what the credit gave and none of the resident's own points,
+        # and every report sees both pairs cancel.
+        lapses = _lapses(_lot_of(original.id))
+        for lapse_id, _ in lapses:
+            reverse(lapse_id, reason, actor)
+        if lapses:
+            account = lock_holder(original.resident_id)  # its balance holds them again
         return spend_account(
             account,
             original.amount,
@@ -201,7 +210,8 @@ def reverse_earned_if_unspent(
     if earned is None:
         return 0
     account = lock_holder(earned.resident_id)
-    if account.balance - account.reserved < earned.amount:
+    lapsed = -sum(amount for _, amount in _lapses(_lot_of(earned.id)))
+    if account.balance - account.reserved + lapsed < earned.amount:
         return int(earned.amount)
     reverse(earned.id, reason, actor)
     return 0
@@ -209,6 +219,25 @@ def reverse_earned_if_unspent(
 
 def _lot_of(transaction_id: int) -> int | None:
     return db.session.scalar(select(PointsLot.id).where(PointsLot.transaction_id == transaction_id))
+
+
+def _lapses(lot_id: int | None) -> list[Any]:
+    """``(id, amount)`` of the expiries that took points from ``lot_id`` and stand."""
+    if lot_id is None:
+        return []
+    expiry, reversal = LedgerTransaction, aliased(LedgerTransaction)
+    return list(
+        db.session.execute(
+            select(expiry.id, expiry.amount)
+            .join(LotAllocation, LotAllocation.transaction_id == expiry.id)
+            .where(
+                LotAllocation.lot_id == lot_id,
+                expiry.kind == "expire",
+                ~exists(select(reversal.id).where(reversal.reverses_id == expiry.id)),
+            )
+            .order_by(expiry.id)
+        ).all()
+    )
 
 
 def _reopen_lots(debit_id: int, reversal_id: int, holder: int) -> None:

@@ -18,6 +18,7 @@ from points.expiry import PointsSettings, expire_due
 from points.ledger import Source
 from points.models import LedgerEntry, LedgerTransaction, LotAllocation, PointsLot
 from points.service import AlreadyReversed, InsufficientPoints
+from points.verify import verify
 from tests.factories import Factory, credit
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -127,6 +128,54 @@ def test_reversing_a_credit_takes_it_back_once(app: Flask, make: Factory, commit
         commit(service.reverse, earned, "签到作废", None)
     with pytest.raises(Exception, match="cannot itself be reversed"):
         commit(service.reverse, undone.transaction_id, "again", None)
+
+
+@pytest.mark.parametrize(("lapsed", "left"), [(35, 100), (15, 100)])
+def test_reversing_a_credit_whose_points_lapsed_takes_none_of_the_residents_own(
+    app: Flask, make: Factory, commit: Commit, lapsed: int, left: int
+) -> None:
+    """100 points of their own; a credit of 35, of which ``lapsed`` expired (20 of 35 were
+    spent first when only 15 lapse). Undone, the resident keeps what was their own."""
+    resident = make.resident()
+    make.credit(resident.id, 100)
+    last_week = datetime.now(UTC) - timedelta(days=7)
+    imported = make.credit(resident.id, 35, expires_at=last_week)
+    if lapsed < 35:
+        commit(service.debit, resident.id, 35 - lapsed, source("gift"), None)
+    commit(expire_due, datetime.now(UTC))
+
+    undone = commit(service.reverse, imported, "撤销导入", None)
+
+    spent = 35 - lapsed
+    assert undone.amount == -35
+    assert balance(app, resident.id) == (left - spent, 0)
+    with app.app_context():
+        assert verify() == []
+        expiries = select(LedgerTransaction.id).where(LedgerTransaction.kind == "expire")
+        undone_expiries = db.session.scalars(
+            select(LedgerTransaction.id).where(LedgerTransaction.reverses_id.in_(expiries))
+        ).all()
+    assert len(undone_expiries) == 1  # the expiry, undone on the way
+
+
+def test_points_that_lapsed_are_not_counted_as_spent(
+    app: Flask, make: Factory, commit: Commit
+) -> None:
+    """A check-in earned twice for one attendance (two records merged): its points lapsed,
+    so nothing of them was spent; undoing it takes nothing from a balance of 0."""
+    resident = make.resident()
+    last_week = datetime.now(UTC) - timedelta(days=7)
+    with app.app_context():
+        credit(resident.id, 10, Source("checkin", "77", "参加健康讲座"), expires_at=last_week)
+        db.session.commit()
+    commit(expire_due, datetime.now(UTC))
+
+    kept = commit(service.reverse_earned_if_unspent, "checkin", "77", "重复签到作废", None)
+
+    assert kept == 0
+    assert balance(app, resident.id) == (0, 0)
+    with app.app_context():
+        assert verify() == []
 
 
 def test_a_spent_credit_cannot_be_reversed_into_a_negative_balance(
