@@ -14,7 +14,6 @@ import csv
 import io
 import re
 import unicodedata
-import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
@@ -40,6 +39,8 @@ ALIASES = {
     "备注": "说明",
 }
 _READ_CHUNK = 1 << 20
+#: The rows an Excel worksheet can have.
+EXCEL_ROWS = 1_048_576
 
 
 class UnsupportedFile(DomainError):
@@ -108,24 +109,33 @@ def _rows(stream: IO[bytes], file_name: str) -> Iterator[tuple[int, Sequence[Any
 def _workbook_rows(stream: IO[bytes]) -> Iterator[tuple[int, Sequence[Any]]]:
     # Imported here, as in core.exports: a worker need not hold openpyxl until a file comes.
     from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
 
     try:
         workbook = load_workbook(stream, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
-        raise UnsupportedFile(
-            _l("This is not an Excel workbook (.xlsx); save it as one, or as CSV.")
-        ) from None
-    sheet = workbook.worksheets[0]
+        sheet = workbook.worksheets[0]
+    except Exception:  # a damaged file fails in the zip, the XML or openpyxl, many ways each
+        raise _damaged() from None
 
     def rows() -> Iterator[tuple[int, Sequence[Any]]]:
         try:
-            # Read-only mode yields the rows the file has, an empty one for each skipped.
-            yield from enumerate(sheet.iter_rows(values_only=True), start=1)
+            # Read-only mode yields the rows the file has, an empty one for each skipped: a
+            # row past Excel's last is a file made to keep the reader busy, not a sheet.
+            for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+                if number > EXCEL_ROWS:
+                    raise _damaged()
+                yield number, cells
+        except UnsupportedFile:
+            raise
+        except Exception:  # the XML of a row damaged further down the file
+            raise _damaged() from None
         finally:
             workbook.close()
 
     return rows()
+
+
+def _damaged() -> UnsupportedFile:
+    return UnsupportedFile(_l("This is not an Excel workbook (.xlsx); save it as one, or as CSV."))
 
 
 def encoding_of(stream: IO[bytes]) -> str:

@@ -3,8 +3,13 @@ them, dates as Excel or people write them; and the files refused, with their cod
 
 from __future__ import annotations
 
+import io
+import re
+import zipfile
+from collections.abc import Callable
 from datetime import date, datetime
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -89,6 +94,41 @@ def test_a_file_that_is_neither_is_refused(client: FlaskClient, manager: Account
 
         assert response.status_code == 415, name
         assert response.json["code"] == "unsupported_file"
+
+
+def rewritten(workbook: bytes, change: Callable[[str], str]) -> bytes:
+    """The workbook with its first sheet's XML changed."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(workbook)) as source, zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            content = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                content = change(content.decode()).encode()
+            target.writestr(item, content)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        pytest.param(lambda xml: xml[: len(xml) // 2], id="cut off in the middle of its rows"),
+        pytest.param(
+            lambda xml: re.sub(r'(r="[A-E]?)41"', r'\g<1>300000000"', xml).replace(
+                ":E41", ":E300000000"
+            ),
+            id="its last row far past Excel's last",
+        ),
+    ],
+)
+def test_a_damaged_workbook_is_refused_in_words(
+    client: FlaskClient, manager: Account, damage: Callable[[str], str]
+) -> None:
+    rows = [ATTENDANCE, *[["2025-03-08", "讲座", "讲座", "黄秀英", "13812341234"]] * 40]
+    workbook = rewritten(xlsx_bytes(rows), damage)
+
+    response = send(client, manager, "attendance", workbook, name="签到.xlsx", dry_run=True)
+
+    assert (response.status_code, response.json["code"]) == (415, "unsupported_file")
 
 
 def test_a_sheet_without_the_columns_names_them(client: FlaskClient, manager: Account) -> None:
