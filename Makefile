@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint clean bench mutate translations
+.PHONY: run test lint clean bench bench-imports mutate translations
 
 # The benchmark (bench/README.md): BENCH_SCALE=1 for the full district; BENCH_ARGS=--reuse
 # to skip loading an existing BENCH_DB.
@@ -31,6 +31,14 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run --db $(BENCH_DB) --scale $(BENCH_SCALE) $(BENCH_ARGS)
+
+# The import benchmark (bench/README.md, "Imports"): 100,000 attendance rows, first and again,
+# in a database of its own; BENCH_IMPORT_ARGS='--format xlsx' for the Excel workbook.
+BENCH_IMPORT_DB ?= hp_bench_import
+BENCH_IMPORT_ARGS ?=
+
+bench-imports: $(STAMP)
+	$(BIN)/python -m bench.imports --db $(BENCH_IMPORT_DB) $(BENCH_IMPORT_ARGS)
 
 # Mutation testing of the money and privacy rules ([tool.mutmut] in pyproject.toml) on
 # PostgreSQL, where the check-in's hot path runs. MUTATE_ARGS narrows it to some mutants,

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -79,8 +80,8 @@ def url(db: str) -> str:
 
 
 def recreate_database(db: str) -> None:
-    if not db.startswith("hp_bench"):
-        raise SystemExit(f"refusing to drop {db!r}: benchmark databases are named hp_bench*")
+    if not re.fullmatch(r"hp_\w*bench\w*", db):
+        raise SystemExit(f"refusing to drop {db!r}: benchmark databases are named hp_*bench*")
     with psycopg.connect(url("postgres"), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{db}"')

@@ -1,7 +1,8 @@
 """The benchmark's figures as a table, against the targets, and their place in RESULTS.md.
 
 RESULTS.md keeps one section per scale (between ``<!-- bench scale=... -->`` markers), so a
-quick small run does not erase the last full-scale figures.
+quick small run does not erase the last full-scale figures, and one per import benchmark's
+file format (``<!-- bench imports=csv -->``).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ a new run replaces the section of its own scale. Latencies are wrk's, in millise
 """
 
 
-def machine(database_url: str, workers: int) -> str:
+def machine(database_url: str) -> str:
     cpu = next(
         (
             line.split(":", 1)[1].strip()
@@ -41,7 +42,7 @@ def machine(database_url: str, workers: int) -> str:
         version = conn.execute("SHOW server_version").fetchone()[0]
     return (
         f"{cpu}, {os.cpu_count()} cores, {mem_kb / 2**20:.1f} GiB RAM; PostgreSQL {version} "
-        f"(server configuration untouched); gunicorn {workers} sync workers; wrk on loopback"
+        "(server configuration untouched)"
     )
 
 
@@ -67,7 +68,7 @@ def render(figures: dict[str, Any], meta: dict[str, Any], workers: int, database
         f"## Scale {meta['scale']:g}",
         "",
         f"- Run: {datetime.now().astimezone():%Y-%m-%d %H:%M %Z}",
-        f"- Machine: {machine(database_url, workers)}",
+        f"- Machine: {machine(database_url)}; gunicorn {workers} sync workers; wrk on loopback",
         f"- Data: {_rows(meta['rows'])}",
         f"- Load: {meta['total_seconds'] / 60:.1f} min in all ({_phases(meta['seconds'])}); "
         f"database {meta['bytes'] / 2**30:.2f} GiB",
@@ -142,9 +143,10 @@ def _phases(seconds: dict[str, float]) -> str:
     return ", ".join(f"{name.replace('_', ' ')} {value:.0f} s" for name, value in seconds.items())
 
 
-def save(path: Path, scale: float, section: str) -> None:
-    """Replace (or add) this scale's section of RESULTS.md."""
-    marker = f"<!-- bench scale={scale:g} -->"
+def save(path: Path, what: str, section: str) -> None:
+    """Replace (or add) the section of RESULTS.md for ``what`` (``scale=0.01``,
+    ``imports=csv``)."""
+    marker = f"<!-- bench {what} -->"
     text = path.read_text() if path.exists() else HEADER
     block = f"{marker}\n{section}{marker}\n"
     pattern = re.compile(re.escape(marker) + r".*?" + re.escape(marker) + r"\n", re.S)

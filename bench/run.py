@@ -213,7 +213,7 @@ def main() -> None:
         figures = measure(args, production_env(args.db, args.workers), Path(work))
     text = report.render(figures, meta, args.workers, load.url(args.db))
     print(text)
-    report.save(args.results, meta["scale"], text)
+    report.save(args.results, f"scale={meta['scale']:g}", text)
 
 
 if __name__ == "__main__":

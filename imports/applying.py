@@ -15,6 +15,7 @@ A dry run reaches the same counts by looking instead of writing.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -124,14 +125,16 @@ def _set_aside_repeats(batch_id: int, key: str) -> None:
     )
 
 
-def _record(batch_id: int, done: list[tuple[int, int | None, str]]) -> None:
-    """Write each row's outcome: ``(row, what it made or None, outcome if it made none)``."""
+def _record(batch_id: int, done: list[tuple[int, int | None, str]]) -> Counter[str]:
+    """Write each row's outcome: ``(row, what it made or None, outcome if it made none)``;
+    returns how many rows came to each."""
     if done:
         rows, made_ids, outcomes = (list(column) for column in zip(*done, strict=True))
         db.session.execute(
             _RECORD,
             {"batch_id": batch_id, "rows": rows, "made_ids": made_ids, "outcomes": outcomes},
         )
+    return Counter(outcome if made_id is None else "created" for _, made_id, outcome in done)
 
 
 # -- a dry run: what the batch would make -------------------------------------------------
@@ -243,29 +246,28 @@ def _settle_matched_or_made(batch_id: int) -> None:
 
 def apply_chunk(
     batch: ImportBatch, actor: Principal, settings: PointsSettings, now: datetime
-) -> int:
-    """Apply the next chunk of pending rows; returns how many it handled (0: none left)."""
+) -> Counter[str]:
+    """Apply the next chunk of pending rows; returns how many of them came to each outcome
+    (empty: none left)."""
     limit = staging.CHUNK_ROWS if batch.kind == "attendance" else ACCOUNTS_AT_ONCE
     rows = db.session.execute(_PENDING, {"batch_id": batch.id, "limit": limit}).all()
     if not rows:
-        return 0
+        return Counter()
     if batch.kind == "attendance":
         made = attendance.record_past(
             [(row.event_id, row.resident_id) for row in rows], batch.staff_id, now
         )
         by_pair = {(event_id, resident_id): made_id for made_id, event_id, resident_id in made}
-        _record(
+        return _record(
             batch.id,
             [(row.row, by_pair.get((row.event_id, row.resident_id)), "skipped") for row in rows],
         )
-    else:
-        _carry_over(batch, rows, actor, settings.expires_at(now))
-    return len(rows)
+    return _carry_over(batch, rows, actor, settings.expires_at(now))
 
 
 def _carry_over(
     batch: ImportBatch, rows: list[Any], actor: Principal, expires_at: datetime | None
-) -> None:
+) -> Counter[str]:
     done: list[tuple[int, int | None, str]] = []
     closed: list[Problem] = []
     for row in rows:
@@ -284,7 +286,6 @@ def _carry_over(
             done.append((row.row, None, "invalid"))
             continue
         done.append((row.row, None if movement.duplicate else movement.transaction_id, "skipped"))
-    _record(batch.id, done)
     if closed:
         staging.record_problems(batch.id, closed)
-        batch.invalid += len(closed)
+    return _record(batch.id, done)

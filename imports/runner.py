@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import Counter
 
 from flask import Flask, current_app
 from sqlalchemy import select
@@ -71,9 +72,11 @@ def _apply(batch_id: int, actor: Principal, settings: PointsSettings, app: Flask
     _count(batch)
     db.session.commit()
     while (batch := _locked(batch_id)) is not None:
-        handled = applying.apply_chunk(batch, actor, settings, utcnow())
-        _count(batch)
-        if not handled:
+        outcomes = applying.apply_chunk(batch, actor, settings, utcnow())
+        if outcomes:
+            _tally(batch, outcomes)
+        else:
+            _count(batch)
             batch.status, batch.finished_at = "done", utcnow()
             staging.blank(batch.id)
             record_audit(actor, "import.done", None, describe(batch))
@@ -91,7 +94,18 @@ def _locked(batch_id: int) -> ImportBatch | None:
     return batch
 
 
+def _tally(batch: ImportBatch, outcomes: Counter[str]) -> None:
+    """Add a chunk's outcomes to the batch's counts: counting all its rows again after each
+    chunk would read the whole batch as often as it has chunks."""
+    batch.processed += outcomes.total()
+    batch.created += outcomes["created"]
+    batch.skipped += outcomes["skipped"]
+    batch.invalid += outcomes["invalid"]
+
+
 def _count(batch: ImportBatch) -> None:
+    """Count the batch's rows by outcome, all of them: after its preparation (which sets
+    repeats aside) and once it is applied."""
     counts = staging.outcomes(batch.id)
     batch.processed = batch.rows - counts[None]
     batch.created, batch.skipped, batch.invalid = (

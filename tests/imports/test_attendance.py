@@ -105,6 +105,62 @@ def test_the_same_sheet_again_makes_nothing_twice(
     assert counts(app) == after_first
 
 
+def test_an_overlapping_sheet_makes_only_its_new_lines(
+    app: Flask, client: FlaskClient, manager: Account
+) -> None:
+    send(client, manager, "attendance", csv_bytes(SHEET[:4]))
+    after_first = counts(app)
+    overlapping = [
+        ATTENDANCE,
+        *SHEET[2:],
+        ["2025-04-02", "糖尿病饮食", "讲座", "张明", "13900001111"],
+    ]
+
+    sent = send(client, manager, "attendance", csv_bytes(overlapping))
+
+    done = batch(client, manager, sent.json["id"])
+    # Two lines were there already; 李芳 and the lecture 义诊 are new, and 张明's second visit.
+    assert (done["created"], done["skipped"]) == (2, 2)
+    assert (done["residents_created"], done["events_created"]) == (1, 1)
+    assert counts(app) == (after_first[0] + 1, after_first[1] + 2, after_first[2] + 1)
+
+
+def test_a_shared_number_names_the_one_wechat_verified_else_the_one_of_that_name(
+    app: Flask, client: FlaskClient, manager: Account, desk: Account, make: Factory
+) -> None:
+    def at_desk(name: str, phone: str) -> int:
+        response = client.post(
+            "/api/v1/residents", headers=desk.headers, json={"name": name, "phone": phone}
+        )
+        assert response.status_code == 201, response.json
+        return response.json["id"]  # type: ignore[no-any-return]
+
+    verified = make.resident(manager.center_id, name="黄秀英", phone="13811110000").id
+    at_desk("黄秀兰", "13811110000")
+    zhang_ming, zhang_wei = at_desk("张明", "13922220000"), at_desk("张伟", "13922220000")
+    at_desk("李芳", "13733330000"), at_desk("李芳", "13733330000")
+    sheet = [
+        ATTENDANCE,
+        ["2025-03-08", "控制血压", "讲座", "黄秀兰", "13811110000"],
+        ["2025-03-08", "控制血压", "讲座", "张伟", "13922220000"],
+        ["2025-03-08", "控制血压", "讲座", "张明", "13922220000"],
+        ["2025-03-08", "控制血压", "讲座", "李芳", "13733330000"],
+        ["2025-03-08", "控制血压", "讲座", "王五", "13733330000"],
+    ]
+
+    sent = send(client, manager, "attendance", csv_bytes(sheet))
+
+    done = batch(client, manager, sent.json["id"])
+    assert (done["created"], done["invalid"], done["residents_created"]) == (3, 2, 0)
+    assert [(e["row"], e["column"], e["code"]) for e in done["errors"]] == [
+        (5, "手机号", "ambiguous_resident"),
+        (6, "手机号", "ambiguous_resident"),
+    ]
+    with app.app_context():
+        attended = set(db.session.scalars(select(Checkin.resident_id)))
+    assert attended == {verified, zhang_wei, zhang_ming}
+
+
 def test_a_line_repeated_in_the_sheet_counts_once(
     app: Flask, client: FlaskClient, manager: Account
 ) -> None:

@@ -58,18 +58,19 @@ def test_rows_are_applied_a_chunk_at_a_time(
 ) -> None:
     monkeypatch.setattr(staging, "CHUNK_ROWS", 5)
     seen: list[int] = []
-    count = runner._count
+    applied = runner.applying.apply_chunk
 
-    def counting(batch: ImportBatch) -> None:
-        count(batch)
+    def noting_progress(batch: ImportBatch, *args: Any) -> Any:
         seen.append(batch.processed)
+        return applied(batch, *args)
 
-    monkeypatch.setattr(runner, "_count", counting)
+    monkeypatch.setattr(runner.applying, "apply_chunk", noting_progress)
 
     sent = send(client, manager, "attendance", csv_bytes(SHEET))
 
-    assert batch(client, manager, sent.json["id"])["status"] == "done"
-    assert seen == [0, 5, 10, 12, 12]
+    done = batch(client, manager, sent.json["id"])
+    assert (done["status"], done["processed"], done["created"]) == ("done", 12, 12)
+    assert seen == [0, 5, 10, 12]
 
 
 def test_a_run_left_unfinished_is_resumed(
