@@ -159,11 +159,13 @@ def prepare_report_transaction() -> None:
     their parameters: psycopg prepares a statement it has run five times, and PostgreSQL may
     then switch to one generic plan for any parameters: right for the hot path, ruinous for
     a report whose best plan depends on the period asked for (an event ranking went from
-    0.2 s to 2 s).
+    0.2 s to 2 s). Nor are they compiled (JIT): a district's year costs enough to trigger
+    it, and compiling took longer than it saved (30-90 ms a statement, bench/RESULTS.md).
     """
     db.session.execute(
         text(
             "SELECT set_config('plan_cache_mode', 'force_custom_plan', true),"
+            " set_config('jit', 'off', true),"
             " set_config('statement_timeout', :milliseconds, true)"
         ),
         {"milliseconds": str(current_app.config["DB_REPORT_STATEMENT_TIMEOUT_MS"])},

@@ -58,8 +58,10 @@ def events_by_attendance(
         .subquery()
     )
     total = func.coalesce(attendance.c.n, 0)
+    # The held events themselves, not every event filtered by their ids: a district's year
+    # is a tenth of the table, found by its index on the day.
     stmt = (
-        select(
+        held.with_only_columns(
             Event.id.label("event_id"),
             Event.title,
             Event.kind,
@@ -69,7 +71,6 @@ def events_by_attendance(
             total.label("attendance"),
         )
         .outerjoin(attendance, attendance.c.event_id == Event.id)
-        .where(Event.id.in_(held))
         .order_by(total.desc(), Event.starts_at, Event.id)
         .limit(limit)
     )
