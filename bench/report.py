@@ -93,9 +93,13 @@ def render(figures: dict[str, Any], meta: dict[str, Any], workers: int, database
             note += f"; target ≥ {CHECKIN_RATIO}× and p99 ≤ {CHECKIN_P99_MS:g} ms: {_verdict(ok)}"
         lines.append(_row("POST /checkins (first check-in)", conns, fig, note))
     lines.append(_row("POST /redemptions (desk)", 32, figures["redemption"]))
-    scan = figures["desk_scan"]
-    note = f"target p95 ≤ {DESK_SCAN_MS:g} ms: {_verdict(scan['p95'] <= DESK_SCAN_MS)}"
-    lines.append(_row("POST /console/desk/scan (scan → card)", 8, scan, note))
+    scans = figures["desk_scan"]
+    clerk = scans[1]
+    note = f"target p95 ≤ {DESK_SCAN_MS:g} ms: {_verdict(clerk['p95'] <= DESK_SCAN_MS)}"
+    lines.append(_row("POST /console/desk/scan (scan → card, one clerk)", 1, clerk, note))
+    lines.append(
+        _row("POST /console/desk/scan (eight desks at once, no pause)", 8, scans[8], "capacity")
+    )
     first_load = sum(fig["p50"] for fig in figures["dashboard"].values())
     for label, fig in figures["dashboard"].items():
         lines.append(_row(f"GET /console/dashboard ({label}; year, district)", 1, fig))
