@@ -1,0 +1,99 @@
+"""``/api/v1/me/achievements``, ``/badges``, ``/challenges``: parse, authorize, call one
+service function."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+
+from core.api import Blueprint
+from core.auth import RESIDENT, auth_required, current_principal
+from core.localtime import district_today
+from gamification import badges, challenges, service
+from gamification.progress import GameSettings
+from gamification.schemas import (
+    AchievementsSchema,
+    BadgeCreateSchema,
+    BadgeSchema,
+    ChallengeCreateSchema,
+    ChallengeSchema,
+)
+
+blp = Blueprint(
+    "gamification",
+    __name__,
+    url_prefix="/api/v1",
+    description="Levels, streaks, badges and challenges",
+)
+blueprints = (blp,)
+MANAGERS = ("manager", "admin")
+
+
+@blp.get("/me/achievements")
+@blp.response(200, AchievementsSchema)
+@auth_required(RESIDENT)
+def my_achievements() -> dict[str, Any]:
+    """The resident's level (by points earned ever: redeeming never lowers it), streak of
+    months with an activity, badges (each with when and the check-in that earned it), and
+    challenges with their progress."""
+    settings = GameSettings.from_config(current_app.config)
+    return service.achievements(current_principal().id, district_today(), settings)
+
+
+@blp.get("/badges")
+@blp.response(200, BadgeSchema(many=True))
+@auth_required()
+def list_badges() -> list[dict[str, Any]]:
+    """Every badge of the district: its defaults, then those its managers made."""
+    return [_badge(definition) for definition in badges.definitions()]
+
+
+@blp.post("/badges")
+@blp.response(201, BadgeSchema)
+@auth_required(*MANAGERS)
+@blp.arguments(BadgeCreateSchema)
+def create_badge(args: dict[str, Any]) -> dict[str, Any]:
+    """Make a badge for the whole district (its manager or an administrator) from a rule:
+    `activities` (`count` check-ins, of `activity` if given, between `starts_on` and
+    `ends_on` if given), `followups_on_time` (`count` follow-ups in a row done by their due
+    day), `streak` (`count` months in a row) or `first_gift`. Residents who meet it already
+    get it when their history next changes (or at `flask gamification rebuild`).
+    `badge_rule_invalid` (422) for a period or activity on another rule."""
+    return _badge(badges.create(current_principal(), args))
+
+
+def _badge(definition: badges.BadgeDefinition) -> dict[str, Any]:
+    rule = definition.rule
+    return {
+        "code": rule.code,
+        "name": str(definition.name),
+        "rule": rule.rule,
+        "count": rule.count,
+        "activity": rule.activity,
+        "starts_on": rule.starts_on,
+        "ends_on": rule.ends_on,
+        "default": definition.default,
+    }
+
+
+@blp.post("/challenges")
+@blp.response(201, ChallengeSchema)
+@auth_required(*MANAGERS)
+@blp.arguments(ChallengeCreateSchema)
+def create_challenge(args: dict[str, Any]) -> dict[str, Any]:
+    """Set a challenge: `goal.count` check-ins of `goal.kind` (or `any`) between `starts_on`
+    and `ends_on` (district days), at `center_id` or, without one, district-wide (a center's
+    manager: their own center). Reaching it credits `bonus_points` once (an `earn` with
+    source type `challenge`); an annulment that undoes it takes the bonus back.
+    `challenge_period_invalid` (422) when the period ends before it starts."""
+    return challenges.create(current_principal(), args)
+
+
+@blp.get("/challenges")
+@blp.response(200, ChallengeSchema(many=True))
+@auth_required(*MANAGERS)
+def list_challenges() -> list[dict[str, Any]]:
+    """The challenges the manager sees (their center's and the district's), newest first,
+    with how many residents joined (counted once at least) and completed."""
+    return challenges.listing(current_principal())
