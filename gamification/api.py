@@ -9,8 +9,9 @@ from flask import current_app
 
 from core.api import Blueprint
 from core.auth import RESIDENT, auth_required, current_principal
-from core.localtime import district_today
-from gamification import badges, challenges, service
+from core.db import utcnow
+from core.localtime import district_today, district_zone
+from gamification import badges, challenges, leaderboard, service
 from gamification.progress import GameSettings
 from gamification.schemas import (
     AchievementsSchema,
@@ -18,13 +19,17 @@ from gamification.schemas import (
     BadgeSchema,
     ChallengeCreateSchema,
     ChallengeSchema,
+    LeaderboardArgsSchema,
+    LeaderboardSchema,
+    LeaderboardStateSchema,
+    LeaderboardSwitchSchema,
 )
 
 blp = Blueprint(
     "gamification",
     __name__,
     url_prefix="/api/v1",
-    description="Levels, streaks, badges and challenges",
+    description="Levels, streaks, badges, challenges and the leaderboard",
 )
 blueprints = (blp,)
 MANAGERS = ("manager", "admin")
@@ -97,3 +102,28 @@ def list_challenges() -> list[dict[str, Any]]:
     """The challenges the manager sees (their center's and the district's), newest first,
     with how many residents joined (counted once at least) and completed."""
     return challenges.listing(current_principal())
+
+
+@blp.get("/leaderboard")
+@blp.response(200, LeaderboardSchema)
+@auth_required()
+@blp.arguments(LeaderboardArgsSchema, location="query")
+def show_leaderboard(args: dict[str, Any]) -> dict[str, Any]:
+    """A center's board for this month or year: only residents who opted in (`PUT
+    /api/v1/me {"leaderboard_opt_in": true}`), names masked (张*英), ranked by activities
+    attended there (not points), nothing about which. Residents may read any center's
+    (their home center's by default), staff their own (the district's staff any; `center_id`
+    is needed without a center). `leaderboard_off` (409): the center switched it off."""
+    return leaderboard.board(
+        current_principal(), args["center_id"], args["period"], utcnow(), district_zone()
+    )
+
+
+@blp.put("/leaderboard/centers/<id:center_id>")
+@blp.response(200, LeaderboardStateSchema)
+@auth_required(*MANAGERS)
+@blp.arguments(LeaderboardSwitchSchema)
+def switch_leaderboard(args: dict[str, Any], center_id: int) -> dict[str, Any]:
+    """Switch a center's leaderboard on or off (its manager, the district's, an
+    administrator); residents' choices to appear are kept either way."""
+    return leaderboard.switch(current_principal(), center_id, args["enabled"])

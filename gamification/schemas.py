@@ -114,3 +114,34 @@ class ChallengeSchema(ma.Schema):
         required=True, metadata={"description": "Residents with at least one counted check-in"}
     )
     completed = ma.fields.Integer(required=True)
+
+
+class LeaderboardArgsSchema(ma.Schema):
+    center_id = id_field(
+        load_default=None,
+        metadata={"description": "Default: the resident's home center, the staff's own"},
+    )
+    period = ma.fields.String(load_default="month", validate=ma.validate.OneOf(("month", "year")))
+
+
+class LeaderboardRowSchema(ma.Schema):
+    rank = ma.fields.Integer(required=True, metadata={"description": "Ties share a rank"})
+    name = ma.fields.String(required=True, metadata={"description": "Masked: 张*英"})
+    activities = ma.fields.Integer(required=True)
+    me = ma.fields.Boolean(required=True, metadata={"description": "The asking resident"})
+
+
+class LeaderboardSchema(ma.Schema):
+    center_id = ma.fields.Integer(required=True)
+    period = ma.fields.String(required=True)
+    since = ma.fields.Date(required=True, metadata={"description": "The period's first day"})
+    items = ma.fields.List(ma.fields.Nested(LeaderboardRowSchema), required=True)
+
+
+class LeaderboardSwitchSchema(ma.Schema):
+    enabled = ma.fields.Boolean(required=True)
+
+
+class LeaderboardStateSchema(ma.Schema):
+    center_id = ma.fields.Integer(required=True)
+    enabled = ma.fields.Boolean(required=True)

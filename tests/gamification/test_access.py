@@ -12,6 +12,8 @@ GET  /api/v1/badges           401   200  200    200   200  200    200
 POST /api/v1/badges           401   403  403    403   403  201    201
 GET  /api/v1/challenges       401   403  403    403   200  200    200
 POST /api/v1/challenges       401   403  403    403   201  201    201
+GET  /api/v1/leaderboard      401   200  200    404   200  200    200
+PUT  /api/v1/leaderboard/centers/{center_id}  401   403  403    403   200  200    200
 """)
 
 
@@ -36,6 +38,10 @@ REQUESTS: dict[str, Arrange] = {
     ),
     "GET /api/v1/challenges": lambda w: call(),
     "POST /api/v1/challenges": a_challenge_at_center_a,
+    "GET /api/v1/leaderboard": lambda w: call(query={"center_id": w.center}),
+    "PUT /api/v1/leaderboard/centers/{center_id}": lambda w: call(
+        center_id=w.center, json={"enabled": False}
+    ),
 }
 
 
