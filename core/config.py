@@ -91,11 +91,9 @@ def from_environment(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
         "MAX_IMPORT_BYTES": int(get("MAX_IMPORT_BYTES", str(20 * 1024 * 1024))),
         # Apply an import's rows in the request's thread once it has answered (tests).
         "IMPORTS_INLINE": _flag(get("IMPORTS_INLINE"), False),
-        # Gamification after a check-in: inside its transaction (GAMIFICATION_INLINE, the
-        # tests), or noted there and done within seconds by the process's worker thread
-        # (GAMIFICATION_WORKER; off: `flask gamification run` does it). gamification/queue.py
+        # Gamification inside the check-in's transaction (tests); otherwise the worker
+        # process finds the change within seconds (`flask gamification work`).
         "GAMIFICATION_INLINE": _flag(get("GAMIFICATION_INLINE"), False),
-        "GAMIFICATION_WORKER": _flag(get("GAMIFICATION_WORKER"), True),
         # Levels by lifetime earned points: "points:name,..." from 0 up.
         "GAMIFICATION_LEVELS": get(
             "GAMIFICATION_LEVELS", "0:健康新手,100:健康学徒,300:健康能手,800:健康标兵,2000:健康达人"

@@ -9,7 +9,7 @@ from flask import Flask, current_app
 
 from core import signals
 from core.db import utcnow
-from gamification import progress, queue
+from gamification import progress
 
 
 def init_app(app: Flask) -> None:
@@ -18,8 +18,8 @@ def init_app(app: Flask) -> None:
 
 
 def _history_changed(_sender: Any, *, resident_id: int, **_details: Any) -> None:
+    """With ``GAMIFICATION_INLINE`` the resident is refreshed in the transaction that changed
+    their history; otherwise the worker finds the change in the history (``worker``)."""
     config = current_app.config
     if config["GAMIFICATION_INLINE"]:
         progress.refresh(resident_id, utcnow(), progress.GameSettings.from_config(config))
-    else:
-        queue.note(resident_id)

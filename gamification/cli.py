@@ -1,4 +1,4 @@
-"""``flask gamification run`` (what the worker does: cron's backstop) and ``rebuild``."""
+"""``flask gamification work`` (the worker), ``run`` (one pass of it) and ``rebuild``."""
 
 from __future__ import annotations
 
@@ -6,17 +6,27 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from gamification import queue, rebuild
+from gamification import rebuild, worker
 from gamification.progress import GameSettings
 
 gamification = AppGroup("gamification", help="Levels, badges, challenges.")
 commands = (gamification,)
 
 
+@gamification.command("work")
+@click.option("--every", default=2.0, show_default=True, help="Seconds between passes.")
+def work(every: float) -> None:
+    """Refresh residents whose history changed, pass after pass, until stopped: run one
+    beside the web workers (systemd, supervisord)."""
+    for refreshed in worker.work(GameSettings.from_config(current_app.config), every):
+        if refreshed:
+            click.echo(f"Refreshed {refreshed} residents.")
+
+
 @gamification.command("run")
 def run() -> None:
-    """Refresh the residents whose history changed and whom no worker has refreshed yet."""
-    done = queue.drain(GameSettings.from_config(current_app.config))
+    """One pass of the worker: refresh the residents whose history changed since the last."""
+    done = worker.run_once(GameSettings.from_config(current_app.config))
     click.echo(f"Refreshed {done} residents.")
 
 

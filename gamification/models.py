@@ -1,7 +1,7 @@
 """Gamification's own rows: what it derived from check-ins and the ledger and must keep
 (badges awarded, challenge progress and completions), what managers made (badges,
-challenges), residents' leaderboard choice, and the residents whose history changed since
-the worker last looked (``queue``).
+challenges), residents' leaderboard choice, and how far the worker has read the history
+(``worker``).
 
 Levels and streaks are not stored: they are read from the ledger and the check-ins.
 """
@@ -145,11 +145,10 @@ class LeaderboardClosedCenter(db.Model):
     closed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class PendingResident(db.Model):
-    """A resident whose history changed and whom the worker has yet to look at again.
-    ``noted_at`` moves on with every change, so the worker forgets only what it saw."""
+class GamificationCursor(db.Model):
+    """How far the worker has read the history: one row."""
 
-    __tablename__ = "gamification_pending"
+    __tablename__ = "gamification_cursor"
 
-    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), primary_key=True)
-    noted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scanned_until: Mapped[datetime] = mapped_column(UTCDateTime)

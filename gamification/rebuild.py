@@ -14,7 +14,7 @@ from sqlalchemy import delete, select, union
 from catalog.models import Redemption
 from core.db import db, utcnow
 from events.models import Checkin
-from gamification.models import BadgeAward, ChallengeCompletion, ChallengeProgress, PendingResident
+from gamification.models import BadgeAward, ChallengeCompletion, ChallengeProgress
 from gamification.progress import GameSettings, refresh
 
 #: Residents refreshed per transaction.
@@ -31,7 +31,7 @@ def rebuild(settings: GameSettings) -> int:
             select(ChallengeCompletion.resident_id),
         )
     ).all()
-    for table in (BadgeAward, ChallengeProgress, PendingResident):
+    for table in (BadgeAward, ChallengeProgress):
         db.session.execute(delete(table))
     for number, resident_id in enumerate(sorted(residents), start=1):
         refresh(resident_id, utcnow(), settings)

@@ -47,8 +47,6 @@ def app_config(uri: str, **overrides: object) -> dict[str, object]:
         "SQLALCHEMY_DATABASE_URI": uri,
         "WECHAT_APPID": "",
         "APP_ENV": "test",
-        # No thread refreshes gamification behind a test's back (tests/gamification: inline).
-        "GAMIFICATION_WORKER": False,
         **overrides,
     }
 

@@ -1,5 +1,5 @@
 """gamification: badges and their awards, challenges, their progress and completions, the
-leaderboard's choices, residents to refresh
+leaderboard's choices, how far the worker has read the history
 
 Revision ID: 0018
 Revises: 0017
@@ -73,11 +73,10 @@ def upgrade():
     sa.ForeignKeyConstraint(['resident_id'], ['residents.id'], name=op.f('fk_challenge_progress_resident_id_residents')),
     sa.PrimaryKeyConstraint('challenge_id', 'resident_id', name=op.f('pk_challenge_progress'))
     )
-    op.create_table('gamification_pending',
-    sa.Column('resident_id', sa.Integer(), nullable=False),
-    sa.Column('noted_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['resident_id'], ['residents.id'], name=op.f('fk_gamification_pending_resident_id_residents')),
-    sa.PrimaryKeyConstraint('resident_id', name=op.f('pk_gamification_pending'))
+    op.create_table('gamification_cursor',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('scanned_until', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_gamification_cursor'))
     )
     op.create_table('leaderboard_players',
     sa.Column('resident_id', sa.Integer(), nullable=False),
@@ -122,7 +121,7 @@ def downgrade():
     op.drop_table('challenge_completions')
     op.drop_table('badge_awards')
     op.drop_table('leaderboard_players')
-    op.drop_table('gamification_pending')
+    op.drop_table('gamification_cursor')
     op.drop_table('challenge_progress')
     op.drop_table('leaderboard_closed_centers')
     with op.batch_alter_table('challenges', schema=None) as batch_op:

@@ -1,5 +1,5 @@
 """Gamification's tests refresh residents inside the check-in's transaction (the worker's
-own path has its tests in test_queue.py), and a resident's past is made month by month."""
+own path has its tests in test_worker.py), and a resident's past is made month by month."""
 
 from __future__ import annotations
 
