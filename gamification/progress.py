@@ -36,6 +36,7 @@ from gamification.models import (
 )
 from gamification.rules import (
     Activity,
+    BadgeRule,
     Earning,
     FollowUpDone,
     Goal,
@@ -114,16 +115,35 @@ def history(resident_id: int, today: date, tz: ZoneInfo) -> History:
     )
 
 
-def refresh(resident_id: int, now: datetime, settings: GameSettings) -> None:
+@dataclass(frozen=True, slots=True)
+class Terms:
+    """What every resident's refresh reads alike: the badges' rules and the challenges.
+    A pass over many residents reads them once."""
+
+    rules: list[BadgeRule]
+    goals: list[Goal]
+
+    @classmethod
+    def current(cls) -> Terms:
+        challenges = db.session.scalars(select(Challenge).order_by(Challenge.id))
+        return cls(
+            [definition.rule for definition in badges.definitions()],
+            [_goal(challenge) for challenge in challenges],
+        )
+
+
+def refresh(
+    resident_id: int, now: datetime, settings: GameSettings, terms: Terms | None = None
+) -> None:
     """Bring the resident's badges, challenge progress and bonuses in line with their
     history, inside the caller's transaction."""
     db.session.execute(
         text("SELECT pg_advisory_xact_lock(:lock_class, :resident)"),
         {"lock_class": LOCK_CLASS, "resident": resident_id},
     )
+    terms = terms or Terms.current()
     past = history(resident_id, local_date(now, settings.tz), settings.tz)
-    rules = [definition.rule for definition in badges.definitions()]
-    _sync_badges(resident_id, desired_badges(rules, past, settings.grace))
+    _sync_badges(resident_id, desired_badges(terms.rules, past, settings.grace))
     progress = dict(
         db.session.execute(
             select(ChallengeProgress.challenge_id, ChallengeProgress.progress).where(
@@ -140,13 +160,13 @@ def refresh(resident_id: int, now: datetime, settings: GameSettings) -> None:
             )
         )
     }
-    for challenge in db.session.scalars(select(Challenge).order_by(Challenge.id)):
-        count, reached = challenge_progress(_goal(challenge), past.activities)
-        key = {"challenge_id": challenge.id, "resident_id": resident_id}
-        if count != progress.get(challenge.id, 0):
+    for goal in terms.goals:
+        count, reached = challenge_progress(goal, past.activities)
+        key = {"challenge_id": goal.challenge_id, "resident_id": resident_id}
+        if count != progress.get(goal.challenge_id, 0):
             _store_progress(key, count)
-        if reached is not None or challenge.id in live:
-            _sync_completion(challenge, key, reached, live.get(challenge.id), now, settings.points)
+        if reached is not None or goal.challenge_id in live:
+            _sync_completion(goal, key, reached, live.get(goal.challenge_id), now, settings.points)
     db.session.flush()
 
 
@@ -182,6 +202,7 @@ def _goal(challenge: Challenge) -> Goal:
         challenge.center_id,
         challenge.goal_kind,
         challenge.goal_count,
+        challenge.bonus_points,
     )
 
 
@@ -199,7 +220,7 @@ def _store_progress(key: dict[str, int], count: int) -> None:
 
 
 def _sync_completion(
-    challenge: Challenge,
+    goal: Goal,
     key: dict[str, int],
     reached: Earning | None,
     live: ChallengeCompletion | None,
@@ -226,14 +247,14 @@ def _sync_completion(
     )
     if completion_id is None:
         return  # another transaction completed it meanwhile, and credited the bonus
-    source = Source("challenge", str(completion_id), BONUS_REASON, challenge.center_id)
+    source = Source("challenge", str(completion_id), BONUS_REASON, goal.center_id)
     # A closed account earns nothing; the completion stays on record.
     with suppress(TokenRevoked):
         earn(
             key["resident_id"],
             source,
             None,
-            points=challenge.bonus_points,
+            points=goal.bonus_points,
             at=now,
             expires_at=points.expires_at(now),
         )

@@ -15,7 +15,7 @@ from catalog.models import Redemption
 from core.db import db, utcnow
 from events.models import Checkin
 from gamification.models import BadgeAward, ChallengeCompletion, ChallengeProgress
-from gamification.progress import GameSettings, refresh
+from gamification.progress import GameSettings, Terms, refresh
 
 #: Residents refreshed per transaction.
 CHUNK = 200
@@ -33,8 +33,9 @@ def rebuild(settings: GameSettings) -> int:
     ).all()
     for table in (BadgeAward, ChallengeProgress):
         db.session.execute(delete(table))
+    terms = Terms.current()
     for number, resident_id in enumerate(sorted(residents), start=1):
-        refresh(resident_id, utcnow(), settings)
+        refresh(resident_id, utcnow(), settings, terms)
         if number % CHUNK == 0:
             db.session.commit()
     db.session.commit()

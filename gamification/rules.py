@@ -213,6 +213,7 @@ class Goal:
     center_id: int | None
     kind: str
     count: int
+    bonus_points: int
 
 
 def challenge_progress(goal: Goal, activities: Sequence[Activity]) -> tuple[int, Earning | None]:

@@ -30,19 +30,21 @@ from catalog.models import Redemption
 from core.db import db, utcnow
 from events.models import Checkin
 from gamification.models import GamificationCursor
-from gamification.progress import GameSettings, refresh
+from gamification.progress import GameSettings, Terms, refresh
 
 log = logging.getLogger(__name__)
 
 #: Longer than any transaction can take from the moment it writes to its commit (its
 #: statements are cut at ``DB_STATEMENT_TIMEOUT_MS``, gunicorn's worker at 60 s).
 MARGIN = timedelta(minutes=2)
+#: Residents refreshed per transaction.
+CHUNK = 50
 #: What happened, by its kind and row: (kind, id) -> when it was refreshed for.
 Seen = dict[tuple[str, int], datetime]
 
 
 def changes(since: datetime, until: datetime) -> list[tuple[str, int, int]]:
-    """(kind, row id, resident) of what happened in ``[since, until)``, oldest first."""
+    """(kind, row id, resident) of what happened in ``[since, until)``."""
     window = {
         "checkin": (Checkin.id, Checkin.resident_id, Checkin.created_at),
         "annul": (Checkin.id, Checkin.resident_id, Checkin.annulled_at),
@@ -59,11 +61,8 @@ def changes(since: datetime, until: datetime) -> list[tuple[str, int, int]]:
         for kind, (row_id, resident, at) in window.items()
     ]
     parts[3] = parts[3].where(Redemption.status == "fulfilled")
-    query = union_all(*parts).subquery()
-    rows = db.session.execute(
-        select(query.c.kind, query.c.row_id, query.c.resident_id).order_by(query.c.at)
-    )
-    return [(kind, row_id, resident_id) for kind, row_id, resident_id in rows]
+    rows = db.session.execute(union_all(*parts))
+    return [(kind, row_id, resident_id) for kind, row_id, resident_id, _ in rows]
 
 
 def run_once(settings: GameSettings, seen: Seen | None = None) -> int:
@@ -73,16 +72,18 @@ def run_once(settings: GameSettings, seen: Seen | None = None) -> int:
     until = utcnow()
     cursor = db.session.get(GamificationCursor, 1)
     since = (cursor.scanned_until if cursor else until - MARGIN) - MARGIN
-    residents = []
+    residents = set()
     for kind, row_id, resident_id in changes(since, until):
         if (kind, row_id) not in seen:
             seen[(kind, row_id)] = until
-            if resident_id not in residents:
-                residents.append(resident_id)
+            residents.add(resident_id)
+    terms = Terms.current()
     db.session.rollback()
-    for resident_id in residents:
-        refresh(resident_id, utcnow(), settings)
-        db.session.commit()
+    # In id order, as the rebuild: two passes never wait for each other's locks in a ring.
+    for number, resident_id in enumerate(sorted(residents), start=1):
+        refresh(resident_id, utcnow(), settings, terms)
+        if number % CHUNK == 0:
+            db.session.commit()
     db.session.execute(
         insert(GamificationCursor)
         .values(id=1, scanned_until=until)
