@@ -192,3 +192,30 @@ def test_the_first_gift_earns_its_badge_when_handed_over() -> None:
 
     assert badge_earning(rule, _history(), grace=True) is None
     assert badge_earning(rule, _history(first_gift_at=MOMENT), grace=True) == (MOMENT, None)
+
+
+def test_the_first_gift_handed_over_at_the_desk_earns_its_badge_and_keeps_the_level(
+    client: FlaskClient, make: Factory, desk: Account, manager: Account
+) -> None:
+    resident = make.resident(desk.center_id)
+    make.credit(resident.id, 120)
+    item = client.post(
+        "/api/v1/catalog/items",
+        headers=manager.headers,
+        json={"name": "腰围尺", "points_cost": 100},
+    ).json["id"]
+    client.post(
+        f"/api/v1/catalog/items/{item}/stock",
+        headers=manager.headers,
+        json={"center_id": desk.center_id, "delta": 1, "reason": "received"},
+    )
+    code = client.get("/api/v1/me/member-code", headers=resident.headers).json["code"]
+
+    handed = client.post(
+        "/api/v1/redemptions", headers=desk.headers, json={"member_code": code, "item_id": item}
+    )
+
+    assert handed.status_code == 201
+    body = achievements(client, resident)
+    assert [(b["code"], b["checkin_id"]) for b in body["badges"]] == [("first_gift", None)]
+    assert body["level"]["name"] == "健康学徒" and body["level"]["lifetime_points"] == 120
