@@ -13,6 +13,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import console
+import gamification
 from catalog import api as catalog_api
 from catalog import cli as catalog_cli
 from catalog import media as catalog_media
@@ -37,6 +38,9 @@ from events import api as events_api
 from events import followups_api as events_followups_api
 from events import ledger as events_ledger
 from events import pages as events_pages
+from gamification import api as gamification_api
+from gamification import challenges as gamification_challenges
+from gamification import cli as gamification_cli
 from identity import api as identity_api
 from identity import cli as identity_cli
 from identity import sessions as identity_sessions
@@ -101,6 +105,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         catalog_api,
         stats_api,
         imports_api,
+        gamification_api,
         me_api,
     )
     for blueprint in (bp for domain in domains for bp in domain.blueprints):
@@ -111,8 +116,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # Ledgers name what earned or bought points; the packages that move them know the names.
     describe_sources("checkin", events_ledger.event_titles)
     describe_sources("redemption", catalog_records.gift_titles)
+    describe_sources("challenge", gamification_challenges.bonus_titles)
+    gamification.init_app(app)
 
-    clis = (identity_cli, points_cli, catalog_cli, stats_cli, imports_cli, demo_cli)
+    clis = (
+        identity_cli,
+        points_cli,
+        catalog_cli,
+        stats_cli,
+        imports_cli,
+        gamification_cli,
+        demo_cli,
+    )
     for command in (command for cli in clis for command in cli.commands):
         app.cli.add_command(command)
     return app

@@ -21,7 +21,7 @@ from catalog.items import get_item, record_movement
 from catalog.models import Redemption, StockLevel
 from catalog.records import described
 from catalog.service import STATUS_WORDS, lock_and_take_stock
-from core import qr_links
+from core import qr_links, signals
 from core.auth import Principal
 from core.codes import CodeKeys, qr_image
 from core.db import db
@@ -186,6 +186,7 @@ def fulfil(actor: Principal, reservation: Redemption, now: datetime) -> tuple[Re
     reservation.transaction_id = movement.transaction_id
     reservation.staff_id, reservation.fulfilled_at = actor.id, now
     db.session.flush()
+    signals.redeemed.send(resident_id=reservation.resident_id, redemption_id=reservation.id)
     return reservation, movement.balance
 
 

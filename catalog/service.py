@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from catalog.items import OutOfStock, available_stock, get_item, low_on_stock, record_movement
 from catalog.models import CatalogItem, Redemption, StockLevel
 from catalog.records import masked_resident
+from core import signals
 from core.api import MAX_ID, decode_cursor, page
 from core.auth import Principal
 from core.db import db
@@ -324,6 +325,7 @@ def redeem(
     redemption.transaction_id = movement.transaction_id
     record_movement(item_id, center_id, "redeemed", -quantity, 0, actor, None, redemption.id)
     db.session.flush()
+    signals.redeemed.send(resident_id=resident_id, redemption_id=redemption.id)
     return redemption, movement.balance
 
 

@@ -91,6 +91,15 @@ def from_environment(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
         "MAX_IMPORT_BYTES": int(get("MAX_IMPORT_BYTES", str(20 * 1024 * 1024))),
         # Apply an import's rows in the request's thread once it has answered (tests).
         "IMPORTS_INLINE": _flag(get("IMPORTS_INLINE"), False),
+        # Gamification inside the check-in's transaction (tests); otherwise the worker
+        # process finds the change within seconds (`flask gamification work`).
+        "GAMIFICATION_INLINE": _flag(get("GAMIFICATION_INLINE"), False),
+        # Levels by lifetime earned points: "points:name,..." from 0 up.
+        "GAMIFICATION_LEVELS": get(
+            "GAMIFICATION_LEVELS", "0:健康新手,100:健康学徒,300:健康能手,800:健康标兵,2000:健康达人"
+        ),
+        # A streak survives one month without activity a calendar year.
+        "STREAK_GRACE": _flag(get("STREAK_GRACE"), True),
         "RESERVATION_DAYS": int(get("RESERVATION_DAYS", "7")),
         "PICKUP_RATE_LIMIT": get("PICKUP_RATE_LIMIT", "20 per minute"),
         "PRIVACY_POLICY_VERSION": get("PRIVACY_POLICY_VERSION", "2026-12").strip(),

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from core import signals
 from core.db import driver_connection
 from events.scans import Scanner
 
@@ -144,4 +145,7 @@ def record_past(
         "now": now,
     }
     with driver_connection() as connection:
-        return [tuple(row) for row in connection.execute(_RECORD_PAST, params).fetchall()]
+        made = [tuple(row) for row in connection.execute(_RECORD_PAST, params).fetchall()]
+    for checkin_id, _, resident_id in made:
+        signals.checked_in.send(resident_id=resident_id, checkin_id=checkin_id)
+    return made

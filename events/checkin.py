@@ -16,6 +16,7 @@ from typing import NoReturn
 
 from sqlalchemy import select, update
 
+from core import signals
 from core.auth import Principal
 from core.codes import InvalidQr
 from core.db import db
@@ -140,6 +141,7 @@ def check_in(
         _give_home_center(resident_id, attendance.center_id)
     if attendance.kind == "followup":
         _complete_followup(resident_id, attendance.center_id, new.id, now)
+    signals.checked_in.send(resident_id=resident_id, checkin_id=new.id)
     return CheckinResult(
         checkin_id=new.id,
         event_id=event_id,
@@ -288,3 +290,4 @@ def annul_checkin(
         .execution_options(synchronize_session=False)
     )
     db.session.flush()
+    signals.checkin_annulled.send(resident_id=checkin.resident_id, checkin_id=checkin.id)

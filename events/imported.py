@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import exists, insert, select, text, update
 
+from core import signals
 from core.db import db
 from core.localtime import local_day
 from events.models import Checkin, Event
@@ -118,7 +119,7 @@ def checked_in(attended: list[tuple[int, int]]) -> set[tuple[int, int]]:
 def annul_recorded(checkin_ids: list[int], staff_id: int, reason: str, now: datetime) -> int:
     """Annul check-ins recorded from paper (they earned nothing and took no seat, so there
     is nothing to give back); those annulled already stay as they were. Returns how many."""
-    result = db.session.execute(
+    annulled = db.session.execute(
         update(Checkin)
         .where(
             Checkin.id.in_(checkin_ids),
@@ -126,9 +127,12 @@ def annul_recorded(checkin_ids: list[int], staff_id: int, reason: str, now: date
             Checkin.annulled_at.is_(None),
         )
         .values(annulled_at=now, annulled_by_id=staff_id, annul_reason=reason)
+        .returning(Checkin.id, Checkin.resident_id)
         .execution_options(synchronize_session=False)
-    )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    ).all()
+    for checkin_id, resident_id in annulled:
+        signals.checkin_annulled.send(resident_id=resident_id, checkin_id=checkin_id)
+    return len(annulled)
 
 
 def call_off_unattended(event_ids: list[int], now: datetime) -> int:

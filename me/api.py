@@ -23,13 +23,12 @@ from identity.schemas import (
     MemberCodeQueryArgsSchema,
     MemberCodeSchema,
     MeSchema,
-    MeUpdateSchema,
     PhoneCodeSchema,
     PrivacyAcceptSchema,
     PrivacySchema,
 )
 from me import service as me
-from me.schemas import MePointsSchema
+from me.schemas import MeChangeSchema, MeChoicesSchema, MePointsSchema
 from merging.schemas import LinkedSchema, LinkSchema
 from points.expiry import current_settings
 from points.history import ledger_page
@@ -64,11 +63,12 @@ def me_with_points() -> dict[str, Any]:
 
 
 @blp.route("", methods=["PUT", "PATCH"])
-@blp.response(200, MeSchema)
+@blp.response(200, MeChoicesSchema)
 @auth_required(RESIDENT)
-@blp.arguments(MeUpdateSchema)
+@blp.arguments(MeChangeSchema)
 def update_me(changes: dict[str, Any]) -> dict[str, Any]:
-    """Change name or home center, or remove the phone number; only the fields sent change.
+    """Change name or home center, or remove the phone number, or choose whether to appear
+    on the leaderboard (`leaderboard_opt_in`); only the fields sent change.
     PUT and PATCH are the same (WeChat's `wx.request` has no PATCH). A number is refused
     (`validation_error`): it comes from `POST /me/phone`."""
     return me.update_profile(current_principal().id, changes, privacy.current_version())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from identity.schemas import MeSchema
+from identity.schemas import MeSchema, MeUpdateSchema
 from points.schemas import ExpiringSchema
 
 
@@ -17,3 +17,17 @@ class MePointsSchema(MeSchema):
         required=True, metadata={"description": "What gifts can be had for now: balance - reserved"}
     )
     expiring = ma.fields.List(ma.fields.Nested(ExpiringSchema), required=True)
+
+
+class MeChoicesSchema(MeSchema):
+    """The profile with the resident's choices that belong to other domains."""
+
+    leaderboard_opt_in = ma.fields.Boolean(
+        required=True, metadata={"description": "Appears (masked) on their center's leaderboard"}
+    )
+
+
+class MeChangeSchema(MeUpdateSchema):
+    leaderboard_opt_in = ma.fields.Boolean(
+        metadata={"description": "Appear on the center's leaderboard (masked name, no more)"}
+    )

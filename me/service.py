@@ -13,6 +13,7 @@ from typing import Any
 
 from core import qr_links
 from core.codes import CodeKeys
+from gamification import leaderboard
 from identity import member_codes, phones, privacy, sessions, wechat
 from identity import service as identity
 from identity.models import Consent
@@ -39,9 +40,17 @@ def profile_with_points(
 def update_profile(
     resident_id: int, changes: dict[str, Any], privacy_version: str
 ) -> dict[str, Any]:
-    """Change name or home center, or remove the phone number; the profile afterwards."""
-    resident = identity.update_profile(identity.get_resident(resident_id), changes)
-    return identity.profile(resident, privacy_version)
+    """Change name or home center, or remove the phone number, or the leaderboard choice;
+    the profile afterwards, with the choice."""
+    changes = dict(changes)
+    resident = identity.get_resident(resident_id)
+    if "leaderboard_opt_in" in changes:
+        leaderboard.set_opt_in(resident.id, changes.pop("leaderboard_opt_in"))
+    resident = identity.update_profile(resident, changes)
+    return {
+        **identity.profile(resident, privacy_version),
+        "leaderboard_opt_in": leaderboard.opted_in(resident.id),
+    }
 
 
 def verify_phone(

@@ -121,3 +121,17 @@ def earned_by(source_type: str, source_ids: Collection[str]) -> dict[str, int]:
         )
     )
     return {str(source_id): amount for source_id, amount in rows}
+
+
+def lifetime_earned(resident_id: int) -> int:
+    """Points the resident has earned, ever: credits of kind ``earn`` less those reversed.
+    Spending, expiry and corrections leave it alone (a level is never lost by redeeming)."""
+    original = aliased(LedgerTransaction)
+    earned_or_undone = (LedgerTransaction.kind == "earn") | (original.kind == "earn")
+    total = db.session.scalar(
+        select(func.coalesce(func.sum(LedgerEntry.delta), 0))
+        .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
+        .outerjoin(original, original.id == LedgerTransaction.reverses_id)
+        .where(LedgerEntry.resident_id == resident_id, earned_or_undone)
+    )
+    return int(total or 0)

@@ -17,6 +17,7 @@ PACKAGES = (
     "core",
     "demo",
     "events",
+    "gamification",
     "identity",
     "imports",
     "merging",

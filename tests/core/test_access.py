@@ -58,6 +58,7 @@ TABLE_OF = {
     "stats": "stats",
     "me": "me",
     "imports": "imports",
+    "gamification": "gamification",
     "merging": "merging",
     "imports": "imports",
     "console": "console",

@@ -1,0 +1,105 @@
+"""Challenges managers set: a goal (so many check-ins of a kind) within a period, at a
+center or district-wide, with a bonus credited once through the ledger when reached
+(``progress`` does the crediting). Managers read how many joined and completed."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from typing import Any
+
+from sqlalchemy import func, or_, select
+
+from core.auth import Principal
+from core.db import db
+from core.errors import DomainError, NotFound
+from core.i18n import _l
+from gamification.models import Challenge, ChallengeCompletion, ChallengeProgress
+from identity.models import Center
+from points.history import SourceTitle
+
+
+class ChallengePeriodInvalid(DomainError):
+    status, code, title = 422, "challenge_period_invalid", _l("The period ends before it starts")
+
+
+def create(actor: Principal, fields: dict[str, Any]) -> dict[str, Any]:
+    """A challenge at the actor's center, or anywhere (or district-wide: no center) for the
+    district's manager and administrators."""
+    center_id = fields.get("center_id")
+    if center_id is None and not actor.is_district_wide:
+        center_id = actor.center_id
+    if not actor.can_access_center(center_id) or (
+        center_id is not None and db.session.get(Center, center_id) is None
+    ):
+        raise NotFound(_l("No such center."))
+    if fields["ends_on"] < fields["starts_on"]:
+        raise ChallengePeriodInvalid()
+    challenge = Challenge(
+        title=fields["title"],
+        starts_on=fields["starts_on"],
+        ends_on=fields["ends_on"],
+        center_id=center_id,
+        goal_kind=fields["goal"]["kind"],
+        goal_count=fields["goal"]["count"],
+        bonus_points=fields["bonus_points"],
+        created_by_id=actor.id,
+    )
+    db.session.add(challenge)
+    db.session.flush()
+    return _shown(challenge, 0, 0)
+
+
+def listing(actor: Principal) -> list[dict[str, Any]]:
+    """The challenges the actor may see (their center's and the district's; all of them
+    for the district), newest first, with how many joined and completed."""
+    query = select(Challenge).order_by(Challenge.starts_on.desc(), Challenge.id.desc())
+    if not actor.is_district_wide:
+        query = query.where(
+            or_(Challenge.center_id.is_(None), Challenge.center_id == actor.center_id)
+        )
+    challenges = db.session.scalars(query).all()
+    ids = [challenge.id for challenge in challenges]
+    joined = _counts(ChallengeProgress.challenge_id, ids)
+    completed = _counts(
+        ChallengeCompletion.challenge_id, ids, ChallengeCompletion.revoked_at.is_(None)
+    )
+    return [
+        _shown(challenge, joined.get(challenge.id, 0), completed.get(challenge.id, 0))
+        for challenge in challenges
+    ]
+
+
+def _counts(column: Any, ids: list[int], *where: Any) -> dict[int, int]:
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(column, func.count()).where(column.in_(ids), *where).group_by(column)
+    )
+    return {challenge_id: count for challenge_id, count in rows}
+
+
+def _shown(challenge: Challenge, joined: int, completed: int) -> dict[str, Any]:
+    return {
+        "id": challenge.id,
+        "title": challenge.title,
+        "starts_on": challenge.starts_on,
+        "ends_on": challenge.ends_on,
+        "center_id": challenge.center_id,
+        "goal": {"kind": challenge.goal_kind, "count": challenge.goal_count},
+        "bonus_points": challenge.bonus_points,
+        "joined": joined,
+        "completed": completed,
+    }
+
+
+def bonus_titles(source_ids: Collection[str]) -> Mapping[str, SourceTitle]:
+    """The ledger's words for a bonus (its source is the completion): the challenge's title."""
+    rows = db.session.execute(
+        select(ChallengeCompletion.id, Challenge.title)
+        .join(Challenge, Challenge.id == ChallengeCompletion.challenge_id)
+        .where(ChallengeCompletion.id.in_([int(i) for i in source_ids if i.isdigit()]))
+    )
+    return {
+        str(completion_id): SourceTitle(title=title, event_id=None, item_id=None)
+        for completion_id, title in rows
+    }

@@ -1,0 +1,38 @@
+"""``flask gamification work`` (the worker), ``run`` (one pass of it) and ``rebuild``."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from gamification import rebuild, worker
+from gamification.progress import GameSettings
+
+gamification = AppGroup("gamification", help="Levels, badges, challenges.")
+commands = (gamification,)
+
+
+@gamification.command("work")
+@click.option("--every", default=2.0, show_default=True, help="Seconds between passes.")
+def work(every: float) -> None:
+    """Refresh residents whose history changed, pass after pass, until stopped: run one
+    beside the web workers (systemd, supervisord)."""
+    for refreshed in worker.work(GameSettings.from_config(current_app.config), every):
+        if refreshed:
+            click.echo(f"Refreshed {refreshed} residents.")
+
+
+@gamification.command("run")
+def run() -> None:
+    """One pass of the worker: refresh the residents whose history changed since the last."""
+    done = worker.run_once(GameSettings.from_config(current_app.config))
+    click.echo(f"Refreshed {done} residents.")
+
+
+@gamification.command("rebuild")
+def rebuild_all() -> None:
+    """Derive every badge, challenge progress and bonus again from the check-ins, gifts and
+    ledger; what the check-ins did one by one comes out the same."""
+    done = rebuild.rebuild(GameSettings.from_config(current_app.config))
+    click.echo(f"Rebuilt {done} residents.")

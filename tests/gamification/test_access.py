@@ -1,0 +1,52 @@
+"""Who may call gamification's routes: a resident reads their achievements, anyone logged
+in the district's badges; managers make badges (the district's only) and challenges."""
+
+from __future__ import annotations
+
+from tests.access import Arrange, Call, World, access_tests, call, table
+
+ACCESS = table("""
+                            anon  res  desk  other  mgr  dist  admin
+GET  /api/v1/me/achievements  401   200  403    403   403  403    403
+GET  /api/v1/badges           401   200  200    200   200  200    200
+POST /api/v1/badges           401   403  403    403   403  201    201
+GET  /api/v1/challenges       401   403  403    403   200  200    200
+POST /api/v1/challenges       401   403  403    403   201  201    201
+GET  /api/v1/leaderboard      401   200  200    404   200  200    200
+PUT  /api/v1/leaderboard/centers/{center_id}  401   403  403    403   200  200    200
+""")
+
+
+def a_challenge_at_center_a(w: World) -> Call:
+    return call(
+        json={
+            "title": "冬季控压挑战",
+            "starts_on": "2026-12-01",
+            "ends_on": "2027-02-28",
+            "center_id": w.center,
+            "goal": {"kind": "lecture", "count": 3},
+            "bonus_points": 50,
+        }
+    )
+
+
+REQUESTS: dict[str, Arrange] = {
+    "GET /api/v1/me/achievements": lambda w: call(),
+    "GET /api/v1/badges": lambda w: call(),
+    "POST /api/v1/badges": lambda w: call(
+        json={"name": "讲座常客", "rule": "activities", "activity": "lecture", "count": 10}
+    ),
+    "GET /api/v1/challenges": lambda w: call(),
+    "POST /api/v1/challenges": a_challenge_at_center_a,
+    "GET /api/v1/leaderboard": lambda w: call(query={"center_id": w.center}),
+    "PUT /api/v1/leaderboard/centers/{center_id}": lambda w: call(
+        center_id=w.center, json={"enabled": False}
+    ),
+}
+
+
+(
+    test_every_route_of_the_package_has_a_row,
+    test_the_openapi_document_lists_the_same_roles,
+    test_who_may_call_what,
+) = access_tests(ACCESS, REQUESTS, "gamification")

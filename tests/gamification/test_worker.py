@@ -1,0 +1,75 @@
+"""Off the hot path: the check-in writes nothing for gamification; the worker finds it in
+the history (``flask gamification run`` is one pass) and refreshes its resident."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from core.db import db
+from gamification import worker
+from gamification.models import GamificationCursor
+from gamification.progress import GameSettings
+from tests.factories import Account, Factory
+from tests.gamification.conftest import achievements
+
+
+def badges(client: FlaskClient, resident: Account) -> list[str]:
+    return [badge["code"] for badge in achievements(client, resident)["badges"]]
+
+
+def one_pass(app: Flask) -> str:
+    result = app.test_cli_runner().invoke(args=["gamification", "run"])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_the_worker_awards_what_a_checkin_earned_and_takes_back_what_an_annulment_undid(
+    app: Flask, client: FlaskClient, make: Factory, resident: Account
+) -> None:
+    app.config["GAMIFICATION_INLINE"] = False
+    checkin = make.checkin(make.event(resident.center_id), resident.id)
+    before = badges(client, resident)
+
+    first = one_pass(app)
+    awarded = badges(client, resident)
+    again = one_pass(app)
+    make.annul(checkin, resident.center_id or 0)
+    after_annulment = one_pass(app)
+
+    assert before == [] and "Refreshed 1 " in first and awarded == ["first_lecture"]
+    assert "Refreshed 1 " in again  # within the margin: a new process has seen nothing yet
+    assert "Refreshed 1 " in after_annulment and badges(client, resident) == []
+
+
+def test_a_pass_skips_what_it_refreshed_for_and_moves_its_cursor_on(
+    app: Flask, make: Factory, resident: Account
+) -> None:
+    app.config["GAMIFICATION_INLINE"] = False
+    make.checkin(make.event(resident.center_id), resident.id)
+    settings = GameSettings.from_config(app.config)
+    seen: worker.Seen = {}
+    with app.app_context():
+        first = worker.run_once(settings, seen)
+        second = worker.run_once(settings, seen)
+        until = db.session.get(GamificationCursor, 1).scanned_until  # type: ignore[union-attr]
+
+    assert (first, second) == (1, 0)
+    assert datetime.now(UTC) - until < timedelta(minutes=1)
+
+
+def test_a_checkin_committed_after_its_moment_is_found_within_the_margin(
+    app: Flask, make: Factory, resident: Account
+) -> None:
+    """A check-in dated before the last pass but committed after it."""
+    app.config["GAMIFICATION_INLINE"] = False
+    settings = GameSettings.from_config(app.config)
+    event = make.event(resident.center_id)
+    with app.app_context():
+        worker.run_once(settings)
+    make.checkin(event, resident.id, at=datetime.now(UTC) - timedelta(seconds=30))
+
+    with app.app_context():
+        assert worker.run_once(settings) == 1
