@@ -15,6 +15,8 @@ BENCH_ARGS ?=
 # The demo runs with the development keys and dev: logins; a server started without APP_ENV
 # is production and refuses both.
 run: export APP_ENV ?= development
+# The demo refreshes badges and challenges inside each check-in: no worker to start beside it.
+run: export GAMIFICATION_INLINE ?= true
 run: $(STAMP)
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo

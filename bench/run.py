@@ -161,9 +161,14 @@ def measure(args: argparse.Namespace, env: dict[str, str], work: Path) -> dict[s
             figures["redemption"] = wrk(server.url, desk, 32, args.seconds)
             # The desk at the counter: a scanned member code opens the resident's card. One
             # clerk's wait (the target), and eight desks scanning at once with no pause.
-            scans = fixtures.desk_scans(work / "scans.txt", app, cast, 20000)
+            # Member codes live a minute: each run scans codes minted just before it.
             figures["desk_scan"] = {
-                connections: wrk(server.url, scans, connections, args.seconds)
+                connections: wrk(
+                    server.url,
+                    fixtures.desk_scans(work / f"scans-{connections}.txt", app, cast, 20000),
+                    connections,
+                    args.seconds,
+                )
                 for connections in (1, 8)
             }
             ledger, mean_entries = fixtures.ledgers(work / "ledgers.txt")

@@ -220,6 +220,11 @@ def decode_cursor(cursor: str, types: tuple[type, ...]) -> list[Any]:
     return key
 
 
+def whole(items: list[Any]) -> dict[str, Any]:
+    """A list short enough to send whole, in the shape of every list."""
+    return {"items": items, "next_cursor": None}
+
+
 def page(items: list[Any], limit: int, key: Any) -> dict[str, Any]:
     """Cut a list fetched with ``limit + 1`` rows into a page and its next cursor."""
     has_more = len(items) > limit

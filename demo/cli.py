@@ -17,6 +17,8 @@ from core.codes import CodeKeys
 from core.db import db, utcnow
 from demo.activities import first_day, seed_activities, seed_events_to_try
 from demo.gifts import seed_catalog, seed_desk
+from gamification.progress import GameSettings
+from gamification.rebuild import rebuild
 from identity import service as identity
 from identity import staff_accounts
 from identity.models import CONDITIONS, HEALTH_CONDITIONS_CONSENT, Center, Resident, Staff
@@ -46,6 +48,9 @@ def seed_demo() -> None:
         click.echo("The demo district is there already.")
     else:
         _seed_district(settings, now)
+        db.session.commit()
+        # The two months of attendance earn their badges and levels, as the worker would.
+        rebuild(GameSettings.from_config(current_app.config))
         click.echo("Seeded the demo district.")
     for desk in db.session.scalars(select(Staff).where(Staff.username.in_(DESKS))):
         seed_events_to_try(identity.staff_principal(desk), now, settings.tz)

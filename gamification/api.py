@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import current_app
 
-from core.api import Blueprint
+from core.api import Blueprint, PageArgsSchema, whole
 from core.auth import RESIDENT, auth_required, current_principal
 from core.db import utcnow
 from core.localtime import district_today, district_zone
@@ -16,8 +16,10 @@ from gamification.progress import GameSettings
 from gamification.schemas import (
     AchievementsSchema,
     BadgeCreateSchema,
+    BadgePageSchema,
     BadgeSchema,
     ChallengeCreateSchema,
+    ChallengePageSchema,
     ChallengeSchema,
     LeaderboardArgsSchema,
     LeaderboardSchema,
@@ -47,11 +49,12 @@ def my_achievements() -> dict[str, Any]:
 
 
 @blp.get("/badges")
-@blp.response(200, BadgeSchema(many=True))
+@blp.response(200, BadgePageSchema)
 @auth_required()
-def list_badges() -> list[dict[str, Any]]:
-    """Every badge of the district: its defaults, then those its managers made."""
-    return [_badge(definition) for definition in badges.definitions()]
+def list_badges() -> dict[str, Any]:
+    """Every badge of the district: its defaults, then those its managers made (a few
+    dozen: one page, `next_cursor` null)."""
+    return whole([_badge(definition) for definition in badges.definitions()])
 
 
 @blp.post("/badges")
@@ -96,12 +99,13 @@ def create_challenge(args: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.get("/challenges")
-@blp.response(200, ChallengeSchema(many=True))
+@blp.response(200, ChallengePageSchema)
 @auth_required(*MANAGERS)
-def list_challenges() -> list[dict[str, Any]]:
+@blp.arguments(PageArgsSchema, location="query")
+def list_challenges(args: dict[str, Any]) -> dict[str, Any]:
     """The challenges the manager sees (their center's and the district's), newest first,
     with how many residents joined (counted once at least) and completed."""
-    return challenges.listing(current_principal())
+    return challenges.listing(current_principal(), args["limit"], args["cursor"])
 
 
 @blp.get("/leaderboard")

@@ -5,13 +5,15 @@ center or district-wide, with a bonus credited once through the ledger when reac
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from datetime import date
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, tuple_
 
+from core.api import decode_cursor, page
 from core.auth import Principal
 from core.db import db
-from core.errors import DomainError, NotFound
+from core.errors import BadRequest, DomainError, NotFound
 from core.i18n import _l
 from gamification.models import Challenge, ChallengeCompletion, ChallengeProgress
 from identity.models import Center
@@ -49,24 +51,36 @@ def create(actor: Principal, fields: dict[str, Any]) -> dict[str, Any]:
     return _shown(challenge, 0, 0)
 
 
-def listing(actor: Principal) -> list[dict[str, Any]]:
-    """The challenges the actor may see (their center's and the district's; all of them
-    for the district), newest first, with how many joined and completed."""
+def listing(actor: Principal, limit: int, cursor: str | None) -> dict[str, Any]:
+    """A page of the challenges the actor may see (their center's and the district's; all
+    of them for the district), newest first, with how many joined and completed."""
     query = select(Challenge).order_by(Challenge.starts_on.desc(), Challenge.id.desc())
     if not actor.is_district_wide:
         query = query.where(
             or_(Challenge.center_id.is_(None), Challenge.center_id == actor.center_id)
         )
-    challenges = db.session.scalars(query).all()
-    ids = [challenge.id for challenge in challenges]
+    if cursor is not None:
+        starts_on, last_id = decode_cursor(cursor, (str, int))
+        try:
+            after = (date.fromisoformat(starts_on), last_id)
+        except ValueError:
+            raise BadRequest(_l("The cursor is not one this API handed out.")) from None
+        query = query.where(tuple_(Challenge.starts_on, Challenge.id) < after)
+    result = page(
+        db.session.scalars(query.limit(limit + 1)).all(),
+        limit,
+        key=lambda challenge: (challenge.starts_on.isoformat(), challenge.id),
+    )
+    ids = [challenge.id for challenge in result["items"]]
     joined = _counts(ChallengeProgress.challenge_id, ids)
     completed = _counts(
         ChallengeCompletion.challenge_id, ids, ChallengeCompletion.revoked_at.is_(None)
     )
-    return [
+    result["items"] = [
         _shown(challenge, joined.get(challenge.id, 0), completed.get(challenge.id, 0))
-        for challenge in challenges
+        for challenge in result["items"]
     ]
+    return result
 
 
 def _counts(column: Any, ids: list[int], *where: Any) -> dict[int, int]:

@@ -33,6 +33,7 @@ from gamification.models import (
     Challenge,
     ChallengeCompletion,
     ChallengeProgress,
+    LeaderboardPlayer,
 )
 from gamification.rules import (
     Activity,
@@ -44,6 +45,7 @@ from gamification.rules import (
     challenge_progress,
     desired_badges,
 )
+from identity.models import Resident
 from points.earning import earn
 from points.expiry import PointsSettings
 from points.ledger import Source
@@ -132,6 +134,13 @@ class Terms:
         )
 
 
+def erase(resident_id: int) -> None:
+    """A closed record's game goes: its badges, challenge progress and place on the
+    leaderboard. Its completions stay: each is the source of a bonus the ledger keeps."""
+    for table in (BadgeAward, ChallengeProgress, LeaderboardPlayer):
+        db.session.execute(delete(table).where(table.resident_id == resident_id))
+
+
 def refresh(
     resident_id: int, now: datetime, settings: GameSettings, terms: Terms | None = None
 ) -> None:
@@ -141,6 +150,9 @@ def refresh(
         text("SELECT pg_advisory_xact_lock(:lock_class, :resident)"),
         {"lock_class": LOCK_CLASS, "resident": resident_id},
     )
+    if db.session.scalar(select(Resident.closed_at).where(Resident.id == resident_id)):
+        erase(resident_id)  # closed, or merged into another record: it plays no more
+        return
     terms = terms or Terms.current()
     past = history(resident_id, local_date(now, settings.tz), settings.tz)
     _sync_badges(resident_id, desired_badges(terms.rules, past, settings.grace))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from core.api import day_field, id_field, moment_field
+from core.api import day_field, id_field, moment_field, page_schema
 from gamification.models import BADGE_RULES, GOAL_KINDS
 from points.models import ACTIVITIES
 
@@ -145,3 +145,7 @@ class LeaderboardSwitchSchema(ma.Schema):
 class LeaderboardStateSchema(ma.Schema):
     center_id = ma.fields.Integer(required=True)
     enabled = ma.fields.Boolean(required=True)
+
+
+BadgePageSchema = page_schema(BadgeSchema, "BadgePage")
+ChallengePageSchema = page_schema(ChallengeSchema, "ChallengePage")

@@ -31,6 +31,7 @@ from core.db import db, utcnow
 from events.models import Checkin
 from gamification.models import GamificationCursor
 from gamification.progress import GameSettings, Terms, refresh
+from identity.models import Resident
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,9 @@ Seen = dict[tuple[str, int], datetime]
 
 
 def changes(since: datetime, until: datetime) -> list[tuple[str, int, int]]:
-    """(kind, row id, resident) of what happened in ``[since, until)``."""
+    """(kind, row id, resident) of what happened in ``[since, until)``: two records merged
+    count for both, the survivor (who holds the other's check-ins now) and the merged one
+    (whose game goes)."""
     window = {
         "checkin": (Checkin.id, Checkin.resident_id, Checkin.created_at),
         "annul": (Checkin.id, Checkin.resident_id, Checkin.annulled_at),
@@ -61,6 +64,13 @@ def changes(since: datetime, until: datetime) -> list[tuple[str, int, int]]:
         for kind, (row_id, resident, at) in window.items()
     ]
     parts[3] = parts[3].where(Redemption.status == "fulfilled")
+    merged = (Resident.merged_into_id.is_not(None), Resident.closed_at >= since)
+    for kind, resident in (("merged into", Resident.merged_into_id), ("merged", Resident.id)):
+        parts.append(
+            select(literal(kind), Resident.id, resident, Resident.closed_at).where(
+                *merged, Resident.closed_at < until
+            )
+        )
     rows = db.session.execute(union_all(*parts))
     return [(kind, row_id, resident_id) for kind, row_id, resident_id, _ in rows]
 

@@ -9,7 +9,7 @@ from flask.views import MethodView
 from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from core.api import Blueprint, also_returns
+from core.api import Blueprint, also_returns, whole
 from core.auth import STAFF_ROLES, auth_required, current_principal
 from core.csvfiles import csv_response
 from core.db import utcnow
@@ -51,6 +51,7 @@ from identity.staff_schemas import (
     AuditPageSchema,
     AuditQueryArgsSchema,
     CenterCreateSchema,
+    CenterPageSchema,
     CenterSchema,
     CenterUpdateSchema,
     PasswordChangeSchema,
@@ -244,11 +245,11 @@ class ResidentMemberCard(MethodView):
 
 @centers_blp.route("")
 class Centers(MethodView):
-    @centers_blp.response(200, CenterSchema(many=True))
+    @centers_blp.response(200, CenterPageSchema)
     @auth_required()
-    def get(self) -> list[Center]:
-        """Every center of the district."""
-        return service.list_centers()
+    def get(self) -> dict[str, Any]:
+        """Every center of the district (a hundred or so: one page, `next_cursor` null)."""
+        return whole(service.list_centers())
 
     @centers_blp.response(201, CenterSchema)
     @auth_required("admin")

@@ -106,6 +106,7 @@ class AuditEventSchema(ma.Schema):
 
 
 AuditPageSchema = page_schema(AuditEventSchema, "AuditPage")
+CenterPageSchema = page_schema(CenterSchema, "CenterPage")
 
 
 class AuditQueryArgsSchema(PageArgsSchema):

@@ -23,6 +23,7 @@ from catalog.models import Redemption
 from core.auth import Principal
 from core.db import db
 from events.models import Event, FollowUp, ScanAttempt
+from gamification import progress as game
 from identity import member_cards, sessions
 from identity import service as identity
 from identity.audit import record_audit
@@ -55,6 +56,7 @@ def close_account(actor: Principal, now: datetime) -> None:
     _erase_devices(resident.id)
     sessions.revoke_resident(resident.id, now)
     member_cards.erase(resident.id)
+    game.erase(resident.id)
     _erase_identity(resident, now)
     forget_merge_reasons(resident.id)
     record_audit(actor, "resident.close", resident.id, f"points={settled} reservations={cancelled}")

@@ -26,6 +26,8 @@ from core.auth import Principal
 from core.db import db
 from events.followups import status_of
 from events.models import Checkin, Event, FollowUp
+from gamification import leaderboard
+from gamification import service as game
 from identity import service as identity
 from identity.audit import record_audit
 from identity.merging import merged_records
@@ -67,6 +69,9 @@ def copy_for(actor: Principal, now: datetime, today: date) -> dict[str, Any]:
         "ledger": _ledger(records),
         "redemptions": _redemptions(records),
         "followups": _followups(records, today),
+        "badges": game.held_badges(resident.id),
+        "challenges": game.my_challenges(resident.id, today),
+        "leaderboard_opt_in": leaderboard.opted_in(resident.id),
         "access_log": _access_log(records),
     }
     record_audit(actor, "resident.export", resident.id)

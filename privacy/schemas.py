@@ -5,6 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 
 from core.api import CenterRefSchema, LocalDateTime
+from gamification.schemas import HeldBadgeSchema, MyChallengeSchema
 from identity.schemas import ConsentSchema
 
 
@@ -151,6 +152,13 @@ class DataCopySchema(ma.Schema):
     ledger = ma.fields.List(ma.fields.Nested(CopyLedgerEntrySchema), required=True)
     redemptions = ma.fields.List(ma.fields.Nested(CopyRedemptionSchema), required=True)
     followups = ma.fields.List(ma.fields.Nested(CopyFollowUpSchema), required=True)
+    badges = ma.fields.List(ma.fields.Nested(HeldBadgeSchema), required=True)
+    challenges = ma.fields.List(
+        ma.fields.Nested(MyChallengeSchema),
+        required=True,
+        metadata={"description": "Challenges open to the resident or taken part in"},
+    )
+    leaderboard_opt_in = ma.fields.Boolean(required=True)
     access_log = ma.fields.List(
         ma.fields.Nested(CopyAccessSchema),
         required=True,

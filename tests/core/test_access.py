@@ -60,7 +60,6 @@ TABLE_OF = {
     "imports": "imports",
     "gamification": "gamification",
     "merging": "merging",
-    "imports": "imports",
     "console": "console",
     "flask": None,
 }

@@ -72,3 +72,13 @@ def test_demo_points_are_dated_when_they_were_earned(app: Flask, client: FlaskCl
             ).all()
         )
     assert earned and earned == checked_in
+
+
+def test_demo_residents_have_earned_their_badges(app: Flask, client: FlaskClient) -> None:
+    seed(app)
+    resident = login(client, code="dev:demo-c1-r01")
+
+    achievements = client.get("/api/v1/me/achievements", headers=resident).json
+
+    assert achievements["level"]["lifetime_points"] > 0
+    assert "first_lecture" in {badge["code"] for badge in achievements["badges"]}

@@ -80,7 +80,7 @@ def test_a_manager_makes_a_badge_from_the_rule_vocabulary(
 
     assert made.status_code == 201
     assert made.json["code"] == "custom-1" and made.json["default"] is False
-    listed = client.get("/api/v1/badges", headers=resident.headers).json
+    listed = client.get("/api/v1/badges", headers=resident.headers).json["items"]
     assert [b["code"] for b in listed][-1] == "custom-1"
     assert {"first_lecture", "streak_6", "first_gift"} <= {b["code"] for b in listed}
     badge = held(client, resident)["custom-1"]
@@ -125,7 +125,8 @@ def test_a_centers_manager_may_not_make_the_districts_badges(
     )
 
     assert response.status_code == 403
-    assert client.get("/api/v1/badges", headers=manager.headers).json[-1]["default"] is True
+    listed = client.get("/api/v1/badges", headers=manager.headers).json["items"]
+    assert listed[-1]["default"] is True
 
 
 MOMENT = datetime(2026, 3, 1, 2, tzinfo=UTC)

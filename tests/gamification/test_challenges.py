@@ -76,7 +76,7 @@ def test_reaching_the_goal_credits_the_bonus_once(
     assert [amount for _, amount, _ in bonuses(app, resident)] == [50]
     with app.app_context():
         assert balance_of(resident.id)[0] == 5 * 10 + 50
-    listed = client.get("/api/v1/challenges", headers=manager.headers).json
+    listed = client.get("/api/v1/challenges", headers=manager.headers).json["items"]
     assert [(c["joined"], c["completed"]) for c in listed] == [(1, 1)]
     ledger = client.get("/api/v1/me/ledger", headers=resident.headers).json["items"]
     (bonus,) = [entry for entry in ledger if entry["delta"] == 50]
@@ -100,7 +100,7 @@ def test_an_annulled_checkin_that_completed_it_takes_the_bonus_back(
     (first, fifty, _), (_, minus_fifty, undoes), (_, again, _) = bonuses(app, resident)
     assert (fifty, minus_fifty, undoes, again) == (50, -50, first, 50)
     assert challenge_of(client, resident)["completed_at"] is not None
-    listed = client.get("/api/v1/challenges", headers=manager.headers).json
+    listed = client.get("/api/v1/challenges", headers=manager.headers).json["items"]
     assert listed[0]["completed"] == 1
 
 
@@ -145,7 +145,7 @@ def test_a_centers_challenge_counts_its_own_events_and_the_districts_all(
     progress = {c["title"]: c["progress"] for c in achievements(client, resident)["challenges"]}
 
     assert progress == {"冬季控压挑战": 1, "全区健步走": 2}
-    center_view = client.get("/api/v1/challenges", headers=manager.headers).json
+    center_view = client.get("/api/v1/challenges", headers=manager.headers).json["items"]
     assert {c["title"] for c in center_view} == {"冬季控压挑战", "全区健步走"}
 
 
@@ -195,3 +195,23 @@ def test_a_centers_manager_sets_no_challenge_elsewhere(
     )
 
     assert response.status_code == 404
+
+
+def test_challenges_are_listed_a_page_at_a_time_newest_first(
+    client: FlaskClient, manager: Account
+) -> None:
+    today = datetime.now(UTC).date()
+    for days_ago, title in ((30, "春"), (20, "夏"), (20, "秋")):
+        set_challenge(client, manager, title=title, starts_on=str(today - timedelta(days_ago)))
+
+    first = client.get("/api/v1/challenges?limit=2", headers=manager.headers).json
+    rest = client.get(
+        "/api/v1/challenges",
+        headers=manager.headers,
+        query_string={"limit": 2, "cursor": first["next_cursor"]},
+    ).json
+    forged = client.get("/api/v1/challenges?cursor=WyJ4IiwxXQ", headers=manager.headers)
+
+    assert [c["title"] for c in first["items"]] == ["秋", "夏"]
+    assert [c["title"] for c in rest["items"]] == ["春"] and rest["next_cursor"] is None
+    assert (forged.status_code, forged.json["code"]) == (400, "bad_request")

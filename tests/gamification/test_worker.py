@@ -7,13 +7,16 @@ from datetime import UTC, datetime, timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from core.db import db
 from gamification import worker
-from gamification.models import GamificationCursor
+from gamification.models import BadgeAward, GamificationCursor
 from gamification.progress import GameSettings
+from merging import service as merging
 from tests.factories import Account, Factory
 from tests.gamification.conftest import achievements
+from tests.merging.test_link import register
 
 
 def badges(client: FlaskClient, resident: Account) -> list[str]:
@@ -73,3 +76,25 @@ def test_a_checkin_committed_after_its_moment_is_found_within_the_margin(
 
     with app.app_context():
         assert worker.run_once(settings) == 1
+
+
+def test_two_records_merged_play_as_one(
+    app: Flask, client: FlaskClient, make: Factory, desk: Account, manager: Account
+) -> None:
+    """The desk record came to a lecture; merged into the WeChat account, the lecture is
+    the survivor's first, and the merged record holds no badge."""
+    app.config["GAMIFICATION_INLINE"] = False
+    kept = make.resident(desk.center_id)
+    other = register(client, desk)
+    make.checkin(make.event(desk.center_id), other)
+    one_pass(app)
+    with app.app_context():
+        merging.merge(manager.principal, kept.id, other, "同一人，两份档案", datetime.now(UTC))
+        db.session.commit()
+
+    one_pass(app)
+
+    assert badges(client, kept) == ["first_lecture"]
+    with app.app_context():
+        left = select(BadgeAward).where(BadgeAward.resident_id == other)
+        assert db.session.scalars(left).all() == []

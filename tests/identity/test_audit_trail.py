@@ -217,7 +217,10 @@ def test_a_center_keeps_a_unique_name(
     response = client.patch(f"/api/v1/centers/{center}", headers=admin.headers, json=body)
 
     assert (response.status_code, response.json["code"]) == (status, code)
-    names = {c["id"]: c["name"] for c in client.get("/api/v1/centers", headers=admin.headers).json}
+    names = {
+        c["id"]: c["name"]
+        for c in client.get("/api/v1/centers", headers=admin.headers).json["items"]
+    }
     assert names[center] == "南山社区卫生服务中心"
 
 

@@ -15,6 +15,7 @@ from catalog.models import Redemption
 from core.db import db, utcnow
 from core.errors import TokenRevoked
 from events.models import Checkin, Event, FollowUp, ScanAttempt
+from gamification.models import BadgeAward, LeaderboardPlayer
 from identity import sessions
 from identity.models import (
     AuditEvent,
@@ -375,3 +376,22 @@ def test_the_document_shows_the_retry_key(client: FlaskClient) -> None:
     parameters = {(p["in"], p["name"]): p for p in operation["parameters"]}
 
     assert ("header", "Idempotency-Key") in parameters
+
+
+def test_closing_erases_the_residents_game_and_a_rebuild_brings_none_back(
+    app: Flask, client: FlaskClient, make: Factory, desk: Account
+) -> None:
+    app.config["GAMIFICATION_INLINE"] = True
+    resident = make.resident(desk.center_id)
+    make.checkin(make.event(desk.center_id), resident.id)
+    opted = client.put("/api/v1/me", headers=resident.headers, json={"leaderboard_opt_in": True})
+    assert opted.status_code == 200, opted.json
+
+    close(client, resident)
+    rebuilt = app.test_cli_runner().invoke(args=["gamification", "rebuild"])
+
+    assert rebuilt.exit_code == 0, rebuilt.output
+    with app.app_context():
+        for table in (BadgeAward, LeaderboardPlayer):
+            held = select(table).where(table.resident_id == resident.id)
+            assert db.session.scalars(held).all() == [], table.__tablename__

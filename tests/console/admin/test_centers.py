@@ -22,7 +22,7 @@ def test_an_admin_adds_renames_and_readdresses_a_center(
     assert added.status_code == 200
     center = next(
         c
-        for c in client.get("/api/v1/centers", headers=admin.headers).json
+        for c in client.get("/api/v1/centers", headers=admin.headers).json["items"]
         if c["name"] == "东湖社区卫生服务中心"
     )
     assert center["address"] == "东湖路8号"
@@ -32,7 +32,9 @@ def test_an_admin_adds_renames_and_readdresses_a_center(
         {"name": "东湖街道社区卫生服务中心", "address": ""},
     )
 
-    centers = {c["id"]: c for c in client.get("/api/v1/centers", headers=admin.headers).json}
+    centers = {
+        c["id"]: c for c in client.get("/api/v1/centers", headers=admin.headers).json["items"]
+    }
     assert centers[center["id"]] == {
         "id": center["id"],
         "name": "东湖街道社区卫生服务中心",
