@@ -40,6 +40,8 @@ class Lot:
     amount: int
     remaining: int
     expires_at: datetime | None
+    #: Points that expired out of this lot (and were not given back since).
+    lapsed: int = 0
 
 
 @dataclass
@@ -203,12 +205,12 @@ class LedgerMachine(RuleBasedStateMachine):
     def reverse_earn(self, data: st.DataObject) -> None:
         name = data.draw(st.sampled_from(sorted(self.model.credits)))
         transaction_id, lot = self.model.credits[name]
-        amount = self.model.lots[lot].amount
+        amount, lapsed = self.model.lots[lot].amount, self.model.lots[lot].lapsed
         expected = (
             AlreadyReversed
             if transaction_id in self.model.reversed_credits
             else InsufficientPoints
-            if amount > self.model.available
+            if amount > self.model.available + lapsed  # what lapsed is given back first
             else None
         )
         if expected is not None:
@@ -219,6 +221,8 @@ class LedgerMachine(RuleBasedStateMachine):
             raise AssertionError(f"expected {expected.__name__}")
         self.run(service.reverse, transaction_id, "作废", None)
         self.model.reversed_credits.add(transaction_id)
+        self.model.lots[lot].remaining += lapsed
+        self.model.lots[lot].lapsed = 0
         self.model.draw(amount, prefer=lot)
 
     @rule(points=st.integers(min_value=-60, max_value=60).filter(bool))
@@ -260,6 +264,7 @@ class LedgerMachine(RuleBasedStateMachine):
                 amount = min(lot.remaining, self.model.available)
                 if amount > 0:
                     self.model.draw(amount, prefer=i)
+                    lot.lapsed += amount
 
     @rule(points=st.integers(min_value=1, max_value=30), other=st.integers(1, 30))
     def replay_a_key(self, points: int, other: int) -> None:
