@@ -60,6 +60,10 @@ MESSAGES: dict[str, Callable[[int | None], Text]] = {
         "%(count)d residents match: give the phone number, or correct them by hand first.",
         count=n,
     ),
+    "name_mismatch": lambda _: _l(
+        "This phone number is registered under another name: check the name and the number, "
+        "or correct the resident's record first."
+    ),
     "resident_closed": lambda _: _l("The resident closed their account meanwhile."),
 }
 
