@@ -8,15 +8,18 @@ again, or the same rows in another batch, makes nothing twice:
 - residents: by phone (else by name at the center): a person is registered once;
 - attendance: an event per (日期, 活动名称, 活动类型) at the center, a check-in per
   (event, resident), the check-ins' own unique key;
-- balances: a ledger source per (center, person, 积分, 说明, its n-th such line in the file).
+- balances: a ledger source per (center, person, 积分, 说明, its n-th such line in the file);
+  a line whose credit was reversed (its import undone) is keyed anew, so that the file,
+  corrected, is credited again.
 
 A dry run reaches the same counts by looking instead of writing.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -31,7 +34,7 @@ from events.imported import PaperEvent, checked_in, find_paper_events, make_pape
 from imports import matching, staging
 from imports.models import ImportBatch
 from imports.rows import Problem
-from points.adjustments import carried_over, carry_over
+from points.adjustments import carried_over, carry_over, reversed_carry_overs
 from points.expiry import PointsSettings
 
 #: A chunk of balances holds each resident's account lock until it commits: few at a time,
@@ -187,8 +190,21 @@ def _attended(rows: list[Any]) -> list[int]:
 
 
 def _carried(rows: list[Any]) -> list[int]:
-    known = carried_over([key for _, key in rows])
-    return [row for row, key in rows if key in known]
+    keys = _standing_keys([key for _, key in rows])
+    known = carried_over(keys.values())
+    return [row for row, key in rows if keys[key] in known]
+
+
+def _standing_keys(keys: Collection[str]) -> dict[str, str]:
+    """Each line's key as this run credits it: its own, or, where the credit made under it
+    was reversed (the batch undone, the file then corrected), the next one after it. A credit
+    that stands keeps its key: a line is never credited twice while its credit stands."""
+    standing = {key: key for key in keys}
+    while undone := reversed_carry_overs(set(standing.values())):
+        for line, key in standing.items():
+            if key in undone:
+                standing[line] = hashlib.sha256(f"{key}|again".encode()).hexdigest()
+    return standing
 
 
 def _events_named(batch_id: int) -> list[PaperEvent]:
@@ -270,6 +286,7 @@ def _carry_over(
 ) -> Counter[str]:
     done: list[tuple[int, int | None, str]] = []
     closed: list[Problem] = []
+    keys = _standing_keys([row.source_key for row in rows])
     for row in rows:
         try:
             movement = carry_over(
@@ -277,7 +294,7 @@ def _carry_over(
                 row.points,
                 row.note,
                 actor,
-                key=row.source_key,
+                key=keys[row.source_key],
                 center_id=batch.center_id,
                 expires_at=expires_at,
             )
