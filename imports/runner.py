@@ -22,7 +22,7 @@ from flask import Flask, current_app
 from sqlalchemy import select
 
 from core.auth import Principal
-from core.db import after_commit, db, utcnow
+from core.db import after_commit, db, lift_timeouts, utcnow
 from core.localtime import zone_of
 from identity.audit import record_audit
 from identity.models import Staff
@@ -54,6 +54,7 @@ def run(app: Flask, batch_id: int, actor: Principal) -> None:
         except Exception as error:
             db.session.rollback()
             log.exception("import batch %s failed", batch_id)
+            lift_timeouts()
             batch = db.session.get(ImportBatch, batch_id, with_for_update=True)
             if batch is not None and batch.status == "running":
                 batch.status = "failed"
@@ -84,7 +85,11 @@ def _apply(batch_id: int, actor: Principal, settings: PointsSettings, app: Flask
 
 
 def _locked(batch_id: int) -> ImportBatch | None:
-    """The batch, locked for this transaction, if it is still to be applied."""
+    """The batch, locked for this transaction, if it is still to be applied. Each of the
+    runner's transactions starts here, and is a job's, not a request's: it waits for the
+    batch and for the center's turn however long another import holds them (under a
+    request's lock timeout the second import at a center failed after two seconds)."""
+    lift_timeouts()
     batch = db.session.scalar(
         select(ImportBatch)
         .where(ImportBatch.id == batch_id, ImportBatch.status == "running")
