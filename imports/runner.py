@@ -19,7 +19,7 @@ import threading
 from collections import Counter
 
 from flask import Flask, current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core.auth import Principal
 from core.db import after_commit, db, lift_timeouts, utcnow
@@ -131,18 +131,21 @@ def describe(batch: ImportBatch) -> str:
 
 def resume(app: Flask) -> list[int]:
     """Carry on every batch left ``running`` or ``failed`` (after a crash, or once what made
-    it fail is mended), as the staff member who started it; returns their ids."""
-    rows = db.session.execute(
-        select(ImportBatch.id, Staff.id, Staff.role, Staff.center_id)
-        .join(Staff, Staff.id == ImportBatch.staff_id)
+    it fail is mended), as the staff member who started it; returns their ids. A batch is
+    taken up in the one statement that checks it is still to be applied: one undone
+    meanwhile (an undo may take a failed batch) is never revived."""
+    taken = (
+        update(ImportBatch)
         .where(ImportBatch.status.in_(("running", "failed")), ImportBatch.dry_run.is_(False))
-        .order_by(ImportBatch.id)
-    ).all()
-    db.session.execute(
-        ImportBatch.__table__.update()
-        .where(ImportBatch.id.in_([row[0] for row in rows]))
         .values(status="running", failure=None)
+        .returning(ImportBatch.id, ImportBatch.staff_id)
+        .cte("taken")
     )
+    rows = db.session.execute(
+        select(taken.c.id, Staff.id, Staff.role, Staff.center_id)
+        .join(Staff, Staff.id == taken.c.staff_id)
+        .order_by(taken.c.id)
+    ).all()
     db.session.commit()
     for batch_id, staff_id, role, center_id in rows:
         run(app, batch_id, Principal(kind="staff", id=staff_id, role=role, center_id=center_id))

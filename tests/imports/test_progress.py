@@ -126,3 +126,40 @@ def test_a_run_waits_its_turn_past_the_requests_lock_timeout(
     assert sent.status_code == 201, sent.json
     done = batch(client, manager, sent.json["id"])
     assert (done["status"], done["failure"], done["created"]) == ("done", None, 12)
+
+
+def test_a_batch_undone_while_resume_starts_stays_undone(
+    app: Flask,
+    client: FlaskClient,
+    manager: Account,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    applied = runner.applying.apply_chunk
+
+    def dies(*args: Any) -> int:
+        raise RuntimeError("the process died")
+
+    monkeypatch.setattr(runner.applying, "apply_chunk", dies)
+    sent = send(client, manager, "attendance", csv_bytes(SHEET))
+    failed = batch(client, manager, sent.json["id"])
+    monkeypatch.setattr(runner.applying, "apply_chunk", applied)
+    engine = create_engine(database_url)
+    with engine.connect() as holder:
+        # An undo of the failed batch holds it while resume starts.
+        holder.execute(
+            text("UPDATE import_batches SET status = 'undone' WHERE id = :id"),
+            {"id": sent.json["id"]},
+        )
+        resuming = threading.Thread(
+            target=app.test_cli_runner().invoke, kwargs={"args": ["imports", "resume"]}
+        )
+        resuming.start()
+        time.sleep(0.5)
+        holder.commit()
+        resuming.join()
+    engine.dispose()
+
+    assert failed["status"] == "failed"
+    after = batch(client, manager, sent.json["id"])
+    assert (after["status"], after["created"]) == ("undone", 0)
