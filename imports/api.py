@@ -100,5 +100,14 @@ def confirm_import(batch_id: int) -> dict[str, Any]:
 def undo_import(batch_id: int) -> dict[str, Any]:
     """Undo a batch as a whole: its check-ins annulled, its balances reversed, the residents
     it registered removed where nothing refers to them (`import_undone` the second time,
-    `import_undo_blocked` where a resident spent the points)."""
-    return service.report(undo.undo(current_principal(), batch_id, utcnow()))
+    `import_running` while it runs or is being undone). Residents and attendance answer
+    `undone`; balances answer `undoing` and are reversed in the background: poll
+    `GET /api/v1/imports/{id}` (`processed` of `rows`) until `undone`. Where a resident has
+    spent the points, it stops there, still `undoing`, with `failure` starting
+    `import_undo_blocked` and naming the row: correct their balance, then undo again to
+    carry on (what was reversed stays reversed)."""
+    actor = current_principal()
+    batch = undo.undo(actor, batch_id, utcnow())
+    if batch.status == "undoing":
+        runner.launch(batch.id, actor)
+    return service.report(batch)
