@@ -8,7 +8,7 @@ again, or the same rows in another batch, makes nothing twice:
 - residents: by phone (else by name at the center): a person is registered once;
 - attendance: an event per (日期, 活动名称, 活动类型) at the center, a check-in per
   (event, resident), the check-ins' own unique key;
-- balances: a ledger source per (center, person, 积分, 说明, its n-th such line in the file);
+- balances: a ledger source per (center, resident, 积分, 说明, its n-th such line in the file);
   a line whose credit was reversed (its import undone) is keyed anew, so that the file,
   corrected, is credited again.
 
@@ -76,15 +76,19 @@ _GIVE_EVENTS = text("""
       AND import_rows.day = named.day AND import_rows.title = named.title
       AND import_rows.kind = named.kind
 """)
-#: Each balance line's key, once (a resumed batch keeps it): the n-th line of the same person,
-#: points and words in the file is told from the first, and is the same n-th line next time.
+#: Each balance line's key, once (a resumed batch keeps it): the n-th line of the same
+#: resident, points and words in the file is told from the first, and is the same n-th line
+#: next time. The resident, not what the row says of them: a line given with its phone in
+#: one file and without it in another (matched by name) is the same line, credited once.
+#: (A dry run keys only the rows of residents found: a newcomer has no credit to find.)
 _KEY_LINES = text("""
     UPDATE import_rows SET source_key = keyed.key
     FROM (
-        SELECT row, encode(sha256(convert_to(concat_ws('|', :center_id, who, points, note,
-               row_number() OVER (PARTITION BY who, points, note ORDER BY row)), 'UTF8')),
-               'hex') AS key
-        FROM import_rows WHERE batch_id = :batch_id AND who IS NOT NULL
+        SELECT row, encode(sha256(convert_to(concat_ws('|', :center_id, 'r' || resident_id,
+               points, note,
+               row_number() OVER (PARTITION BY resident_id, points, note ORDER BY row)),
+               'UTF8')), 'hex') AS key
+        FROM import_rows WHERE batch_id = :batch_id AND resident_id IS NOT NULL
     ) AS keyed
     WHERE import_rows.batch_id = :batch_id AND import_rows.row = keyed.row
       AND import_rows.outcome IS NULL AND import_rows.source_key IS NULL

@@ -69,6 +69,25 @@ def test_balances_are_adjustments_credited_once(
         assert verify() == []
 
 
+def test_a_line_given_with_and_without_its_phone_is_credited_once(
+    client: FlaskClient, manager: Account, make: Factory
+) -> None:
+    zhang = make.resident(manager.center_id, name="张明", phone="13900001111")
+    with_phone = [BALANCES, ["张明", "13900001111", "35", ""]]
+    by_name = [BALANCES, ["张明", "", "35", ""]]
+
+    first = batch(
+        client, manager, send(client, manager, "balances", csv_bytes(with_phone)).json["id"]
+    )
+    dry = send(client, manager, "balances", csv_bytes(by_name), dry_run=True).json
+    again = batch(client, manager, send(client, manager, "balances", csv_bytes(by_name)).json["id"])
+
+    assert first["created"] == 1
+    assert (dry["created"], dry["skipped"]) == (0, 1)
+    assert (again["created"], again["skipped"]) == (0, 1)
+    assert client.get("/api/v1/me", headers=zhang.headers).json["balance"] == 35
+
+
 def test_undo_reverses_each_credit_through_the_ledger_in_the_background(
     app: Flask, client: FlaskClient, manager: Account, monkeypatch: pytest.MonkeyPatch
 ) -> None:
