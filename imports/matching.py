@@ -27,12 +27,18 @@ from core.db import db
 #: (row by row, a plan misjudging the residents took minutes). A person is whom the row
 #: names with the name it gives (two names on one number may be two desk records). The rows
 #: of a person nobody can be told apart for are refused, with their problem, in the same
-#: statement: no list of rows passes through Python.
+#: statement: no list of rows passes through Python. A number the file gives first under
+#: one name is that name's: later rows giving it under another are ``name_mismatch`` too
+#: (one resident would be registered for it, and credited for both).
 _MATCH = text("""
     WITH person AS MATERIALIZED (
         SELECT DISTINCT who, name, phone FROM import_rows
         WHERE batch_id = :batch_id AND outcome IS NULL AND resident_id IS NULL
           AND who IS NOT NULL
+    ), first_named AS MATERIALIZED (
+        SELECT DISTINCT ON (who) who, name FROM import_rows
+        WHERE batch_id = :batch_id AND outcome IS NULL AND phone IS NOT NULL
+        ORDER BY who, row
     ), candidate AS (
         SELECT p.who, p.name, res.id, res.phone_verified_at IS NOT NULL AS verified,
                res.name IS NOT DISTINCT FROM p.name AS same_name, false AS by_name
@@ -46,6 +52,10 @@ _MATCH = text("""
         JOIN residents res ON res.name = p.name AND res.center_id = :center_id
                           AND res.closed_at IS NULL
         WHERE p.phone IS NULL
+        UNION ALL
+        SELECT p.who, p.name, NULL, false, false, false
+        FROM person p
+        JOIN first_named f ON f.who = p.who AND f.name <> p.name
     ), resolved AS MATERIALIZED (
         SELECT who, name, bool_and(by_name) AS by_name,
                count(*) FILTER (WHERE same_name) AS matches,

@@ -62,8 +62,8 @@ MESSAGES: dict[str, Callable[[int | None], Text]] = {
         count=n,
     ),
     "name_mismatch": lambda _: _l(
-        "This phone number is registered under another name: check the name and the number, "
-        "or correct the resident's record first."
+        "This phone number goes with another name (a resident's, or an earlier row's): "
+        "check the name and the number, or correct the resident's record first."
     ),
     "resident_closed": lambda _: _l("The resident closed their account meanwhile."),
 }

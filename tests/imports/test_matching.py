@@ -9,6 +9,7 @@ from sqlalchemy import select
 from core.db import db
 from events.models import Checkin
 from identity.models import Resident
+from points import ledger
 from tests.factories import Account, Factory
 from tests.imports.conftest import ATTENDANCE, BALANCES, batch, csv_bytes, send
 
@@ -56,3 +57,27 @@ def test_a_number_held_under_another_name_is_a_problem_of_the_row(
     ]
     assert (done["created"], done["invalid"], done["residents_created"]) == (1, 1, 0)
     assert balance(client, huang) == 20
+
+
+def test_a_new_number_given_under_two_names_is_the_first_ones(
+    app: Flask, client: FlaskClient, manager: Account
+) -> None:
+    lines = csv_bytes(
+        [
+            BALANCES,
+            ["黄秀英", PHONE, "20", "结转"],
+            ["某某", PHONE, "500", "结转"],
+            ["黄秀英", PHONE, "30", "结转"],
+        ]
+    )
+
+    dry = send(client, manager, "balances", lines, dry_run=True).json
+    done = batch(client, manager, send(client, manager, "balances", lines).json["id"])
+
+    assert [(e["row"], e["code"]) for e in dry["errors"]] == [(3, "name_mismatch")]
+    assert (dry["created"], dry["residents_created"]) == (2, 1)
+    assert (done["created"], done["invalid"], done["residents_created"]) == (2, 1, 1)
+    with app.app_context():
+        (huang,) = db.session.scalars(select(Resident).where(Resident.phone == PHONE)).all()
+        assert huang.name == "黄秀英"
+        assert ledger.balance_of(huang.id)[0] == 50
