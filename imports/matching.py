@@ -37,7 +37,9 @@ _MATCH = text("""
           AND who IS NOT NULL
     ), first_named AS MATERIALIZED (
         SELECT DISTINCT ON (who) who, name FROM import_rows
-        WHERE batch_id = :batch_id AND outcome IS NULL AND phone IS NOT NULL
+        WHERE batch_id = :batch_id AND outcome IS NULL
+          AND who IN (SELECT who FROM person WHERE phone IS NOT NULL
+                      GROUP BY who HAVING count(*) > 1)
         ORDER BY who, row
     ), candidate AS (
         SELECT p.who, p.name, res.id, res.phone_verified_at IS NOT NULL AS verified,
