@@ -57,6 +57,7 @@ STATUS_WORDS = {
     "running": _l("Importing"),
     "done": _l("Imported"),
     "failed": _l("Stopped"),
+    "undoing": _l("Undoing"),
     "undone": _l("Undone"),
 }
 assert set(KIND_WORDS) == set(COLUMNS)
@@ -138,7 +139,7 @@ def progress(batch_id: int) -> Any:
     """A running batch's progress bar, polled by itself (``GET /api/v1/imports/{id}``'s
     figures); once the batch has finished, the whole batch in its place."""
     batch = service.batch_for(current_principal(), batch_id)
-    if batch.status == "running":
+    if batch.status == "running" or (batch.status == "undoing" and not batch.failure):
         return render_template("console/imports/_progress.html", batch=batch)
     body = render_template("console/imports/_batch.html", **_batch_view(batch))
     return (
@@ -169,13 +170,17 @@ def confirm(batch_id: int) -> Any:
 @bp.post("/<id:batch_id>/undo")
 @roles_required(*IMPORTERS)
 def undo_batch(batch_id: int) -> Any:
-    """Undo a finished import as a whole; a refusal (points spent since, still running) is
-    shown in the batch's result box, in words."""
+    """Undo a finished import as a whole (balances: in the background, followed like an
+    import's progress); a refusal (still running) is shown in the batch's result box, in
+    words, and an undo stopped by points spent since in the batch's failure."""
+    actor = current_principal()
     try:
-        batch = undo.undo(current_principal(), batch_id, utcnow())
+        batch = undo.undo(actor, batch_id, utcnow())
     except DomainError as refusal:
         return render_refusal_in(refusal, f"#batch-result-{batch_id}")
-    return _show(batch, undone=True)
+    if batch.status == "undoing":
+        runner.launch(batch.id, actor)
+    return _show(batch, undone=batch.status == "undone")
 
 
 @bp.get("/<id:batch_id>/problems.xlsx")

@@ -152,6 +152,20 @@ def driver_connection() -> Iterator[Any]:
         raise DBAPIError.instance(None, None, error, dbapi_error) from error
 
 
+def lift_timeouts() -> None:
+    """Let the rest of this transaction's statements run, and wait for locks, as long as
+    they need, as a job's do: for work done on a request's connection (or thread) that is
+    no request's, such as an import's runner, which waits its turn at a center behind
+    another import for as long as that one takes. Local to the transaction: the pooled
+    connection keeps the request's bounds for the next request."""
+    db.session.execute(
+        text(
+            "SELECT set_config('statement_timeout', '0', true),"
+            " set_config('lock_timeout', '0', true)"
+        )
+    )
+
+
 def prepare_report_transaction() -> None:
     """Ready the rest of this transaction for a report's long reads.
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from copy import deepcopy
 from datetime import datetime, timedelta
 from functools import wraps
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 from urllib.parse import urlencode
 
 from flask import Response, make_response, request
@@ -149,11 +149,25 @@ _FORM_TOKEN = "csrf_token"
 
 
 def _request_body() -> bytes:
-    """What the request asks, for its hash: the JSON body, or a form's fields (the CSRF check
-    has read a form's body by now, so it is read back from ``request.form``)."""
+    """What the request asks, for its hash: the JSON body, or a form's fields and files (the
+    CSRF check has read a form's body by now, so it is read back from ``request.form``; a
+    file by its name and SHA-256: the same key with another file is another request)."""
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         fields = sorted(
             (name, value) for name, value in request.form.items(multi=True) if name != _FORM_TOKEN
         )
-        return urlencode(fields).encode()
+        files = sorted(
+            (name, f"{upload.filename}:{_sha256(upload.stream)}")
+            for name, upload in request.files.items(multi=True)
+        )
+        return urlencode(fields + files).encode()
     return request.get_data()
+
+
+def _sha256(stream: IO[bytes]) -> str:
+    """The file's digest, read through and rewound for the view."""
+    digest = hashlib.sha256()
+    while chunk := stream.read(1 << 20):
+        digest.update(chunk)
+    stream.seek(0)
+    return digest.hexdigest()

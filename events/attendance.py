@@ -70,7 +70,10 @@ _RECORD_PAST = """
     FROM unnest(CAST(%(event_ids)s AS integer[]), CAST(%(resident_ids)s AS integer[]))
          AS attended(event_id, resident_id)
     JOIN events ON events.id = attended.event_id
-    ON CONFLICT DO NOTHING
+    ON CONFLICT (event_id, resident_id) DO UPDATE
+    SET annulled_at = NULL, annulled_by_id = NULL, annul_reason = NULL,
+        staff_id = excluded.staff_id, recorded_at = excluded.recorded_at
+    WHERE checkins.method = 'import' AND checkins.annulled_at IS NOT NULL
     RETURNING id, event_id, resident_id
 """
 
@@ -134,8 +137,9 @@ def record_past(
 ) -> list[tuple[int, int, int]]:
     """Record ``(event, resident)`` attendances from paper, dated at their events' start:
     one statement, whatever their number. They earn no points, take no seat and log no scan
-    (nobody scanned); a pair checked in already is left as it is. Returns ``(id, event,
-    resident)`` of the check-ins made."""
+    (nobody scanned); a pair checked in already is left as it is, except a check-in from
+    paper annulled since (its import undone), which stands again: the sheet, corrected, was
+    imported again. Returns ``(id, event, resident)`` of the check-ins made or restored."""
     if not attended:
         return []
     params = {

@@ -4,7 +4,8 @@ A sheet names a day, an activity's title and its kind; the events it makes start
 :data:`PAPER_START` that day (the sheet gives no hour) and take check-ins from
 ``attendance.record_past``. An import finds the events it made before by the same three
 things, so a sheet imported again joins them rather than making them twice. Undoing an
-import annuls what it recorded and calls off the events it made that nobody else attended.
+import annuls what it recorded and calls off the events it made that nobody else attended;
+the sheet imported again after that records them anew (new events for those called off).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ _EXISTING = text("""
          AS attended(event_id, resident_id)
     JOIN checkins ON checkins.event_id = attended.event_id
                  AND checkins.resident_id = attended.resident_id
+    WHERE checkins.method <> 'import' OR checkins.annulled_at IS NULL
 """)
 
 
@@ -45,8 +47,9 @@ class PaperEvent(NamedTuple):
 def find_paper_events(
     center_id: int, wanted: Iterable[PaperEvent], tz: ZoneInfo
 ) -> dict[PaperEvent, int]:
-    """The center's events (not made for one resident) each of ``wanted`` names, by the
-    day they started: the first made, where several match."""
+    """The center's events (not made for one resident, nor called off) each of ``wanted``
+    names, by the day they started: the first made, where several match. An event an undone
+    import called off is not found: the sheet imported again makes a new one."""
     wanted = set(wanted)
     if not wanted:
         return {}
@@ -58,6 +61,7 @@ def find_paper_events(
         .where(
             Event.center_id == center_id,
             Event.resident_id.is_(None),
+            Event.cancelled_at.is_(None),
             Event.starts_at >= since,
             Event.starts_at < until,
             Event.title.in_({event.title for event in wanted}),
@@ -103,7 +107,8 @@ def make_paper_events(
 
 
 def checked_in(attended: list[tuple[int, int]]) -> set[tuple[int, int]]:
-    """Which ``(event, resident)`` pairs have a check-in already (annulled or not)."""
+    """Which ``(event, resident)`` pairs have a check-in already: one that stands, or one
+    annulled that no import may bring back (see ``attendance.record_past``)."""
     if not attended:
         return set()
     rows = db.session.execute(

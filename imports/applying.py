@@ -8,15 +8,18 @@ again, or the same rows in another batch, makes nothing twice:
 - residents: by phone (else by name at the center): a person is registered once;
 - attendance: an event per (日期, 活动名称, 活动类型) at the center, a check-in per
   (event, resident), the check-ins' own unique key;
-- balances: a ledger source per (center, person, 积分, 说明, its n-th such line in the file).
+- balances: a ledger source per (center, resident, 积分, 说明, its n-th such line in the file);
+  a line whose credit was reversed (its import undone) is keyed anew, so that the file,
+  corrected, is credited again.
 
 A dry run reaches the same counts by looking instead of writing.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -31,7 +34,7 @@ from events.imported import PaperEvent, checked_in, find_paper_events, make_pape
 from imports import matching, staging
 from imports.models import ImportBatch
 from imports.rows import Problem
-from points.adjustments import carried_over, carry_over
+from points.adjustments import carried_over, carry_over, reversed_carry_overs
 from points.expiry import PointsSettings
 
 #: A chunk of balances holds each resident's account lock until it commits: few at a time,
@@ -73,15 +76,19 @@ _GIVE_EVENTS = text("""
       AND import_rows.day = named.day AND import_rows.title = named.title
       AND import_rows.kind = named.kind
 """)
-#: Each balance line's key, once (a resumed batch keeps it): the n-th line of the same person,
-#: points and words in the file is told from the first, and is the same n-th line next time.
+#: Each balance line's key, once (a resumed batch keeps it): the n-th line of the same
+#: resident, points and words in the file is told from the first, and is the same n-th line
+#: next time. The resident, not what the row says of them: a line given with its phone in
+#: one file and without it in another (matched by name) is the same line, credited once.
+#: (A dry run keys only the rows of residents found: a newcomer has no credit to find.)
 _KEY_LINES = text("""
     UPDATE import_rows SET source_key = keyed.key
     FROM (
-        SELECT row, encode(sha256(convert_to(concat_ws('|', :center_id, who, points, note,
-               row_number() OVER (PARTITION BY who, points, note ORDER BY row)), 'UTF8')),
-               'hex') AS key
-        FROM import_rows WHERE batch_id = :batch_id AND who IS NOT NULL
+        SELECT row, encode(sha256(convert_to(concat_ws('|', :center_id, 'r' || resident_id,
+               points, note,
+               row_number() OVER (PARTITION BY resident_id, points, note ORDER BY row)),
+               'UTF8')), 'hex') AS key
+        FROM import_rows WHERE batch_id = :batch_id AND resident_id IS NOT NULL
     ) AS keyed
     WHERE import_rows.batch_id = :batch_id AND import_rows.row = keyed.row
       AND import_rows.outcome IS NULL AND import_rows.source_key IS NULL
@@ -187,8 +194,21 @@ def _attended(rows: list[Any]) -> list[int]:
 
 
 def _carried(rows: list[Any]) -> list[int]:
-    known = carried_over([key for _, key in rows])
-    return [row for row, key in rows if key in known]
+    keys = _standing_keys([key for _, key in rows])
+    known = carried_over(keys.values())
+    return [row for row, key in rows if keys[key] in known]
+
+
+def _standing_keys(keys: Collection[str]) -> dict[str, str]:
+    """Each line's key as this run credits it: its own, or, where the credit made under it
+    was reversed (the batch undone, the file then corrected), the next one after it. A credit
+    that stands keeps its key: a line is never credited twice while its credit stands."""
+    standing = {key: key for key in keys}
+    while undone := reversed_carry_overs(set(standing.values())):
+        for line, key in standing.items():
+            if key in undone:
+                standing[line] = hashlib.sha256(f"{key}|again".encode()).hexdigest()
+    return standing
 
 
 def _events_named(batch_id: int) -> list[PaperEvent]:
@@ -270,6 +290,7 @@ def _carry_over(
 ) -> Counter[str]:
     done: list[tuple[int, int | None, str]] = []
     closed: list[Problem] = []
+    keys = _standing_keys([row.source_key for row in rows])
     for row in rows:
         try:
             movement = carry_over(
@@ -277,7 +298,7 @@ def _carry_over(
                 row.points,
                 row.note,
                 actor,
-                key=row.source_key,
+                key=keys[row.source_key],
                 center_id=batch.center_id,
                 expires_at=expires_at,
             )

@@ -1,9 +1,14 @@
-"""Whom a batch's rows name: residents found by phone (then name), and the ones to register.
+"""Whom a batch's rows name: the center's residents found by phone (then name), and the
+ones to register.
 
-A row with a phone names the resident holding that number, anywhere in the district (a
-phone is a person); where several hold it (numbers typed at a desk may repeat), the one
-WeChat verified it for, else the one of the same name. A row without a phone names the
-center's resident of that name. Several of them, with nothing to tell them apart, is a
+Only the batch's center's residents are matched: a center sees its own residents, and an
+import is no way to learn whether a number is known elsewhere, nor to credit points or
+attendance to another center's resident (a district manager imports into one center too).
+A row with a phone names the center's resident holding that number under the row's name;
+where several do (numbers typed at a desk may repeat), the one WeChat verified it for. A
+number held only under other names is a problem of the row (``name_mismatch``): a typo in
+a number would otherwise give one person's points to another. A row without a phone names
+the center's resident of that name. Several of them, with nothing to tell them apart, is a
 problem of the row (``ambiguous_resident``): guessing would give one person's history to
 another. Nobody is a new resident, registered at the center the way the desk registers
 one: name and number only, the number unverified, no condition and no consent.
@@ -22,17 +27,26 @@ from core.db import db
 #: (row by row, a plan misjudging the residents took minutes). A person is whom the row
 #: names with the name it gives (two names on one number may be two desk records). The rows
 #: of a person nobody can be told apart for are refused, with their problem, in the same
-#: statement: no list of rows passes through Python.
+#: statement: no list of rows passes through Python. A number the file gives first under
+#: one name is that name's: later rows giving it under another are ``name_mismatch`` too
+#: (one resident would be registered for it, and credited for both).
 _MATCH = text("""
     WITH person AS MATERIALIZED (
         SELECT DISTINCT who, name, phone FROM import_rows
         WHERE batch_id = :batch_id AND outcome IS NULL AND resident_id IS NULL
           AND who IS NOT NULL
+    ), first_named AS MATERIALIZED (
+        SELECT DISTINCT ON (who) who, name FROM import_rows
+        WHERE batch_id = :batch_id AND outcome IS NULL
+          AND who IN (SELECT who FROM person WHERE phone IS NOT NULL
+                      GROUP BY who HAVING count(*) > 1)
+        ORDER BY who, row
     ), candidate AS (
         SELECT p.who, p.name, res.id, res.phone_verified_at IS NOT NULL AS verified,
                res.name IS NOT DISTINCT FROM p.name AS same_name, false AS by_name
         FROM person p
-        JOIN residents res ON res.phone = p.phone AND res.closed_at IS NULL
+        JOIN residents res ON res.phone = p.phone AND res.center_id = :center_id
+                          AND res.closed_at IS NULL
         WHERE p.phone IS NOT NULL
         UNION ALL
         SELECT p.who, p.name, res.id, false, true, true
@@ -40,14 +54,17 @@ _MATCH = text("""
         JOIN residents res ON res.name = p.name AND res.center_id = :center_id
                           AND res.closed_at IS NULL
         WHERE p.phone IS NULL
+        UNION ALL
+        SELECT p.who, p.name, NULL, false, false, false
+        FROM person p
+        JOIN first_named f ON f.who = p.who AND f.name <> p.name
     ), resolved AS MATERIALIZED (
-        SELECT who, name, count(*) AS matches, bool_and(by_name) AS by_name,
-               CASE WHEN count(*) = 1 THEN min(id)
-                    WHEN count(*) FILTER (WHERE verified) = 1
-                        THEN min(id) FILTER (WHERE verified)
-                    WHEN count(*) FILTER (WHERE verified) = 0
-                     AND count(*) FILTER (WHERE same_name) = 1
+        SELECT who, name, bool_and(by_name) AS by_name,
+               count(*) FILTER (WHERE same_name) AS matches,
+               CASE WHEN count(*) FILTER (WHERE same_name) = 1
                         THEN min(id) FILTER (WHERE same_name)
+                    WHEN count(*) FILTER (WHERE same_name AND verified) = 1
+                        THEN min(id) FILTER (WHERE same_name AND verified)
                END AS id
         FROM candidate
         GROUP BY who, name
@@ -68,8 +85,10 @@ _MATCH = text("""
         RETURNING import_rows.row, resolved.by_name, resolved.matches
     ), noted AS (
         INSERT INTO import_problems (batch_id, row, "column", code, count)
-        SELECT :batch_id, row, CASE WHEN by_name THEN '姓名' ELSE '手机号' END,
-               'ambiguous_resident', matches
+        SELECT :batch_id, row,
+               CASE WHEN by_name OR matches = 0 THEN '姓名' ELSE '手机号' END,
+               CASE WHEN matches = 0 THEN 'name_mismatch' ELSE 'ambiguous_resident' END,
+               nullif(matches, 0)
         FROM refused
         RETURNING 1
     )

@@ -20,8 +20,9 @@ from core.db import UTCDateTime, db, utcnow
 
 KINDS = ("residents", "attendance", "balances")
 #: ``checked``: a dry run, done; ``running``: being applied; ``done``; ``failed`` (see
-#: ``failure``; ``flask imports resume`` carries on); ``undone``.
-STATUSES = ("checked", "running", "done", "failed", "undone")
+#: ``failure``; ``flask imports resume`` carries on); ``undoing``: balances being reversed
+#: in the background (stopped where ``failure`` says; undo again to carry on); ``undone``.
+STATUSES = ("checked", "running", "done", "failed", "undoing", "undone")
 #: What a row came to: it made something new, it made nothing (there already, or a repeat
 #: of an earlier row), or it could not be used (the batch's problems say why).
 OUTCOMES = ("created", "skipped", "invalid")
@@ -133,3 +134,12 @@ class ImportRow(db.Model):
     made_id: Mapped[int | None]
     #: Null until applied (or counted, in a dry run).
     outcome: Mapped[str | None] = mapped_column(String(8))
+
+
+def describe(batch: ImportBatch) -> str:
+    """The audit trail's words for a batch: which, what, from which file, what it made."""
+    return (
+        f"batch={batch.id} kind={batch.kind} center={batch.center_id} "
+        f"sha256={batch.file_sha256[:16]} rows={batch.rows} created={batch.created} "
+        f"skipped={batch.skipped} invalid={batch.invalid}"
+    )[:255]

@@ -43,6 +43,7 @@ _KINDS = {name: kind for kind, name in ACTIVITY_NAMES.items()} | {k: k for k in 
 _SEXES = {"男": "男", "女": "女", "M": "男", "F": "女"}
 _DAY = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+[\d:.]+)?")
 _COMPACT_DAY = re.compile(r"(\d{4})(\d{2})(\d{2})")
+_SERIAL = re.compile(r"[1-9]\d{4}")
 _LENGTHS = {"姓名": 64, "活动名称": 100, "说明": 200}
 
 #: Each problem in words, given its number (a length, how many residents match).
@@ -59,6 +60,10 @@ MESSAGES: dict[str, Callable[[int | None], Text]] = {
     "ambiguous_resident": lambda n: _l(
         "%(count)d residents match: give the phone number, or correct them by hand first.",
         count=n,
+    ),
+    "name_mismatch": lambda _: _l(
+        "This phone number goes with another name (a resident's, or an earlier row's): "
+        "check the name and the number, or correct the resident's record first."
     ),
     "resident_closed": lambda _: _l("The resident closed their account meanwhile."),
 }
@@ -215,8 +220,9 @@ class _Checker:
 
 
 def _day(value: Any) -> date | None:
-    """A day as a sheet writes one: an Excel date, its serial number, or text like
-    2025-03-08, 2025/3/8, 2025.3.8, 2025年3月8日 or 20250308."""
+    """A day as a sheet writes one: an Excel date, its serial number (a number in a
+    workbook; five digits in a CSV, as Excel saves a date column left as a number: 1927 to
+    2173), or text like 2025-03-08, 2025/3/8, 2025.3.8, 2025年3月8日 or 20250308."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -224,6 +230,8 @@ def _day(value: Any) -> date | None:
     if isinstance(value, int | float) and 1 <= value < 100_000:
         return EXCEL_EPOCH + timedelta(days=int(value))
     text = unicodedata.normalize("NFKC", str(value)).strip()
+    if _SERIAL.fullmatch(text):
+        return EXCEL_EPOCH + timedelta(days=int(text))
     match = _DAY.fullmatch(text) or _COMPACT_DAY.fullmatch(text)
     if match is None:
         return None

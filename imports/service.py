@@ -26,9 +26,8 @@ from core.localtime import local_date
 from identity.audit import record_audit
 from identity.models import Center, Staff, center_of, named_centers
 from imports import applying, matching, staging
-from imports.models import ImportBatch, ImportProblem
+from imports.models import ImportBatch, ImportProblem, describe
 from imports.rows import COLUMNS, MESSAGES
-from imports.runner import describe
 from imports.sheets import open_sheet
 
 #: Problems a batch's answer lists; every one is stored, and counted in ``invalid``.

@@ -1,11 +1,15 @@
-"""Undoing a batch as a whole, in one transaction: what it made is reversed, never deleted,
-except residents it registered whom nothing refers to.
+"""Undoing a batch as a whole: what it made is reversed, never deleted, except residents it
+registered whom nothing refers to.
 
 - Check-ins it recorded are annulled (they earned nothing, so nothing is paid back), and the
   events it made that nobody else attended are called off: statistics count neither again.
-- Balances it carried over are reversed through the ledger, each once; a resident who has
-  spent them since stops the undo (``import_undo_blocked``, naming the row): points are
-  money, and taking them below zero is not an undo a manager may do in bulk.
+  That is a few statements whatever the batch's size, done in the request.
+- Balances it carried over are reversed through the ledger, each once, by the runner
+  (``undoing``, a chunk of accounts per transaction: one reversal is a few milliseconds,
+  and 100,000 of them in a request would outlast any proxy). A resident who has spent
+  them since stops the undo at their row (``import_undo_blocked``, in ``failure``): points
+  are money, and taking them below zero is not an undo a manager may do in bulk. What was
+  reversed stays reversed; once the balance is corrected, undoing again carries on.
 - Residents it registered are removed when no record refers to them (a register imported
   by mistake); a resident something refers to stays: their annulled check-ins, a login,
   a card, a later check-in or points, or a staff member who has read their record since.
@@ -25,8 +29,7 @@ from core.i18n import _l
 from events.imported import annul_recorded, call_off_unattended
 from identity.audit import record_audit
 from identity.models import Resident
-from imports.models import ImportBatch, ImportRow
-from imports.runner import describe
+from imports.models import ImportBatch, ImportRow, describe
 from imports.service import batch_for
 from imports.staging import CHUNK_ROWS
 from points.service import AlreadyReversed, InsufficientPoints, reverse
@@ -48,14 +51,22 @@ class ImportUndoBlocked(DomainError):
 
 
 def undo(actor: Principal, batch_id: int, now: datetime) -> ImportBatch:
+    """Undo the batch: at once (``undone``), or, for balances, ``undoing``: the caller hands
+    it to ``runner.launch``, which reverses its credits and then :func:`finish` es it."""
     batch = batch_for(actor, batch_id)
     db.session.refresh(batch, with_for_update=True)
     if batch.status == "undone":
         raise ImportUndone()
     if batch.dry_run:
         raise Conflict(_l("A dry run wrote nothing to undo."))
-    if batch.status == "running":
+    if batch.status == "running" or (batch.status == "undoing" and batch.failure is None):
         raise ImportRunning(_l("Undo it once it has finished."))
+    if batch.kind == "balances":
+        if batch.status != "undoing":  # else: carry on where it stopped
+            batch.status, batch.processed = "undoing", 0
+        batch.failure, batch.undone_by_id = None, actor.id
+        db.session.flush()
+        return batch
     if batch.kind == "attendance":
         reason = f"撤销导入 #{batch.id}"
         for chunk in _made(batch.id):
@@ -66,15 +77,53 @@ def undo(actor: Principal, batch_id: int, now: datetime) -> ImportBatch:
             .distinct()
         ).all()
         call_off_unattended(list(events), now)
-    elif batch.kind == "balances":
-        for chunk in _made(batch.id):
-            for row, transaction_id in chunk:
-                _reverse(row, transaction_id, actor)
+    finish(batch, actor, now)
+    return batch
+
+
+def reverse_chunk(batch: ImportBatch, actor: Principal, after: int, limit: int) -> int | None:
+    """Reverse the credits of the batch's next rows after row ``after`` (up to ``limit``
+    rows, in the file's order), moving ``processed`` on; returns the last row handled (None:
+    none left). A credit reversed already (by an undo that stopped, or by hand) is passed."""
+    rows = db.session.execute(
+        select(ImportRow.row, ImportRow.made_id, ImportRow.outcome)
+        .where(ImportRow.batch_id == batch.id, ImportRow.row > after)
+        .order_by(ImportRow.row)
+        .limit(limit)
+    ).all()
+    if not rows:
+        return None
+    for row, transaction_id, outcome in rows:
+        if outcome == "created" and transaction_id is not None:
+            _reverse(row, transaction_id, actor)
+    batch.processed += len(rows)
+    return int(rows[-1].row)
+
+
+def resumed_after(batch: ImportBatch) -> int:
+    """The last row an undo that stopped had handled (0: none): it carries on after it."""
+    if not batch.processed:
+        return 0
+    return int(
+        db.session.scalar(
+            select(ImportRow.row)
+            .where(ImportRow.batch_id == batch.id)
+            .order_by(ImportRow.row)
+            .offset(batch.processed - 1)
+            .limit(1)
+        )
+        or 0
+    )
+
+
+def finish(batch: ImportBatch, actor: Principal, now: datetime) -> None:
+    """What ends every undo: the residents it registered that nothing refers to removed,
+    the batch ``undone`` and audited."""
     removed = _remove_residents(batch.id)
     batch.status, batch.undone_at, batch.undone_by_id = "undone", now, actor.id
+    batch.processed, batch.failure = batch.rows, None
     record_audit(actor, "import.undo", None, f"{describe(batch)} residents_removed={removed}")
     db.session.flush()
-    return batch
 
 
 def _made(batch_id: int) -> Iterator[list[tuple[int, int]]]:

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
+from sqlalchemy.orm import aliased
 
 from core.auth import Principal
 from core.db import db
@@ -70,6 +71,24 @@ def carried_over(keys: Collection[str]) -> set[str]:
                 LedgerTransaction.source_type == CARRIED_OVER,
                 LedgerTransaction.source_id.in_(keys),
                 LedgerTransaction.kind == "adjust",
+            )
+        )
+    )
+
+
+def reversed_carry_overs(keys: Collection[str]) -> set[str]:
+    """Which of the keys a balance was carried over under and reversed since (its import
+    undone): the line no longer stands, and may be carried over again under another key."""
+    if not keys:
+        return set()
+    reversal = aliased(LedgerTransaction)
+    return set(
+        db.session.scalars(
+            select(LedgerTransaction.source_id).where(
+                LedgerTransaction.source_type == CARRIED_OVER,
+                LedgerTransaction.source_id.in_(keys),
+                LedgerTransaction.kind == "adjust",
+                exists().where(reversal.reverses_id == LedgerTransaction.id),
             )
         )
     )

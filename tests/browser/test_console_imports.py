@@ -1,6 +1,6 @@
 """The imports page in a real browser: a sign-in sheet checked (its bad row shown by row and
 column), imported without choosing the file again, followed until done, its problems
-downloaded, and the import undone; and an undo refused in words."""
+downloaded, and the import undone; and an undo stopped by spent points, in words."""
 
 from __future__ import annotations
 
@@ -90,7 +90,7 @@ def test_a_manager_checks_a_sheet_imports_it_follows_it_and_undoes_it(
     console.screenshot("7-its-page")
 
 
-def test_an_undo_refused_says_why_in_the_batchs_result(
+def test_an_undo_stopped_by_spent_points_says_why_in_the_batch(
     app: Flask,
     client: FlaskClient,
     make: Factory,
@@ -119,8 +119,10 @@ def test_an_undo_refused_says_why_in_the_batchs_result(
     page.get_by_test_id("undo").click()
     page.get_by_test_id("confirm-undo").click()
 
-    result = batch.get_by_test_id("result")
-    expect(result).to_have_attribute("data-code", "import_undo_blocked")
-    expect(result).to_contain_text("第 3 行的居民已使用了部分积分")
-    expect(batch).to_have_attribute("data-status", "done")
-    console.screenshot("refused")
+    # Undone in the background, followed like an import, until it stopped at the row.
+    stopped = page.get_by_test_id("batch")
+    expect(stopped).to_contain_text("第 3 行的居民已使用了部分积分")
+    expect(stopped).to_have_attribute("data-status", "undoing")
+    expect(stopped.get_by_test_id("progress")).to_have_count(0)
+    expect(stopped.get_by_test_id("undo")).to_be_visible()
+    console.screenshot("undo-stopped")

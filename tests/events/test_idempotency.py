@@ -137,6 +137,9 @@ def test_the_key_is_documented_on_each_endpoint(client: FlaskClient) -> None:
         "/api/v1/checkins",
         "/api/v1/events/{event_id}/checkins",
         "/api/v1/checkins/{checkin_id}/annul",
+        "/api/v1/imports",
+        "/api/v1/imports/{batch_id}/confirm",
+        "/api/v1/imports/{batch_id}/undo",
     ):
         parameters = paths[path]["post"].get("parameters", [])
         assert "Idempotency-Key" in [p["name"] for p in parameters], path

@@ -125,7 +125,7 @@ def test_an_overlapping_sheet_makes_only_its_new_lines(
     assert counts(app) == (after_first[0] + 1, after_first[1] + 2, after_first[2] + 1)
 
 
-def test_a_shared_number_names_the_one_wechat_verified_else_the_one_of_that_name(
+def test_a_shared_number_names_the_one_of_that_name_the_verified_one_among_namesakes(
     app: Flask, client: FlaskClient, manager: Account, desk: Account, make: Factory
 ) -> None:
     def at_desk(name: str, phone: str) -> int:
@@ -136,12 +136,14 @@ def test_a_shared_number_names_the_one_wechat_verified_else_the_one_of_that_name
         return response.json["id"]  # type: ignore[no-any-return]
 
     verified = make.resident(manager.center_id, name="黄秀英", phone="13811110000").id
-    at_desk("黄秀兰", "13811110000")
+    at_desk("黄秀英", "13811110000")
+    huang_lan = at_desk("黄秀兰", "13811110000")
     zhang_ming, zhang_wei = at_desk("张明", "13922220000"), at_desk("张伟", "13922220000")
     at_desk("李芳", "13733330000"), at_desk("李芳", "13733330000")
     sheet = [
         ATTENDANCE,
         ["2025-03-08", "控制血压", "讲座", "黄秀兰", "13811110000"],
+        ["2025-03-08", "控制血压", "讲座", "黄秀英", "13811110000"],
         ["2025-03-08", "控制血压", "讲座", "张伟", "13922220000"],
         ["2025-03-08", "控制血压", "讲座", "张明", "13922220000"],
         ["2025-03-08", "控制血压", "讲座", "李芳", "13733330000"],
@@ -151,14 +153,14 @@ def test_a_shared_number_names_the_one_wechat_verified_else_the_one_of_that_name
     sent = send(client, manager, "attendance", csv_bytes(sheet))
 
     done = batch(client, manager, sent.json["id"])
-    assert (done["created"], done["invalid"], done["residents_created"]) == (3, 2, 0)
+    assert (done["created"], done["invalid"], done["residents_created"]) == (4, 2, 0)
     assert [(e["row"], e["column"], e["code"]) for e in done["errors"]] == [
-        (5, "手机号", "ambiguous_resident"),
         (6, "手机号", "ambiguous_resident"),
+        (7, "姓名", "name_mismatch"),
     ]
     with app.app_context():
         attended = set(db.session.scalars(select(Checkin.resident_id)))
-    assert attended == {verified, zhang_wei, zhang_ming}
+    assert attended == {huang_lan, verified, zhang_wei, zhang_ming}
 
 
 def test_a_line_repeated_in_the_sheet_counts_once(

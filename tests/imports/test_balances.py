@@ -3,12 +3,17 @@ chain valid; undone through the ledger, unless the points were spent."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from core.db import db
 from identity.models import Resident
+from imports import applying, undo
+from imports.models import ImportBatch
 from points.models import LedgerTransaction
 from points.verify import verify
 from tests.factories import Account, Factory
@@ -64,14 +69,46 @@ def test_balances_are_adjustments_credited_once(
         assert verify() == []
 
 
-def test_undo_reverses_each_credit_through_the_ledger(
-    app: Flask, client: FlaskClient, manager: Account
+def test_a_line_given_with_and_without_its_phone_is_credited_once(
+    client: FlaskClient, manager: Account, make: Factory
 ) -> None:
+    zhang = make.resident(manager.center_id, name="张明", phone="13900001111")
+    with_phone = [BALANCES, ["张明", "13900001111", "35", ""]]
+    by_name = [BALANCES, ["张明", "", "35", ""]]
+
+    first = batch(
+        client, manager, send(client, manager, "balances", csv_bytes(with_phone)).json["id"]
+    )
+    dry = send(client, manager, "balances", csv_bytes(by_name), dry_run=True).json
+    again = batch(client, manager, send(client, manager, "balances", csv_bytes(by_name)).json["id"])
+
+    assert first["created"] == 1
+    assert (dry["created"], dry["skipped"]) == (0, 1)
+    assert (again["created"], again["skipped"]) == (0, 1)
+    assert client.get("/api/v1/me", headers=zhang.headers).json["balance"] == 35
+
+
+def test_undo_reverses_each_credit_through_the_ledger_in_the_background(
+    app: Flask, client: FlaskClient, manager: Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(applying, "ACCOUNTS_AT_ONCE", 1)  # a chunk of accounts: one row
+    reversed_after: list[int] = []
+    chunk = undo.reverse_chunk
+
+    def noting_progress(batch: ImportBatch, *args: Any) -> int | None:
+        reversed_after.append(batch.processed)
+        return chunk(batch, *args)
+
+    monkeypatch.setattr(undo, "reverse_chunk", noting_progress)
     sent = send(client, manager, "balances", csv_bytes(BOOKLETS[:3])).json
 
     undone = client.post(f"/api/v1/imports/{sent['id']}/undo", headers=manager.headers)
 
     assert undone.status_code == 200, undone.json
+    assert (undone.json["status"], undone.json["processed"]) == ("undoing", 0)
+    assert reversed_after == [0, 1, 2]
+    after = batch(client, manager, sent["id"])
+    assert (after["status"], after["processed"], after["failure"]) == ("undone", 2, None)
     assert [(kind, amount) for kind, amount, _, _ in ledger(app)] == [
         ("adjust", 120),
         ("adjust", 35),
@@ -100,10 +137,20 @@ def test_undo_stops_where_a_resident_spent_the_points(
 
     undone = client.post(f"/api/v1/imports/{sent['id']}/undo", headers=manager.headers)
 
-    assert (undone.status_code, undone.json["code"], undone.json["row"]) == (
-        409,
-        "import_undo_blocked",
-        3,
-    )
+    assert (undone.status_code, undone.json["status"]) == (200, "undoing")
+    stopped = batch(client, manager, sent["id"])
+    assert stopped["status"] == "undoing"
+    assert stopped["failure"].startswith("import_undo_blocked")
     assert len(ledger(app)) == 3  # nothing reversed
-    assert batch(client, manager, sent["id"])["status"] == "done"
+    # The balance corrected by hand, undoing again carries on to the end.
+    credited = client.post(
+        f"/api/v1/residents/{zhang}/adjustments",
+        headers={**manager.headers, "Idempotency-Key": "give-back-1"},
+        json={"points": 30, "reason": "更正"},
+    )
+    assert credited.status_code == 201, credited.json
+    again = client.post(f"/api/v1/imports/{sent['id']}/undo", headers=manager.headers)
+    assert (again.status_code, again.json["failure"]) == (200, None)
+    assert batch(client, manager, sent["id"])["status"] == "undone"
+    with app.app_context():
+        assert verify() == []

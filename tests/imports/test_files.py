@@ -12,7 +12,7 @@ from datetime import date, datetime
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.db import db
 from events.models import Event
@@ -69,6 +69,24 @@ def test_an_excel_workbook_with_a_title_row_and_excel_dates(
     with app.app_context():
         events = db.session.execute(select(Event.title, Event.kind).order_by(Event.id)).all()
     assert [tuple(e) for e in events] == [("控制血压", "lecture"), ("慢病随访", "followup")]
+
+
+def test_a_csv_of_a_date_column_left_as_numbers_reads_its_serials(
+    app: Flask, client: FlaskClient, manager: Account
+) -> None:
+    sheet = [
+        ATTENDANCE,
+        ["45724", "控制血压", "讲座", "黄秀英", "13812341234"],
+        ["4572", "控制血压", "讲座", "张明", "13900001111"],
+        ["457240", "控制血压", "讲座", "张明", "13900001111"],
+    ]
+
+    done = batch(client, manager, send(client, manager, "attendance", csv_bytes(sheet)).json["id"])
+
+    assert (done["created"], done["invalid"]) == (1, 2)
+    assert [(e["row"], e["code"]) for e in done["errors"]] == [(3, "bad_date"), (4, "bad_date")]
+    with app.app_context():
+        assert db.session.scalar(select(func.min(Event.starts_at))).date() == date(2025, 3, 8)
 
 
 def test_problems_are_numbered_as_the_spreadsheet_shows_them(

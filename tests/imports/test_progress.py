@@ -3,6 +3,7 @@ its progress is read while it runs, and a run a process left unfinished is resum
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
@@ -100,3 +101,65 @@ def test_a_run_left_unfinished_is_resumed(
     assert (done["status"], done["created"], done["skipped"]) == ("done", 12, 0)
     with app.app_context():
         assert db.session.get(ImportBatch, sent.json["id"]).failure is None
+
+
+def test_a_run_waits_its_turn_past_the_requests_lock_timeout(
+    app: Flask, client: FlaskClient, manager: Account, database_url: str
+) -> None:
+    # Applied in the request's own thread (IMPORTS_INLINE), under a request's timeouts.
+    app.config["DB_LOCK_TIMEOUT_MS"] = 100
+    engine = create_engine(database_url)
+    with engine.connect() as holder:
+        # Another import of the center holds its turn well past a request's lock timeout.
+        holder.execute(
+            text("SELECT pg_advisory_lock(hashtext('imports'), :center)"),
+            {"center": manager.center_id},
+        )
+        release = threading.Timer(
+            0.5, lambda: holder.execute(text("SELECT pg_advisory_unlock_all()"))
+        )
+        release.start()
+        sent = send(client, manager, "attendance", csv_bytes(SHEET))
+        release.join()
+    engine.dispose()
+
+    assert sent.status_code == 201, sent.json
+    done = batch(client, manager, sent.json["id"])
+    assert (done["status"], done["failure"], done["created"]) == ("done", None, 12)
+
+
+def test_a_batch_undone_while_resume_starts_stays_undone(
+    app: Flask,
+    client: FlaskClient,
+    manager: Account,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    applied = runner.applying.apply_chunk
+
+    def dies(*args: Any) -> int:
+        raise RuntimeError("the process died")
+
+    monkeypatch.setattr(runner.applying, "apply_chunk", dies)
+    sent = send(client, manager, "attendance", csv_bytes(SHEET))
+    failed = batch(client, manager, sent.json["id"])
+    monkeypatch.setattr(runner.applying, "apply_chunk", applied)
+    engine = create_engine(database_url)
+    with engine.connect() as holder:
+        # An undo of the failed batch holds it while resume starts.
+        holder.execute(
+            text("UPDATE import_batches SET status = 'undone' WHERE id = :id"),
+            {"id": sent.json["id"]},
+        )
+        resuming = threading.Thread(
+            target=app.test_cli_runner().invoke, kwargs={"args": ["imports", "resume"]}
+        )
+        resuming.start()
+        time.sleep(0.5)
+        holder.commit()
+        resuming.join()
+    engine.dispose()
+
+    assert failed["status"] == "failed"
+    after = batch(client, manager, sent.json["id"])
+    assert (after["status"], after["created"]) == ("undone", 0)
