@@ -25,6 +25,7 @@ from core import (
     headers,
     health,
     i18n,
+    migrations,
     qr_links,
     ratelimit,
     requestbody,
@@ -85,7 +86,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     headers.init_app(app)  # before the database's hook: its after_request runs after the commit
     requestbody.init_app(app)
     i18n.init_app(app)
-    database.init_app(app, migrations_directory=str(ROOT / "migrations"))
+    database.init_app(app)
+    migrations.init_app(app, directory=str(ROOT / "migrations"))
     errors.register_error_handlers(app)
     ratelimit.init_app(app)
     auth.init_app(app, identity_sessions.access_principal)
