@@ -32,7 +32,7 @@ from core.localtime import local_date, local_day
 from events.models import Checkin, Event
 from identity.models import Resident
 from points.models import LedgerTransaction
-from stats import first_checkins
+from stats import first_checkins, followup_rollups
 from stats.models import (
     DISTRICT,
     DailyCheckins,
@@ -120,7 +120,8 @@ def changed_days(since: datetime, tz: ZoneInfo) -> set[date]:
 
 
 def refresh(now: datetime, tz: ZoneInfo) -> int:
-    """Roll up the days that ended since the last run and those changed since; flushes.
+    """Roll up the days that ended since the last run and those changed since, and the
+    follow-ups' changed due days (stats/followup_rollups.py); flushes.
 
     Two runs at once take turns on the state row. Returns how many days it rolled up.
     """
@@ -147,6 +148,7 @@ def refresh(now: datetime, tz: ZoneInfo) -> int:
         roll_up(run, tz)
     if annulled:
         first_checkins.recompute(annulled, state.covered_through, tz)
+    followup_rollups.refresh(state, now - SETTLING, tz)
     db.session.flush()
     return sum(run.days for run in runs)
 
