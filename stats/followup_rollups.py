@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, exists, func, literal_column, select, union_all
+from sqlalchemy.dialects import postgresql
 
 from core.db import db
 from core.localtime import local_day
@@ -67,7 +68,15 @@ def refresh(state: RollupState, settled_before: datetime, tz: ZoneInfo) -> None:
         db.session.execute(delete(DailyFollowups))
         recount = _counted(None, None, tz)
         state.followups_rolled_up = True
-    db.session.execute(DailyFollowups.__table__.insert().from_select(DAY_COUNTS, recount))
+    # Each statement sees what has committed when it starts: a day changed between the two
+    # is recounted over the row the first one kept.
+    insert = postgresql.insert(DailyFollowups).from_select(DAY_COUNTS, recount)
+    db.session.execute(
+        insert.on_conflict_do_update(
+            index_elements=DAY_COUNTS[:2],
+            set_={column: insert.excluded[column] for column in DAY_COUNTS[2:]},
+        )
+    )
     db.session.execute(delete(FollowupChange).where(FollowupChange.changed_at < settled_before))
 
 

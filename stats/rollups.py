@@ -321,6 +321,7 @@ def _roll_up_points(window: Window, tz: ZoneInfo) -> None:
     by_center = func.coalesce(LedgerTransaction.center_id, Resident.center_id, DISTRICT)
     flows = db.session.execute(
         counted_transactions(window)
+        .join(Resident, Resident.id == LedgerTransaction.resident_id)
         .with_only_columns(
             day, by_center, LedgerTransaction.kind, func.sum(LedgerTransaction.amount)
         )
