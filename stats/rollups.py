@@ -21,9 +21,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pyroaring import BitMap
-from sqlalchemy import delete, func, literal, select
+from sqlalchemy import delete, event, func, literal, select
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 
 from catalog.models import Redemption
 from core.api import FIRST_DAY
@@ -85,11 +85,28 @@ class Coverage:
 
 
 def coverage(tz: ZoneInfo) -> Coverage:
+    """What the rollups answer for, found once per transaction: a page of figures (the
+    dashboard: this year, last year, the chart, the ranking) asks for it again and again."""
+    known = db.session.info.get(_COVERAGE)
+    if known is not None and known[0] == tz:
+        return known[1]  # type: ignore[no-any-return]
     state = db.session.get(RollupState, 1)
     if state is None or state.covered_through < FIRST_DAY:
-        return Coverage(None, frozenset())
-    changed = frozenset(changed_days(state.refreshed_at, tz))
-    return Coverage(state.covered_through, changed, state.refreshed_at - SETTLING)
+        found = Coverage(None, frozenset())
+    else:
+        changed = frozenset(changed_days(state.refreshed_at, tz))
+        found = Coverage(state.covered_through, changed, state.refreshed_at - SETTLING)
+    db.session.info[_COVERAGE] = (tz, found)
+    return found
+
+
+_COVERAGE = "stats.coverage"
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_coverage(session: Session, transaction: Any) -> None:
+    """A later transaction may see a refresh or a correction this one did not."""
+    session.info.pop(_COVERAGE, None)
 
 
 def changed_days(since: datetime, tz: ZoneInfo) -> set[date]:
