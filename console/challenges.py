@@ -40,7 +40,7 @@ GOAL_KINDS: dict[str, Text] = {
     "screening": _l("Screening"),
 }
 STATUS_WORDS: dict[str, Text] = {
-    challenges.UPCOMING: _l("Upcoming"),
+    challenges.UPCOMING: _l("Not started yet"),
     challenges.RUNNING: _l("Running"),
     challenges.ENDED: _l("Ended"),
 }
