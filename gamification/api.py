@@ -138,8 +138,9 @@ def update_challenge(args: dict[str, Any], challenge_id: int) -> dict[str, Any]:
 @auth_required(*MANAGERS)
 def end_challenge(challenge_id: int) -> dict[str, Any]:
     """End a running challenge early: today becomes its last day (check-ins today still
-    count; bonuses paid stay). `challenge_not_running` (409) before its first day or after
-    its last; who may is as for `PUT`."""
+    count; bonuses paid stay; ending it again the same day changes nothing).
+    `challenge_not_running` (409) before its first day or after its last; who may is as for
+    `PUT`."""
     return challenges.end(current_principal(), challenge_id, district_today())
 
 
