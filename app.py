@@ -12,8 +12,13 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+import catalog
 import console
 import gamification
+import identity
+import imports
+import points
+import stats
 from catalog import api as catalog_api
 from catalog import cli as catalog_cli
 from catalog import media as catalog_media
@@ -25,11 +30,13 @@ from core import (
     headers,
     health,
     i18n,
+    jobs,
     migrations,
     qr_links,
     ratelimit,
     requestbody,
     requestlog,
+    scheduler,
 )
 from core import config as app_config
 from core import db as database
@@ -120,6 +127,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     describe_sources("redemption", catalog_records.gift_titles)
     describe_sources("challenge", gamification_challenges.bonus_titles)
     gamification.init_app(app)
+    # Each package registers its periodic jobs; `flask scheduler` runs them.
+    jobs.init_app(app)
+    for domain in (identity, points, catalog, stats, imports):
+        domain.init_app(app)
 
     clis = (
         identity_cli,
@@ -129,6 +140,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         imports_cli,
         gamification_cli,
         demo_cli,
+        scheduler,
     )
     for command in (command for cli in clis for command in cli.commands):
         app.cli.add_command(command)

@@ -1,7 +1,7 @@
 """stats: follow-ups per center and due day, and the triggers that note which days changed
 
 Revision ID: 0024
-Revises: 0020
+Revises: 0020_job_runs
 Create Date: 2026-12-03
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0024'
-down_revision = '0020'
+down_revision = '0020_job_runs'
 branch_labels = None
 depends_on = None
 
