@@ -13,8 +13,9 @@ from core.codes import current_keys, qr_image
 from core.db import utcnow
 from core.idempotency import idempotent
 from core.localtime import district_today, district_zone, local_date
-from events import followups
+from events import followups, listing
 from events.schemas import MyFollowUpPageSchema
+from events.signup_schemas import SignupPageSchema
 from identity import privacy, wechat
 from identity.models import Consent
 from identity.schemas import (
@@ -41,7 +42,7 @@ blp = Blueprint(
     __name__,
     url_prefix="/api/v1/me",
     description="The resident's own account: profile and points, phone, privacy policy, "
-    "member code, linking a desk record, consents, follow-ups, a copy of their data "
+    "member code, linking a desk record, consents, follow-ups, sign-ups, a copy of their data "
     "(PIPL Art. 45), closing the account (Art. 47)",
 )
 
@@ -213,6 +214,16 @@ def my_followups(args: dict[str, Any]) -> dict[str, Any]:
     return followups.my_followups(
         current_principal().id, district_today(), args["limit"], args["cursor"]
     )
+
+
+@blp.get("/signups")
+@blp.response(200, SignupPageSchema)
+@auth_required(RESIDENT)
+@blp.arguments(PageArgsSchema, location="query")
+def my_signups(args: dict[str, Any]) -> dict[str, Any]:
+    """The resident's sign-ups (报名) for events not yet ended, soonest first; an event
+    cancelled since stays listed, its `cancelled_at` set."""
+    return listing.my_signups(current_principal().id, utcnow(), args["limit"], args["cursor"])
 
 
 @blp.get("/export")
