@@ -106,9 +106,7 @@ def test_staff_see_who_of_those_signed_up_checked_in_page_by_page(
     second = signees(client, desk, event_id, limit=1, cursor=first.json["next_cursor"])
 
     assert [(i["resident_id"], i["checked_in"]) for i in first.json["items"]] == [(came.id, True)]
-    assert [(i["resident_id"], i["checked_in"]) for i in second.json["items"]] == [
-        (away.id, False)
-    ]
+    assert [(i["resident_id"], i["checked_in"]) for i in second.json["items"]] == [(away.id, False)]
     assert second.json["next_cursor"] is None
 
 
