@@ -31,7 +31,7 @@ from core.i18n import _l
 from core.keyset import Run, aware_moment, runs_page
 from events.checkin import EventCancelled, EventFull
 from events.models import Checkin, Event, EventSignup
-from events.service import open_to
+from events.service import event_open_to
 from identity.models import Resident, mask_phone
 
 #: A sign-up's ``status``: it holds a place, or was called off.
@@ -61,7 +61,7 @@ def sign_up(resident_id: int, event_id: int, now: datetime) -> SignedUp:
     code (404 for an event they cannot see, ``signup_not_needed``, ``event_cancelled``,
     ``signup_closed``, ``event_full``; ``token_revoked`` for a closed account)."""
     _hold_open_account(resident_id)
-    event = _visible_event(resident_id, event_id)
+    event = event_open_to(resident_id, event_id)
     existing = _live(resident_id, event.id)
     if existing is not None:
         return SignedUp(existing, event, new=False)
@@ -91,13 +91,6 @@ def _hold_open_account(resident_id: int) -> None:
     ).one_or_none()
     if closed_at is None or closed_at[0] is not None:
         raise TokenRevoked(_l("This account was closed."))
-
-
-def _visible_event(resident_id: int, event_id: int) -> Event:
-    event = db.session.scalar(select(Event).where(Event.id == event_id, open_to(resident_id)))
-    if event is None:
-        raise NotFound(_l("No such event."))
-    return event
 
 
 def _refuse_if_closed(event: Event, now: datetime) -> None:
@@ -151,7 +144,7 @@ def cancel(resident_id: int, event_id: int, now: datetime) -> None:
     """Call off the resident's sign-up, freeing its place; nothing live is nothing to do
     (a repeated DELETE). After the start the list is the record: ``signup_closed``."""
     _hold_open_account(resident_id)
-    event = _visible_event(resident_id, event_id)
+    event = event_open_to(resident_id, event_id)
     if _live(resident_id, event.id) is None:
         return
     if now >= event.starts_at:

@@ -231,8 +231,9 @@ def my_signups(args: dict[str, Any]) -> dict[str, Any]:
 @auth_required(RESIDENT)
 def export_my_data() -> tuple[dict[str, Any], int, dict[str, str]]:
     """A copy of everything held about the resident: profile (phone in full), consents,
-    condition tags, check-ins, the whole ledger, gifts, follow-ups (with their condition),
-    and who on the staff side read or changed their record (role and center, no names).
+    condition tags, check-ins, sign-ups, the whole ledger, gifts, follow-ups (with their
+    condition), and who on the staff side read or changed their record (role and center, no
+    names).
     Audited (`resident.export`); a closed account's token is `401 token_revoked`."""
     now = utcnow()
     copy = export.copy_for(current_principal(), now, local_date(now, district_zone()))

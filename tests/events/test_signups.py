@@ -354,3 +354,20 @@ def test_a_closed_account_cannot_sign_up(app: Flask, make: Factory, desk: Accoun
         assert close(client, resident).status_code == 204
     with app.app_context(), pytest.raises(TokenRevoked):
         signups.sign_up(resident.id, event_id, utcnow())
+
+
+def test_a_residents_copy_of_their_data_holds_their_sign_ups(
+    client: FlaskClient, make: Factory, desk: Account, resident: Account
+) -> None:
+    kept = make.event(desk.center_id, title="冬季养生讲座", starts_in=timedelta(days=1))
+    dropped = make.event(desk.center_id, title="高血压防治讲座", starts_in=timedelta(days=2))
+    for event_id in (kept, dropped):
+        sign_up(client, resident, event_id)
+    call_off(client, resident, dropped)
+
+    copy = client.get("/api/v1/me/export", headers=resident.headers).json
+
+    assert [(s["event"]["title"], s["cancelled_at"] is None) for s in copy["signups"]] == [
+        ("冬季养生讲座", True),
+        ("高血压防治讲座", False),
+    ]
