@@ -46,6 +46,7 @@ from events import api as events_api
 from events import followups_api as events_followups_api
 from events import ledger as events_ledger
 from events import pages as events_pages
+from events import signups_api as events_signups_api
 from gamification import api as gamification_api
 from gamification import challenges as gamification_challenges
 from gamification import cli as gamification_cli
@@ -111,6 +112,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         points_api,
         events_api,
         events_followups_api,
+        events_signups_api,
         catalog_api,
         stats_api,
         imports_api,

@@ -52,6 +52,7 @@ POST /console/events/{event_id}/cancel 302   302  303    404   303  303    403
 POST /console/events/{event_id}/display 302  302  303    404   303  303    303
 GET /console/events/{event_id}/poster  302   302  200    404   200  200    200
 GET /console/events/{event_id}/attendance 302 302 200   404   200  200    200
+GET /console/events/{event_id}/signups   302 302 200   404   200  200    200
 GET /console/events/{event_id}/attendance.csv 302 302 200 404 200  200    200
 GET /console/events/{event_id}/scans   302   302  200    404   200  200    200
 GET /console/admin                     302   302  403    403   302  302    302
@@ -210,6 +211,7 @@ REQUESTS: dict[str, Arrange] = {
     "POST /console/events/{event_id}/display": an_event,
     "GET /console/events/{event_id}/poster": an_event,
     "GET /console/events/{event_id}/attendance": an_event,
+    "GET /console/events/{event_id}/signups": an_event,
     "GET /console/events/{event_id}/attendance.csv": an_event,
     "GET /console/events/{event_id}/scans": an_event,
     "GET /console/admin": lambda w: call(),
