@@ -28,7 +28,8 @@ BEGIN
     IF TG_OP <> 'INSERT' THEN
         INSERT INTO stats_followup_changes (center_id, due_on) VALUES (OLD.center_id, OLD.due_on);
     END IF;
-    IF TG_OP = 'INSERT' OR (NEW.center_id, NEW.due_on) IS DISTINCT FROM (OLD.center_id, OLD.due_on) THEN
+    IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE'
+            AND (NEW.center_id, NEW.due_on) IS DISTINCT FROM (OLD.center_id, OLD.due_on)) THEN
         INSERT INTO stats_followup_changes (center_id, due_on) VALUES (NEW.center_id, NEW.due_on);
     END IF;
     RETURN NULL;

@@ -72,6 +72,11 @@ def scheduled(w: dict[str, Any]) -> None:
     assert response.status_code == 201, response.json
 
 
+def account_closed(w: dict[str, Any]) -> None:
+    response = w["client"].delete("/api/v1/me", headers=w["on_time"].headers)
+    assert response.status_code == 204, response.get_data(as_text=True)
+
+
 CHANGES: dict[str, Callable[[dict[str, Any]], None]] = {
     "done late": done_late,
     "check-in annulled": annulled,
@@ -79,6 +84,7 @@ CHANGES: dict[str, Callable[[dict[str, Any]], None]] = {
     "consent withdrawn": consent_withdrawn,
     "condition dropped": condition_dropped,
     "scheduled in the past": scheduled,
+    "account closed": account_closed,
 }
 
 
