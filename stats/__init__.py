@@ -1,4 +1,4 @@
-"""Managers' statistics, and the daily rollups only its refresh job writes."""
+"""Managers' statistics and the weekly report; the daily rollups only its refresh job writes."""
 
 from __future__ import annotations
 
