@@ -23,6 +23,7 @@ from console import (
     followups,
     imports,
     merges,
+    reports,
     residents,
 )
 from console import session as console_session
@@ -53,6 +54,7 @@ MODULES = (
     catalog,
     dashboard,
     challenges,
+    reports,
     imports,
     merges,
     admin,

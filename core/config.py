@@ -105,6 +105,13 @@ def from_environment(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
         "PRIVACY_POLICY_VERSION": get("PRIVACY_POLICY_VERSION", "2026-12").strip(),
         "CONSOLE_IDLE_MINUTES": float(get("CONSOLE_IDLE_MINUTES", "120")),
         "CONSOLE_SESSION_HOURS": float(get("CONSOLE_SESSION_HOURS", "12")),
+        # Mail (the weekly report): nothing is sent while SMTP_HOST is empty.
+        "SMTP_HOST": get("SMTP_HOST", ""),
+        "SMTP_PORT": int(get("SMTP_PORT", "587")),
+        "SMTP_USERNAME": get("SMTP_USERNAME", ""),
+        "SMTP_PASSWORD": get("SMTP_PASSWORD", ""),
+        "SMTP_FROM": get("SMTP_FROM", ""),
+        "SMTP_STARTTLS": _flag(get("SMTP_STARTTLS"), True),
     }
     if get("DATABASE_URL"):
         config["SQLALCHEMY_DATABASE_URI"] = database_uri(get("DATABASE_URL", ""))

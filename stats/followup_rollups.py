@@ -92,7 +92,7 @@ def _counted(period: Period | None, center_id: int | None, tz: ZoneInfo, only: A
         func.count().label("followups"),
         func.count(FollowUp.done_at).label("done"),
         func.count().filter(on_time).label("done_on_time"),
-    ).where(exists(_under_consent()))
+    ).where(exists(under_consent()))
     if only is not None:
         stmt = stmt.join(
             only, (only.c.center_id == FollowUp.center_id) & (only.c.due_on == FollowUp.due_on)
@@ -104,7 +104,8 @@ def _counted(period: Period | None, center_id: int | None, tz: ZoneInfo, only: A
     return stmt.group_by(FollowUp.center_id, FollowUp.due_on)
 
 
-def _under_consent() -> Any:
+def under_consent() -> Any:
+    """The follow-up's condition tag under a consent not withdrawn (for an ``EXISTS``)."""
     return (
         select(literal_column("1"))
         .select_from(ResidentCondition)

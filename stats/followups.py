@@ -13,9 +13,10 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, DateTime, cast, func, select
+from sqlalchemy import Date, DateTime, cast, exists, func, select
 
 from core.db import db
+from events.models import FollowUp, FollowUpCall
 from identity.models import center_of, named_centers
 from stats import followup_rollups
 from stats.figures import centers_in, ratio
@@ -80,3 +81,22 @@ def _with_open(counts: dict[str, int]) -> dict[str, Any]:
         counts["due"] - counts["done_on_time"] - counts["done_late"] - counts["overdue"]
     )
     return {**counts, "on_time_rate": ratio(counts["done_on_time"], counts["due"])}
+
+
+def reached_by_phone(period: Period, center_id: int | None, tz: ZoneInfo) -> int:
+    """Follow-ups whose resident staff reached by phone in the period (a follow-up called
+    twice and reached twice counts once)."""
+    since, until = period.bounds(tz)
+    stmt = (
+        select(func.count(func.distinct(FollowUpCall.followup_id)))
+        .join(FollowUp, FollowUp.id == FollowUpCall.followup_id)
+        .where(
+            FollowUpCall.outcome == "reached",
+            FollowUpCall.called_at >= since,
+            FollowUpCall.called_at < until,
+            exists(followup_rollups.under_consent()),
+        )
+    )
+    if center_id is not None:
+        stmt = stmt.where(FollowUp.center_id == center_id)
+    return db.session.scalar(stmt) or 0

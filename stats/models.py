@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, Index, LargeBinary, String, text
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, LargeBinary, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import UTCDateTime, db
@@ -152,3 +152,16 @@ class FollowupChange(db.Model):
     changed_at: Mapped[datetime] = mapped_column(
         UTCDateTime, server_default=text("statement_timestamp()")
     )
+
+
+class WeeklyReportMail(db.Model):
+    """A weekly report mailed to a manager: one per manager and week, so a rerun sends none."""
+
+    __tablename__ = "stats_weekly_report_mails"
+
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), primary_key=True)
+    #: The Monday of the ISO week reported on.
+    week_start: Mapped[date] = mapped_column(Date, primary_key=True)
+    #: Where it went.
+    email: Mapped[str] = mapped_column(String(254))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)

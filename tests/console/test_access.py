@@ -85,6 +85,9 @@ GET /console/dashboard/followups       302   302  403    403   200  200    200
 GET /console/dashboard/{widget}.{fmt}  302   302  403    403   200  200    200
 GET /console/dashboard/report          302   302  403    403   200  200    200
 GET /console/dashboard/report.xlsx     302   302  403    403   200  200    200
+GET /console/reports/weekly            302   302  403    403   200  200    200
+GET /console/reports/weekly.csv        302   302  403    403   200  200    200
+POST /console/reports/weekly/mail      302   302  403    403   303  303    303
 GET /console/admin/audit               302   302  403    403   403  403    200
 GET /console/challenges                302   302  403    403   200  200    200
 GET /console/challenges/new            302   302  403    403   200  200    200
@@ -177,6 +180,11 @@ REQUESTS: dict[str, Arrange] = {
     "GET /console/dashboard/{widget}.{fmt}": lambda w: call(widget="participation", fmt="xlsx"),
     "GET /console/dashboard/report": lambda w: call(),
     "GET /console/dashboard/report.xlsx": lambda w: call(),
+    "GET /console/reports/weekly": lambda w: call(query={"week": "2026-W10"}),
+    "GET /console/reports/weekly.csv": lambda w: call(query={"week": "2026-W10"}),
+    "POST /console/reports/weekly/mail": lambda w: call(
+        json={"email": "me@example.cn", "weekly_report": "true", "week": "2026-W10"}
+    ),
     "GET /console/": lambda w: call(),
     "POST /console/": desk_login,
     "POST /console/logout": lambda w: call(),
