@@ -176,6 +176,9 @@ class Copier:
         for table, columns in COLUMNS.items():
             conn = self.stack.enter_context(psycopg.connect(url(self.db)))
             cursor = conn.cursor()
+            # No triggers: the follow-ups' change log would read tables other streams hold
+            # truncated (and wait on them forever); the first refresh rolls everything up.
+            cursor.execute("SET session_replication_role = replica")
             cursor.execute(f'TRUNCATE "{table}"')
             column_list = ", ".join(columns.split())
             self.copies[table] = self.stack.enter_context(

@@ -112,6 +112,8 @@ def from_environment(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
         "SMTP_PASSWORD": get("SMTP_PASSWORD", ""),
         "SMTP_FROM": get("SMTP_FROM", ""),
         "SMTP_STARTTLS": _flag(get("SMTP_STARTTLS"), True),
+        # Implicit TLS from the first byte (port 465, as many providers in China offer).
+        "SMTP_SSL": _flag(get("SMTP_SSL"), get("SMTP_PORT", "587") == "465"),
     }
     if get("DATABASE_URL"):
         config["SQLALCHEMY_DATABASE_URI"] = database_uri(get("DATABASE_URL", ""))
@@ -138,6 +140,11 @@ def check(config: Mapping[str, Any]) -> None:
         _check_link_prefix(prefix, https=not is_development(config))
     if is_development(config):
         return
+    if config["SMTP_USERNAME"] and not (config["SMTP_STARTTLS"] or config["SMTP_SSL"]):
+        raise ConfigError(
+            "SMTP_USERNAME is set but neither SMTP_STARTTLS nor SMTP_SSL: the mail password "
+            "would cross the network in clear text"
+        )
     dev_values = {
         "SECRET_KEY": DEV_SECRET_KEY,
         "JWT_SECRET_KEY": DEV_JWT_SECRET_KEY,

@@ -60,6 +60,7 @@ from identity.staff_schemas import (
     StaffAccountSchema,
     StaffCreateSchema,
     StaffQueryArgsSchema,
+    StaffSchema,
     StaffUpdateSchema,
 )
 from identity.tokens import REFRESH, decode_claims
@@ -291,10 +292,13 @@ class StaffAccounts(MethodView):
     @staff_blp.response(200, StaffAccountSchema(many=True))
     @auth_required("admin", "manager")
     @staff_blp.arguments(StaffQueryArgsSchema, location="query")
-    def get(self, args: dict[str, Any]) -> list[Staff]:
+    def get(self, args: dict[str, Any]) -> list[Staff] | list[dict[str, Any]]:
         """Staff accounts: all for an admin or district manager, a center's for its manager;
-        narrowed by `center_id`, `role` and `active`."""
-        return staff_accounts.list_staff(current_principal(), **args)
+        narrowed by `center_id`, `role` and `active`. E-mail addresses are the admin's to
+        see (and each person's own, at `/auth/me`)."""
+        actor = current_principal()
+        accounts = staff_accounts.list_staff(actor, **args)
+        return accounts if actor.role == "admin" else StaffSchema(many=True).dump(accounts)
 
     @staff_blp.response(201, StaffAccountSchema)
     @auth_required("admin")

@@ -23,7 +23,9 @@ def init_app(app: Flask) -> None:
     register_job(
         app,
         name="stats-weekly-mail",
-        schedule="0 8 * * 1",
+        # Hourly by day: a mail that failed (the server down on Monday morning) goes the
+        # next hour; a manager who has had the week's is skipped.
+        schedule="0 8-20 * * *",
         run=_mail_weekly_reports,
         description="mail last week's report to managers who asked (flask stats weekly-mail)",
     )

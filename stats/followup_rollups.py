@@ -14,8 +14,20 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, exists, func, literal_column, select, union_all
+from sqlalchemy import (
+    Date,
+    Integer,
+    delete,
+    exists,
+    func,
+    literal,
+    literal_column,
+    select,
+    union,
+    union_all,
+)
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from core.db import db
 from core.localtime import local_day
@@ -51,10 +63,32 @@ def per_day(period: Period, center_id: int | None, tz: ZoneInfo) -> Any:
 
 
 def refresh(state: RollupState, settled_before: datetime, tz: ZoneInfo) -> None:
-    """Roll up every due day the first time, then the days changed since; forget the
-    changes made before ``settled_before`` (none of them can still be on its way)."""
+    """Roll up every due day the first time, then the days changed since.
+
+    The changes noted before ``settled_before`` (none of them can still be on its way) are
+    forgotten first, and their days recounted with every change noted since, so a change
+    is never forgotten before a recount that saw it.
+    """
+    forgotten = db.session.execute(
+        delete(FollowupChange)
+        .where(FollowupChange.changed_at < settled_before)
+        .returning(FollowupChange.center_id, FollowupChange.due_on)
+    ).all()
     if state.followups_rolled_up:
-        changed = select(FollowupChange.center_id, FollowupChange.due_on).distinct().subquery()
+        days = sorted(set(forgotten))
+        noted = select(FollowupChange.center_id, FollowupChange.due_on)
+        forgotten_days = (
+            func.unnest(
+                literal([center for center, _ in days], ARRAY(Integer)),
+                literal([day for _, day in days], ARRAY(Date)),
+            )
+            .table_valued("center_id", "due_on")
+            .render_derived()
+        )
+        changed = union(
+            select(forgotten_days.c.center_id, forgotten_days.c.due_on),
+            noted,
+        ).subquery()
         db.session.execute(
             delete(DailyFollowups).where(
                 exists().where(
@@ -77,7 +111,6 @@ def refresh(state: RollupState, settled_before: datetime, tz: ZoneInfo) -> None:
             set_={column: insert.excluded[column] for column in DAY_COUNTS[2:]},
         )
     )
-    db.session.execute(delete(FollowupChange).where(FollowupChange.changed_at < settled_before))
 
 
 def _counted(period: Period | None, center_id: int | None, tz: ZoneInfo, only: Any = None) -> Any:

@@ -4,8 +4,9 @@
 Each manager gets the last complete week's report once: a row in
 ``stats_weekly_report_mails`` says it went, so running it again (by hand, or the scheduler
 after a restart) sends nothing new. The row is written in a savepoint before the mail goes
-and taken back if sending fails, so the next run tries that manager again; a run that dies
-after sending and before its commit would send that mail again. Two runs at once send each
+and taken back if anything fails for that manager (the others' rows stand), so the next run
+(the scheduler's, within the hour) tries that manager again; a run that dies after sending
+and before its commit would send that mail again. Two runs at once send each
 mail once: the second waits on the first's row and then skips it.
 """
 
@@ -52,10 +53,10 @@ def send_weekly_reports(now: datetime) -> int:
         if not _claim(manager, week, now):
             savepoint.commit()
             continue  # another run got there first
-        report = weekly.report(week, manager.center_id, tz, now)
         try:
+            report = weekly.report(week, manager.center_id, tz, now)
             _send(manager.email or "", _message(report, local_date(now, tz)))
-        except (OSError, smtplib.SMTPException):
+        except Exception:
             log.exception("weekly report to staff %s not sent", manager.id)
             savepoint.rollback()
             continue
@@ -117,8 +118,9 @@ def _message(report: dict[str, Any], today: Any) -> EmailMessage:
 def _send(to: str, message: EmailMessage) -> None:
     config = current_app.config
     message["To"] = to
-    with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=SMTP_TIMEOUT) as smtp:
-        if config["SMTP_STARTTLS"]:
+    connect = smtplib.SMTP_SSL if config["SMTP_SSL"] else smtplib.SMTP
+    with connect(config["SMTP_HOST"], config["SMTP_PORT"], timeout=SMTP_TIMEOUT) as smtp:
+        if config["SMTP_STARTTLS"] and not config["SMTP_SSL"]:
             smtp.starttls()
         if config["SMTP_USERNAME"]:
             smtp.login(config["SMTP_USERNAME"], config["SMTP_PASSWORD"])

@@ -220,3 +220,12 @@ def test_mail_is_off_until_an_smtp_host_is_given() -> None:
         465,
         False,
     )
+    assert config["SMTP_SSL"] is True  # port 465 speaks TLS from the first byte
+    assert from_environment({"SMTP_HOST": "smtp.example.cn"})["SMTP_SSL"] is False
+
+
+def test_a_mail_password_in_clear_text_refuses_to_start_in_production(database_url: str) -> None:
+    clear = {"SMTP_HOST": "smtp.example.cn", "SMTP_USERNAME": "report", "SMTP_STARTTLS": False}
+
+    with pytest.raises(ConfigError, match="SMTP_USERNAME"):
+        create_app(app_config(database_url, APP_ENV="production", **STRONG, **clear))

@@ -7,7 +7,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.factories import Account
+from tests.factories import Account, Factory
 from tests.identity.test_staff_accounts import audit
 
 
@@ -77,3 +77,16 @@ def test_an_admin_sets_an_email_and_clearing_it_stops_the_report(
     assert cleared.status_code == 200
     assert (cleared.json["email"], cleared.json["weekly_report"]) == (None, False)
     assert [row.detail for row in audit(app, "staff.update")][-1] == "email: changed"
+
+
+def test_only_admins_see_others_email_addresses(
+    client: FlaskClient, make: Factory, manager: Account
+) -> None:
+    colleague = make.staff("staff", manager.center_id)
+    me(client, colleague, email="desk@example.cn")
+
+    by_manager = client.get("/api/v1/staff", headers=manager.headers).json
+    by_admin = client.get("/api/v1/staff", headers=make.staff("admin").headers).json
+
+    assert by_manager and all("email" not in account for account in by_manager)
+    assert {a["id"]: a["email"] for a in by_admin}[colleague.id] == "desk@example.cn"

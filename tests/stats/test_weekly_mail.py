@@ -18,6 +18,7 @@ from flask.testing import FlaskClient
 
 from core.db import db
 from core.jobs import registered_jobs
+from stats import weekly
 from stats.weekly_mail import send_weekly_reports
 from tests.factories import Account, Factory
 from tests.stats.test_summary import local
@@ -154,7 +155,7 @@ def test_the_command_sends_and_says_how_many(
     assert len(inbox.messages) == 1
 
 
-def test_the_scheduler_mails_on_monday_morning(
+def test_the_scheduler_mails_each_daytime_hour_until_sent(
     app: Flask, client: FlaskClient, make: Factory, inbox: Inbox
 ) -> None:
     opt_in(client, make.staff("manager"), "qu@example.cn")
@@ -162,6 +163,31 @@ def test_the_scheduler_mails_on_monday_morning(
 
     result = app.test_cli_runner().invoke(args=["scheduler", "run", job.name])
 
-    assert job.schedule == "0 8 * * 1"
+    assert job.schedule == "0 8-20 * * *"
     assert "stats-weekly-mail: ok: Sent 1 weekly report(s)." in result.output
     assert len(inbox.messages) == 1
+
+
+def test_one_managers_failure_leaves_the_others_sent_and_is_tried_again(
+    app: Flask,
+    client: FlaskClient,
+    make: Factory,
+    inbox: Inbox,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    failing = make.center("东区中心")
+    opt_in(client, make.staff("manager", failing), "dong@example.cn")
+    opt_in(client, make.staff("manager"), "qu@example.cn")
+    report = weekly.report
+
+    def breaks_for_one_center(week: Any, center_id: int | None, *args: Any) -> Any:
+        if center_id == failing:
+            raise ValueError("a figure that cannot be laid out")
+        return report(week, center_id, *args)
+
+    monkeypatch.setattr(weekly, "report", breaks_for_one_center)
+    assert send(app) == 1
+    monkeypatch.setattr(weekly, "report", report)
+    assert send(app) == 1
+
+    assert sorted(to for to, _ in inbox.messages) == [["dong@example.cn"], ["qu@example.cn"]]
