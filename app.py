@@ -51,6 +51,8 @@ from merging import api as merging_api
 from points import api as points_api
 from points import cli as points_cli
 from points.history import describe_sources
+from reminders import api as reminders_api
+from reminders import cli as reminders_cli
 from stats import api as stats_api
 from stats import cli as stats_cli
 
@@ -106,6 +108,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         stats_api,
         imports_api,
         gamification_api,
+        reminders_api,
         me_api,
     )
     for blueprint in (bp for domain in domains for bp in domain.blueprints):
@@ -126,6 +129,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         stats_cli,
         imports_cli,
         gamification_cli,
+        reminders_cli,
         demo_cli,
     )
     for command in (command for cli in clis for command in cli.commands):
