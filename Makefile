@@ -56,7 +56,7 @@ mutate: $(STAMP)
 # catalog (translate what is new or fuzzy in messages.po), compile the .mo that is committed.
 TRANSLATIONS := core/translations
 PYBABEL := $(BIN)/pybabel
-PACKAGES := core identity points events catalog gamification stats privacy me imports merging console
+PACKAGES := core identity points events catalog gamification reminders stats privacy me imports merging console
 
 translations: $(STAMP)
 	$(PYBABEL) extract -F babel.cfg -k _l --no-location --sort-output \
