@@ -96,14 +96,16 @@ def _insert(kind: str, candidates: Select[Any], send_after: datetime, now: datet
         subquery.c.data,
         literal(now, Reminder.created_at.type),
     ).where(subquery.c.send_before > literal(send_after, Reminder.send_after.type))
-    result = db.session.execute(
+    inserted = (
         insert(Reminder)
         .from_select(_COLUMNS, rows)
         .on_conflict_do_nothing(
             index_elements=["resident_id", "kind", "subject_type", "subject_id"]
         )
+        .returning(Reminder.id)
+        .cte("inserted")
     )
-    return result.rowcount  # type: ignore[attr-defined,no-any-return]
+    return db.session.scalar(select(func.count()).select_from(inserted)) or 0
 
 
 def _channel() -> Any:

@@ -10,6 +10,8 @@ from flask import Flask
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
+from core.db import db
+from reminders.models import ReminderSubscription
 from tests.factories import Factory
 from tests.reminders.conftest import (
     FakeWeChat,
@@ -119,9 +121,6 @@ def test_a_refused_send_is_not_retried_and_the_grants_are_gone(
 
 
 def _remaining(app: Flask, make: Factory, resident_id: int) -> int:
-    from core.db import db
-    from reminders.models import ReminderSubscription
-
     with app.app_context():
         subscription = db.session.get(ReminderSubscription, (resident_id, "followup_due"))
         return subscription.remaining if subscription else 0
