@@ -3,8 +3,9 @@ rows at a time (``FOR UPDATE SKIP LOCKED``, so threads and processes never take 
 row), spending one grant per message in the claim, then calling WeChat and recording every
 attempt.
 
-A claimed reminder is committed as ``sending`` before WeChat is called: a sender that dies
-mid-call leaves it there, never sends it twice (``planning.settle_stale`` fails it later).
+A claimed reminder is committed as ``sending`` before WeChat is called, and a batch's
+outcomes are recorded together after it: a sender that dies in between leaves its batch
+there, never sends it twice (``planning.settle_stale`` fails it later).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import select, update
+from sqlalchemy import Integer, String, column, insert, select, update, values
 
 from core.db import db, utcnow
 from identity.models import Resident
@@ -74,10 +75,10 @@ def _sender(
             counts.update(settled)
             if not claimed and not settled:
                 break
-            for item in claimed:
-                status, attempts = deliver(item, settings, tokens)
-                record(item, status, attempts, utcnow())
-                counts[status] += 1
+            outcomes = [(item, *deliver(item, settings, tokens)) for item in claimed]
+            if outcomes:
+                record(outcomes, utcnow())
+            counts.update(status for _, status, _ in outcomes)
     return counts
 
 
@@ -87,7 +88,7 @@ def claim(now: datetime, settings: ReminderSettings) -> tuple[list[Claimed], Cou
     Returns what to send, and what settled at once by status."""
     kinds = [kind for kind, template in KIND_TEMPLATES.items() if template in settings.template_ids]
     rows = db.session.execute(
-        select(Reminder, Resident.openid)
+        select(Reminder.id, Reminder.resident_id, Reminder.kind, Reminder.data, Resident.openid)
         .join(Resident, Resident.id == Reminder.resident_id)
         .where(
             Reminder.status == "pending",
@@ -100,21 +101,23 @@ def claim(now: datetime, settings: ReminderSettings) -> tuple[list[Claimed], Cou
         .limit(BATCH)
         .with_for_update(of=Reminder, skip_locked=True)
     ).all()
-    claimed, settled = [], Counter[str]()
-    for reminder, openid in rows:
+    claimed, to_call, no_grant = [], [], []
+    for reminder_id, resident_id, kind, data, openid in rows:
         if openid is None:  # WeChat unlinked since it was planned
-            reminder.channel = "call"
-            settled["call"] += 1
-        elif not subscriptions.spend(reminder.resident_id, KIND_TEMPLATES[reminder.kind], now):
-            reminder.status, reminder.settled_at = "no_grant", now
-            settled["no_grant"] += 1
+            to_call.append(reminder_id)
+        elif subscriptions.spend(resident_id, KIND_TEMPLATES[kind], now):
+            claimed.append(Claimed(reminder_id, resident_id, kind, openid, data))
         else:
-            reminder.status, reminder.claimed_at = "sending", now
-            claimed.append(
-                Claimed(reminder.id, reminder.resident_id, reminder.kind, openid, reminder.data)
-            )
+            no_grant.append(reminder_id)
+    for ids, changes in (
+        (to_call, {"channel": "call"}),
+        (no_grant, {"status": "no_grant", "settled_at": now}),
+        ([item.id for item in claimed], {"status": "sending", "claimed_at": now}),
+    ):
+        if ids:
+            db.session.execute(update(Reminder).where(Reminder.id.in_(ids)).values(**changes))
     db.session.commit()
-    return claimed, settled
+    return claimed, +Counter(call=len(to_call), no_grant=len(no_grant))  # + drops zeros
 
 
 def deliver(
@@ -169,25 +172,39 @@ def _backoff(settings: ReminderSettings, attempts: list[tuple[datetime, Answer]]
     return float(settings.retry_seconds * 2 ** (len(attempts) - 1))
 
 
-def record(
-    item: Claimed, status: str, attempts: list[tuple[datetime, Answer]], now: datetime
-) -> None:
-    """Settle a claimed reminder with its attempts; commits."""
-    db.session.add_all(
-        ReminderAttempt(
-            reminder_id=item.id,
-            at=at,
-            http_status=answer.http_status,
-            errcode=answer.errcode,
-            errmsg=answer.errmsg,
-        )
-        for at, answer in attempts
+#: A claimed reminder's outcome: its status and every attempt, with when it was made.
+Outcome = tuple[Claimed, str, list[tuple[datetime, Answer]]]
+
+
+def record(outcomes: list[Outcome], now: datetime) -> None:
+    """Settle claimed reminders with their attempts, in one transaction; commits."""
+    db.session.execute(
+        insert(ReminderAttempt),
+        [
+            {
+                "reminder_id": item.id,
+                "at": at,
+                "http_status": answer.http_status,
+                "errcode": answer.errcode,
+                "errmsg": answer.errmsg,
+            }
+            for item, _, attempts in outcomes
+            for at, answer in attempts
+        ],
     )
+    settled = values(
+        column("id", Integer), column("status", String), column("tries", Integer), name="settled"
+    ).data([(item.id, status, len(attempts)) for item, status, attempts in outcomes])
     db.session.execute(
         update(Reminder)
-        .where(Reminder.id == item.id)
-        .values(status=status, settled_at=now, attempts=Reminder.attempts + len(attempts))
+        .where(Reminder.id == settled.c.id)
+        .values(
+            status=settled.c.status,
+            settled_at=now,
+            attempts=Reminder.attempts + settled.c.tries,
+        )
     )
-    if status == "refused":
-        subscriptions.forget_all(item.resident_id, KIND_TEMPLATES[item.kind], now)
+    for item, status, _ in outcomes:
+        if status == "refused":
+            subscriptions.forget_all(item.resident_id, KIND_TEMPLATES[item.kind], now)
     db.session.commit()
