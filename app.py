@@ -12,8 +12,13 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+import catalog
 import console
 import gamification
+import identity
+import imports
+import points
+import stats
 from catalog import api as catalog_api
 from catalog import cli as catalog_cli
 from catalog import media as catalog_media
@@ -25,10 +30,13 @@ from core import (
     headers,
     health,
     i18n,
+    jobs,
+    migrations,
     qr_links,
     ratelimit,
     requestbody,
     requestlog,
+    scheduler,
 )
 from core import config as app_config
 from core import db as database
@@ -38,6 +46,7 @@ from events import api as events_api
 from events import followups_api as events_followups_api
 from events import ledger as events_ledger
 from events import pages as events_pages
+from events import signups_api as events_signups_api
 from gamification import api as gamification_api
 from gamification import challenges as gamification_challenges
 from gamification import cli as gamification_cli
@@ -87,7 +96,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     headers.init_app(app)  # before the database's hook: its after_request runs after the commit
     requestbody.init_app(app)
     i18n.init_app(app)
-    database.init_app(app, migrations_directory=str(ROOT / "migrations"))
+    database.init_app(app)
+    migrations.init_app(app, directory=str(ROOT / "migrations"))
     errors.register_error_handlers(app)
     ratelimit.init_app(app)
     auth.init_app(app, identity_sessions.access_principal)
@@ -104,6 +114,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         points_api,
         events_api,
         events_followups_api,
+        events_signups_api,
         catalog_api,
         stats_api,
         imports_api,
@@ -121,6 +132,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     describe_sources("redemption", catalog_records.gift_titles)
     describe_sources("challenge", gamification_challenges.bonus_titles)
     gamification.init_app(app)
+    # Each package registers its periodic jobs; `flask scheduler` runs them.
+    jobs.init_app(app)
+    for domain in (identity, points, catalog, stats, imports):
+        domain.init_app(app)
 
     clis = (
         identity_cli,
@@ -131,6 +146,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         gamification_cli,
         reminders_cli,
         demo_cli,
+        scheduler,
     )
     for command in (command for cli in clis for command in cli.commands):
         app.cli.add_command(command)

@@ -1,6 +1,6 @@
 """The staff console: server-rendered pages under ``/console`` for the desk, the events,
-follow-ups, gifts, the dashboard, imports, merging records and administration, on the same
-services as the API.
+follow-ups, gifts, the dashboard, challenges and badges, imports, merging records and
+administration, on the same services as the API.
 
 Each area is a module with its own blueprint (``console/plumbing.py`` makes them) and an
 :class:`~console.plumbing.Area` for the navigation bar.
@@ -16,12 +16,14 @@ from console import (
     assets,
     auth,
     catalog,
+    challenges,
     dashboard,
     desk,
     events,
     followups,
     imports,
     merges,
+    reports,
     residents,
 )
 from console import session as console_session
@@ -36,13 +38,27 @@ AREAS = (
     followups.AREA,
     catalog.AREA,
     dashboard.AREA,
+    challenges.AREA,
     imports.AREA,
     merges.AREA,
     admin.AREA,
 )
 #: Where each role lands after logging in: the desk serves, managers read, admins administer.
 LANDINGS = {Role.STAFF: desk.AREA, Role.MANAGER: dashboard.AREA, Role.ADMIN: admin.AREA}
-MODULES = (auth, desk, residents, events, followups, catalog, dashboard, imports, merges, admin)
+MODULES = (
+    auth,
+    desk,
+    residents,
+    events,
+    followups,
+    catalog,
+    dashboard,
+    challenges,
+    reports,
+    imports,
+    merges,
+    admin,
+)
 
 
 def init_app(app: Flask) -> None:

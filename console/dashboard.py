@@ -64,6 +64,7 @@ def index() -> str:
         chart=participation_chart(participation),
         events=service.event_ranking(period, center_id, tz, TOP_EVENTS, now),
         report_query={**_center_query(view["query"]), "year": str(period.end.year)},
+        weekly_query=_center_query(view["query"]),
         quick_picks=[
             (label, _link(view["query"], pick), pick == period)
             for label, pick in quick_picks(district_today())

@@ -1,8 +1,9 @@
 """The resident's card at the desk, put together from the services that own each part: who
-(identity), points and what expires when (points), today's events here (events), the gifts
-here as the resident sees them (catalog), the last ledger lines (points' history), and the
-other record that may be theirs (identity's link suggestions: a desk record and the WeChat
-account that verified its number, for the clerk to offer the link).
+(identity), points and what expires when (points), level, streak and badges
+(gamification), today's events here (events), the gifts here as the resident sees them
+(catalog), the last ledger lines (points' history), and the other record that may be
+theirs (identity's link suggestions: a desk record and the WeChat account that verified its
+number, for the clerk to offer the link).
 
 A dozen indexed queries whatever the resident's history: scan → card is the desk's hot path.
 
@@ -23,11 +24,13 @@ from catalog.service import Offered
 from core.auth import Principal
 from core.localtime import local_date
 from events.listing import DayEvent, day_at_center
+from gamification.progress import GameSettings
+from gamification.service import Glance, glance
 from identity.merging import link_suggestions
 from identity.models import Resident, mask_name, mask_phone
 from identity.schemas import LinkSuggestionSchema
 from points import ledger
-from points.expiry import PointsSettings, expiring
+from points.expiry import expiring
 from points.history import ledger_page
 
 #: The resident's latest ledger lines on the card.
@@ -56,6 +59,8 @@ class Card:
     reserved: int
     #: ``[{"points", "on"}]``, soonest first; empty for a visitor.
     expiring: list[dict[str, Any]]
+    #: Level, streak and badges; None for a visitor (their center's staff read them).
+    game: Glance | None
     #: The desk's center; None for a district-wide principal who has not chosen one.
     center_id: int | None
     events: list[DayEvent]
@@ -82,7 +87,7 @@ def card_of(
     center_id: int | None,
     now: datetime,
     tz: ZoneInfo,
-    settings: PointsSettings,
+    settings: GameSettings,
 ) -> Card:
     """The card of ``resident``, reached by the ``code`` they showed (None: by id, after a
     search), at the desk of ``center_id``."""
@@ -105,7 +110,8 @@ def card_of(
         link_suggestions=_SUGGESTIONS.dump(link_suggestions(actor, resident)) if known else [],
         balance=balance,
         reserved=reserved,
-        expiring=expiring(resident.id, settings) if known else [],
+        expiring=expiring(resident.id, settings.points) if known else [],
+        game=glance(resident.id, local_date(now, tz), settings) if known else None,
         center_id=center_id,
         events=events,
         gifts=gifts,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import render_template, request, session
+from flask import current_app, render_template, request, session
 from werkzeug.datastructures import MultiDict
 
 from catalog import records, reservations
@@ -22,6 +22,7 @@ from core.localtime import district_zone
 from events import checkin
 from events import service as events
 from events.scans import Scanner, refusals_logged
+from gamification.progress import GameSettings
 from identity.audit import resident_at_desk
 from identity.models import Resident
 from points.expiry import current_settings
@@ -145,6 +146,12 @@ def outcome(words: dict[str, Any], found: Resident, code: str | None) -> str:
     ``code``: what the resident showed (None: found by search)."""
     actor, now = current_principal(), utcnow()
     shown = card_of(
-        actor, found, code, card_center(actor), now, district_zone(), current_settings()
+        actor,
+        found,
+        code,
+        card_center(actor),
+        now,
+        district_zone(),
+        GameSettings.from_config(current_app.config),
     )
     return render_template("console/desk/_outcome.html", **words, card=shown)

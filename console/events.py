@@ -1,6 +1,6 @@
 """Events (``/console/events``): the center's events; creating, changing and cancelling one;
-its projector and its A4 poster with the static check-in code; who came (and the CSV); the
-scan log with what looks odd.
+its projector and its A4 poster with the static check-in code; who signed up; who came (and
+the CSV); the scan log with what looks odd.
 
 The same services as ``/api/v1/events``: forms are read by its schemas, and every rule (who
 may set points above the rule, the default check-in window, another center's events being
@@ -26,7 +26,7 @@ from core.db import utcnow
 from core.errors import DomainError, ValidationFailed
 from core.i18n import Text, _l
 from core.localtime import district_zone
-from events import codes, listing, service
+from events import codes, listing, service, signups
 from events.models import Event
 from events.schemas import EventCreateSchema, EventQueryArgsSchema, EventUpdateSchema
 from identity.service import list_centers
@@ -241,6 +241,18 @@ def attendance(event_id: int) -> str:
         event=listing.detail(event, None),
         lines=lines,
         points=earned_by("checkin", checkin_ids),
+    )
+
+
+@bp.get("/<int:event_id>/signups")
+@roles_required(*STAFF_ROLES)
+def signees(event_id: int) -> str:
+    """Who signed up (报名), in the order they came, and whether each has checked in."""
+    event = service.event_for_staff(current_principal(), event_id)
+    return render_template(
+        "console/events/signups.html",
+        event=listing.detail(event, None),
+        lines=signups.signups_page(event, LINES_PER_PAGE, request.args.get("cursor")),
     )
 
 

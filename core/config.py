@@ -115,6 +115,13 @@ def from_environment(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
         "REMINDER_SENDERS": int(get("REMINDER_SENDERS", "8")),
         "REMINDER_MAX_ATTEMPTS": int(get("REMINDER_MAX_ATTEMPTS", "4")),
         "REMINDER_RETRY_SECONDS": float(get("REMINDER_RETRY_SECONDS", "1")),
+        # Mail (the weekly report): nothing is sent while SMTP_HOST is empty.
+        "SMTP_HOST": get("SMTP_HOST", ""),
+        "SMTP_PORT": int(get("SMTP_PORT", "587")),
+        "SMTP_USERNAME": get("SMTP_USERNAME", ""),
+        "SMTP_PASSWORD": get("SMTP_PASSWORD", ""),
+        "SMTP_FROM": get("SMTP_FROM", ""),
+        "SMTP_STARTTLS": _flag(get("SMTP_STARTTLS"), True),
     }
     if get("DATABASE_URL"):
         config["SQLALCHEMY_DATABASE_URI"] = database_uri(get("DATABASE_URL", ""))

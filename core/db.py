@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, Response, current_app, g, has_request_context
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, event, text
 from sqlalchemy.engine import Dialect
@@ -33,7 +32,6 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
 
 
 def utcnow() -> datetime:
@@ -127,9 +125,8 @@ def finish_request_transaction(response: Response) -> Response:
     return response
 
 
-def init_app(app: Flask, migrations_directory: str) -> None:
+def init_app(app: Flask) -> None:
     db.init_app(app)
-    migrate.init_app(app, db, directory=migrations_directory)
     with app.app_context():
         event.listen(db.engine, "checkout", _set_timeouts)
     app.after_request(finish_request_transaction)

@@ -136,10 +136,10 @@ def _replay(owner: str, key: str, request_hash: str, content_type: str) -> Respo
     return response
 
 
-def prune(older_than: datetime) -> int:
-    """Forget keys claimed before ``older_than``; returns how many."""
+def prune(now: datetime) -> int:
+    """Forget keys claimed more than :data:`KEEP_FOR` before ``now``; returns how many."""
     result = db.session.execute(
-        delete(IdempotencyKey).where(IdempotencyKey.created_at < older_than)
+        delete(IdempotencyKey).where(IdempotencyKey.created_at < now - KEEP_FOR)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 

@@ -19,7 +19,8 @@ from core.auth import Principal
 from core.db import db
 from core.keyset import Run, aware_moment, runs_page
 from core.localtime import day_start
-from events.models import Checkin, Event
+from events import signups
+from events.models import Checkin, Event, EventSignup
 from events.service import attendance_of, open_to
 from identity.models import named_centers
 from points import rules
@@ -91,9 +92,11 @@ def detail(event: Event, resident_id: int | None) -> dict[str, Any]:
 
 def described(events: Sequence[Event], resident_id: int | None) -> list[dict[str, Any]]:
     """Each event with ``center`` ({"id", "name"}), ``earns_points`` (its own points, else its
-    center's rule for the kind) and, for a resident, ``checked_in`` (None for staff).
+    center's rule for the kind), ``signups`` (live sign-ups) and, for a resident,
+    ``checked_in`` and ``signed_up`` (None for staff).
 
-    Three queries for any number of events: the centers' names, their rules, the check-ins.
+    Four queries for any number of events: the centers' names, their rules, the check-ins
+    and the sign-ups (a count the event keeps: ``signups_taken``).
     """
     if not events:
         return []
@@ -101,6 +104,7 @@ def described(events: Sequence[Event], resident_id: int | None) -> list[dict[str
     centers = named_centers(center_ids)
     rules_at = rules.rules_at(center_ids)
     checked_in = _checked_in(resident_id, [event.id for event in events])
+    signed_up = signups.signed_up_to(resident_id, [event.id for event in events])
     return [
         {
             **{column: getattr(event, column) for column in _COLUMNS},
@@ -109,9 +113,36 @@ def described(events: Sequence[Event], resident_id: int | None) -> list[dict[str
                 rules_at[event.center_id][event.kind], event.points
             ),
             "checked_in": None if resident_id is None else event.id in checked_in,
+            "signups": event.signups_taken,
+            "signed_up": None if resident_id is None else event.id in signed_up,
         }
         for event in events
     ]
+
+
+def signup(signed: EventSignup, event: Event, resident_id: int) -> dict[str, Any]:
+    """A sign-up as its resident sees it, its event ``described``."""
+    return _signup(signed, described([event], resident_id)[0])
+
+
+def _signup(signed: EventSignup, event: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": signed.id,
+        "event": event,
+        "created_at": signed.created_at,
+        "status": signups.status_of(signed),
+    }
+
+
+def my_signups(resident_id: int, now: datetime, limit: int, cursor: str | None) -> dict[str, Any]:
+    """A page of the resident's upcoming sign-ups (``signups.my_upcoming``), described."""
+    result = signups.my_upcoming(resident_id, now, limit, cursor)
+    pairs = result["items"]
+    events = described([event for _, event in pairs], resident_id)
+    result["items"] = [
+        _signup(signed, event) for (signed, _), event in zip(pairs, events, strict=True)
+    ]
+    return result
 
 
 def _checked_in(resident_id: int | None, event_ids: list[int]) -> set[int]:

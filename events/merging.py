@@ -1,5 +1,5 @@
-"""Two records of one person joined (merging.service): their check-ins, follow-ups, events
-made for them alone and scan log are the survivor's.
+"""Two records of one person joined (merging.service): their check-ins, sign-ups,
+follow-ups, events made for them alone and scan log are the survivor's.
 
 A person attends an event once (one check-in per event and resident). Where both records
 checked in to one event, the survivor's check-in stands for the person; the absorbed
@@ -27,6 +27,7 @@ from sqlalchemy.orm import aliased
 
 from core.auth import Principal
 from core.db import db
+from events import signups
 from events.checkin import annul_checkin
 from events.models import Checkin, Event, FollowUp, ScanAttempt
 from points.service import reverse_earned_if_unspent
@@ -72,8 +73,10 @@ class Repointed:
 def repoint_resident(
     from_id: int, to_id: int, actor: Principal, staff_id: int, now: datetime
 ) -> Repointed:
-    """Move ``from_id``'s attendance to ``to_id``, in the name of ``staff_id``. The caller
-    holds both points accounts' locks."""
+    """Move ``from_id``'s attendance and sign-ups (``signups.repoint_resident``: one live
+    sign-up per event stands) to ``to_id``, in the name of ``staff_id``. The caller holds
+    both points accounts' locks."""
+    signups.repoint_resident(from_id, to_id, now)
     kept = aliased(Checkin)
     twice = db.session.execute(
         select(Checkin, Event, kept.id.label("kept_id"), kept.annulled_at.label("kept_annulled"))

@@ -31,6 +31,10 @@ class Event(db.Model):
         CheckConstraint("checkin_closes_at > checkin_opens_at", name="window_order"),
         CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity_positive"),
         CheckConstraint("seats_taken <= COALESCE(capacity, seats_taken)", name="within_capacity"),
+        CheckConstraint(
+            "signups_taken BETWEEN 0 AND COALESCE(capacity, signups_taken)",
+            name="signups_within_capacity",
+        ),
         CheckConstraint("points IS NULL OR points >= 0", name="points_not_negative"),
         Index("ix_events_center_starts_at", "center_id", "starts_at"),
         Index("ix_events_starts_at", "starts_at"),
@@ -53,6 +57,9 @@ class Event(db.Model):
     #: Valid check-ins of an event with a capacity, taken by a conditional update so the
     #: capacity holds under load. Events without one do not count here (no hot row).
     seats_taken: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    #: Live sign-ups (``EventSignup``), taken by a conditional update like ``seats_taken``
+    #: so the capacity holds; counted for every event, so lists show it without a count.
+    signups_taken: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Set for a personal event (a follow-up or re-visit made for one resident): nobody else
     #: sees it listed or may check in to it.
@@ -101,6 +108,30 @@ class Checkin(db.Model):
     #: When a check-in dated in the past (``created_at``: the day on the paper) was written;
     #: null for check-ins written as they happened. Statistics recount those days.
     recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class EventSignup(db.Model):
+    """A resident's sign-up (报名) for an event ahead of it: cancelled, never deleted; one
+    live sign-up per resident and event (signing up again after cancelling is a new row)."""
+
+    __tablename__ = "event_signups"
+    __table_args__ = (
+        Index(
+            "uq_event_signups_live",
+            "event_id",
+            "resident_id",
+            unique=True,
+            postgresql_where=text("cancelled_at IS NULL"),
+        ),
+        Index("ix_event_signups_resident_id", "resident_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"))
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Set when the resident called it off, their account closed, or a merge left it behind.
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ScanAttempt(db.Model):

@@ -65,6 +65,14 @@ class EventSchema(ma.Schema):
             "null for staff"
         },
     )
+    signups = ma.fields.Integer(
+        dump_only=True, metadata={"description": "Live sign-ups (报名): places taken"}
+    )
+    signed_up = ma.fields.Boolean(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "The asking resident has signed up for it; null for staff"},
+    )
 
 
 class EventDetailSchema(EventSchema):

@@ -159,6 +159,9 @@ def update_event(actor: Principal, event_id: int, changes: dict[str, Any]) -> Ev
     event = event_for_staff(actor, event_id)
     if event.cancelled_at is not None:
         raise Conflict(_l("A cancelled event cannot be changed."))
+    # Before any change: a query would flush a capacity below the places taken.
+    if changes.get("capacity") is not None and changes["capacity"] < event.signups_taken:
+        raise ValidationFailed(errors={"capacity": [_l("More residents have signed up already.")]})
     for field, value in changes.items():
         setattr(event, field, value)
     if "points" in changes:

@@ -21,6 +21,7 @@ from gamification.schemas import (
     ChallengeCreateSchema,
     ChallengePageSchema,
     ChallengeSchema,
+    ChallengeUpdateSchema,
     LeaderboardArgsSchema,
     LeaderboardSchema,
     LeaderboardStateSchema,
@@ -71,6 +72,16 @@ def create_badge(args: dict[str, Any]) -> dict[str, Any]:
     return _badge(badges.create(current_principal(), args))
 
 
+@blp.post("/badges/<code>/deactivate")
+@blp.response(200, BadgeSchema)
+@auth_required(*MANAGERS)
+def deactivate_badge(code: str) -> dict[str, Any]:
+    """Stop awarding a badge a manager made (the district's manager or an administrator):
+    residents who hold it keep it; again changes nothing. `badge_default` (409) for one of
+    the district's defaults, `not_found` (404) for an unknown code."""
+    return _badge(badges.deactivate(current_principal(), code, utcnow()))
+
+
 def _badge(definition: badges.BadgeDefinition) -> dict[str, Any]:
     rule = definition.rule
     return {
@@ -82,6 +93,7 @@ def _badge(definition: badges.BadgeDefinition) -> dict[str, Any]:
         "starts_on": rule.starts_on,
         "ends_on": rule.ends_on,
         "default": definition.default,
+        "active": definition.active,
     }
 
 
@@ -106,6 +118,30 @@ def list_challenges(args: dict[str, Any]) -> dict[str, Any]:
     """The challenges the manager sees (their center's and the district's), newest first,
     with how many residents joined (counted once at least) and completed."""
     return challenges.listing(current_principal(), args["limit"], args["cursor"])
+
+
+@blp.put("/challenges/<id:challenge_id>")
+@blp.response(200, ChallengeSchema)
+@auth_required(*MANAGERS)
+@blp.arguments(ChallengeUpdateSchema)
+def update_challenge(args: dict[str, Any], challenge_id: int) -> dict[str, Any]:
+    """Change a challenge before it starts: title, period, goal and bonus (its center stays).
+    Once started only the title may change: `challenge_started` (409) otherwise. A center's
+    manager changes their center's challenges; a district-wide one is `forbidden` (403) to
+    them, another center's `not_found` (404). `challenge_period_invalid` (422) as on
+    creation."""
+    return challenges.edit(current_principal(), challenge_id, args, district_today())
+
+
+@blp.post("/challenges/<id:challenge_id>/end")
+@blp.response(200, ChallengeSchema)
+@auth_required(*MANAGERS)
+def end_challenge(challenge_id: int) -> dict[str, Any]:
+    """End a running challenge early: today becomes its last day (check-ins today still
+    count; bonuses paid stay; ending it again the same day changes nothing).
+    `challenge_not_running` (409) before its first day or after its last; who may is as for
+    `PUT`."""
+    return challenges.end(current_principal(), challenge_id, district_today())
 
 
 @blp.get("/leaderboard")

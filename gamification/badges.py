@@ -1,20 +1,20 @@
 """The district's badges: the defaults every district has, and those its managers make from
-the rule vocabulary (``models.BADGE_RULES``). A badge is named by its ``code``; a manager's
-badge gets ``custom-<id>``."""
+the rule vocabulary (``models.BADGE_RULES``) and may deactivate. A badge is named by its
+``code``; a manager's badge gets ``custom-<id>``."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.auth import Principal
 from core.db import db
-from core.errors import DomainError, Forbidden
+from core.errors import Conflict, DomainError, Forbidden, NotFound
 from core.i18n import Text, _l
-from gamification.models import Badge
+from gamification.models import Badge, BadgeAward
 from gamification.rules import BadgeRule
 
 
@@ -22,11 +22,17 @@ class BadgeRuleInvalid(DomainError):
     status, code, title = 422, "badge_rule_invalid", _l("This badge rule cannot be met")
 
 
+class BadgeDefault(Conflict):
+    code, title = "badge_default", _l("A default badge cannot be deactivated")
+
+
 @dataclass(frozen=True, slots=True)
 class BadgeDefinition:
     rule: BadgeRule
     name: Text
     default: bool
+    #: Still awarded; a deactivated badge stays with those who hold it.
+    active: bool = True
 
 
 def _default(code: str, name: Text, rule: str, count: int = 1, activity: str | None = None) -> Any:
@@ -46,16 +52,25 @@ DEFAULTS = (
 
 
 def definitions() -> list[BadgeDefinition]:
-    """Every badge of the district: the defaults, then the managers' in the order made."""
+    """Every badge of the district: the defaults, then the managers' in the order made
+    (deactivated ones too: their holders keep them)."""
     made = db.session.scalars(select(Badge).order_by(Badge.id)).all()
     return [*DEFAULTS, *(_made(badge) for badge in made)]
+
+
+def holders() -> dict[str, int]:
+    """How many residents hold each badge, by code (badges nobody holds are absent)."""
+    rows = db.session.execute(
+        select(BadgeAward.badge_code, func.count()).group_by(BadgeAward.badge_code)
+    )
+    return {code: count for code, count in rows}
 
 
 def _made(badge: Badge) -> BadgeDefinition:
     rule = BadgeRule(
         badge.code, badge.rule, badge.count, badge.activity, badge.starts_on, badge.ends_on
     )
-    return BadgeDefinition(rule, badge.name, default=False)
+    return BadgeDefinition(rule, badge.name, default=False, active=badge.deactivated_at is None)
 
 
 def create(actor: Principal, fields: dict[str, Any]) -> BadgeDefinition:
@@ -69,6 +84,22 @@ def create(actor: Principal, fields: dict[str, Any]) -> BadgeDefinition:
     db.session.flush()
     badge.code = f"custom-{badge.id}"
     db.session.flush()
+    return _made(badge)
+
+
+def deactivate(actor: Principal, code: str, now: datetime) -> BadgeDefinition:
+    """Stop awarding a manager's badge (the district's manager): residents who hold it keep
+    it. Again is no change. The defaults are every district's: ``badge_default`` (409)."""
+    if not actor.is_district_wide:
+        raise Forbidden(_l("Badges are the district's: ask its manager."))
+    if any(definition.rule.code == code for definition in DEFAULTS):
+        raise BadgeDefault(_l("The district's default badges stay."))
+    badge = db.session.scalar(select(Badge).where(Badge.code == code).with_for_update())
+    if badge is None:
+        raise NotFound(_l("No such badge."))
+    if badge.deactivated_at is None:
+        badge.deactivated_at = now
+        db.session.flush()
     return _made(badge)
 
 

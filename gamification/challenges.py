@@ -13,7 +13,7 @@ from sqlalchemy import func, or_, select, tuple_
 from core.api import decode_cursor, page
 from core.auth import Principal
 from core.db import db
-from core.errors import BadRequest, DomainError, NotFound
+from core.errors import BadRequest, DomainError, Forbidden, NotFound
 from core.i18n import _l
 from gamification.models import Challenge, ChallengeCompletion, ChallengeProgress
 from identity.models import Center
@@ -22,6 +22,24 @@ from points.history import SourceTitle
 
 class ChallengePeriodInvalid(DomainError):
     status, code, title = 422, "challenge_period_invalid", _l("The period ends before it starts")
+
+
+class ChallengeStarted(DomainError):
+    status, code, title = 409, "challenge_started", _l("The challenge has started")
+
+
+class ChallengeNotRunning(DomainError):
+    status, code, title = 409, "challenge_not_running", _l("The challenge is not running")
+
+
+#: A challenge's state on a day: before its period, within it, after it.
+UPCOMING, RUNNING, ENDED = "upcoming", "running", "ended"
+
+
+def status_on(starts_on: date, ends_on: date, today: date) -> str:
+    if today < starts_on:
+        return UPCOMING
+    return RUNNING if today <= ends_on else ENDED
 
 
 def create(actor: Principal, fields: dict[str, Any]) -> dict[str, Any]:
@@ -49,6 +67,77 @@ def create(actor: Principal, fields: dict[str, Any]) -> dict[str, Any]:
     db.session.add(challenge)
     db.session.flush()
     return _shown(challenge, 0, 0)
+
+
+def get(actor: Principal, challenge_id: int) -> dict[str, Any]:
+    """One challenge the actor may see, with its uptake (404 for another center's)."""
+    challenge = _visible(actor, challenge_id)
+    return _with_uptake(challenge)
+
+
+def edit(
+    actor: Principal, challenge_id: int, fields: dict[str, Any], today: date
+) -> dict[str, Any]:
+    """Change a challenge that has not started: its title, period, goal and bonus. Once it
+    has started, residents are working towards what it said: only the title may change
+    (``challenge_started`` otherwise). A center's manager changes their center's only."""
+    challenge = _changeable(actor, challenge_id)
+    if fields["ends_on"] < fields["starts_on"]:
+        raise ChallengePeriodInvalid()
+    if status_on(challenge.starts_on, challenge.ends_on, today) != UPCOMING and (
+        fields["starts_on"] != challenge.starts_on
+        or fields["ends_on"] != challenge.ends_on
+        or (fields["goal"]["kind"], fields["goal"]["count"])
+        != (challenge.goal_kind, challenge.goal_count)
+        or fields["bonus_points"] != challenge.bonus_points
+    ):
+        raise ChallengeStarted(
+            _l("It has started: its period, goal and bonus stay as residents were told.")
+        )
+    challenge.title = fields["title"]
+    challenge.starts_on, challenge.ends_on = fields["starts_on"], fields["ends_on"]
+    challenge.goal_kind, challenge.goal_count = fields["goal"]["kind"], fields["goal"]["count"]
+    challenge.bonus_points = fields["bonus_points"]
+    db.session.flush()
+    return _with_uptake(challenge)
+
+
+def end(actor: Principal, challenge_id: int, today: date) -> dict[str, Any]:
+    """End a running challenge early: today is its last day (today's check-ins still count,
+    and bonuses already paid stay). ``challenge_not_running`` before it starts or after."""
+    challenge = _changeable(actor, challenge_id)
+    if status_on(challenge.starts_on, challenge.ends_on, today) != RUNNING:
+        raise ChallengeNotRunning(_l("Only a running challenge can be ended."))
+    challenge.ends_on = today
+    db.session.flush()
+    return _with_uptake(challenge)
+
+
+def _visible(actor: Principal, challenge_id: int) -> Challenge:
+    challenge = db.session.get(Challenge, challenge_id)
+    if challenge is None or (
+        challenge.center_id is not None and not actor.can_access_center(challenge.center_id)
+    ):
+        raise NotFound(_l("No such challenge."))
+    return challenge
+
+
+def _changeable(actor: Principal, challenge_id: int) -> Challenge:
+    """The challenge, locked, if the actor may change it: a district-wide one is the
+    district's manager's."""
+    challenge = _visible(actor, challenge_id)
+    if challenge.center_id is None and not actor.is_district_wide:
+        raise Forbidden(_l("A district-wide challenge is the district's: ask its manager."))
+    db.session.refresh(challenge, with_for_update=True)
+    return challenge
+
+
+def _with_uptake(challenge: Challenge) -> dict[str, Any]:
+    joined = _counts(ChallengeProgress.challenge_id, [challenge.id])
+    completed = _counts(
+        ChallengeCompletion.challenge_id, [challenge.id], ChallengeCompletion.revoked_at.is_(None)
+    )
+    return _shown(challenge, joined.get(challenge.id, 0), completed.get(challenge.id, 0))
 
 
 def listing(actor: Principal, limit: int, cursor: str | None) -> dict[str, Any]:

@@ -53,6 +53,8 @@ class Badge(db.Model):
     ends_on: Mapped[date | None] = mapped_column(Date)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Set when a manager deactivated it: no longer awarded; residents who hold it keep it.
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class BadgeAward(db.Model):

@@ -129,7 +129,7 @@ class Terms:
     def current(cls) -> Terms:
         challenges = db.session.scalars(select(Challenge).order_by(Challenge.id))
         return cls(
-            [definition.rule for definition in badges.definitions()],
+            [definition.rule for definition in badges.definitions() if definition.active],
             [_goal(challenge) for challenge in challenges],
         )
 
@@ -155,7 +155,11 @@ def refresh(
         return
     terms = terms or Terms.current()
     past = history(resident_id, local_date(now, settings.tz), settings.tz)
-    _sync_badges(resident_id, desired_badges(terms.rules, past, settings.grace))
+    _sync_badges(
+        resident_id,
+        desired_badges(terms.rules, past, settings.grace),
+        {rule.code for rule in terms.rules},
+    )
     progress = dict(
         db.session.execute(
             select(ChallengeProgress.challenge_id, ChallengeProgress.progress).where(
@@ -182,7 +186,9 @@ def refresh(
     db.session.flush()
 
 
-def _sync_badges(resident_id: int, desired: Mapping[str, Earning]) -> None:
+def _sync_badges(resident_id: int, desired: Mapping[str, Earning], awarded: set[str]) -> None:
+    """Make the resident's awards of the badges still ``awarded`` match ``desired``; those
+    of deactivated badges stay as they are."""
     held = {
         award.badge_code: award
         for award in db.session.scalars(
@@ -190,6 +196,8 @@ def _sync_badges(resident_id: int, desired: Mapping[str, Earning]) -> None:
         )
     }
     for code, award in held.items():
+        if code not in awarded:
+            continue
         if code not in desired:
             db.session.delete(award)
         elif (award.earned_at, award.checkin_id) != desired[code]:

@@ -116,7 +116,12 @@ def streak_runs(months: Sequence[int], grace: bool) -> list[list[int]]:
 def streak(activities: Sequence[Activity], today: date, grace: bool) -> tuple[int, int]:
     """(current, best) streak in months. The current month need not have an activity yet:
     a run ending last month is still going (or the month before, with a grace left)."""
-    months = sorted({_month(activity.day) for activity in activities})
+    return streak_of_months([activity.day for activity in activities], today, grace)
+
+
+def streak_of_months(days: Sequence[date], today: date, grace: bool) -> tuple[int, int]:
+    """:func:`streak` from days with an activity (any day of each active month will do)."""
+    months = sorted({_month(day) for day in days})
     runs = streak_runs(months, grace)
     best = max((len(run) for run in runs), default=0)
     if not runs:

@@ -87,6 +87,10 @@ class BadgeSchema(ma.Schema):
     starts_on = ma.fields.Date(required=True, allow_none=True)
     ends_on = ma.fields.Date(required=True, allow_none=True)
     default = ma.fields.Boolean(required=True, metadata={"description": "One of the district's"})
+    active = ma.fields.Boolean(
+        required=True,
+        metadata={"description": "Still awarded (false: deactivated; its holders keep it)"},
+    )
 
 
 class ChallengeCreateSchema(ma.Schema):
@@ -98,6 +102,14 @@ class ChallengeCreateSchema(ma.Schema):
         allow_none=True,
         metadata={"description": "Null: district-wide (the district's manager only)"},
     )
+    goal = ma.fields.Nested(GoalSchema, required=True)
+    bonus_points = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1, max=100000))
+
+
+class ChallengeUpdateSchema(ma.Schema):
+    title = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
+    starts_on = day_field(required=True)
+    ends_on = day_field(required=True)
     goal = ma.fields.Nested(GoalSchema, required=True)
     bonus_points = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1, max=100000))
 

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from core.db import db
+from events.models import Checkin
 from gamification import badges
-from gamification.models import BadgeAward, Challenge, ChallengeCompletion, ChallengeProgress
+from gamification.models import Badge, BadgeAward, Challenge, ChallengeCompletion, ChallengeProgress
 from gamification.progress import GameSettings, activities
-from gamification.rules import level_for, parse_levels, streak
+from gamification.rules import level_for, parse_levels, streak, streak_of_months
 from identity.models import Resident
-from points.history import lifetime_earned
+from points.history import lifetime_earned, lifetime_earned_query
 
 
 def achievements(resident_id: int, today: date, settings: GameSettings) -> dict[str, Any]:
@@ -28,6 +30,43 @@ def achievements(resident_id: int, today: date, settings: GameSettings) -> dict[
         "badges": held_badges(resident_id),
         "challenges": my_challenges(resident_id, today),
     }
+
+
+@dataclass(frozen=True, slots=True)
+class Glance:
+    """What the desk shows of a resident's game: level, current streak, badges' names."""
+
+    level: str
+    streak_months: int
+    badges: list[str]
+
+
+def glance(resident_id: int, today: date, settings: GameSettings) -> Glance:
+    """:func:`achievements`' level, streak and badges for the desk card, in two small
+    queries on the resident's own rows: lifetime points with the months they were active,
+    then their badges with the names of managers' ones."""
+    month = func.date_trunc("month", func.timezone(settings.tz.key, Checkin.created_at))
+    months = select(func.array_agg(func.distinct(month))).where(
+        Checkin.resident_id == resident_id, Checkin.annulled_at.is_(None)
+    )
+    earned, active = db.session.execute(
+        select(lifetime_earned_query(resident_id).scalar_subquery(), months.scalar_subquery())
+    ).one()
+    awards = db.session.execute(
+        select(BadgeAward.badge_code, Badge.name)
+        .outerjoin(Badge, Badge.code == BadgeAward.badge_code)
+        .where(BadgeAward.resident_id == resident_id)
+        .order_by(BadgeAward.earned_at, BadgeAward.id)
+    ).all()
+    defaults = {definition.rule.code: definition.name for definition in badges.DEFAULTS}
+    current, _best = streak_of_months(
+        [moment.date() for moment in active or ()], today, settings.grace
+    )
+    return Glance(
+        level=level_for(int(earned or 0), parse_levels(settings.levels)).name,
+        streak_months=current,
+        badges=[str(name or defaults.get(code, code)) for code, name in awards],
+    )
 
 
 def held_badges(resident_id: int) -> list[dict[str, Any]]:

@@ -54,11 +54,12 @@ from identity.staff_schemas import (
     CenterPageSchema,
     CenterSchema,
     CenterUpdateSchema,
+    OwnAccountUpdateSchema,
     PasswordChangeSchema,
     PasswordResetSchema,
+    StaffAccountSchema,
     StaffCreateSchema,
     StaffQueryArgsSchema,
-    StaffSchema,
     StaffUpdateSchema,
 )
 from identity.tokens import REFRESH, decode_claims
@@ -160,6 +161,23 @@ def refresh(args: dict[str, Any]) -> dict[str, Any]:
 def logout(args: dict[str, Any]) -> None:
     """End a login: its refresh token (and every one refreshed from the same login) is revoked."""
     sessions.end(args["refresh_token"])
+
+
+@auth_blp.route("/me")
+class OwnAccount(MethodView):
+    @auth_blp.response(200, StaffAccountSchema)
+    @auth_required(*STAFF_ROLES)
+    def get(self) -> Staff:
+        """The staff account logged in."""
+        return staff_accounts.get_staff(current_principal().id)
+
+    @auth_blp.response(200, StaffAccountSchema)
+    @auth_required(*STAFF_ROLES)
+    @auth_blp.arguments(OwnAccountUpdateSchema)
+    def put(self, changes: dict[str, Any]) -> Staff:
+        """Set one's own `email`, and `weekly_report` (managers and admins: the weekly report
+        by e-mail, which needs an e-mail); fields left out stay."""
+        return staff_accounts.update_own_account(current_principal(), changes)
 
 
 @auth_blp.post("/password")
@@ -270,7 +288,7 @@ def update_center(changes: dict[str, Any], center_id: int) -> Center:
 
 @staff_blp.route("")
 class StaffAccounts(MethodView):
-    @staff_blp.response(200, StaffSchema(many=True))
+    @staff_blp.response(200, StaffAccountSchema(many=True))
     @auth_required("admin", "manager")
     @staff_blp.arguments(StaffQueryArgsSchema, location="query")
     def get(self, args: dict[str, Any]) -> list[Staff]:
@@ -278,7 +296,7 @@ class StaffAccounts(MethodView):
         narrowed by `center_id`, `role` and `active`."""
         return staff_accounts.list_staff(current_principal(), **args)
 
-    @staff_blp.response(201, StaffSchema)
+    @staff_blp.response(201, StaffAccountSchema)
     @auth_required("admin")
     @staff_blp.arguments(StaffCreateSchema)
     def post(self, args: dict[str, Any]) -> Staff:
@@ -287,7 +305,7 @@ class StaffAccounts(MethodView):
 
 
 @staff_blp.patch("/<id:staff_id>")
-@staff_blp.response(200, StaffSchema)
+@staff_blp.response(200, StaffAccountSchema)
 @auth_required("admin")
 @staff_blp.arguments(StaffUpdateSchema)
 def update_staff(changes: dict[str, Any], staff_id: int) -> Staff:

@@ -98,6 +98,10 @@ class Staff(db.Model):
     #: Carried in the account's tokens; raising it voids every token issued before
     #: (deactivation, a password reset, a new role or center).
     token_version: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    #: Where mail for this account goes (the weekly report); set by the account or an admin.
+    email: Mapped[str | None] = mapped_column(String(254))
+    #: A manager who asked for the weekly report by e-mail (needs ``email``).
+    weekly_report: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @hybrid_property

@@ -103,11 +103,15 @@ def authenticate_staff(username: str, password: str) -> Staff:
 
 
 #: The fields an admin may change, in the order the audit names them.
-CHANGEABLE = ("role", "center_id", "active")
+CHANGEABLE = ("role", "center_id", "active", "email")
+#: Fields the audit says changed without naming the old and new values (personal data).
+UNNAMED_VALUES = ("email",)
+#: Roles the weekly report is mailed to.
+REPORT_ROLES = (Role.MANAGER, Role.ADMIN)
 
 
 def update_staff(actor: Principal, staff_id: int, changes: dict[str, Any]) -> Staff:
-    """Change a staff account's role, center or whether it is active (admin)."""
+    """Change a staff account's role, center, e-mail or whether it is active (admin)."""
     staff = get_staff(staff_id)
     wanted = {field: changes.get(field, getattr(staff, field)) for field in CHANGEABLE}
     errors: dict[str, list[str]] = {}
@@ -128,11 +132,44 @@ def update_staff(actor: Principal, staff_id: int, changes: dict[str, Any]) -> St
         return staff
     for field, (_, new) in changed.items():
         setattr(staff, field, new)
+    if staff.email is None or staff.role not in REPORT_ROLES:
+        staff.weekly_report = False
     db.session.flush()
     if changed.keys() & {"role", "center_id"} or not staff.active:
         sessions.revoke_all(staff, utcnow())
-    detail = "; ".join(f"{field}: {old} -> {new}" for field, (old, new) in changed.items())
-    record_audit(actor, "staff.update", None, detail, staff_id=staff.id)
+    record_audit(actor, "staff.update", None, _changes(changed), staff_id=staff.id)
+    return staff
+
+
+def _changes(changed: dict[str, tuple[Any, Any]]) -> str:
+    return "; ".join(
+        f"{field}: changed" if field in UNNAMED_VALUES else f"{field}: {old} -> {new}"
+        for field, (old, new) in changed.items()
+    )
+
+
+def update_own_account(actor: Principal, changes: dict[str, Any]) -> Staff:
+    """A staff member sets their own e-mail and whether the weekly report is mailed to them
+    (managers and admins, who have an e-mail)."""
+    staff = get_staff(actor.id)
+    email = changes.get("email", staff.email)
+    weekly_report = changes.get("weekly_report", staff.weekly_report)
+    if weekly_report and staff.role not in REPORT_ROLES:
+        raise ValidationFailed(errors={"weekly_report": [_l("The weekly report is for managers.")]})
+    if weekly_report and email is None:
+        raise ValidationFailed(
+            errors={"weekly_report": [_l("Give an e-mail address to receive the report.")]}
+        )
+    changed = {
+        field: (getattr(staff, field), new)
+        for field, new in (("email", email), ("weekly_report", weekly_report))
+        if getattr(staff, field) != new
+    }
+    if not changed:
+        return staff
+    staff.email, staff.weekly_report = email, weekly_report
+    db.session.flush()
+    record_audit(actor, "staff.update", None, _changes(changed), staff_id=staff.id)
     return staff
 
 

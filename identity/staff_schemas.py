@@ -36,6 +36,30 @@ class StaffSchema(ma.Schema):
     active = ma.fields.Boolean(dump_only=True)
 
 
+class StaffAccountSchema(StaffSchema):
+    """An account as its owner and admins see it (a login answers without these)."""
+
+    email = ma.fields.String(dump_only=True, allow_none=True)
+    weekly_report = ma.fields.Boolean(
+        dump_only=True, metadata={"description": "Mailed the weekly report (managers)"}
+    )
+
+
+def _email() -> ma.fields.Email:
+    return ma.fields.Email(
+        allow_none=True, validate=validate.Length(max=254), metadata={"description": "null: none"}
+    )
+
+
+class OwnAccountUpdateSchema(ma.Schema):
+    """What staff set for themselves."""
+
+    email = _email()
+    weekly_report = ma.fields.Boolean(
+        metadata={"description": "Mail me the weekly report (managers; needs an e-mail)"}
+    )
+
+
 class StaffQueryArgsSchema(ma.Schema):
     center_id = id_field(
         load_default=None, metadata={"description": "A center's accounts (district-wide roles)"}
@@ -61,6 +85,7 @@ class StaffUpdateSchema(ma.Schema):
     role = ma.fields.String(validate=validate.OneOf([r.value for r in Role]))
     center_id = id_field(allow_none=True)
     active = ma.fields.Boolean()
+    email = _email()
 
 
 class PasswordResetSchema(ma.Schema):

@@ -60,7 +60,7 @@ def start_import(
     """Read and check the file, and record the batch: counted (a dry run, ``checked``) or
     staged to be applied (``running``: the caller hands it to ``runner.launch``)."""
     center = _center_for(actor, center_id)
-    staging.forget_held(now - HOLD)
+    forget_unconfirmed(now)
     digest = _sha256(stream)
     sheet = open_sheet(stream, file_name, *COLUMNS[kind])
     batch = ImportBatch(
@@ -88,6 +88,12 @@ def start_import(
         batch.processed, batch.finished_at = batch.rows, now
     record_audit(actor, "import.check" if dry_run else "import.start", None, describe(batch))
     return batch
+
+
+def forget_unconfirmed(now: datetime) -> int:
+    """Forget the rows of dry runs checked over :data:`HOLD` ago and not confirmed (the
+    ``imports-forget-held`` job, and each import as it starts); returns how many rows."""
+    return staging.forget_held(now - HOLD)
 
 
 def _count(batch: ImportBatch, tz: ZoneInfo) -> None:

@@ -126,10 +126,11 @@ def held(batch_id: int) -> bool:
     return bool(db.session.scalar(_HELD, {"batch_id": batch_id}))
 
 
-def forget_held(before: datetime) -> None:
+def forget_held(before: datetime) -> int:
     """Drop the rows dry runs checked before ``before`` and nobody imported: their counts
-    and problems are kept, the names and numbers not."""
-    db.session.execute(_FORGET_HELD, {"before": before})
+    and problems are kept, the names and numbers not. Returns how many rows."""
+    result: Any = db.session.execute(_FORGET_HELD, {"before": before})
+    return int(result.rowcount)
 
 
 def take_over(checked_id: int, batch_id: int) -> None:

@@ -13,8 +13,9 @@ from core.codes import current_keys, qr_image
 from core.db import utcnow
 from core.idempotency import idempotent
 from core.localtime import district_today, district_zone, local_date
-from events import followups
+from events import followups, listing
 from events.schemas import MyFollowUpPageSchema
+from events.signup_schemas import SignupPageSchema
 from identity import privacy, wechat
 from identity.models import Consent
 from identity.schemas import (
@@ -41,7 +42,7 @@ blp = Blueprint(
     __name__,
     url_prefix="/api/v1/me",
     description="The resident's own account: profile and points, phone, privacy policy, "
-    "member code, linking a desk record, consents, follow-ups, a copy of their data "
+    "member code, linking a desk record, consents, follow-ups, sign-ups, a copy of their data "
     "(PIPL Art. 45), closing the account (Art. 47)",
 )
 
@@ -215,13 +216,24 @@ def my_followups(args: dict[str, Any]) -> dict[str, Any]:
     )
 
 
+@blp.get("/signups")
+@blp.response(200, SignupPageSchema)
+@auth_required(RESIDENT)
+@blp.arguments(PageArgsSchema, location="query")
+def my_signups(args: dict[str, Any]) -> dict[str, Any]:
+    """The resident's sign-ups (报名) for events not yet ended, soonest first; an event
+    cancelled since stays listed, its `cancelled_at` set."""
+    return listing.my_signups(current_principal().id, utcnow(), args["limit"], args["cursor"])
+
+
 @blp.get("/export")
 @blp.response(200, DataCopySchema)
 @auth_required(RESIDENT)
 def export_my_data() -> tuple[dict[str, Any], int, dict[str, str]]:
     """A copy of everything held about the resident: profile (phone in full), consents,
-    condition tags, check-ins, the whole ledger, gifts, follow-ups (with their condition),
-    and who on the staff side read or changed their record (role and center, no names).
+    condition tags, check-ins, sign-ups, the whole ledger, gifts, follow-ups (with their
+    condition), and who on the staff side read or changed their record (role and center, no
+    names).
     Audited (`resident.export`); a closed account's token is `401 token_revoked`."""
     now = utcnow()
     copy = export.copy_for(current_principal(), now, local_date(now, district_zone()))

@@ -47,7 +47,7 @@ def verify_command() -> None:
 @points_cli.command("prune-keys")
 def prune_keys_command() -> None:
     """Forget Idempotency-Keys older than they must be kept."""
-    removed = idempotency.prune(utcnow() - idempotency.KEEP_FOR)
+    removed = idempotency.prune(utcnow())
     db.session.commit()
     click.echo(f"Removed {removed} idempotency key(s).")
 

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Mapping
 from typing import Any, TypedDict
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import aliased
 
 from core.api import decode_cursor, page
@@ -126,12 +126,16 @@ def earned_by(source_type: str, source_ids: Collection[str]) -> dict[str, int]:
 def lifetime_earned(resident_id: int) -> int:
     """Points the resident has earned, ever: credits of kind ``earn`` less those reversed.
     Spending, expiry and corrections leave it alone (a level is never lost by redeeming)."""
+    return int(db.session.scalar(lifetime_earned_query(resident_id)) or 0)
+
+
+def lifetime_earned_query(resident_id: int) -> Select[tuple[int]]:
+    """:func:`lifetime_earned` as a query, for a caller that reads it along with more."""
     original = aliased(LedgerTransaction)
     earned_or_undone = (LedgerTransaction.kind == "earn") | (original.kind == "earn")
-    total = db.session.scalar(
+    return (
         select(func.coalesce(func.sum(LedgerEntry.delta), 0))
         .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
         .outerjoin(original, original.id == LedgerTransaction.reverses_id)
         .where(LedgerEntry.resident_id == resident_id, earned_or_undone)
     )
-    return int(total or 0)

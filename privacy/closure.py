@@ -1,14 +1,16 @@
 """Closing a resident's account (PIPL Art. 47): settle what is open, erase who they were.
 
-Kept, under the resident's row made anonymous: the ledger (points are public money: every
-entry stays and the chain still verifies), check-ins and gifts handed over (the statistics
-count them), consent records, all withdrawn (the proof that what was held, was held with
-consent), and the audit log. Erased: name, phone, WeChat ids, condition tags, follow-ups
-(their condition is health data, and the compliance statistics leave out a follow-up whose
-condition tag is gone anyway), the titles and places of events made for the resident alone,
-the phone's address and browser in the scan log, the reasons managers gave for merging
-records into theirs, every login and every member card, every reminder and grant to send
-one. A WeChat login afterwards finds no one with that openid and starts a new, empty account.
+Called off: reservations (points and stock back) and sign-ups for events still to come
+(their places free). Kept, under the resident's row made anonymous: the ledger (points are
+public money: every entry stays and the chain still verifies), check-ins, past sign-ups and
+gifts handed over (the statistics count them), consent records, all withdrawn (the proof
+that what was held, was held with consent), and the audit log. Erased: name, phone, WeChat
+ids, condition tags, follow-ups (their condition is health data, and the compliance
+statistics leave out a follow-up whose condition tag is gone anyway), the titles and places
+of events made for the resident alone, the phone's address and browser in the scan log, the
+reasons managers gave for merging records into theirs, every login and every member card,
+every reminder and grant to send one. A WeChat login afterwards finds no one with that openid
+and starts a new, empty account.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from catalog import reservations
 from catalog.models import Redemption
 from core.auth import Principal
 from core.db import db
+from events import signups
 from events.models import Event, FollowUp, ScanAttempt
 from gamification import progress as game
 from identity import member_cards, sessions
@@ -54,6 +57,7 @@ def close_account(actor: Principal, now: datetime) -> None:
     ledger.close_account(resident.id, now)
     _withdraw_consents(resident.id, now)
     _erase_followups_and_personal_events(resident.id, now)
+    signups.end_for_closed_account(resident.id, now)
     _erase_devices(resident.id)
     sessions.revoke_resident(resident.id, now)
     member_cards.erase(resident.id)

@@ -25,7 +25,7 @@ from catalog.models import CatalogItem, Redemption
 from core.auth import Principal
 from core.db import db
 from events.followups import status_of
-from events.models import Checkin, Event, FollowUp
+from events.models import Checkin, Event, EventSignup, FollowUp
 from gamification import leaderboard
 from gamification import service as game
 from identity import service as identity
@@ -66,6 +66,7 @@ def copy_for(actor: Principal, now: datetime, today: date) -> dict[str, Any]:
         "member_cards": resident.member_cards[::-1],
         "points": {"balance": balance, "reserved": reserved},
         "checkins": _checkins(records),
+        "signups": _signups(records),
         "ledger": _ledger(records),
         "redemptions": _redemptions(records),
         "followups": _followups(records, today),
@@ -129,6 +130,41 @@ def _checkins(records: list[int]) -> list[dict[str, Any]]:
             "checked_in_at": row.created_at,
             "method": row.method,
             "annulled_at": row.annulled_at,
+            "event": {
+                "id": row.event_id,
+                "title": row.title,
+                "kind": row.kind,
+                "starts_at": row.starts_at,
+                "center": _center(row.center_id, row.center_name),
+            },
+        }
+        for row in rows
+    ]
+
+
+def _signups(records: list[int]) -> list[dict[str, Any]]:
+    rows = db.session.execute(
+        select(
+            EventSignup.id,
+            EventSignup.created_at,
+            EventSignup.cancelled_at,
+            Event.id.label("event_id"),
+            Event.title,
+            Event.kind,
+            Event.starts_at,
+            Center.id.label("center_id"),
+            Center.name.label("center_name"),
+        )
+        .join(Event, Event.id == EventSignup.event_id)
+        .join(Center, Center.id == Event.center_id)
+        .where(EventSignup.resident_id.in_(records))
+        .order_by(EventSignup.created_at, EventSignup.id)
+    )
+    return [
+        {
+            "id": row.id,
+            "signed_up_at": row.created_at,
+            "cancelled_at": row.cancelled_at,
             "event": {
                 "id": row.event_id,
                 "title": row.title,

@@ -62,6 +62,13 @@ class CopyCheckinSchema(ma.Schema):
     event = ma.fields.Nested(CopyCheckinEventSchema, required=True)
 
 
+class CopySignupSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    signed_up_at = LocalDateTime(required=True)
+    cancelled_at = LocalDateTime(required=True, allow_none=True)
+    event = ma.fields.Nested(CopyCheckinEventSchema, required=True)
+
+
 class CopyLedgerEntrySchema(ma.Schema):
     record_id = ma.fields.Integer(
         required=True,
@@ -149,6 +156,11 @@ class DataCopySchema(ma.Schema):
     )
     points = ma.fields.Nested(CopyPointsSchema, required=True)
     checkins = ma.fields.List(ma.fields.Nested(CopyCheckinSchema), required=True)
+    signups = ma.fields.List(
+        ma.fields.Nested(CopySignupSchema),
+        required=True,
+        metadata={"description": "Sign-ups (报名) for events, cancelled ones included"},
+    )
     ledger = ma.fields.List(ma.fields.Nested(CopyLedgerEntrySchema), required=True)
     redemptions = ma.fields.List(ma.fields.Nested(CopyRedemptionSchema), required=True)
     followups = ma.fields.List(ma.fields.Nested(CopyFollowUpSchema), required=True)

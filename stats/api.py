@@ -8,12 +8,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from flask import Response
+
 from core.api import Blueprint, also_returns
 from core.auth import auth_required, current_principal
 from core.db import prepare_report_transaction, utcnow
 from core.exports import Table, csv_download
-from core.localtime import district_zone
-from stats import exports, service
+from core.localtime import district_today, district_zone
+from stats import exports, service, weekly
 from stats.periods import Period
 from stats.schemas import (
     ComplianceSchema,
@@ -25,10 +27,16 @@ from stats.schemas import (
     RankingQueryArgsSchema,
     StatsQueryArgsSchema,
     SummarySchema,
+    WeeklyQueryArgsSchema,
+    WeeklyReportSchema,
 )
 
 blp = Blueprint(
-    "stats", __name__, url_prefix="/api/v1/stats", description="Participation statistics"
+    "stats",
+    __name__,
+    url_prefix="/api/v1/stats",
+    description="Participation statistics",
+    template_folder="templates",
 )
 blueprints = (blp,)
 MANAGERS = ("manager", "admin")
@@ -100,6 +108,25 @@ def items(args: dict[str, Any]) -> Any:
     center_id = service.scope_for(current_principal(), args["center_id"])
     ranking = service.gift_ranking(args["period"], center_id, district_zone(), args["limit"])
     return _maybe_csv(args, lambda r: exports.items_table(r["items"]), ranking, "items")
+
+
+@blp.get("/weekly")
+@blp.response(200, WeeklyReportSchema)
+@also_returns(WeeklyReportSchema, "text/csv", "text/html")
+@auth_required(*MANAGERS)
+@blp.arguments(WeeklyQueryArgsSchema, location="query")
+def weekly_report(args: dict[str, Any]) -> Any:
+    """An ISO week's figures (the last complete week by default) beside the week before and
+    the same ISO week last year; `format=html` is a printable page."""
+    center_id = service.scope_for(current_principal(), args["center_id"])
+    tz, now = district_zone(), utcnow()
+    week = args["week"] or weekly.last_complete_week(now, tz)
+    result = weekly.report(week, center_id, tz, now)
+    if args["format"] == "csv":
+        return csv_download(weekly.table(result), f"weekly-{week}.csv", tz)
+    if args["format"] == "html":
+        return Response(weekly.page(result, district_today()), content_type="text/html")
+    return result
 
 
 def _maybe_csv(

@@ -13,12 +13,12 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import Date, DateTime, cast, exists, func, select
 
 from core.db import db
-from core.localtime import local_day
-from events.models import FollowUp
-from identity.models import Consent, ResidentCondition, center_of, named_centers
+from events.models import FollowUp, FollowUpCall
+from identity.models import center_of, named_centers
+from stats import followup_rollups
 from stats.figures import centers_in, ratio
 from stats.periods import Period, month_of
 
@@ -28,28 +28,22 @@ COUNTS = ("due", "done_on_time", "done_late", "overdue", "open", "not_yet_due")
 def compliance(period: Period, center_id: int | None, today: date, tz: ZoneInfo) -> dict[str, Any]:
     """Per center and month of the due date. Of those ``due`` (by today): done on time, done
     late, ``overdue`` (their day passed undone) and ``open`` (due today, not done yet)."""
-    # One conversion to local time per done follow-up: late is done less on time.
-    on_time = local_day(FollowUp.done_at, tz) <= FollowUp.due_on
-    has_come = FollowUp.due_on <= today
-    stmt = (
-        select(
-            FollowUp.center_id,
-            FollowUp.due_on,
-            func.count().filter(has_come),
-            func.count(FollowUp.done_at).filter(has_come),
-            func.count().filter(has_come, on_time),
-            func.count().filter(FollowUp.done_at.is_(None), FollowUp.due_on < today),
-            func.count().filter(~has_come),
-        )
-        .where(
-            FollowUp.due_on >= period.start,
-            FollowUp.due_on <= period.end,
-            exists(_under_consent()),
-        )
-        .group_by(FollowUp.center_id, FollowUp.due_on)
-    )
-    if center_id is not None:
-        stmt = stmt.where(FollowUp.center_id == center_id)
+    days = followup_rollups.per_day(period, center_id, tz)
+    has_come = days.c.due_on <= today
+    month = cast(func.date_trunc("month", cast(days.c.due_on, DateTime)), Date)
+
+    def total(column: Any, *where: Any) -> Any:
+        return func.coalesce(func.sum(column).filter(*where), 0)
+
+    stmt = select(
+        days.c.center_id,
+        month,
+        total(days.c.followups, has_come),
+        total(days.c.done, has_come),
+        total(days.c.done_on_time, has_come),
+        total(days.c.followups - days.c.done, days.c.due_on < today),
+        total(days.c.followups, ~has_come),
+    ).group_by(days.c.center_id, month)
 
     months = list(dict.fromkeys(month_of(b.start) for b in period.buckets("month")))
     table = {
@@ -57,8 +51,8 @@ def compliance(period: Period, center_id: int | None, today: date, tz: ZoneInfo)
         for center in centers_in(center_id)
         for month in months
     }
-    for center, due_on, due, done, done_on_time, overdue, later in db.session.execute(stmt):
-        row = table.setdefault((center, month_of(due_on)), dict.fromkeys(COUNTS, 0))
+    for center, due_month, due, done, done_on_time, overdue, later in db.session.execute(stmt):
+        row = table.setdefault((center, month_of(due_month)), dict.fromkeys(COUNTS, 0))
         row["due"] += due
         row["done_on_time"] += done_on_time
         row["done_late"] += done - done_on_time
@@ -82,20 +76,27 @@ def compliance(period: Period, center_id: int | None, today: date, tz: ZoneInfo)
     }
 
 
-def _under_consent() -> Any:
-    return (
-        select(ResidentCondition.resident_id)
-        .join(Consent, Consent.id == ResidentCondition.consent_id)
-        .where(
-            ResidentCondition.resident_id == FollowUp.resident_id,
-            ResidentCondition.condition == FollowUp.condition,
-            Consent.withdrawn_at.is_(None),
-        )
-    )
-
-
 def _with_open(counts: dict[str, int]) -> dict[str, Any]:
     counts["open"] = (
         counts["due"] - counts["done_on_time"] - counts["done_late"] - counts["overdue"]
     )
     return {**counts, "on_time_rate": ratio(counts["done_on_time"], counts["due"])}
+
+
+def reached_by_phone(period: Period, center_id: int | None, tz: ZoneInfo) -> int:
+    """Follow-ups whose resident staff reached by phone in the period (a follow-up called
+    twice and reached twice counts once)."""
+    since, until = period.bounds(tz)
+    stmt = (
+        select(func.count(func.distinct(FollowUpCall.followup_id)))
+        .join(FollowUp, FollowUp.id == FollowUpCall.followup_id)
+        .where(
+            FollowUpCall.outcome == "reached",
+            FollowUpCall.called_at >= since,
+            FollowUpCall.called_at < until,
+            exists(followup_rollups.under_consent()),
+        )
+    )
+    if center_id is not None:
+        stmt = stmt.where(FollowUp.center_id == center_id)
+    return db.session.scalar(stmt) or 0

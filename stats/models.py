@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, Index, LargeBinary, String
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, LargeBinary, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import UTCDateTime, db
@@ -26,6 +26,9 @@ class RollupState(db.Model):
     covered_through: Mapped[date] = mapped_column(Date)
     #: When the refresh that wrote them started: later corrections are not in them yet.
     refreshed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: Whether ``DailyFollowups`` holds every due day (from the first refresh on, the
+    #: triggers' change log keeps it whole).
+    followups_rolled_up: Mapped[bool] = mapped_column(server_default=text("false"))
 
 
 class DailyCheckins(db.Model):
@@ -117,3 +120,48 @@ class DailyGifts(db.Model):
     quantity: Mapped[int]
     points: Mapped[int]
     redemptions: Mapped[int]
+
+
+class DailyFollowups(db.Model):
+    """Follow-ups under a standing consent, per center and due day, as of the last refresh:
+    how many, how many done, how many done by their day. Whether one is overdue depends on
+    today only, so it is read, not kept. Days in ``FollowupChange`` since are counted afresh.
+    """
+
+    __tablename__ = "stats_daily_followups"
+
+    center_id: Mapped[int] = mapped_column(primary_key=True)
+    due_on: Mapped[date] = mapped_column(Date, primary_key=True, index=True)
+    followups: Mapped[int]
+    done: Mapped[int]
+    done_on_time: Mapped[int]
+
+
+class FollowupChange(db.Model):
+    """A center's due day whose follow-ups changed (created, done, moved, merged, or their
+    consent or condition tag changed), written by triggers in the same transaction
+    (migration 0024): a follow-up changes long after its day, in ways no timestamp keeps.
+    Append-only, so a busy day's check-ins never wait on one row; the refresh deletes what
+    it has rolled up."""
+
+    __tablename__ = "stats_followup_changes"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    center_id: Mapped[int]
+    due_on: Mapped[date] = mapped_column(Date, index=True)
+    changed_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, server_default=text("statement_timestamp()")
+    )
+
+
+class WeeklyReportMail(db.Model):
+    """A weekly report mailed to a manager: one per manager and week, so a rerun sends none."""
+
+    __tablename__ = "stats_weekly_report_mails"
+
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), primary_key=True)
+    #: The Monday of the ISO week reported on.
+    week_start: Mapped[date] = mapped_column(Date, primary_key=True)
+    #: Where it went.
+    email: Mapped[str] = mapped_column(String(254))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -121,19 +121,17 @@ def counted_transactions(window: Window) -> Select[Any]:
     """The window's transactions that count: neither reversals nor reversed."""
     reversal = aliased(LedgerTransaction)
     moved = LedgerTransaction
-    stmt = (
-        select(moved.id)
-        .join(Resident, Resident.id == moved.resident_id)
-        .where(
-            moved.created_at < window.until,
-            moved.reverses_id.is_(None),
-            ~exists(select(reversal.id).where(reversal.reverses_id == moved.id)),
-        )
+    stmt = select(moved.id).where(
+        moved.created_at < window.until,
+        moved.reverses_id.is_(None),
+        ~exists(select(reversal.id).where(reversal.reverses_id == moved.id)),
     )
     if window.since is not None:
         stmt = stmt.where(moved.created_at >= window.since)
     if window.center_id is not None:
-        stmt = stmt.where(func.coalesce(moved.center_id, Resident.center_id) == window.center_id)
+        stmt = stmt.join(Resident, Resident.id == moved.resident_id).where(
+            func.coalesce(moved.center_id, Resident.center_id) == window.center_id
+        )
     return stmt
 
 

@@ -21,9 +21,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pyroaring import BitMap
-from sqlalchemy import delete, func, literal, select
+from sqlalchemy import delete, event, func, literal, select
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 
 from catalog.models import Redemption
 from core.api import FIRST_DAY
@@ -32,7 +32,7 @@ from core.localtime import local_date, local_day
 from events.models import Checkin, Event
 from identity.models import Resident
 from points.models import LedgerTransaction
-from stats import first_checkins
+from stats import first_checkins, followup_rollups
 from stats.models import (
     DISTRICT,
     DailyCheckins,
@@ -85,11 +85,28 @@ class Coverage:
 
 
 def coverage(tz: ZoneInfo) -> Coverage:
+    """What the rollups answer for, found once per transaction: a page of figures (the
+    dashboard: this year, last year, the chart, the ranking) asks for it again and again."""
+    known = db.session.info.get(_COVERAGE)
+    if known is not None and known[0] == tz:
+        return known[1]  # type: ignore[no-any-return]
     state = db.session.get(RollupState, 1)
     if state is None or state.covered_through < FIRST_DAY:
-        return Coverage(None, frozenset())
-    changed = frozenset(changed_days(state.refreshed_at, tz))
-    return Coverage(state.covered_through, changed, state.refreshed_at - SETTLING)
+        found = Coverage(None, frozenset())
+    else:
+        changed = frozenset(changed_days(state.refreshed_at, tz))
+        found = Coverage(state.covered_through, changed, state.refreshed_at - SETTLING)
+    db.session.info[_COVERAGE] = (tz, found)
+    return found
+
+
+_COVERAGE = "stats.coverage"
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_coverage(session: Session, transaction: Any) -> None:
+    """A later transaction may see a refresh or a correction this one did not."""
+    session.info.pop(_COVERAGE, None)
 
 
 def changed_days(since: datetime, tz: ZoneInfo) -> set[date]:
@@ -120,7 +137,8 @@ def changed_days(since: datetime, tz: ZoneInfo) -> set[date]:
 
 
 def refresh(now: datetime, tz: ZoneInfo) -> int:
-    """Roll up the days that ended since the last run and those changed since; flushes.
+    """Roll up the days that ended since the last run and those changed since, and the
+    follow-ups' changed due days (stats/followup_rollups.py); flushes.
 
     Two runs at once take turns on the state row. Returns how many days it rolled up.
     """
@@ -147,6 +165,7 @@ def refresh(now: datetime, tz: ZoneInfo) -> int:
         roll_up(run, tz)
     if annulled:
         first_checkins.recompute(annulled, state.covered_through, tz)
+    followup_rollups.refresh(state, now - SETTLING, tz)
     db.session.flush()
     return sum(run.days for run in runs)
 
@@ -319,6 +338,7 @@ def _roll_up_points(window: Window, tz: ZoneInfo) -> None:
     by_center = func.coalesce(LedgerTransaction.center_id, Resident.center_id, DISTRICT)
     flows = db.session.execute(
         counted_transactions(window)
+        .join(Resident, Resident.id == LedgerTransaction.resident_id)
         .with_only_columns(
             day, by_center, LedgerTransaction.kind, func.sum(LedgerTransaction.amount)
         )

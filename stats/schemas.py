@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import marshmallow as ma
 from marshmallow import validate
 
-from core.api import CenterRefSchema, LocalDateTime, day_field, id_field
+from core.api import FIRST_DAY, LAST_DAY, CenterRefSchema, LocalDateTime, day_field, id_field
 from points.models import ACTIVITIES
 from stats.periods import INTERVALS, Period
+from stats.weekly import FIGURES, Week
 
 #: Enough for ten years of monthly buckets or a year of daily ones, plus room.
 MAX_DAYS = {"day": 731, "week": 3660, "month": 36600}
@@ -220,3 +221,68 @@ class ItemRankingSchema(ma.Schema):
     center_id = ma.fields.Integer(required=True, allow_none=True)
     center = _center_field()
     items = ma.fields.List(ma.fields.Nested(ItemHandedOutSchema), required=True)
+
+
+class WeekField(ma.fields.String):
+    """An ISO week, ``2026-W09``: Monday to Sunday in the district's time zone."""
+
+    default_error_messages: ClassVar[dict[str, str]] = {"week": "Not an ISO week (YYYY-Www)."}
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Week:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            week = Week.parse(text)
+        except ValueError:
+            raise self.make_error("week") from None
+        if not FIRST_DAY.year < week.year <= LAST_DAY.year:
+            raise self.make_error("week")
+        return week
+
+
+class WeeklyQueryArgsSchema(ma.Schema):
+    week = WeekField(
+        load_default=None,
+        metadata={"description": "`YYYY-Www`; the last complete week by default"},
+    )
+    center_id = id_field(load_default=None)
+    format = ma.fields.String(load_default="json", validate=validate.OneOf(("json", "csv", "html")))
+
+
+class WeekSchema(ma.Schema):
+    week = ma.fields.String(required=True, metadata={"example": "2026-W09"})
+    period = ma.fields.Nested(PeriodSchema, required=True)
+
+
+class WeeklyFigureSchema(ma.Schema):
+    key = ma.fields.String(required=True, validate=validate.OneOf(tuple(FIGURES)))
+    label = ma.fields.String(required=True, metadata={"description": "In the reader's language"})
+    value = ma.fields.Integer(required=True)
+    previous = ma.fields.Integer(required=True, metadata={"description": "The week before"})
+    last_year = ma.fields.Integer(
+        required=True, metadata={"description": "The same ISO week a year earlier"}
+    )
+    change_vs_previous = ma.fields.Float(
+        required=True,
+        allow_none=True,
+        metadata={"description": "(value - previous) / previous; null where previous is 0"},
+    )
+    change_vs_last_year = ma.fields.Float(
+        required=True, allow_none=True, metadata={"description": "The same against last year"}
+    )
+
+
+class WeeklyReportSchema(WeekSchema):
+    previous_week = ma.fields.Nested(WeekSchema, required=True)
+    same_week_last_year = ma.fields.Nested(WeekSchema, required=True)
+    center_id = ma.fields.Integer(required=True, allow_none=True)
+    center = _center_field()
+    figures = ma.fields.List(
+        ma.fields.Nested(WeeklyFigureSchema),
+        required=True,
+        metadata={
+            "description": "events_held, checkins, participants, new_participants (first"
+            " check-in), new_residents (registered), followups_done and followups_overdue (of"
+            " those due in the week, as /stats/followups counts them), followups_reached (by"
+            " phone in the week), points_issued, points_redeemed, gifts_handed_out"
+        },
+    )

@@ -28,6 +28,7 @@ from catalog.items import stock_problems
 from core import embedded_db
 from core.config import database_uri
 from core.db import db
+from core.migrations import load_migrations
 from core.ratelimit import limiter
 from identity import staff_accounts
 from points.verify import verify
@@ -70,6 +71,7 @@ def database_url() -> Iterator[str]:
         uri = embedded_db.uri(ROOT / "instance", throwaway)
     app = create_app(app_config(uri))
     with app.app_context():
+        load_migrations(app)
         flask_migrate.upgrade()
         db.engine.dispose()
     yield uri

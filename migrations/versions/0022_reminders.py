@@ -1,7 +1,7 @@
 """reminders: grants, the outbox of reminders, attempts, the shared access token
 
 Revision ID: 0022_reminders
-Revises: 0019
+Revises: 0023_weekly_report_mail
 Create Date: 2026-12-03
 
 """
@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = '0022_reminders'
-down_revision = '0019'
+down_revision = '0023_weekly_report_mail'
 branch_labels = None
 depends_on = None
 

@@ -7,7 +7,7 @@ is not for is refused (403); each request carries the CSRF token.
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from catalog import items
 from catalog import service as catalog
@@ -20,6 +20,7 @@ from tests.catalog.test_images import picture
 from tests.console.test_catalog import gift_at_center_a
 from tests.console.test_followups import overdue_at_center_a
 from tests.desks import all_day_event
+from tests.gamification.test_access import a_badge_made, challenge_at_center_a
 from tests.imports.conftest import RESIDENTS, csv_bytes, send
 
 ACCESS = table("""
@@ -51,6 +52,7 @@ POST /console/events/{event_id}/cancel 302   302  303    404   303  303    403
 POST /console/events/{event_id}/display 302  302  303    404   303  303    303
 GET /console/events/{event_id}/poster  302   302  200    404   200  200    200
 GET /console/events/{event_id}/attendance 302 302 200   404   200  200    200
+GET /console/events/{event_id}/signups   302 302 200   404   200  200    200
 GET /console/events/{event_id}/attendance.csv 302 302 200 404 200  200    200
 GET /console/events/{event_id}/scans   302   302  200    404   200  200    200
 GET /console/admin                     302   302  403    403   302  302    302
@@ -83,7 +85,19 @@ GET /console/dashboard/followups       302   302  403    403   200  200    200
 GET /console/dashboard/{widget}.{fmt}  302   302  403    403   200  200    200
 GET /console/dashboard/report          302   302  403    403   200  200    200
 GET /console/dashboard/report.xlsx     302   302  403    403   200  200    200
+GET /console/reports/weekly            302   302  403    403   200  200    200
+GET /console/reports/weekly.csv        302   302  403    403   200  200    200
+POST /console/reports/weekly/mail      302   302  403    403   303  303    303
 GET /console/admin/audit               302   302  403    403   403  403    200
+GET /console/challenges                302   302  403    403   200  200    200
+GET /console/challenges/new            302   302  403    403   200  200    200
+POST /console/challenges               302   302  403    403   303  303    303
+GET /console/challenges/{challenge_id}/edit  302  302  403  403   200  200    200
+POST /console/challenges/{challenge_id}/edit 302  302  403  403   303  303    303
+POST /console/challenges/{challenge_id}/end  302  302  403  403   303  303    303
+GET /console/challenges/badges         302   302  403    403   200  200    200
+POST /console/challenges/badges        302   302  403    403   403  303    303
+POST /console/challenges/badges/{code}/deactivate  302  302  403  403  403  303  303
 GET /console/imports                   302   302  403    403   200  200    403
 POST /console/imports                  302   302  403    403   303  303    403
 GET /console/imports/{batch_id}        302   302  403    403   200  200    403
@@ -166,6 +180,11 @@ REQUESTS: dict[str, Arrange] = {
     "GET /console/dashboard/{widget}.{fmt}": lambda w: call(widget="participation", fmt="xlsx"),
     "GET /console/dashboard/report": lambda w: call(),
     "GET /console/dashboard/report.xlsx": lambda w: call(),
+    "GET /console/reports/weekly": lambda w: call(query={"week": "2026-W10"}),
+    "GET /console/reports/weekly.csv": lambda w: call(query={"week": "2026-W10"}),
+    "POST /console/reports/weekly/mail": lambda w: call(
+        json={"email": "me@example.cn", "weekly_report": "true", "week": "2026-W10"}
+    ),
     "GET /console/": lambda w: call(),
     "POST /console/": desk_login,
     "POST /console/logout": lambda w: call(),
@@ -200,6 +219,7 @@ REQUESTS: dict[str, Arrange] = {
     "POST /console/events/{event_id}/display": an_event,
     "GET /console/events/{event_id}/poster": an_event,
     "GET /console/events/{event_id}/attendance": an_event,
+    "GET /console/events/{event_id}/signups": an_event,
     "GET /console/events/{event_id}/attendance.csv": an_event,
     "GET /console/events/{event_id}/scans": an_event,
     "GET /console/admin": lambda w: call(),
@@ -228,6 +248,24 @@ REQUESTS: dict[str, Arrange] = {
         json={"activity": "lecture", "center_id": w.center, "points": "12"}
     ),
     "GET /console/admin/audit": lambda w: call(query={"action": "resident."}),
+    "GET /console/challenges": lambda w: call(),
+    "GET /console/challenges/new": lambda w: call(),
+    "POST /console/challenges": lambda w: call(json=a_challenge_form(w, 5)),
+    "GET /console/challenges/{challenge_id}/edit": lambda w: call(
+        challenge_id=challenge_at_center_a(w, 10)
+    ),
+    "POST /console/challenges/{challenge_id}/edit": lambda w: call(
+        challenge_id=challenge_at_center_a(w, 10),
+        json={k: v for k, v in a_challenge_form(w, 5).items() if k != "center_id"},
+    ),
+    "POST /console/challenges/{challenge_id}/end": lambda w: call(
+        challenge_id=challenge_at_center_a(w, -3)
+    ),
+    "GET /console/challenges/badges": lambda w: call(),
+    "POST /console/challenges/badges": lambda w: call(
+        json={"name": "讲座常客", "rule": "activities", "activity": "lecture", "count": "10"}
+    ),
+    "POST /console/challenges/badges/{code}/deactivate": lambda w: call(code=a_badge_made(w)),
     "GET /console/imports": lambda w: call(query={"center_id": w.center}),
     "POST /console/imports": lambda w: call(json=a_register_for_center_a(w)),
     "GET /console/imports/{batch_id}": lambda w: an_import(w),
@@ -303,6 +341,20 @@ def redeemed(w: World) -> int:
         )
         db.session.commit()
         return redemption.id
+
+
+def a_challenge_form(w: World, starts_in_days: int) -> dict[str, object]:
+    """The challenge form for center A (the district's manager picks it; A's has no choice)."""
+    first = date.today() + timedelta(days=starts_in_days)
+    return {
+        "title": "冬季控压挑战",
+        "center_id": w.center,
+        "starts_on": str(first),
+        "ends_on": str(first + timedelta(days=30)),
+        "goal_kind": "lecture",
+        "goal_count": "3",
+        "bonus_points": "50",
+    }
 
 
 def a_register_for_center_a(w: World) -> dict[str, object]:

@@ -208,3 +208,15 @@ def test_a_malformed_wechat_verification_file_refuses_to_start(
 ) -> None:
     with pytest.raises(ConfigError, match="WECHAT_QR_VERIFY_FILE"):
         create_app(app_config(database_url, WECHAT_QR_VERIFY_FILE=setting))
+
+
+def test_mail_is_off_until_an_smtp_host_is_given() -> None:
+    assert from_environment({})["SMTP_HOST"] == ""
+    config = from_environment(
+        {"SMTP_HOST": "smtp.example.cn", "SMTP_PORT": "465", "SMTP_STARTTLS": "false"}
+    )
+    assert (config["SMTP_HOST"], config["SMTP_PORT"], config["SMTP_STARTTLS"]) == (
+        "smtp.example.cn",
+        465,
+        False,
+    )

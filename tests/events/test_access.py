@@ -32,6 +32,9 @@ POST  /api/v1/events/{event_id}/checkins             401   403  201    404   201
 GET   /api/v1/events/{event_id}/attendance           401   403  200    404   200  200    200
 GET   /api/v1/events/{event_id}/scans                401   403  200    404   200  200    200
 GET   /api/v1/events/{event_id}/flags                401   403  200    404   200  200    200
+POST  /api/v1/events/{event_id}/signups              401   201  403    403   403  403    403
+GET   /api/v1/events/{event_id}/signups              401   403  200    404   200  200    200
+DELETE /api/v1/events/{event_id}/signups/me          401   204  403    403   403  403    403
 POST  /api/v1/checkins                               401   201  403    403   403  403    403
 POST  /api/v1/checkins/{checkin_id}/annul            401   403  200    404   200  200    200
 GET   /api/v1/followups                              401   403  200    200   200  200    200
@@ -119,6 +122,9 @@ REQUESTS: dict[str, Arrange] = {
     "GET /api/v1/events/{event_id}/attendance": event_at_center_a,
     "GET /api/v1/events/{event_id}/scans": event_at_center_a,
     "GET /api/v1/events/{event_id}/flags": event_at_center_a,
+    "POST /api/v1/events/{event_id}/signups": event_at_center_a,
+    "GET /api/v1/events/{event_id}/signups": event_at_center_a,
+    "DELETE /api/v1/events/{event_id}/signups/me": event_at_center_a,
     "POST /api/v1/checkins": lambda w: call(json={"token": projector_code(w)}),
     "POST /api/v1/checkins/{checkin_id}/annul": a_check_in,
     "GET /api/v1/followups": lambda w: call(query={"center_id": w.center}),

@@ -24,6 +24,8 @@ POST   /api/v1/auth/login                          200   200  200    200   200  
 POST   /api/v1/auth/refresh                        200   200  200    200   200  200    200
 POST   /api/v1/auth/logout                         204   204  204    204   204  204    204
 POST   /api/v1/auth/password                       401   403  204    204   204  204    204
+GET    /api/v1/auth/me                             401   403  200    200   200  200    200
+PUT    /api/v1/auth/me                             401   403  200    200   200  200    200
 GET    /api/v1/residents                           401   403  200    200   200  200    200
 POST   /api/v1/residents                           401   403  201    404   201  201    201
 GET    /api/v1/residents/{resident_id}             401   403  200    404   200  200    200
@@ -72,6 +74,8 @@ REQUESTS: dict[str, Arrange] = {
     "POST /api/v1/auth/password": lambda w: call(
         json={"old_password": PASSWORD, "new_password": NEW_PASSWORD}
     ),
+    "GET /api/v1/auth/me": lambda w: call(),
+    "PUT /api/v1/auth/me": lambda w: call(json={"email": "me@example.cn"}),
     "GET /api/v1/residents": lambda w: call(query={"q": "陈"}),
     "POST /api/v1/residents": lambda w: call(json={"name": "黄秀英", "center_id": w.center}),
     "GET /api/v1/residents/{resident_id}": lambda w: call(resident_id=w.resident.id),

@@ -28,6 +28,7 @@ GET    /api/v1/me/member-code         401   200  403    403   403  403    403
 POST   /api/v1/me/consents            401   201  403    403   403  403    403
 DELETE /api/v1/me/consents/{purpose}  401   200  403    403   403  403    403
 GET    /api/v1/me/followups           401   200  403    403   403  403    403
+GET    /api/v1/me/signups             401   200  403    403   403  403    403
 GET    /api/v1/me/export              401   200  403    403   403  403    403
 """)
 
@@ -63,6 +64,7 @@ REQUESTS: dict[str, Arrange] = {
     ),
     "DELETE /api/v1/me/consents/{purpose}": a_consent_to_withdraw,
     "GET /api/v1/me/followups": lambda w: call(),
+    "GET /api/v1/me/signups": lambda w: call(),
     "GET /api/v1/me/export": lambda w: call(),
 }
 

@@ -18,6 +18,7 @@ GET /api/v1/stats/participation  401   403  403    403   200  200    200
 GET /api/v1/stats/followups      401   403  403    403   200  200    200
 GET /api/v1/stats/events         401   403  403    403   200  200    200
 GET /api/v1/stats/items          401   403  403    403   200  200    200
+GET /api/v1/stats/weekly         401   403  403    403   200  200    200
 """)
 
 
@@ -25,7 +26,12 @@ def center_a_in_march(w: World) -> Call:
     return call(query={"from": "2026-03-01", "to": "2026-03-31", "center_id": w.center})
 
 
+def center_a_in_a_march_week(w: World) -> Call:
+    return call(query={"week": "2026-W10", "center_id": w.center})
+
+
 REQUESTS: dict[str, Arrange] = {route: center_a_in_march for route in ACCESS}
+REQUESTS["GET /api/v1/stats/weekly"] = center_a_in_a_march_week
 
 
 (

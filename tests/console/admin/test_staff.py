@@ -53,6 +53,8 @@ def test_an_admin_creates_a_staff_account_that_can_log_in(
         "role": "staff",
         "center_id": desk.center_id,
         "active": True,
+        "email": None,
+        "weekly_report": False,
     }
     assert _login_status(client, "wang.li", NEW_PASSWORD) == 200
     assert "wang.li" in console.get("/console/admin/staff").get_data(as_text=True)

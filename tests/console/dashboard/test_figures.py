@@ -12,6 +12,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from tests.console.desk.test_scanning import statements_of
 from tests.consoles import log_in
 from tests.dashboards import (
     LAST_YEAR,
@@ -25,6 +26,7 @@ from tests.dashboards import (
 )
 from tests.events.test_followups import consenting, schedule
 from tests.factories import Account, Factory
+from tests.stats.conftest import roll_up
 
 HTMX = {"HX-Request": "true"}
 
@@ -206,3 +208,13 @@ def test_follow_up_compliance_is_the_apis(
     assert report["total"]["overdue"] == 1
     assert 'data-testid="followups-overdue" data-value="1">1<' in html
     assert f"{THIS_YEAR - 1}-05" in html
+
+
+def test_the_page_asks_once_what_the_rollups_cover(app: Flask, district: dict[str, Any]) -> None:
+    """This year, last year, the chart and the ranking all stand on one answer."""
+    console = log_in(app, district["district_manager"])
+    roll_up(app)
+
+    sent = statements_of(app, lambda: open_dashboard(console))
+
+    assert sum("FROM stats_rollup_state" in statement for statement in sent) == 1
