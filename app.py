@@ -18,6 +18,7 @@ import gamification
 import identity
 import imports
 import points
+import reminders
 import stats
 from catalog import api as catalog_api
 from catalog import cli as catalog_cli
@@ -132,6 +133,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     describe_sources("redemption", catalog_records.gift_titles)
     describe_sources("challenge", gamification_challenges.bonus_titles)
     gamification.init_app(app)
+    reminders.init_app(app)
     # Each package registers its periodic jobs; `flask scheduler` runs them.
     jobs.init_app(app)
     for domain in (identity, points, catalog, stats, imports):

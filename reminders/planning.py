@@ -32,7 +32,7 @@ from catalog.models import CatalogItem, Redemption
 from core.db import db
 from core.i18n import _
 from core.localtime import local_date, local_day
-from events.models import FollowUp
+from events.models import Event, EventSignup, FollowUp
 from identity.models import Center, Resident
 from points.models import PointsLot
 from reminders.models import Reminder
@@ -46,6 +46,8 @@ OVERDUE_WINDOW_DAYS = 14
 POINTS_NOTICE_DAYS = 30
 #: A reserved gift is recalled when this little of its time is left.
 PICKUP_NOTICE = timedelta(days=2)
+#: A sign-up is recalled the day before its event, at this time.
+EVENT_NOTICE_AT = time(10)
 #: A sender that claimed a reminder and never settled it died: it counts as failed.
 SENDING_LOST_AFTER = timedelta(minutes=10)
 
@@ -238,22 +240,29 @@ def _pickups_expiring(now: datetime) -> Select[Any]:
 
 
 def plan_event_reminder(
-    resident_id: int,
-    signup_id: int,
-    event_title: str,
-    starts_at: datetime,
-    place: str | None,
-    now: datetime,
-    settings: ReminderSettings,
+    resident_id: int, signup_id: int, event_id: int, now: datetime, settings: ReminderSettings
 ) -> None:
-    """A sign-up's reminder, the day before the event at 10:00 (or at once, in the day's
-    hours, for a sign-up later than that), written in the sign-up's transaction."""
+    """A sign-up's reminder, the day before the event at 10:00 (or at once, by day, for a
+    sign-up later than that), written in the sign-up's transaction; none for a sign-up too
+    late to remind of."""
+    row = db.session.execute(
+        select(
+            Event.title,
+            Event.starts_at,
+            func.coalesce(Event.location, Center.name),
+            Resident.center_id,
+            Resident.openid,
+        )
+        .join(Center, Center.id == Event.center_id)
+        .join(Resident, Resident.id == resident_id)
+        .where(Event.id == event_id, Resident.closed_at.is_(None))
+    ).one_or_none()
+    if row is None:
+        return
+    title, starts_at, place, center_id, openid = row
     day_before = local_date(starts_at, settings.tz) - timedelta(days=1)
-    send_after = awake(max(now, at_local(day_before, time(10), settings.tz)), settings.tz)
+    send_after = awake(max(now, at_local(day_before, EVENT_NOTICE_AT, settings.tz)), settings.tz)
     if send_after >= starts_at:
-        return  # signed up at the door: nothing to remind of
-    resident = db.session.get(Resident, resident_id)
-    if resident is None or resident.closed_at is not None:
         return
     db.session.execute(
         insert(Reminder)
@@ -262,12 +271,12 @@ def plan_event_reminder(
             kind="event_reminder",
             subject_type="signup",
             subject_id=signup_id,
-            center_id=resident.center_id,
-            channel="wechat" if resident.openid else "call",
+            center_id=center_id,
+            channel="wechat" if openid else "call",
             status="pending",
             send_after=send_after,
             send_before=starts_at,
-            data={"title": event_title, "when": starts_at.isoformat(), "place": place},
+            data={"title": title, "when": starts_at.isoformat(), "place": place},
             created_at=now,
         )
         .on_conflict_do_nothing(
@@ -293,7 +302,7 @@ def cancel_event_reminder(resident_id: int, signup_id: int, now: datetime) -> No
 
 def settle_stale(now: datetime) -> int:
     """Before sending: reminders whose cause went away are cancelled (the follow-up done or
-    erased, the gift picked up or called off), those past their use expire, and those a
+    erased, the gift picked up or called off, the event called off), those past their use expire, and those a
     dead sender held are failed. Returns how many changed."""
     pending = Reminder.status == "pending"
     followup_settled = not_(
@@ -301,6 +310,14 @@ def settle_stale(now: datetime) -> int:
     )
     pickup_settled = not_(
         exists().where(Redemption.id == Reminder.subject_id, Redemption.status == "reserved")
+    )
+    signup_settled = not_(
+        exists().where(
+            EventSignup.id == Reminder.subject_id,
+            EventSignup.cancelled_at.is_(None),
+            Event.id == EventSignup.event_id,
+            Event.cancelled_at.is_(None),
+        )
     )
     changed = 0
     for where, status in (
@@ -310,6 +327,7 @@ def settle_stale(now: datetime) -> int:
                 or_(
                     and_(Reminder.subject_type == "followup", followup_settled),
                     and_(Reminder.subject_type == "redemption", pickup_settled),
+                    and_(Reminder.subject_type == "signup", signup_settled),
                 ),
             ),
             "cancelled",
