@@ -302,8 +302,9 @@ def cancel_event_reminder(resident_id: int, signup_id: int, now: datetime) -> No
 
 def settle_stale(now: datetime) -> int:
     """Before sending: reminders whose cause went away are cancelled (the follow-up done or
-    erased, the gift picked up or called off, the event called off), those past their use expire, and those a
-    dead sender held are failed. Returns how many changed."""
+    erased, the gift picked up or called off, the sign-up or its event called off), those
+    past their use expire, and those a dead sender held are failed. Returns how many
+    changed."""
     pending = Reminder.status == "pending"
     followup_settled = not_(
         exists().where(FollowUp.id == Reminder.subject_id, FollowUp.done_at.is_(None))
