@@ -30,7 +30,7 @@ from reminders.tokens import SharedAccessTokens, TokenUnavailable
 from reminders.wechat import REFUSED, STALE_TOKEN, Answer, send_message
 
 #: Reminders a sender claims per transaction.
-BATCH = 20
+BATCH = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,14 +101,22 @@ def claim(now: datetime, settings: ReminderSettings) -> tuple[list[Claimed], Cou
         .limit(BATCH)
         .with_for_update(of=Reminder, skip_locked=True)
     ).all()
-    claimed, to_call, no_grant = [], [], []
-    for reminder_id, resident_id, kind, data, openid in rows:
-        if openid is None:  # WeChat unlinked since it was planned
-            to_call.append(reminder_id)
-        elif subscriptions.spend(resident_id, KIND_TEMPLATES[kind], now):
-            claimed.append(Claimed(reminder_id, resident_id, kind, openid, data))
+    with_wechat = [row for row in rows if row.openid is not None]
+    to_call = [row.id for row in rows if row.openid is None]  # unlinked since it was planned
+    # One statement spends a grant for each resident and template; a second reminder of
+    # the same resident and template in the batch spends its own after it.
+    first = subscriptions.spend_each(
+        [(row.resident_id, KIND_TEMPLATES[row.kind]) for row in with_wechat], now
+    )
+    claimed, no_grant, seen = [], [], set()
+    for row in with_wechat:
+        pair = (row.resident_id, KIND_TEMPLATES[row.kind])
+        granted = pair in first if pair not in seen else subscriptions.spend(*pair, now)
+        seen.add(pair)
+        if granted:
+            claimed.append(Claimed(row.id, row.resident_id, row.kind, row.openid, row.data))
         else:
-            no_grant.append(reminder_id)
+            no_grant.append(row.id)
     for ids, changes in (
         (to_call, {"channel": "call"}),
         (no_grant, {"status": "no_grant", "settled_at": now}),

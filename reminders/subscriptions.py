@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Integer, String, column, delete, func, select, update, values
 from sqlalchemy.dialects.postgresql import insert
 
 from core.db import db
@@ -79,6 +79,27 @@ def spend(resident_id: int, template: str, now: datetime) -> bool:
         .values(remaining=ReminderSubscription.remaining - 1, updated_at=now)
     )
     return spent.rowcount == 1  # type: ignore[attr-defined,no-any-return]
+
+
+def spend_each(wanted: list[tuple[int, str]], now: datetime) -> set[tuple[int, str]]:
+    """Take one grant for each distinct (resident, template) in ``wanted``, in one statement;
+    the pairs that had one (the others hold none)."""
+    if not wanted:
+        return set()
+    pairs = values(column("resident_id", Integer), column("template", String), name="wanted").data(
+        sorted(set(wanted))
+    )
+    spent = db.session.execute(
+        update(ReminderSubscription)
+        .where(
+            ReminderSubscription.resident_id == pairs.c.resident_id,
+            ReminderSubscription.template == pairs.c.template,
+            ReminderSubscription.remaining > 0,
+        )
+        .values(remaining=ReminderSubscription.remaining - 1, updated_at=now)
+        .returning(ReminderSubscription.resident_id, ReminderSubscription.template)
+    )
+    return {(resident_id, template) for resident_id, template in spent}
 
 
 def forget_all(resident_id: int, template: str, now: datetime) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import timedelta
 
 from flask import Flask
 from pytest_httpserver import HTTPServer
@@ -205,3 +206,19 @@ def test_a_slow_wechat_fails_the_reminder_without_hanging(
     deadline = time.monotonic() + 10
     while len(httpserver.log) < 4 and time.monotonic() < deadline:
         time.sleep(0.05)
+
+
+def test_two_reminders_of_one_template_spend_two_grants(
+    reminders_app: Flask, make: Factory, wechat: FakeWeChat
+) -> None:
+    center = make.center()
+    resident = make.resident(center)
+    schedule_followup(reminders_app, make, resident.id, center, at(0).date() - timedelta(days=2))
+    schedule_followup(reminders_app, make, resident.id, center, three_days_after())
+    grant(reminders_app, resident.id, count=1)
+
+    run(reminders_app, at(10))
+
+    assert len(wechat.messages) == 1
+    statuses = sorted(r.status for r in reminders_of(reminders_app, resident.id))
+    assert statuses == ["no_grant", "sent"]
