@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint clean bench bench-imports mutate translations
+.PHONY: run test lint clean bench bench-imports bench-reminders mutate translations
 
 # The benchmark (bench/README.md): BENCH_SCALE=1 for the full district; BENCH_ARGS=--reuse
 # to skip loading an existing BENCH_DB.
@@ -42,6 +42,11 @@ BENCH_IMPORT_ARGS ?=
 bench-imports: $(STAMP)
 	$(BIN)/python -m bench.imports --db $(BENCH_IMPORT_DB) $(BENCH_IMPORT_ARGS)
 
+# The reminder benchmark (bench/README.md, "Reminders"): 10,000 due reminders planned and sent
+# to a fake WeChat on loopback.
+bench-reminders: $(STAMP)
+	$(BIN)/python -m bench.reminders $(BENCH_REMINDER_ARGS)
+
 # Mutation testing of the money and privacy rules ([tool.mutmut] in pyproject.toml) on
 # PostgreSQL, where the check-in's hot path runs. MUTATE_ARGS narrows it to some mutants,
 # e.g. MUTATE_ARGS='"points.chain*"'; `.venv/bin/mutmut browse` shows the survivors.
@@ -56,7 +61,7 @@ mutate: $(STAMP)
 # catalog (translate what is new or fuzzy in messages.po), compile the .mo that is committed.
 TRANSLATIONS := core/translations
 PYBABEL := $(BIN)/pybabel
-PACKAGES := core identity points events catalog gamification stats privacy me imports merging console
+PACKAGES := core identity points events catalog gamification reminders stats privacy me imports merging console
 
 translations: $(STAMP)
 	$(PYBABEL) extract -F babel.cfg -k _l --no-location --sort-output \

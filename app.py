@@ -18,6 +18,7 @@ import gamification
 import identity
 import imports
 import points
+import reminders
 import stats
 from catalog import api as catalog_api
 from catalog import cli as catalog_cli
@@ -60,6 +61,8 @@ from merging import api as merging_api
 from points import api as points_api
 from points import cli as points_cli
 from points.history import describe_sources
+from reminders import api as reminders_api
+from reminders import cli as reminders_cli
 from stats import api as stats_api
 from stats import cli as stats_cli
 
@@ -117,6 +120,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         stats_api,
         imports_api,
         gamification_api,
+        reminders_api,
         me_api,
     )
     for blueprint in (bp for domain in domains for bp in domain.blueprints):
@@ -129,6 +133,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     describe_sources("redemption", catalog_records.gift_titles)
     describe_sources("challenge", gamification_challenges.bonus_titles)
     gamification.init_app(app)
+    reminders.init_app(app)
     # Each package registers its periodic jobs; `flask scheduler` runs them.
     jobs.init_app(app)
     for domain in (identity, points, catalog, stats, imports):
@@ -141,6 +146,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         stats_cli,
         imports_cli,
         gamification_cli,
+        reminders_cli,
         demo_cli,
         scheduler,
     )

@@ -105,6 +105,16 @@ def from_environment(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
         "PRIVACY_POLICY_VERSION": get("PRIVACY_POLICY_VERSION", "2026-12").strip(),
         "CONSOLE_IDLE_MINUTES": float(get("CONSOLE_IDLE_MINUTES", "120")),
         "CONSOLE_SESSION_HOURS": float(get("CONSOLE_SESSION_HOURS", "12")),
+        # Subscribe-message templates chosen in the mini-program's admin (empty: not sent).
+        "WECHAT_TEMPLATE_EVENT_REMINDER": get("WECHAT_TEMPLATE_EVENT_REMINDER", ""),
+        "WECHAT_TEMPLATE_FOLLOWUP_DUE": get("WECHAT_TEMPLATE_FOLLOWUP_DUE", ""),
+        "WECHAT_TEMPLATE_POINTS_EXPIRING": get("WECHAT_TEMPLATE_POINTS_EXPIRING", ""),
+        "WECHAT_TEMPLATE_PICKUP_EXPIRING": get("WECHAT_TEMPLATE_PICKUP_EXPIRING", ""),
+        # formal, trial or developer: which build of the mini-program a message opens.
+        "WECHAT_MINIPROGRAM_STATE": get("WECHAT_MINIPROGRAM_STATE", "formal"),
+        "REMINDER_SENDERS": int(get("REMINDER_SENDERS", "8")),
+        "REMINDER_MAX_ATTEMPTS": int(get("REMINDER_MAX_ATTEMPTS", "4")),
+        "REMINDER_RETRY_SECONDS": float(get("REMINDER_RETRY_SECONDS", "1")),
         # Mail (the weekly report): nothing is sent while SMTP_HOST is empty.
         "SMTP_HOST": get("SMTP_HOST", ""),
         "SMTP_PORT": int(get("SMTP_PORT", "587")),

@@ -20,12 +20,9 @@ from flask import current_app
 from core.config import is_development
 from core.errors import DomainError, RateLimited, Unavailable
 from core.i18n import _l
+from core.wechat_client import client as _client
 
 logger = logging.getLogger("health_points.wechat")
-
-
-#: One client for the process: it keeps the TLS session and connection to WeChat warm.
-_client = httpx.Client()
 
 
 class WeChatLoginFailed(DomainError):

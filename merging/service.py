@@ -13,10 +13,10 @@ Which record survives:
 Both join the same way: both points accounts locked first (the lower id first, so two joins
 of one pair wait for each other), then each domain moves its own rows: identity (login,
 consents, tags, cards), points (the balance, by ledger transactions on both chains, with
-holds and caps), events (check-ins, follow-ups, personal events, scan log) and catalog
-(gifts and reservations). The join is audited on both records. The absorbed record stays
-as an anonymous, closed row pointing at the survivor, under the ledger entries and the few
-records a unique key keeps behind.
+holds and caps), events (check-ins, follow-ups, personal events, scan log), catalog
+(gifts and reservations) and reminders (grants and reminders). The join is audited on both
+records. The absorbed record stays as an anonymous, closed row pointing at the survivor,
+under the ledger entries and the few records a unique key keeps behind.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from identity.audit import record_audit, resident_for_staff
 from identity.merging import AlreadyMerged
 from identity.models import Resident
 from points import merging as points_merging
+from reminders import merging as reminders_merging
 
 #: What the ledgers of both records say for the points that moved.
 MERGE_REASON = "账户合并"
@@ -118,6 +119,7 @@ def _join(
     )
     twice = events_merging.repoint_resident(absorbed_id, survivor_id, actor, staff_id, now)
     records.repoint_resident(absorbed_id, survivor_id)
+    reminders_merging.repoint_resident(absorbed_id, survivor_id)
     detail = (
         f"from={absorbed_id} points={moved} duplicate_checkins={twice.duplicates} "
         f"duplicate_points_kept={twice.points_kept}"

@@ -8,8 +8,9 @@ that what was held, was held with consent), and the audit log. Erased: name, pho
 ids, condition tags, follow-ups (their condition is health data, and the compliance
 statistics leave out a follow-up whose condition tag is gone anyway), the titles and places
 of events made for the resident alone, the phone's address and browser in the scan log, the
-reasons managers gave for merging records into theirs, every login and every member card.
-A WeChat login afterwards finds no one with that openid and starts a new, empty account.
+reasons managers gave for merging records into theirs, every login and every member card,
+every reminder and grant to send one. A WeChat login afterwards finds no one with that openid
+and starts a new, empty account.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from points import ledger
 from points.ledger import Source
 from points.models import ACTIVITY_NAMES
 from points.service import spend_account
+from reminders import service as reminders
 
 #: The reason the ledger and the stock movements give for what closing settles.
 CLOSURE_REASON = "账户注销"
@@ -60,6 +62,7 @@ def close_account(actor: Principal, now: datetime) -> None:
     sessions.revoke_resident(resident.id, now)
     member_cards.erase(resident.id)
     game.erase(resident.id)
+    reminders.erase(resident.id)
     _erase_identity(resident, now)
     forget_merge_reasons(resident.id)
     record_audit(actor, "resident.close", resident.id, f"points={settled} reservations={cancelled}")

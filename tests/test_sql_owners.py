@@ -23,6 +23,7 @@ PACKAGES = (
     "merging",
     "points",
     "privacy",
+    "reminders",
     "stats",
 )
 SQL = re.compile(r"\b(SELECT|INSERT INTO|UPDATE|DELETE FROM|nextval)\b")

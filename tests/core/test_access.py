@@ -59,6 +59,7 @@ TABLE_OF = {
     "me": "me",
     "imports": "imports",
     "gamification": "gamification",
+    "reminders": "reminders",
     "merging": "merging",
     "console": "console",
     "flask": None,
