@@ -15,6 +15,7 @@ from console import (
     admin,
     assets,
     auth,
+    calls,
     catalog,
     dashboard,
     desk,
@@ -42,7 +43,19 @@ AREAS = (
 )
 #: Where each role lands after logging in: the desk serves, managers read, admins administer.
 LANDINGS = {Role.STAFF: desk.AREA, Role.MANAGER: dashboard.AREA, Role.ADMIN: admin.AREA}
-MODULES = (auth, desk, residents, events, followups, catalog, dashboard, imports, merges, admin)
+MODULES = (
+    auth,
+    desk,
+    residents,
+    events,
+    followups,
+    calls,
+    catalog,
+    dashboard,
+    imports,
+    merges,
+    admin,
+)
 
 
 def init_app(app: Flask) -> None:
