@@ -12,9 +12,13 @@ from core.auth import RESIDENT, STAFF_ROLES, auth_required, current_principal
 from core.db import utcnow
 from core.errors import NotFound
 from core.i18n import _l
-from reminders import service, subscriptions
+from reminders import calls, service, subscriptions
 from reminders.models import TEMPLATES
 from reminders.schemas import (
+    CallListPageSchema,
+    CallListQueryArgsSchema,
+    ReminderCallCreateSchema,
+    ReminderCallSchema,
     ReminderPageSchema,
     ReminderQueryArgsSchema,
     SubscriptionCreateSchema,
@@ -83,4 +87,29 @@ def list_reminders(args: dict[str, Any]) -> dict[str, Any]:
         status=args["status"],
         kind=args["kind"],
         channel=args["channel"],
+    )
+
+
+@blp.get("/reminders/calls")
+@blp.response(200, CallListPageSchema)
+@auth_required(*STAFF_ROLES)
+@blp.arguments(CallListQueryArgsSchema, location="query")
+def call_list(args: dict[str, Any]) -> dict[str, Any]:
+    """The desk's call list: reminders due now for residents without WeChat, to phone
+    (numbers masked; the console gives the full number on an audited ask)."""
+    return calls.call_list(
+        current_principal(), args["center_id"], utcnow(), args["limit"], args["cursor"]
+    )
+
+
+@blp.post("/reminders/<int:reminder_id>/calls")
+@blp.response(201, ReminderCallSchema)
+@auth_required(*STAFF_ROLES)
+@blp.arguments(ReminderCallCreateSchema)
+def record_call(args: dict[str, Any], reminder_id: int) -> Any:
+    """Record a call about a reminder on the call list: `reached` or `refused` settles it
+    (status `called`), `no_answer` leaves it on the list. `reminder_settled` (409) once it
+    is settled; another center's reminders are `not_found`."""
+    return calls.record_call(
+        current_principal(), reminder_id, args["outcome"], args["note"], utcnow()
     )

@@ -23,6 +23,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import UTCDateTime, db, utcnow
+from events.models import CALL_OUTCOMES
 
 #: The subscribe-message templates a resident can accept (``WECHAT_TEMPLATE_<TEMPLATE>``).
 TEMPLATES = ("event_reminder", "followup_due", "points_expiring", "pickup_expiring")
@@ -39,8 +40,19 @@ KINDS = tuple(KIND_TEMPLATES)
 CHANNELS = ("wechat", "call")
 #: pending (to send, or to call), sending (claimed by a sender), sent, failed (attempts
 #: spent), no_grant (the resident had no grant left: nothing sent), refused (WeChat's 43101),
-#: cancelled (its cause went away, or the account closed), expired (its moment passed unsent).
-STATUSES = ("pending", "sending", "sent", "failed", "no_grant", "refused", "cancelled", "expired")
+#: cancelled (its cause went away, or the account closed), expired (its moment passed unsent),
+#: called (a ``call`` reminder: the desk reached the resident, or they refused).
+STATUSES = (
+    "pending",
+    "sending",
+    "sent",
+    "failed",
+    "no_grant",
+    "refused",
+    "cancelled",
+    "expired",
+    "called",
+)
 #: How many grants of one template a resident may hold: enough for months of reminders.
 MAX_GRANTS = 50
 
@@ -138,3 +150,20 @@ class WeChatAccessToken(db.Model):
     #: Replaced from this moment on (a few minutes before WeChat lets it lapse).
     good_until: Mapped[datetime] = mapped_column(UTCDateTime)
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReminderCall(db.Model):
+    """A call the desk made for a ``call`` reminder (a resident without WeChat): who, when,
+    what came of it, as the follow-up list records its calls. Never changed or deleted."""
+
+    __tablename__ = "reminder_calls"
+    __table_args__ = (CheckConstraint(f"outcome IN {CALL_OUTCOMES!r}", name="outcome"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reminder_id: Mapped[int] = mapped_column(
+        ForeignKey("reminders.id", ondelete="CASCADE"), index=True
+    )
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    called_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    outcome: Mapped[str] = mapped_column(String(12))
+    note: Mapped[str | None] = mapped_column(String(500))

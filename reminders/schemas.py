@@ -5,6 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 
 from core.api import PageArgsSchema, moment_field, page_schema
+from events.models import CALL_OUTCOMES
 from reminders.models import CHANNELS, KINDS, STATUSES, TEMPLATES
 
 #: Grants one request may add (``wx.requestSubscribeMessage`` accepts one a template a tap).
@@ -70,3 +71,42 @@ class ReminderSchema(ma.Schema):
 
 
 ReminderPageSchema = page_schema(ReminderSchema, "ReminderPage")
+
+
+class CallListQueryArgsSchema(PageArgsSchema):
+    center_id = ma.fields.Integer(
+        load_default=None,
+        metadata={"description": "A district manager's pick of one center (others: their own)"},
+    )
+
+
+class CallListItemSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    resident_id = ma.fields.Integer(required=True)
+    resident_name = ma.fields.String(required=True, allow_none=True)
+    phone_masked = ma.fields.String(required=True, allow_none=True)
+    center_id = ma.fields.Integer(required=True, allow_none=True)
+    kind = ma.fields.String(required=True)
+    title = ma.fields.String(required=True, allow_none=True)
+    when = ma.fields.String(required=True, allow_none=True)
+    send_before = moment_field(required=True)
+    status = ma.fields.String(required=True)
+
+
+CallListPageSchema = page_schema(CallListItemSchema, "ReminderCallListPage")
+
+
+class ReminderCallCreateSchema(ma.Schema):
+    outcome = ma.fields.String(required=True, validate=ma.validate.OneOf(CALL_OUTCOMES))
+    note = ma.fields.String(
+        load_default=None, allow_none=True, validate=ma.validate.Length(max=500)
+    )
+
+
+class ReminderCallSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    reminder_id = ma.fields.Integer(required=True)
+    staff_id = ma.fields.Integer(required=True)
+    called_at = moment_field(required=True)
+    outcome = ma.fields.String(required=True)
+    note = ma.fields.String(required=True, allow_none=True)

@@ -22,6 +22,7 @@ from tests.console.test_followups import overdue_at_center_a
 from tests.desks import all_day_event
 from tests.gamification.test_access import a_badge_made, challenge_at_center_a
 from tests.imports.conftest import RESIDENTS, csv_bytes, send
+from tests.reminders.test_calls import call_reminder_at_center_a
 
 ACCESS = table("""
                                        anon  res  desk  other  mgr  dist  admin
@@ -72,6 +73,10 @@ GET /console/followups/overdue.csv     302   302  200    200   200  200    200
 POST /console/followups/{followup_id}/phone 302 302 200   404   200  200    200
 GET /console/followups/{followup_id}/calls 302 302 200    404   200  200    200
 POST /console/followups/{followup_id}/calls 302   302   303   404   303   303   303
+GET /console/calls                     302   302  200    200   200  200    200
+GET /console/calls/sheet.{kind}        302   302  200    200   200  200    200
+POST /console/calls/{reminder_id}/phone 302    302  200    404   200  200    200
+POST /console/calls/{reminder_id}/calls 302    302  303    404   303  303    303
 GET /console/catalog                   302   302  200    404   200  200    200
 GET /console/catalog/items/new         302   302  403    403   200  200    200
 POST /console/catalog/items             302   302   403   403   303   303   303
@@ -153,6 +158,14 @@ REQUESTS: dict[str, Arrange] = {
     ),
     "POST /console/followups/{followup_id}/calls": lambda w: call(
         followup_id=overdue_at_center_a(w), json={"outcome": "no_answer"}
+    ),
+    "GET /console/calls": lambda w: call(),
+    "GET /console/calls/sheet.{kind}": lambda w: call(kind="xlsx"),
+    "POST /console/calls/{reminder_id}/phone": lambda w: call(
+        reminder_id=call_reminder_at_center_a(w), json={}
+    ),
+    "POST /console/calls/{reminder_id}/calls": lambda w: call(
+        reminder_id=call_reminder_at_center_a(w), json={"outcome": "no_answer"}
     ),
     "GET /console/catalog": lambda w: call(query={"center_id": w.center}),
     "GET /console/catalog/items/new": lambda w: call(),

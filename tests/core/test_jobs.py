@@ -222,6 +222,7 @@ def test_scheduler_list_shows_every_registered_job_and_its_last_run(app: Flask) 
         "catalog-expire-reservations",
         "stats-refresh",
         "stats-weekly-mail",
+        "reminders-run",
         "imports-forget-held",
     }
     for job in registered_jobs(app):
