@@ -7,8 +7,12 @@ the insert that the partial unique key (one live sign-up per resident and event)
 once, so neither a crowd nor a resident tapping twice takes more places than the capacity.
 A refusal after the insert rolls the request back with it.
 
-Locks, in one order everywhere (no cycles): the resident's row (shared here; closing an
-account and merging records update it), then sign-ups, then the event's row. Signals
+Locks: the resident's row (shared here; closing an account and merging records update it),
+then sign-ups, then the event's row, as closing and merging take them. A first check-in of
+a resident with no home center takes them the other way round (the event's seats, then
+the resident's center): should the one resident sign up and check in to one event at the
+same instant, PostgreSQL ends one of the two as a deadlock, answered 503 ``unavailable``
+with ``Retry-After``, and nothing is half-written. Signals
 (``signed_up``, ``signup_cancelled``) go out in the same transaction, for the reminders.
 """
 
