@@ -7,6 +7,7 @@ The same services as ``/api/v1/reminders/calls``: ``reminders.calls``.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import Response, redirect, render_template, request, url_for
@@ -85,7 +86,7 @@ def sheet(kind: str) -> Response:
                 row["phone"],
                 str(KIND_WORDS[row["kind"]]),
                 row["title"],
-                row["when"],
+                when_text(row["when"]),
                 row["send_before"],
             ]
             for row in rows
@@ -128,5 +129,17 @@ def _args() -> dict[str, Any]:
     return form_args(CallListQueryArgsSchema(), query)
 
 
+def when_text(value: str | None) -> str:
+    """A reminder's day, or its moment in the district's time (it is kept in UTC)."""
+    if not value or "T" not in value:
+        return value or ""
+    return f"{datetime.fromisoformat(value).astimezone(district_zone()):%Y-%m-%d %H:%M}"
+
+
 def _words() -> dict[str, Any]:
-    return {"kind_words": KIND_WORDS, "outcome_words": OUTCOME_WORDS, "minute": district_minute}
+    return {
+        "kind_words": KIND_WORDS,
+        "outcome_words": OUTCOME_WORDS,
+        "minute": district_minute,
+        "when_text": when_text,
+    }

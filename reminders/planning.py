@@ -239,6 +239,16 @@ def _pickups_expiring(now: datetime) -> Select[Any]:
     )
 
 
+#: What an event reminder calls the event: its kind, in words that name no condition.
+EVENT_TITLES = {
+    "lecture": "健康讲座",
+    "consultation": "健康咨询活动",
+    "screening": "健康筛查",
+    "followup": "随访",
+    "revisit": "复诊",
+}
+
+
 def plan_event_reminder(
     resident_id: int, signup_id: int, event_id: int, now: datetime, settings: ReminderSettings
 ) -> None:
@@ -247,7 +257,7 @@ def plan_event_reminder(
     late to remind of."""
     row = db.session.execute(
         select(
-            Event.title,
+            Event.kind,
             Event.starts_at,
             func.coalesce(Event.location, Center.name),
             Resident.center_id,
@@ -259,7 +269,7 @@ def plan_event_reminder(
     ).one_or_none()
     if row is None:
         return
-    title, starts_at, place, center_id, openid = row
+    kind, starts_at, place, center_id, openid = row
     day_before = local_date(starts_at, settings.tz) - timedelta(days=1)
     send_after = awake(max(now, at_local(day_before, EVENT_NOTICE_AT, settings.tz)), settings.tz)
     if send_after >= starts_at:
@@ -276,7 +286,8 @@ def plan_event_reminder(
             status="pending",
             send_after=send_after,
             send_before=starts_at,
-            data={"title": title, "when": starts_at.isoformat(), "place": place},
+            # The kind, never the title: a title may name a condition (高血压讲座).
+            data={"title": EVENT_TITLES[kind], "when": starts_at.isoformat(), "place": place},
             created_at=now,
         )
         .on_conflict_do_nothing(

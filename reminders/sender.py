@@ -10,8 +10,10 @@ there, never sends it twice (``planning.settle_stale`` fails it later).
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,6 +33,9 @@ from reminders.wechat import REFUSED, STALE_TOKEN, Answer, send_message
 
 #: Reminders a sender claims per transaction.
 BATCH = 50
+#: A claimed reminder put back as ``pending``: not tried, or not to be tried now.
+HELD_BACK = "pending"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,10 +80,23 @@ def _sender(
             counts.update(settled)
             if not claimed and not settled:
                 break
-            outcomes = [(item, *deliver(item, settings, tokens)) for item in claimed]
+
+            def clock() -> datetime:
+                return now + timedelta(seconds=time.monotonic() - started)
+
+            outcomes: list[Outcome] = []
+            for item in claimed:
+                held_back = outcomes and outcomes[-1][1] == HELD_BACK
+                outcomes.append(
+                    (item, HELD_BACK, [])
+                    if held_back
+                    else (item, *deliver(item, settings, tokens, clock))
+                )
             if outcomes:
                 record(outcomes, utcnow())
             counts.update(status for _, status, _ in outcomes)
+            if any(status == HELD_BACK for _, status, _ in outcomes):
+                break  # night has come, or WeChat gives no token: the next run goes on
     return counts
 
 
@@ -129,11 +147,17 @@ def claim(now: datetime, settings: ReminderSettings) -> tuple[list[Claimed], Cou
 
 
 def deliver(
-    item: Claimed, settings: ReminderSettings, tokens: SharedAccessTokens
+    item: Claimed,
+    settings: ReminderSettings,
+    tokens: SharedAccessTokens,
+    clock: Callable[[], datetime],
 ) -> tuple[str, list[tuple[datetime, Answer]]]:
     """Call WeChat until it answers for good: ``sent``; ``refused`` (43101, never again);
-    ``failed`` after ``max_attempts`` (5xx, timeouts and rate limits wait twice as long each
-    time; a stale token is replaced once and costs no wait) or on any other refusal."""
+    ``failed`` after ``max_attempts`` (5xx, refused connections and rate limits wait twice
+    as long each time; a stale token is replaced once and costs no wait), on any other
+    refusal, or at once when the request went out and no answer came (it may have been
+    delivered: never twice). :data:`HELD_BACK` when night comes before an attempt or WeChat
+    gives no access token: back to the queue, its grant given back."""
     template = KIND_TEMPLATES[item.kind]
     body = message(
         item.kind,
@@ -149,13 +173,15 @@ def deliver(
     wait = 0.0
     for _ in range(settings.max_attempts):
         time.sleep(wait)
+        if is_quiet(clock(), settings.tz):
+            return HELD_BACK, attempts
         if token is None:
             try:
                 token = tokens.get()
             except TokenUnavailable as unavailable:
+                log.error("WeChat gave no access token: %s", unavailable.answer.errmsg)
                 attempts.append((utcnow(), unavailable.answer))
-                wait = _backoff(settings, attempts)
-                continue
+                return HELD_BACK, attempts
         answer = send_message(settings, token, body)
         attempts.append((utcnow(), answer))
         if answer.ok:
@@ -212,7 +238,21 @@ def record(outcomes: list[Outcome], now: datetime) -> None:
             attempts=Reminder.attempts + settled.c.tries,
         )
     )
-    for item, status, _ in outcomes:
+    held_back = [item.id for item, status, _ in outcomes if status == HELD_BACK]
+    if held_back:
+        db.session.execute(
+            update(Reminder)
+            .where(Reminder.id.in_(held_back))
+            .values(status="pending", settled_at=None, claimed_at=None)
+        )
+    for item, status, attempts in outcomes:
+        template = KIND_TEMPLATES[item.kind]
         if status == "refused":
-            subscriptions.forget_all(item.resident_id, KIND_TEMPLATES[item.kind], now)
+            subscriptions.forget_all(item.resident_id, template, now)
+        elif status == HELD_BACK or (status == "failed" and not _maybe_delivered(attempts)):
+            subscriptions.refund(item.resident_id, template, now)
     db.session.commit()
+
+
+def _maybe_delivered(attempts: list[tuple[datetime, Answer]]) -> bool:
+    return any(answer.maybe_delivered for _, answer in attempts)

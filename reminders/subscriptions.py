@@ -81,6 +81,20 @@ def spend(resident_id: int, template: str, now: datetime) -> bool:
     return spent.rowcount == 1  # type: ignore[attr-defined,no-any-return]
 
 
+def refund(resident_id: int, template: str, now: datetime) -> None:
+    """Give back a grant spent on a message WeChat never took (a withdrawn template stays
+    withdrawn: its row is gone)."""
+    db.session.execute(
+        update(ReminderSubscription)
+        .where(
+            ReminderSubscription.resident_id == resident_id,
+            ReminderSubscription.template == template,
+            ReminderSubscription.remaining < MAX_GRANTS,
+        )
+        .values(remaining=ReminderSubscription.remaining + 1, updated_at=now)
+    )
+
+
 def spend_each(wanted: list[tuple[int, str]], now: datetime) -> set[tuple[int, str]]:
     """Take one grant for each distinct (resident, template) in ``wanted``, in one statement;
     the pairs that had one (the others hold none)."""

@@ -17,6 +17,8 @@ REFUSED = 43101
 STALE_TOKEN = frozenset({40001, 40014, 42001})
 #: WeChat is busy or limiting this app: worth trying again later.
 BUSY = frozenset({-1, 45009, 45011, 45047})
+#: Failures before the request left: trying again cannot send a message twice.
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +29,9 @@ class Answer:
     errcode: int | None
     errmsg: str | None
     data: dict[str, Any] | None = None
+    #: No answer came, but the request had gone out (a read timeout, a dropped reply):
+    #: WeChat may have delivered it, so it is never sent again.
+    maybe_delivered: bool = False
 
     @property
     def ok(self) -> bool:
@@ -34,7 +39,10 @@ class Answer:
 
     @property
     def retryable(self) -> bool:
-        """Nothing answered, a 5xx or 429, an answer that was not WeChat's, or busy."""
+        """Nothing answered (the request never went out), a 5xx or 429, an answer that was
+        not WeChat's, or busy."""
+        if self.maybe_delivered:
+            return False
         if self.http_status is None or self.http_status >= 500 or self.http_status == 429:
             return True
         return self.errcode is None or self.errcode in BUSY
@@ -43,8 +51,10 @@ class Answer:
 def _call(method: str, url: str, settings: ReminderSettings, **kwargs: Any) -> Answer:
     try:
         response = client.request(method, url, timeout=settings.timeout, **kwargs)
-    except httpx.HTTPError as error:
+    except NOT_SENT as error:
         return Answer(None, None, type(error).__name__)
+    except httpx.HTTPError as error:
+        return Answer(None, None, type(error).__name__, maybe_delivered=True)
     try:
         data = response.json()
     except ValueError:

@@ -11,6 +11,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from console.calls import when_text
 from core.db import db
 from identity.models import AuditEvent
 from reminders.models import Reminder
@@ -143,3 +144,10 @@ def call_reminder_at_center_a(w: World) -> int:
         return db.session.scalars(
             select(Reminder.id).where(Reminder.resident_id == resident_id)
         ).one()
+
+
+def test_the_clerk_reads_a_moment_in_the_districts_time(reminders_app: Flask) -> None:
+    """Event and gift reminders keep their moment in UTC: 07:00Z is 15:00 in Guangzhou."""
+    with reminders_app.app_context():
+        assert when_text("2026-12-07T07:00:00+00:00") == "2026-12-07 15:00"
+        assert when_text("2026-12-07") == "2026-12-07"

@@ -185,9 +185,11 @@ def test_a_rate_limit_then_success_is_sent(
     assert [(a.http_status, a.errcode) for a in attempts] == [(200, 45009), (503, None), (200, 0)]
 
 
-def test_a_slow_wechat_fails_the_reminder_without_hanging(
+def test_a_slow_wechat_fails_the_reminder_without_hanging_or_sending_twice(
     reminders_app: Flask, make: Factory, wechat: FakeWeChat, httpserver: HTTPServer
 ) -> None:
+    """The request went out and no answer came: WeChat may have delivered it, so it is not
+    sent again, and the grant stays spent."""
     resident_id = a_resident_due_in_three_days(reminders_app, make)
 
     def slow() -> Response:
@@ -201,11 +203,72 @@ def test_a_slow_wechat_fails_the_reminder_without_hanging(
     (reminder,) = reminders_of(reminders_app, resident_id)
     assert reminder.status == "failed"
     attempts = attempts_of(reminders_app, reminder.id)
-    assert [(a.http_status, a.errmsg) for a in attempts] == [(None, "ReadTimeout")] * 3
-    # The late answers are out before the next test's server starts.
+    assert [(a.http_status, a.errmsg) for a in attempts] == [(None, "ReadTimeout")]
+    assert len(wechat.messages) == 1
+    assert _remaining(reminders_app, make, resident_id) == 0
+    # The late answer is out before the next test's server starts.
     deadline = time.monotonic() + 10
-    while len(httpserver.log) < 4 and time.monotonic() < deadline:
+    while len(httpserver.log) < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
+
+
+def test_a_send_wechat_never_took_gives_the_grant_back(
+    reminders_app: Flask, make: Factory, wechat: FakeWeChat
+) -> None:
+    resident_id = a_resident_due_in_three_days(reminders_app, make)
+    wechat.answers = [503] * 3
+
+    run(reminders_app, at(10))
+
+    (reminder,) = reminders_of(reminders_app, resident_id)
+    assert reminder.status == "failed" and len(wechat.messages) == 3
+    assert _remaining(reminders_app, make, resident_id) == 1
+
+
+def test_night_falling_during_retries_holds_the_rest_back(
+    reminders_app: Flask, make: Factory, wechat: FakeWeChat
+) -> None:
+    """Claimed a moment before 21:00, the first answer slow to come: the retry would go
+    out after 21:00, so the reminder goes back to the queue with its grant."""
+    resident_id = a_resident_due_in_three_days(reminders_app, make)
+
+    def busy_and_slow() -> Response:
+        time.sleep(0.2)
+        return Response("busy", status=503)
+
+    wechat.answers = [busy_and_slow]
+
+    run(reminders_app, at(20, 59) + timedelta(seconds=59.9))
+
+    (reminder,) = reminders_of(reminders_app, resident_id)
+    assert len(wechat.messages) == 1
+    assert (reminder.status, reminder.claimed_at) == ("pending", None)
+    assert _remaining(reminders_app, make, resident_id) == 1
+
+
+def test_no_access_token_holds_every_reminder_back_after_one_ask(
+    reminders_app: Flask, make: Factory, httpserver: HTTPServer
+) -> None:
+    """A wrong secret (40125): no storm of token requests, nothing spent, nothing lost."""
+    httpserver.expect_request("/cgi-bin/stable_token", method="POST").respond_with_json(
+        {"errcode": 40125, "errmsg": "invalid appsecret"}
+    )
+    residents = []
+    for n in range(5):
+        center = make.center()
+        resident = make.resident(center, openid=f"o-resident-{n}")
+        schedule_followup(reminders_app, make, resident.id, center, three_days_after())
+        grant(reminders_app, resident.id)
+        residents.append(resident.id)
+
+    run(reminders_app, at(10))
+
+    token_asks = [r for r, _ in httpserver.log if r.path == "/cgi-bin/stable_token"]
+    assert len(token_asks) <= 2  # one per sender thread at most (REMINDER_SENDERS=2)
+    for resident_id in residents:
+        (reminder,) = reminders_of(reminders_app, resident_id)
+        assert reminder.status == "pending"
+        assert _remaining(reminders_app, make, resident_id) == 1
 
 
 def test_two_reminders_of_one_template_spend_two_grants(
