@@ -121,7 +121,7 @@ with app.app_context():
     settings = ReminderSettings.from_config(app.config)
     started = time.perf_counter()
     planned = plan_reminders(now, settings)
-    settle_stale(now)
+    settle_stale(now, settings)
     db.session.commit()
     planned_s = time.perf_counter() - started
     outcomes = send_due(now, settings)

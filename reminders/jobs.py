@@ -22,8 +22,8 @@ def run_reminders(now: datetime | None = None) -> dict[str, Any]:
     settings = ReminderSettings.from_config(current_app.config)
     if is_quiet(now, settings.tz):
         return {"quiet": True, "planned": {}, "settled": 0, "outcomes": {}}
+    settled = settle_stale(now, settings)  # first: a moved follow-up is decided again now
     planned = plan_reminders(now, settings)
-    settled = settle_stale(now)
     db.session.commit()
     outcomes = send_due(now, settings)
     return {"quiet": False, "planned": planned, "settled": settled, "outcomes": dict(outcomes)}

@@ -14,9 +14,11 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     DateTime,
+    String,
     and_,
     case,
     cast,
+    delete,
     exists,
     func,
     literal,
@@ -311,12 +313,14 @@ def cancel_event_reminder(resident_id: int, signup_id: int, now: datetime) -> No
     )
 
 
-def settle_stale(now: datetime) -> int:
-    """Before sending: reminders whose cause went away are cancelled (the follow-up done or
-    erased, the gift picked up or called off, the sign-up or its event called off), those
-    past their use expire, and those a dead sender held are failed. Returns how many
+def settle_stale(now: datetime, settings: ReminderSettings) -> int:
+    """Before sending: reminders of a follow-up or an event moved since are decided again
+    (:func:`_decide_moved_again`), those whose cause went away are cancelled (the follow-up
+    done or erased, the gift picked up or called off, the sign-up or its event called off),
+    those past their use expire, and those a dead sender held are failed. Returns how many
     changed."""
     pending = Reminder.status == "pending"
+    changed = _decide_moved_again(now, settings)
     followup_settled = not_(
         exists().where(FollowUp.id == Reminder.subject_id, FollowUp.done_at.is_(None))
     )
@@ -331,7 +335,6 @@ def settle_stale(now: datetime) -> int:
             Event.cancelled_at.is_(None),
         )
     )
-    changed = 0
     for where, status in (
         (
             and_(
@@ -355,3 +358,37 @@ def settle_stale(now: datetime) -> int:
         )
         changed += result.rowcount  # type: ignore[attr-defined]
     return changed
+
+
+def _decide_moved_again(now: datetime, settings: ReminderSettings) -> int:
+    """A pending reminder whose follow-up or event moved to another day would say the old
+    one: it goes, and is decided again for the new day (a follow-up's by the planning of a
+    later run, once the day is near; a sign-up's at once)."""
+    waiting = and_(Reminder.status == "pending", Reminder.claimed_at.is_(None))
+    followups_moved = db.session.execute(
+        delete(Reminder).where(
+            waiting,
+            Reminder.subject_type == "followup",
+            exists().where(
+                FollowUp.id == Reminder.subject_id,
+                cast(FollowUp.due_on, String) != Reminder.data["when"].astext,
+            ),
+        )
+    )
+    events_moved = db.session.execute(
+        select(Reminder.id, Reminder.resident_id, Reminder.subject_id, Event.id)
+        .join(EventSignup, EventSignup.id == Reminder.subject_id)
+        .join(Event, Event.id == EventSignup.event_id)
+        .where(
+            waiting,
+            Reminder.subject_type == "signup",
+            cast(Reminder.data["when"].astext, DateTime(timezone=True)) != Event.starts_at,
+        )
+    ).all()
+    if events_moved:
+        db.session.execute(
+            delete(Reminder).where(Reminder.id.in_([row[0] for row in events_moved]))
+        )
+        for _, resident_id, signup_id, event_id in events_moved:
+            plan_event_reminder(resident_id, signup_id, event_id, now, settings)
+    return followups_moved.rowcount + len(events_moved)  # type: ignore[attr-defined,no-any-return]

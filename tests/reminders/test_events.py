@@ -82,3 +82,28 @@ def test_an_event_called_off_is_not_recalled(
     assert wechat.messages == []
     (reminder,) = reminders_of(reminders_app, resident.id)
     assert reminder.status == "cancelled"
+
+
+def test_an_event_moved_is_recalled_for_its_new_day(
+    reminders_app: Flask, make: Factory, wechat: FakeWeChat
+) -> None:
+    center = make.center()
+    resident = make.resident(center)
+    event_id, starts_at = an_event_in_three_days(make, center)
+    grant(reminders_app, resident.id, "event_reminder")
+    reminders_app.test_client().post(f"/api/v1/events/{event_id}/signups", headers=resident.headers)
+    later = starts_at + timedelta(days=7)
+    with reminders_app.app_context():
+        events.update_event(
+            make.organizer(center).principal,
+            event_id,
+            {"starts_at": later, "ends_at": later + timedelta(hours=2)},
+        )
+        db.session.commit()
+
+    run(reminders_app, datetime.combine(starts_at.date() - timedelta(days=1), time(10), DISTRICT))
+    assert wechat.messages == []
+    run(reminders_app, datetime.combine(later.date() - timedelta(days=1), time(10), DISTRICT))
+
+    ((_, body),) = wechat.messages
+    assert body["data"]["time2"]["value"].startswith(f"{later.year}年{later.month}月{later.day}日")

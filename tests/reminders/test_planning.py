@@ -179,3 +179,24 @@ def test_residents_without_wechat_are_the_desks_call_list(
     assert listed[0]["phone_masked"] == "137****1111"
     elsewhere = client.get("/api/v1/reminders", headers=other_desk.headers).json["items"]
     assert elsewhere == []
+
+
+def test_a_follow_up_moved_is_recalled_for_its_new_day(
+    reminders_app: Flask, make: Factory, wechat: FakeWeChat
+) -> None:
+    center = make.center()
+    resident = make.resident(center)
+    followup_id = schedule_followup(reminders_app, make, resident.id, center, three_days_after())
+    grant(reminders_app, resident.id)
+    with reminders_app.app_context():
+        plan_reminders(at(22), ReminderSettings.from_config(reminders_app.config))
+        moved = DAY + timedelta(days=2)
+        db.session.get(FollowUp, followup_id).due_on = moved  # type: ignore[union-attr]
+        db.session.commit()
+
+    run(reminders_app, at(10, 0, DAY + timedelta(days=1)))
+
+    ((_, body),) = wechat.messages
+    assert body["data"]["date2"]["value"] == f"{moved.year}年{moved.month}月{moved.day}日"
+    (reminder,) = reminders_of(reminders_app, resident.id)
+    assert (reminder.status, reminder.data["when"]) == ("sent", moved.isoformat())
