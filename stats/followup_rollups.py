@@ -3,7 +3,7 @@ is read from some 36,500 rows instead of 1.3 million follow-ups semi-joined to c
 
 A follow-up changes long after its due day (done late, moved by a call, merged into another
 record, its consent withdrawn or its condition tag dropped) and no timestamp of it says so;
-triggers (migration 0024) write each changed center and day to ``FollowupChange`` in the
+triggers (migration 0022) write each changed center and day to ``FollowupChange`` in the
 transaction that changed it. A read counts those days afresh and the rest from the rollup;
 the refresh rolls them up again and forgets the changes it has seen settle.
 """

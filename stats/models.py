@@ -140,7 +140,7 @@ class DailyFollowups(db.Model):
 class FollowupChange(db.Model):
     """A center's due day whose follow-ups changed (created, done, moved, merged, or their
     consent or condition tag changed), written by triggers in the same transaction
-    (migration 0024): a follow-up changes long after its day, in ways no timestamp keeps.
+    (migration 0022): a follow-up changes long after its day, in ways no timestamp keeps.
     Append-only, so a busy day's check-ins never wait on one row; the refresh deletes what
     it has rolled up."""
 

@@ -1,7 +1,7 @@
 """reminders: the desk's calls for reminders of residents without WeChat (status called)
 
 Revision ID: 0026
-Revises: 0022_reminders
+Revises: 0025
 Create Date: 2026-12-03
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0026'
-down_revision = '0022_reminders'
+down_revision = '0025'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """reminders: grants, the outbox of reminders, attempts, the shared access token
 
-Revision ID: 0022_reminders
-Revises: 0023_weekly_report_mail
+Revision ID: 0025
+Revises: 0024
 Create Date: 2026-12-03
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
-revision = '0022_reminders'
-down_revision = '0023_weekly_report_mail'
+revision = '0025'
+down_revision = '0024'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """events: residents' sign-ups (报名) ahead of an event, and the count of live ones
 
-Revision ID: 0021_event_signups
-Revises: 0024
+Revision ID: 0023
+Revises: 0022
 Create Date: 2026-12-03
 
 """
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "0021_event_signups"
-down_revision = '0024'
+revision = '0023'
+down_revision = '0022'
 branch_labels = None
 depends_on = None
 

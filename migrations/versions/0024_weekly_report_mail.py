@@ -1,7 +1,7 @@
 """staff e-mail and weekly report opt-in; the weekly reports mailed
 
-Revision ID: 0023_weekly_report_mail
-Revises: 0021_event_signups
+Revision ID: 0024
+Revises: 0023
 Create Date: 2026-12-10
 
 """
@@ -10,9 +10,9 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0023_weekly_report_mail'
+revision = '0024'
 # After the follow-ups' rollup on main; the lead re-chains at merge.
-down_revision = '0021_event_signups'
+down_revision = '0023'
 branch_labels = None
 depends_on = None
 

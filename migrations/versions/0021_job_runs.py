@@ -1,6 +1,6 @@
 """core: job_runs, the record of the scheduler's runs
 
-Revision ID: 0020_job_runs
+Revision ID: 0021
 Revises: 0020
 Create Date: 2026-12-03
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0020_job_runs'
+revision = '0021'
 down_revision = '0020'
 branch_labels = None
 depends_on = None

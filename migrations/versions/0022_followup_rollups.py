@@ -1,7 +1,7 @@
 """stats: follow-ups per center and due day, and the triggers that note which days changed
 
-Revision ID: 0024
-Revises: 0020_job_runs
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-12-03
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0024'
-down_revision = '0020_job_runs'
+revision = '0022'
+down_revision = '0021'
 branch_labels = None
 depends_on = None
 
