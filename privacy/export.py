@@ -107,18 +107,7 @@ def _privacy_acceptances(records: list[int]) -> list[PrivacyAcceptance]:
 
 def _checkins(records: list[int]) -> list[dict[str, Any]]:
     rows = db.session.execute(
-        select(
-            Checkin.id,
-            Checkin.created_at,
-            Checkin.method,
-            Checkin.annulled_at,
-            Event.id.label("event_id"),
-            Event.title,
-            Event.kind,
-            Event.starts_at,
-            Center.id.label("center_id"),
-            Center.name.label("center_name"),
-        )
+        select(Checkin.id, Checkin.created_at, Checkin.method, Checkin.annulled_at, *_EVENT)
         .join(Event, Event.id == Checkin.event_id)
         .join(Center, Center.id == Event.center_id)
         .where(Checkin.resident_id.in_(records))
@@ -130,13 +119,7 @@ def _checkins(records: list[int]) -> list[dict[str, Any]]:
             "checked_in_at": row.created_at,
             "method": row.method,
             "annulled_at": row.annulled_at,
-            "event": {
-                "id": row.event_id,
-                "title": row.title,
-                "kind": row.kind,
-                "starts_at": row.starts_at,
-                "center": _center(row.center_id, row.center_name),
-            },
+            "event": _event(row),
         }
         for row in rows
     ]
@@ -144,17 +127,7 @@ def _checkins(records: list[int]) -> list[dict[str, Any]]:
 
 def _signups(records: list[int]) -> list[dict[str, Any]]:
     rows = db.session.execute(
-        select(
-            EventSignup.id,
-            EventSignup.created_at,
-            EventSignup.cancelled_at,
-            Event.id.label("event_id"),
-            Event.title,
-            Event.kind,
-            Event.starts_at,
-            Center.id.label("center_id"),
-            Center.name.label("center_name"),
-        )
+        select(EventSignup.id, EventSignup.created_at, EventSignup.cancelled_at, *_EVENT)
         .join(Event, Event.id == EventSignup.event_id)
         .join(Center, Center.id == Event.center_id)
         .where(EventSignup.resident_id.in_(records))
@@ -165,16 +138,31 @@ def _signups(records: list[int]) -> list[dict[str, Any]]:
             "id": row.id,
             "signed_up_at": row.created_at,
             "cancelled_at": row.cancelled_at,
-            "event": {
-                "id": row.event_id,
-                "title": row.title,
-                "kind": row.kind,
-                "starts_at": row.starts_at,
-                "center": _center(row.center_id, row.center_name),
-            },
+            "event": _event(row),
         }
         for row in rows
     ]
+
+
+#: The event a check-in or a sign-up was for, and its center, as the copy shows it.
+_EVENT = (
+    Event.id.label("event_id"),
+    Event.title,
+    Event.kind,
+    Event.starts_at,
+    Center.id.label("center_id"),
+    Center.name.label("center_name"),
+)
+
+
+def _event(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.event_id,
+        "title": row.title,
+        "kind": row.kind,
+        "starts_at": row.starts_at,
+        "center": _center(row.center_id, row.center_name),
+    }
 
 
 def _ledger(records: list[int]) -> list[dict[str, Any]]:
