@@ -107,17 +107,20 @@ def _to_call(actor: Principal, center_id: int | None, now: datetime) -> Select[A
     )
     scope = center_id if actor.is_district_wide else actor.center_id
     if scope is not None:
-        query = query.where(Reminder.center_id == scope)
+        # The resident's center now (a reminder keeps the one it was planned in).
+        query = query.where(Resident.center_id == scope)
     return query
 
 
 def _for_staff(actor: Principal, reminder_id: int, *, lock: bool = False) -> Reminder:
-    """A call reminder of the actor's center (any, district-wide), or 404."""
+    """A call reminder of a resident of the actor's center (any, district-wide), or 404."""
     reminder = db.session.get(Reminder, reminder_id, with_for_update=lock)
+    resident = db.session.get(Resident, reminder.resident_id) if reminder else None
     if (
         reminder is None
+        or resident is None
         or reminder.channel != "call"
-        or not (actor.is_district_wide or reminder.center_id == actor.center_id)
+        or not (actor.is_district_wide or resident.center_id == actor.center_id)
     ):
         raise NotFound(_l("There is no such reminder to call about."))
     return reminder

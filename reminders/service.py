@@ -32,7 +32,8 @@ def listing(
         .order_by(Reminder.id.desc())
     )
     if not actor.is_district_wide:
-        query = query.where(Reminder.center_id == actor.center_id)
+        # The resident's center now: one who moved is the new center's to remind.
+        query = query.where(Resident.center_id == actor.center_id)
     for column, wanted in (
         (Reminder.status, status),
         (Reminder.kind, kind),

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from console.calls import when_text
 from core.db import db
-from identity.models import AuditEvent
+from identity.models import AuditEvent, Resident
 from reminders.models import Reminder
 from tests.access import World
 from tests.consoles import log_in
@@ -151,3 +151,22 @@ def test_the_clerk_reads_a_moment_in_the_districts_time(reminders_app: Flask) ->
     with reminders_app.app_context():
         assert when_text("2026-12-07T07:00:00+00:00") == "2026-12-07 15:00"
         assert when_text("2026-12-07") == "2026-12-07"
+
+
+def test_a_resident_who_moved_is_the_new_centers_to_call(
+    reminders_app: Flask, make: Factory, to_call: dict[str, Any]
+) -> None:
+    new_desk = make.staff("staff", make.center())
+    with reminders_app.app_context():
+        db.session.get_one(Resident, to_call["resident_id"]).center_id = new_desk.center_id
+        db.session.commit()
+
+    old_desk_calls = record(
+        reminders_app, to_call["desk"], to_call["reminder_id"], outcome="reached"
+    )
+
+    assert call_list(reminders_app, to_call["desk"]) == []
+    assert old_desk_calls.status_code == 404
+    assert [item["id"] for item in call_list(reminders_app, new_desk)] == [to_call["reminder_id"]]
+    listed = reminders_app.test_client().get("/api/v1/reminders", headers=to_call["desk"].headers)
+    assert listed.json["items"] == []
