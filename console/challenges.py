@@ -10,6 +10,7 @@ the district's manager's) and every rule is theirs.
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 from flask import Response, redirect, render_template, request, url_for
@@ -20,10 +21,12 @@ from core.auth import Principal, current_principal
 from core.db import utcnow
 from core.errors import DomainError
 from core.i18n import Text, _l
-from core.localtime import district_today
+from core.localtime import district_today, district_zone
 from gamification import badges, challenges
 from gamification.schemas import BadgeCreateSchema, ChallengeCreateSchema, ChallengeUpdateSchema
 from identity.service import list_centers
+from stats import service as stats
+from stats.periods import Period
 
 bp = console_blueprint("challenges", "/challenges")
 #: Who sets challenges and badges (the API's ``MANAGERS``).
@@ -84,11 +87,22 @@ def _row(actor: Principal, challenge: dict[str, Any], today: Any) -> dict[str, A
     return {
         **challenge,
         "status": status,
+        "uplift": None if status == challenges.UPCOMING else _uplift(challenge, today),
         "in_progress": challenge["joined"] - challenge["completed"],
         "bonus_paid": challenge["completed"] * challenge["bonus_points"],
         "may_edit": mine and status == challenges.UPCOMING,
         "may_end": mine and status == challenges.RUNNING,
     }
+
+
+def _uplift(challenge: dict[str, Any], today: date) -> dict[str, int]:
+    """Attendance of the goal's kind in the challenge's days so far, against as many days
+    just before it began, where it runs: what the campaign brought."""
+    during = Period(challenge["starts_on"], min(challenge["ends_on"], today))
+    before = Period(during.start - timedelta(days=during.days), during.start - timedelta(days=1))
+    kind, where, tz = challenge["goal"]["kind"], challenge["center_id"], district_zone()
+    now, then = stats.attendance(during, where, tz)[kind], stats.attendance(before, where, tz)[kind]
+    return {"during": now, "before": then, "extra": now - then}
 
 
 @bp.get("/new")

@@ -136,7 +136,7 @@ def figures(
     whole = raw.Window(*period.bounds(tz), center_id)
     result = Figures(
         events=_by_activity(raw.events(whole, now)),
-        checkins=_by_activity(_checkins(parts)),
+        checkins=checkins_by_activity(parts),
         redemptions=gifts_handed_out(parts),
     )
     result.unique_participants, result.repeat_participants = _participants(parts)
@@ -153,6 +153,10 @@ def figures(
 
 def _by_activity(counts: Any) -> dict[str, int]:
     return dict.fromkeys(ACTIVITIES, 0) | dict(counts)
+
+
+def checkins_by_activity(parts: Parts) -> dict[str, int]:
+    return _by_activity(_checkins(parts))
 
 
 def _checkins(parts: Parts) -> Counter[str]:

@@ -22,6 +22,7 @@ from stats.figures import (
     Figures,
     Parts,
     centers_in,
+    checkins_by_activity,
     figures,
     gifts_handed_out,
     growth,
@@ -145,3 +146,10 @@ def _ranking(period: Period, center_id: int | None, rows: list[dict[str, Any]]) 
         "center": center_of(center_id),
         "items": rows,
     }
+
+
+def attendance(period: Period, center_id: int | None, tz: ZoneInfo) -> dict[str, int]:
+    """Check-ins that count over the period, by kind of activity (``any``: all of them):
+    what a campaign's uplift is read from, cheaply (the rollups' sums)."""
+    counts = checkins_by_activity(Parts.of(period, center_id, tz, rollups.coverage(tz)))
+    return {**counts, "any": sum(counts.values())}

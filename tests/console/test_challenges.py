@@ -5,8 +5,9 @@ words; and the desk card's level, streak and badges at the cost of two small que
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -17,6 +18,8 @@ from core.localtime import district_today
 from tests.consoles import Console, html, log_in, text_of
 from tests.factories import Account, Factory
 from tests.gamification.conftest import attend, months_ago
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def today(app: Flask) -> Any:
@@ -252,3 +255,23 @@ def _card(app: Flask, clerk: Console, resident: Account) -> tuple[Any, list[str]
             sa_event.remove(db.engine, "before_cursor_execute", record)
     assert response.status_code == 200
     return response, statements
+
+
+def test_the_extra_attendance_a_running_challenge_brought(
+    app: Flask, make: Factory, manager: Account, resident: Account
+) -> None:
+    """Begun ten days ago: three lectures since, one in the ten days before, one walk-in
+    screening that is not its kind; a challenge not begun has no figure yet."""
+    console = log_in(app, manager)
+    running = set_by(console, app, -9, goal_count="2")
+    upcoming = set_by(console, app, 5)
+    noon = datetime.combine(today(app), time(12), SHANGHAI)
+    for days_ago in (1, 2, 8):
+        attend(make, resident, noon - timedelta(days=days_ago))
+    attend(make, resident, noon - timedelta(days=15))
+    attend(make, resident, noon - timedelta(days=3), kind="screening")
+
+    page = console.get("/console/challenges")
+
+    assert text_of(page, f"uplift-{running}").split() == ["+2", "3，此前", "1"]
+    assert text_of(page, f"uplift-{upcoming}") == "—"
