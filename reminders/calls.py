@@ -21,7 +21,8 @@ from core.errors import Conflict, NotFound, ValidationFailed
 from core.i18n import _l
 from events.models import CALL_OUTCOMES
 from identity.audit import record_audit
-from identity.models import Resident, mask_phone
+from identity.models import Resident
+from reminders import service
 from reminders.models import Reminder, ReminderCall
 
 #: Outcomes that close the loop: the resident heard (or declined) what the reminder says.
@@ -42,7 +43,7 @@ def call_list(
         query = query.where(Reminder.id > last_id)
     rows = db.session.execute(query.limit(limit + 1)).all()
     listed = page(rows, limit, key=lambda row: (row[0].id,))
-    listed["items"] = [_shown(*row) for row in listed["items"]]
+    listed["items"] = [service.shown(*row) for row in listed["items"]]
     return listed
 
 
@@ -52,7 +53,7 @@ def call_sheet(actor: Principal, center_id: int | None, now: datetime) -> list[d
     rows = db.session.execute(_to_call(actor, center_id, now).order_by(Reminder.id)).all()
     for reminder, _name, _phone in rows:
         record_audit(actor, "reminder.export", reminder.resident_id, f"reminder {reminder.id}")
-    return [{**_shown(*row), "phone": row[2]} for row in rows]
+    return [{**service.shown(*row), "phone": row[2]} for row in rows]
 
 
 def phone_for_call(actor: Principal, reminder_id: int) -> dict[str, Any]:
@@ -124,18 +125,3 @@ def _for_staff(actor: Principal, reminder_id: int, *, lock: bool = False) -> Rem
     ):
         raise NotFound(_l("There is no such reminder to call about."))
     return reminder
-
-
-def _shown(reminder: Reminder, name: str | None, phone: str | None) -> dict[str, Any]:
-    return {
-        "id": reminder.id,
-        "resident_id": reminder.resident_id,
-        "resident_name": name,
-        "phone_masked": mask_phone(phone),
-        "center_id": reminder.center_id,
-        "kind": reminder.kind,
-        "title": reminder.data.get("title"),
-        "when": reminder.data.get("when"),
-        "send_before": reminder.send_before,
-        "status": reminder.status,
-    }

@@ -123,34 +123,25 @@ def _day_end(day_column: Any, settings: ReminderSettings, extra_days: int = 1) -
 
 
 def _followups_due(today: Any, settings: ReminderSettings) -> Select[Any]:
-    return (
-        select(
-            FollowUp.resident_id,
-            literal("followup").label("subject_type"),
-            cast(FollowUp.id, BigInteger).label("subject_id"),
-            Resident.center_id,
-            _channel().label("channel"),
-            _day_end(FollowUp.due_on, settings).label("send_before"),
-            func.jsonb_build_object(
-                "title",
-                str(_("Follow-up reminder")),
-                "when",
-                FollowUp.due_on,
-                "place",
-                Center.name,
-            ).label("data"),
-        )
-        .join(Resident, Resident.id == FollowUp.resident_id)
-        .join(Center, Center.id == FollowUp.center_id)
-        .where(
-            FollowUp.due_on.between(today, today + timedelta(days=FOLLOWUP_NOTICE_DAYS)),
-            FollowUp.done_at.is_(None),
-            Resident.closed_at.is_(None),
-        )
+    return _followups(
+        _("Follow-up reminder"),
+        FollowUp.due_on.between(today, today + timedelta(days=FOLLOWUP_NOTICE_DAYS)),
+        _day_end(FollowUp.due_on, settings),
     )
 
 
 def _followups_overdue(today: Any, settings: ReminderSettings) -> Select[Any]:
+    return _followups(
+        _("Follow-up overdue"),
+        FollowUp.due_on.between(
+            today - timedelta(days=OVERDUE_WINDOW_DAYS), today - timedelta(days=1)
+        ),
+        _day_end(FollowUp.due_on, settings, OVERDUE_WINDOW_DAYS + 1),
+    )
+
+
+def _followups(title: str, due: Any, send_before: Any) -> Select[Any]:
+    """Open follow-ups ``due`` as reminders: titled ``title`` (随访, never the condition)."""
     return (
         select(
             FollowUp.resident_id,
@@ -158,25 +149,14 @@ def _followups_overdue(today: Any, settings: ReminderSettings) -> Select[Any]:
             cast(FollowUp.id, BigInteger).label("subject_id"),
             Resident.center_id,
             _channel().label("channel"),
-            _day_end(FollowUp.due_on, settings, OVERDUE_WINDOW_DAYS + 1).label("send_before"),
+            send_before.label("send_before"),
             func.jsonb_build_object(
-                "title",
-                str(_("Follow-up overdue")),
-                "when",
-                FollowUp.due_on,
-                "place",
-                Center.name,
+                "title", str(title), "when", FollowUp.due_on, "place", Center.name
             ).label("data"),
         )
         .join(Resident, Resident.id == FollowUp.resident_id)
         .join(Center, Center.id == FollowUp.center_id)
-        .where(
-            FollowUp.due_on.between(
-                today - timedelta(days=OVERDUE_WINDOW_DAYS), today - timedelta(days=1)
-            ),
-            FollowUp.done_at.is_(None),
-            Resident.closed_at.is_(None),
-        )
+        .where(due, FollowUp.done_at.is_(None), Resident.closed_at.is_(None))
     )
 
 

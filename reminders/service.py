@@ -47,11 +47,11 @@ def listing(
     result = page(
         db.session.execute(query.limit(limit + 1)).all(), limit, key=lambda row: (row[0].id,)
     )
-    result["items"] = [_shown(*row) for row in result["items"]]
+    result["items"] = [shown(*row) for row in result["items"]]
     return result
 
 
-def _shown(reminder: Reminder, name: str | None, phone: str | None) -> dict[str, Any]:
+def shown(reminder: Reminder, name: str | None, phone: str | None) -> dict[str, Any]:
     return {
         "id": reminder.id,
         "resident_id": reminder.resident_id,
