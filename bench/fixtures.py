@@ -25,6 +25,7 @@ from core.codes import current_keys
 from core.db import db, utcnow
 from events import codes
 from events import service as events
+from gamification import challenges
 from identity import member_codes
 from identity.models import Resident, Staff
 from identity.tokens import issue_tokens, new_token_id
@@ -146,6 +147,28 @@ def checkins(path: Path, cast: Cast, residents: list[tuple[int, str]], count: in
             lines.append(("POST", "/api/v1/checkins", access, body))
     db.session.commit()
     return write(path, lines)
+
+
+def winter_challenge(cast: Cast, today: date) -> None:
+    """A district-wide challenge the bench's lectures count toward (3 lectures, 50 points),
+    so the gamification worker does a campaign's work: progress, completions, bonuses."""
+    challenges.create(
+        cast.district,
+        {
+            "title": "冬季控压挑战",
+            "starts_on": today - timedelta(days=30),
+            "ends_on": today + timedelta(days=60),
+            "goal": {"kind": "lecture", "count": 3},
+            "bonus_points": 50,
+        },
+    )
+    db.session.commit()
+
+
+def challenge_completions() -> int:
+    """Challenges completed (bonus paid) so far, all of them."""
+    db.session.rollback()  # the worker committed them in its own process
+    return db.session.execute(text("SELECT count(*) FROM challenge_completions")).scalar_one()
 
 
 def redemptions(path: Path, cast: Cast, count: int) -> Path:

@@ -18,6 +18,8 @@ import psycopg
 
 #: The issue's targets.
 CHECKIN_RATIO, CHECKIN_P99_MS, YEAR_SUMMARY_MS, WORKER_RSS_MB = 0.40, 60.0, 200.0, 120.0
+#: Gamification's (issue #17): its worker beside gunicorn costs check-in at most this.
+GAMIFICATION_COST = 0.05
 #: The console's (issue #15): the desk's scan → card, the dashboard's full first load.
 DESK_SCAN_MS, DASHBOARD_MS = 150.0, 500.0
 
@@ -92,6 +94,7 @@ def render(figures: dict[str, Any], meta: dict[str, Any], workers: int, database
             ok = ratio >= CHECKIN_RATIO and fig["p99"] <= CHECKIN_P99_MS
             note += f"; target ≥ {CHECKIN_RATIO}× and p99 ≤ {CHECKIN_P99_MS:g} ms: {_verdict(ok)}"
         lines.append(_row("POST /checkins (first check-in)", conns, fig, note))
+    lines += _gamification_rows(figures["gamification"], figures["health"][32]["rps"])
     lines.append(_row("POST /redemptions (desk)", 32, figures["redemption"]))
     scans = figures["desk_scan"]
     clerk = scans[1]
@@ -136,6 +139,32 @@ def render(figures: dict[str, Any], meta: dict[str, Any], workers: int, database
             lines += [f"Query {number}:", "", "```sql", plan["sql"].strip(), "```", ""]
             lines += ["```", plan["plan"], "```", ""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _gamification_rows(game: dict[str, Any], health_rps: float) -> list[str]:
+    """Check-in with the gamification worker running, then without it, one after the other."""
+    with_worker, without = game["with"], game["without"]
+    cost = 1 - with_worker["rps"] / without["rps"]
+    caught_up = (
+        f"worker refreshed {game['refreshed']:,} residents, caught up {game['caught_up_s']:.1f} s "
+        f"after the last check-in; {game['completed']:,} challenge bonuses paid"
+    )
+    verdict = f"costs {cost:+.1%}; target ≤ {GAMIFICATION_COST:.0%}"
+    return [
+        _row(
+            "POST /checkins (gamification worker running)",
+            32,
+            with_worker,
+            f"{with_worker['rps'] / health_rps:.2f}× health; {verdict}: "
+            f"{_verdict(cost <= GAMIFICATION_COST)}; {caught_up}",
+        ),
+        _row(
+            "POST /checkins (right after, worker stopped)",
+            32,
+            without,
+            f"{without['rps'] / health_rps:.2f}× health",
+        ),
+    ]
 
 
 def _rows(rows: dict[str, int]) -> str:

@@ -30,6 +30,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import psycopg
+
 from bench import load, report
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -116,6 +118,67 @@ class Gunicorn:
             return int(error.code)
 
 
+class GamificationWorker:
+    """``flask gamification work`` beside gunicorn, as production runs it; stopped on exit.
+
+    It starts as a worker that has kept up: its cursor is set to now, so its first pass
+    reads only the check-ins made while it runs, not the earlier runs' backlog."""
+
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.log = log.open("w")
+        self.url = env["DATABASE_URL"]
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            conn.execute(
+                "INSERT INTO gamification_cursor (id, scanned_until) VALUES (1, now() + "
+                "interval '2 minutes') ON CONFLICT (id) DO UPDATE SET scanned_until = "
+                "excluded.scanned_until"
+            )
+        self.process = subprocess.Popen(
+            [str(ROOT / ".venv/bin/flask"), "--app", "app", "gamification", "work"],
+            cwd=ROOT,
+            env={**env, "PYTHONUNBUFFERED": "1"},  # each pass's line in the log as it ends
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def __enter__(self) -> GamificationWorker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+
+    def caught_up(self, timeout: float = 300) -> float:
+        """Seconds from now until a pass that began after now has finished: by then every
+        check-in made before now has been counted."""
+        started = time.monotonic()
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            mark = conn.execute("SELECT now()").fetchone()[0]
+            while time.monotonic() - started < timeout and self.process.poll() is None:
+                # Not the moment set at the start, still ahead of now: one a pass wrote.
+                done = conn.execute(
+                    "SELECT scanned_until BETWEEN %s AND now() FROM gamification_cursor", (mark,)
+                ).fetchone()
+                if done and done[0]:
+                    return time.monotonic() - started
+                time.sleep(0.2)
+        raise SystemExit(f"the gamification worker did not catch up; see {self.log.name}")
+
+    def refreshed(self) -> int:
+        """Residents refreshed in all, from the passes' lines in the log."""
+        self.log.flush()
+        return sum(
+            int(line.split()[1])
+            for line in Path(self.log.name).read_text().splitlines()
+            if line.startswith("Refreshed ")
+        )
+
+
 def wrk(url: str, requests: Path, connections: int, seconds: int) -> dict[str, Any]:
     """One wrk run replaying ``requests``; its figures (req/s, latency in ms, statuses)."""
     threads = min(connections, 2)
@@ -133,6 +196,27 @@ def wrk(url: str, requests: Path, connections: int, seconds: int) -> dict[str, A
     result["rps"] = result["requests"] / result["seconds"]
     result["connections"] = connections
     return result
+
+
+def gamified_checkins(
+    args: argparse.Namespace, env: dict[str, str], work: Path, url: str, cast: Any, count: int
+) -> dict[str, Any]:
+    """First check-ins at 32 connections with the gamification worker beside gunicorn, then
+    as many again without it (issue #17: the worker costs check-in at most 5%), and how soon
+    after the last check-in the worker had counted them all, a district challenge running."""
+    from bench import fixtures
+
+    fixtures.winter_challenge(cast, date.today())
+    residents = fixtures.resident_tokens(args.residents, args.seed + 1)
+    with_worker = fixtures.checkins(work / "gamified.txt", cast, residents, count)
+    without = fixtures.checkins(work / "plain.txt", cast, residents, count)
+    with GamificationWorker(env, work / "gamification.log") as worker:
+        figures: dict[str, Any] = {"with": wrk(url, with_worker, 32, args.seconds)}
+        figures["caught_up_s"] = worker.caught_up()
+        figures["refreshed"] = worker.refreshed()
+    figures["completed"] = fixtures.challenge_completions()
+    figures["without"] = wrk(url, without, 32, args.seconds)
+    return figures
 
 
 def measure(args: argparse.Namespace, env: dict[str, str], work: Path) -> dict[str, Any]:
@@ -156,6 +240,8 @@ def measure(args: argparse.Namespace, env: dict[str, str], work: Path) -> dict[s
                 path = work / f"checkins-{connections}.txt"
                 fixtures.checkins(path, cast, residents, count)
                 figures["checkin"][connections] = wrk(server.url, path, connections, args.seconds)
+            count = int(figures["health"][32]["rps"] * args.seconds * 1.2) + 100
+            figures["gamification"] = gamified_checkins(args, env, work, server.url, cast, count)
             count = int(figures["health"][32]["rps"] * args.seconds * 1.2) + 100
             desk = fixtures.redemptions(work / "redemptions.txt", cast, count)
             figures["redemption"] = wrk(server.url, desk, 32, args.seconds)

@@ -1,8 +1,8 @@
 """Everything derived again from history: ``flask gamification rebuild``.
 
 Badges and challenge progress are emptied and each resident with a check-in, a gift or a
-completion is refreshed as a new check-in would refresh them (``progress.refresh``), so the
-result is what the incremental path would have reached. Completions are kept: their ids are
+completion is refreshed as a new check-in would refresh them (``progress.refresh_many``),
+so the result is what the incremental path would have reached. Completions are kept: their ids are
 the ledger's sources, and refreshing completes, keeps or revokes each against the history,
 crediting or taking back a bonus only where the ledger disagrees.
 """
@@ -15,7 +15,7 @@ from catalog.models import Redemption
 from core.db import db, utcnow
 from events.models import Checkin
 from gamification.models import BadgeAward, ChallengeCompletion, ChallengeProgress
-from gamification.progress import GameSettings, Terms, refresh
+from gamification.progress import GameSettings, Terms, refresh_many
 
 #: Residents refreshed per transaction.
 CHUNK = 200
@@ -34,9 +34,8 @@ def rebuild(settings: GameSettings) -> int:
     for table in (BadgeAward, ChallengeProgress):
         db.session.execute(delete(table))
     terms = Terms.current()
-    for number, resident_id in enumerate(sorted(residents), start=1):
-        refresh(resident_id, utcnow(), settings, terms)
-        if number % CHUNK == 0:
-            db.session.commit()
-    db.session.commit()
+    ordered = sorted(residents)
+    for start in range(0, len(ordered), CHUNK):
+        refresh_many(ordered[start : start + CHUNK], utcnow(), settings, terms)
+        db.session.commit()
     return len(residents)

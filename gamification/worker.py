@@ -13,7 +13,7 @@ Each pass reads what happened since the last pass's end (``GamificationCursor``)
 :data:`MARGIN`, for a transaction that took its moment before the last pass and committed
 after; what the worker has refreshed for within the margin it skips. Refreshing is
 idempotent, so a pass that dies is simply done again, and two workers only duplicate work
-(a resident's refresh holds an advisory lock of their own).
+(a resident's refresh holds an advisory lock of their own, taken in id order).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from catalog.models import Redemption
 from core.db import db, utcnow
 from events.models import Checkin
 from gamification.models import GamificationCursor
-from gamification.progress import GameSettings, Terms, refresh
+from gamification.progress import GameSettings, Terms, refresh_many
 from identity.models import Resident
 
 log = logging.getLogger(__name__)
@@ -89,11 +89,10 @@ def run_once(settings: GameSettings, seen: Seen | None = None) -> int:
             residents.add(resident_id)
     terms = Terms.current()
     db.session.rollback()
-    # In id order, as the rebuild: two passes never wait for each other's locks in a ring.
-    for number, resident_id in enumerate(sorted(residents), start=1):
-        refresh(resident_id, utcnow(), settings, terms)
-        if number % CHUNK == 0:
-            db.session.commit()
+    ordered = sorted(residents)
+    for start in range(0, len(ordered), CHUNK):
+        refresh_many(ordered[start : start + CHUNK], utcnow(), settings, terms)
+        db.session.commit()
     db.session.execute(
         insert(GamificationCursor)
         .values(id=1, scanned_until=until)
