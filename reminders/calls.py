@@ -1,7 +1,8 @@
 """The desk's call list: the due reminders of residents without WeChat (channel ``call``),
 phoned by staff instead of sent. A call's outcome is recorded as the follow-up list records
 its calls: reached or refused settles the reminder (``called``); no answer leaves it on the
-list, to try again, until its moment passes.
+list, to try again, until its moment passes. A call about a follow-up's reminder is one of
+the follow-up's calls too.
 
 The page shows masked numbers; the full number is given on an explicit ask or in the sheet
 to phone from, and each is recorded in the audit trail.
@@ -9,6 +10,7 @@ to phone from, and each is recorded in the audit trail.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +21,8 @@ from core.auth import Principal
 from core.db import db
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.i18n import _l
+from core.localtime import district_zone, local_date
+from events import followups
 from events.models import CALL_OUTCOMES
 from identity.audit import record_audit
 from identity.models import Resident
@@ -81,8 +85,22 @@ def record_call(
     db.session.add(call)
     if outcome in SETTLING:
         reminder.status, reminder.settled_at = "called", now
+    if reminder.subject_type == "followup":
+        _log_on_followup(actor, reminder.subject_id, outcome, note, now)
     db.session.flush()
     return call
+
+
+def _log_on_followup(
+    actor: Principal, followup_id: int, outcome: str, note: str | None, now: datetime
+) -> None:
+    """The follow-up's own calls show a call about its reminder too, so the overdue list
+    does not phone the resident again. A follow-up the caller cannot see (another center's,
+    the resident having moved) keeps to its own calls."""
+    with suppress(NotFound):
+        followups.record_call(
+            actor, followup_id, outcome, note, None, local_date(now, district_zone())
+        )
 
 
 def last_calls(reminder_ids: list[int]) -> dict[int, ReminderCall]:

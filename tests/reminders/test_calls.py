@@ -170,3 +170,39 @@ def test_a_resident_who_moved_is_the_new_centers_to_call(
     assert [item["id"] for item in call_list(reminders_app, new_desk)] == [to_call["reminder_id"]]
     listed = reminders_app.test_client().get("/api/v1/reminders", headers=to_call["desk"].headers)
     assert listed.json["items"] == []
+
+
+def followup_calls(app: Flask, staff: Account, reminder_id: int) -> Any:
+    with app.app_context():
+        followup_id = db.session.get_one(Reminder, reminder_id).subject_id
+    return app.test_client().get(f"/api/v1/followups/{followup_id}/calls", headers=staff.headers)
+
+
+def test_a_call_about_a_followup_is_one_of_the_followups_calls(
+    reminders_app: Flask, to_call: dict[str, Any]
+) -> None:
+    desk, reminder_id = to_call["desk"], to_call["reminder_id"]
+
+    record(reminders_app, desk, reminder_id, outcome="reached", note="周四上午来")
+
+    calls = followup_calls(reminders_app, desk, reminder_id)
+    assert calls.status_code == 200, calls.json
+    assert [(call["outcome"], call["note"], call["staff_id"]) for call in calls.json["items"]] == [
+        ("reached", "周四上午来", desk.id)
+    ]
+
+
+def test_the_followup_of_a_resident_who_moved_keeps_to_its_own_calls(
+    reminders_app: Flask, make: Factory, to_call: dict[str, Any]
+) -> None:
+    """The reminder is the new center's to call; the follow-up stays the old center's."""
+    new_desk = make.staff("staff", make.center())
+    with reminders_app.app_context():
+        db.session.get_one(Resident, to_call["resident_id"]).center_id = new_desk.center_id
+        db.session.commit()
+
+    called = record(reminders_app, new_desk, to_call["reminder_id"], outcome="reached")
+
+    assert called.status_code == 201, called.json
+    calls = followup_calls(reminders_app, to_call["desk"], to_call["reminder_id"])
+    assert calls.json["items"] == []
