@@ -160,6 +160,11 @@ def _followups(title: str, due: Any, send_before: Any) -> Select[Any]:
     )
 
 
+def _day_number(day: Any) -> Any:
+    """A lot's local expiry day as a points reminder's subject: 20270306."""
+    return cast(func.to_char(day, "YYYYMMDD"), BigInteger)
+
+
 def _points_expiring(now: datetime, settings: ReminderSettings) -> Select[Any]:
     """One per resident and local expiry day, with the points left to lapse that day."""
     expiry_day = local_day(PointsLot.expires_at, settings.tz)
@@ -167,7 +172,7 @@ def _points_expiring(now: datetime, settings: ReminderSettings) -> Select[Any]:
         select(
             PointsLot.resident_id,
             literal("points_expiry").label("subject_type"),
-            cast(func.to_char(expiry_day, "YYYYMMDD"), BigInteger).label("subject_id"),
+            _day_number(expiry_day).label("subject_id"),
             Resident.center_id,
             _channel().label("channel"),
             func.min(PointsLot.expires_at).label("send_before"),
@@ -295,12 +300,13 @@ def cancel_event_reminder(resident_id: int, signup_id: int, now: datetime) -> No
 
 def settle_stale(now: datetime, settings: ReminderSettings) -> int:
     """Before sending: reminders of a follow-up or an event moved since are decided again
-    (:func:`_decide_moved_again`), those whose cause went away are cancelled (the follow-up
+    (:func:`_decide_moved_again`), points reminders say what is left to lapse
+    (:func:`_restate_points_left`), those whose cause went away are cancelled (the follow-up
     done or erased, the gift picked up or called off, the sign-up or its event called off),
     those past their use expire, and those a dead sender held are failed. Returns how many
     changed."""
     pending = Reminder.status == "pending"
-    changed = _decide_moved_again(now, settings)
+    changed = _decide_moved_again(now, settings) + _restate_points_left(now, settings)
     followup_settled = not_(
         exists().where(FollowUp.id == Reminder.subject_id, FollowUp.done_at.is_(None))
     )
@@ -338,6 +344,39 @@ def settle_stale(now: datetime, settings: ReminderSettings) -> int:
         )
         changed += result.rowcount  # type: ignore[attr-defined]
     return changed
+
+
+def _restate_points_left(now: datetime, settings: ReminderSettings) -> int:
+    """A points reminder not out yet says the points left to lapse on its day: a gift since
+    spent some (soonest expiry first), so it says fewer, or none, and then it goes."""
+    left = (
+        select(func.coalesce(func.sum(PointsLot.remaining), 0))
+        .where(
+            PointsLot.resident_id == Reminder.resident_id,
+            PointsLot.remaining > 0,
+            PointsLot.expires_at > now,
+            _day_number(local_day(PointsLot.expires_at, settings.tz)) == Reminder.subject_id,
+        )
+        .scalar_subquery()
+    )
+    waiting = and_(
+        Reminder.status == "pending",
+        Reminder.claimed_at.is_(None),
+        Reminder.subject_type == "points_expiry",
+    )
+    spent = db.session.execute(
+        update(Reminder)
+        .where(waiting, left == 0)
+        .values(status="cancelled", settled_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    restated = db.session.execute(
+        update(Reminder)
+        .where(waiting, left != cast(Reminder.data["amount"].astext, BigInteger))
+        .values(data=Reminder.data.op("||")(func.jsonb_build_object("amount", left)))
+        .execution_options(synchronize_session=False)
+    )
+    return spent.rowcount + restated.rowcount  # type: ignore[attr-defined,no-any-return]
 
 
 def _decide_moved_again(now: datetime, settings: ReminderSettings) -> int:

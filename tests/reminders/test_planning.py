@@ -11,6 +11,8 @@ from sqlalchemy import select
 from catalog.models import Redemption
 from core.db import db
 from events.models import FollowUp
+from points.ledger import Source
+from points.service import debit
 from reminders.planning import plan_reminders
 from reminders.settings import ReminderSettings
 from tests.desks import reserve
@@ -51,6 +53,38 @@ def test_points_expiring_are_one_reminder_per_expiry_day(
     sent = sorted(body["data"]["number3"]["value"] for _, body in wechat.messages)
     assert sent == ["10", "80"]
     assert all(body["page"] == "pages/points/index" for _, body in wechat.messages)
+
+
+def test_a_points_reminder_says_what_is_left_when_it_goes_out(
+    reminders_app: Flask, make: Factory, wechat: FakeWeChat
+) -> None:
+    """Decided at night, it waits for eight; a gift in between spent some of the points, and
+    a second resident's spent all of theirs."""
+    spends_some, spends_all = make.resident(), make.resident()
+    year_end = at(23, 59, DAY + timedelta(days=20))
+    for resident in (spends_some, spends_all):
+        make.credit(resident.id, 80, expires_at=year_end)
+        make.credit(resident.id, 100)  # never lapses: spent last
+        grant(reminders_app, resident.id, "points_expiring")
+    with reminders_app.app_context():
+        plan_reminders(at(22), ReminderSettings.from_config(reminders_app.config))
+        db.session.commit()
+    _spend(reminders_app, spends_some.id, 60)
+    _spend(reminders_app, spends_all.id, 150)
+
+    run(reminders_app, at(8, 0, DAY + timedelta(days=1)))
+
+    assert [body["data"]["number3"]["value"] for _, body in wechat.messages] == ["20"]
+    (some,) = reminders_of(reminders_app, spends_some.id)
+    (none,) = reminders_of(reminders_app, spends_all.id)
+    assert (some.status, some.data["amount"]) == ("sent", 20)
+    assert none.status == "cancelled"
+
+
+def _spend(app: Flask, resident_id: int, amount: int) -> None:
+    with app.app_context():
+        debit(resident_id, amount, Source("test", f"gift-{resident_id}", "兑换礼品"), None)
+        db.session.commit()
 
 
 def test_a_reserved_gift_is_recalled_the_day_before_it_lapses(
