@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from flask import current_app, g, redirect, render_template, request, session, url_for
@@ -79,4 +80,9 @@ def _console_globals() -> dict[str, Any]:
     if not isinstance(principal, Principal) or principal.kind != "staff":
         return {"console_areas": []}
     areas = current_app.extensions["console_areas"]
-    return {"console_areas": [area for area in areas if area.open_to(principal)]}
+    return {
+        "console_areas": [area for area in areas if area.open_to(principal)],
+        # A fresh Idempotency-Key for each button that may not act twice (a double click, a
+        # retry on flaky Wi-Fi): ``hx-headers='{{ {"Idempotency-Key": new_key()}|tojson }}'``.
+        "new_key": lambda: uuid.uuid4().hex,
+    }

@@ -9,7 +9,6 @@ stock (``take_stock`` counts it through it), and who may do what is the API's.
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 import marshmallow as ma
@@ -23,6 +22,7 @@ from catalog.schemas import ItemCreateSchema, ItemUpdateSchema, StockMoveSchema,
 from console.plumbing import (
     Area,
     console_blueprint,
+    done_once,
     form_args,
     is_htmx,
     render_refusal_in,
@@ -34,7 +34,6 @@ from core.auth import STAFF_ROLES, Principal, current_principal
 from core.db import utcnow
 from core.errors import DomainError, NotFound, ValidationFailed
 from core.i18n import _l
-from core.idempotency import replayed_as
 from core.localtime import district_minute, district_zone
 from identity.models import center_of
 from identity.service import list_centers
@@ -172,7 +171,7 @@ def stock_take(item_id: int) -> Any:
 
 
 @bp.post("/items/<id:item_id>/stock")
-@replayed_as("text/html; charset=utf-8")
+@done_once
 def move_stock(item_id: int) -> Any:
     """A delivery in or a write-off, as ``POST /api/v1/catalog/items/{id}/stock``; the form
     carries an ``Idempotency-Key`` so a double click moves the stock once."""
@@ -245,8 +244,6 @@ def _page(actor: Principal, center_id: int) -> dict[str, Any]:
         "periods": PERIOD_WORDS,
         "limit_words": _limit_words,
         "minute": district_minute,
-        # One key per rendering of the delivery form: a double click replays, not repeats.
-        "idempotency_key": secrets.token_urlsafe(16),
     }
 
 

@@ -13,7 +13,6 @@ events and no gifts, and nothing that happens at a desk can be done.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from flask import Response, current_app, redirect, render_template, request, session, url_for
@@ -24,13 +23,12 @@ from catalog.schemas import CancelSchema, PickupSchema
 from console import desk_support as desk
 from console.desk_card import reference
 from console.desk_support import CENTER, FOUND, checked_in, done, fields, outcome
-from console.plumbing import Area, console_blueprint, form_args, roles_required
+from console.plumbing import Area, console_blueprint, done_once, form_args, roles_required
 from core.auth import STAFF_ROLES, Principal, current_principal
 from core.codes import current_keys
 from core.db import utcnow
 from core.errors import DomainError, NotFound, ValidationFailed
 from core.i18n import _l
-from core.idempotency import replayed_as
 from core.localtime import district_zone
 from core.ratelimit import limiter
 from events import checkin, codes
@@ -44,7 +42,6 @@ from identity.schemas import ResidentQueryArgsSchema
 bp = console_blueprint("desk", "/desk")
 AREA = Area(_l("Desk"), "console_desk.index", STAFF_ROLES)
 
-HTML = "text/html; charset=utf-8"
 #: The session's key for the event of door mode.
 DOOR = "desk_door"
 #: Residents a search lists (more of the name or phone finds the others).
@@ -82,8 +79,6 @@ def _template_helpers() -> dict[str, Any]:
     zone = district_zone()
     return {
         "local_time": lambda moment, pattern: moment.astimezone(zone).strftime(pattern),
-        # A fresh Idempotency-Key for each button rendered (console/desk/_macros.html).
-        "new_key": lambda: uuid.uuid4().hex,
     }
 
 
@@ -242,7 +237,7 @@ def _door(actor: Principal) -> Event | None:
 
 
 @bp.post("/checkin")
-@replayed_as(HTML)
+@done_once
 @roles_required(*STAFF_ROLES)
 def check_in() -> str:
     """Check the resident in to one of today's events here (the API's staff check-in)."""
@@ -278,7 +273,7 @@ def redeem_preview() -> str:
 
 
 @bp.post("/redeem")
-@replayed_as(HTML)
+@done_once
 @roles_required(*STAFF_ROLES)
 def redeem() -> str:
     """Hand the gift over. The confirm button carries the ``Idempotency-Key`` its preview
@@ -309,7 +304,7 @@ def redeem() -> str:
 
 @bp.post("/pickup")
 @_wrong_pickup_codes
-@replayed_as(HTML)
+@done_once
 @roles_required(*STAFF_ROLES)
 def pickup() -> str:
     """Hand over a reserved gift by its pickup code (the API's pickup)."""
@@ -330,7 +325,7 @@ def pickup() -> str:
 
 
 @bp.post("/checkins/<int:checkin_id>/annul")
-@replayed_as(HTML)
+@done_once
 @roles_required(*STAFF_ROLES)
 def annul(checkin_id: int) -> str:
     """Annul a check-in, with a reason: its points come back out of the ledger."""
@@ -344,7 +339,7 @@ def annul(checkin_id: int) -> str:
 
 
 @bp.post("/redemptions/<int:redemption_id>/cancel")
-@replayed_as(HTML)
+@done_once
 @roles_required(*STAFF_ROLES)
 def refund(redemption_id: int) -> str:
     """The gift came back, with a reason: points refunded, the gift back in stock."""

@@ -16,6 +16,7 @@ from flask import Response, redirect, render_template, request, url_for
 from console.plumbing import (
     Area,
     console_blueprint,
+    done_once,
     form_args,
     is_htmx,
     render_refusal_in,
@@ -154,6 +155,7 @@ def progress(batch_id: int) -> Any:
 
 
 @bp.post("/<id:batch_id>/confirm")
+@done_once
 @roles_required(*IMPORTERS)
 def confirm(batch_id: int) -> Any:
     """Import the rows a check held (the same file, kind and center); the page then follows
@@ -168,6 +170,7 @@ def confirm(batch_id: int) -> Any:
 
 
 @bp.post("/<id:batch_id>/undo")
+@done_once
 @roles_required(*IMPORTERS)
 def undo_batch(batch_id: int) -> Any:
     """Undo a finished import as a whole (balances: in the background, followed like an

@@ -10,19 +10,17 @@ confirm button carries an ``Idempotency-Key``, so a double click merges once.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from flask import render_template, request
 
 from console.desk_support import fields
-from console.plumbing import Area, console_blueprint, form_args, roles_required
+from console.plumbing import Area, console_blueprint, done_once, form_args, roles_required
 from core.auth import Principal, current_principal
 from core.db import utcnow
 from core.errors import ValidationFailed
 from core.i18n import _l
-from core.idempotency import replayed_as
 from core.localtime import district_minute
 from events.merging import pair_attendance
 from identity import audit
@@ -38,18 +36,13 @@ MANAGERS = ("manager",)
 bp = console_blueprint("merges", "/merges")
 AREA = Area(_l("Merge records"), "console_merges.index", MANAGERS)
 
-HTML = "text/html; charset=utf-8"
 #: Records a search lists (more of the name or phone finds the others).
 LISTED = 20
 
 
 @bp.context_processor
 def _template_helpers() -> dict[str, Any]:
-    return {
-        "district_minute": district_minute,
-        # A fresh Idempotency-Key for each confirm button rendered.
-        "new_key": lambda: uuid.uuid4().hex,
-    }
+    return {"district_minute": district_minute}
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +121,7 @@ def preview() -> str:
 
 
 @bp.post("")
-@replayed_as(HTML)
+@done_once
 @roles_required(*MANAGERS)
 def merge() -> str:
     """The API's merge: ``from_resident_id`` joins the record that stays."""

@@ -26,12 +26,17 @@ from console import session
 from core.auth import Principal, current_principal
 from core.errors import HTTP_CODES, HTTP_WORDS, DomainError, Forbidden, ValidationFailed
 from core.i18n import Text, _l, field_message
+from core.idempotency import replayed_as
 from core.requestbody import MULTIPART_ALLOWANCE, too_large
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 ROOT = Path(__file__).resolve().parent
 csrf = CSRFProtect()
+#: A console action not to be done twice: the same ``Idempotency-Key`` (the ``once()`` macro
+#: of console/_forms.html on its button) replays the first answer, a page fragment.
+done_once = replayed_as("text/html; charset=utf-8")
+
 #: Views anyone may open (the login form): marked by :func:`public`.
 _PUBLIC = "_console_public"
 #: Views that take an upload, by the config key of its size: marked by :func:`takes_upload`.

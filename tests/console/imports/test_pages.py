@@ -3,10 +3,14 @@ written), the check is imported without the file again, and its progress is foll
 
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
+from werkzeug.test import TestResponse
 
 from console.imports import KIND_WORDS, STATUS_WORDS
 from core.db import db
@@ -64,6 +68,35 @@ def test_confirming_imports_the_checked_rows_and_the_progress_reaches_done(
     again = console.post(f"/console/imports/{check_id}/confirm")
     assert (again.status_code, result_code(again)) == (409, "import_expired")
     assert again.headers["HX-Retarget"] == f"#batch-result-{check_id}"
+
+
+def test_a_retried_confirm_replays_the_first_answer(app: Flask, manager: Account) -> None:
+    """The Wi-Fi dropped the answer and the clerk pressed again: the button's key is the
+    same, so the rows are imported once and the page shows the batch it made."""
+    console = log_in(app, manager)
+    checked_page = check(console, csv_bytes(SIGN_INS))
+    key = idempotency_key(checked_page, "confirm")
+
+    first, again = (
+        console.post(
+            f"/console/imports/{batch_id(checked_page)}/confirm",
+            headers={"Idempotency-Key": key},
+        )
+        for _ in range(2)
+    )
+
+    assert (first.status_code, again.status_code) == (200, 200), html(again)
+    assert batch_id(again) == batch_id(first) != batch_id(checked_page)
+    assert checkins(app) == 2
+
+
+def idempotency_key(response: TestResponse, testid: str) -> str:
+    """The key the button ``testid`` sends (``once()`` in console/_forms.html)."""
+    button = re.search(rf'<button[^>]*data-testid="{testid}"[^>]*>', html(response))
+    assert button is not None, html(response)
+    found = re.search(r"hx-headers='([^']*)'", button.group(0))
+    assert found is not None, button.group(0)
+    return str(json.loads(found.group(1))["Idempotency-Key"])
 
 
 def test_the_progress_bar_asks_again_until_the_batch_has_finished(
