@@ -65,7 +65,11 @@ def test_a_manager_checks_a_sheet_imports_it_follows_it_and_undoes_it(
     problems = load_workbook(io.BytesIO(download.value.path().read_bytes())).active
     assert [[cell.value for cell in row] for row in problems.iter_rows()][1][:2] == [4, "活动类型"]
 
-    page.get_by_test_id("confirm").click()
+    # The button sends a key of its own, with the page's CSRF token: a retry imports once.
+    with page.expect_request("**/confirm") as confirming:
+        page.get_by_test_id("confirm").click()
+    headers = confirming.value.headers
+    assert len(headers["idempotency-key"]) == 32 and headers["x-csrftoken"]
     expect(page.get_by_test_id("progress")).to_be_visible()
     console.screenshot("3-importing")
     expect(batch).to_have_attribute("data-status", "done")
@@ -77,7 +81,9 @@ def test_a_manager_checks_a_sheet_imports_it_follows_it_and_undoes_it(
 
     page.get_by_test_id("undo").click()
     console.screenshot("5-undo-asked")
-    page.get_by_test_id("confirm-undo").click()
+    with page.expect_request("**/undo") as undoing:
+        page.get_by_test_id("confirm-undo").click()
+    assert undoing.value.headers["idempotency-key"] != headers["idempotency-key"]
 
     expect(batch).to_have_attribute("data-status", "undone")
     expect(page.get_by_test_id("result")).to_be_visible()
