@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -15,9 +17,17 @@ commands = (gamification,)
 
 @gamification.command("work")
 @click.option("--every", default=2.0, show_default=True, help="Seconds between passes.")
-def work(every: float) -> None:
+@click.option(
+    "--niceness",
+    default=10,
+    show_default=True,
+    help="Added to the process's nice value: in a rush the web workers come first.",
+)
+def work(every: float, niceness: int) -> None:
     """Refresh residents whose history changed, pass after pass, until stopped: run one
-    beside the web workers (systemd, supervisord)."""
+    beside the web workers (systemd, supervisord). It yields the processor to them: in a
+    hall's rush the check-ins come first and the worker catches up after."""
+    os.nice(niceness)
     for refreshed in worker.work(GameSettings.from_config(current_app.config), every):
         if refreshed:
             click.echo(f"Refreshed {refreshed} residents.")

@@ -3,8 +3,10 @@ the history (``flask gamification run`` is one pass) and refreshes its resident.
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -98,3 +100,23 @@ def test_two_records_merged_play_as_one(
     with app.app_context():
         left = select(BadgeAward).where(BadgeAward.resident_id == other)
         assert db.session.scalars(left).all() == []
+
+
+def test_the_worker_yields_the_processor_to_the_web_workers(
+    app: Flask, make: Factory, resident: Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In a hall's rush the check-ins come first: the worker runs at a lower priority, and
+    its passes still refresh who checked in."""
+    make.checkin(make.event(kind="lecture"), resident.id)
+    niceness: list[int] = []
+    monkeypatch.setattr(os, "nice", niceness.append)
+    monkeypatch.setattr(worker.time, "sleep", stop_after_one_pass)
+
+    result = app.test_cli_runner().invoke(args=["gamification", "work"])
+
+    assert niceness == [10]
+    assert "Refreshed 1 residents." in result.output
+
+
+def stop_after_one_pass(_seconds: float) -> None:
+    raise KeyboardInterrupt  # as systemd's stop would
