@@ -150,14 +150,18 @@ def checkins(path: Path, cast: Cast, residents: list[tuple[int, str]], count: in
 
 
 def winter_challenge(cast: Cast, today: date) -> None:
-    """A district-wide challenge the bench's lectures count toward (3 lectures, 50 points),
-    so the gamification worker does a campaign's work: progress, completions, bonuses."""
+    """A district-wide challenge the bench's lectures count toward (3 lectures from today,
+    50 points), so the gamification worker does a running campaign's work: each check-in
+    moves a resident's progress. Made once: a run on a reused database finds it."""
+    title = "冬季控压挑战 (bench)"
+    if db.session.execute(text("SELECT 1 FROM challenges WHERE title = :t"), {"t": title}).first():
+        return
     challenges.create(
         cast.district,
         {
-            "title": "冬季控压挑战",
-            "starts_on": today - timedelta(days=30),
-            "ends_on": today + timedelta(days=60),
+            "title": title,
+            "starts_on": today,
+            "ends_on": today + timedelta(days=90),
             "goal": {"kind": "lecture", "count": 3},
             "bonus_points": 50,
         },

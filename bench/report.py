@@ -147,7 +147,8 @@ def _gamification_rows(game: dict[str, Any], health_rps: float) -> list[str]:
     cost = 1 - with_worker["rps"] / without["rps"]
     caught_up = (
         f"worker refreshed {game['refreshed']:,} residents, caught up {game['caught_up_s']:.1f} s "
-        f"after the last check-in; {game['completed']:,} challenge bonuses paid"
+        f"after the rush's last check-in; one check-in alone counted within "
+        f"{game['alone_s']:.1f} s; {game['completed']:,} challenge bonuses paid"
     )
     verdict = f"costs {cost:+.1%}; target ≤ {GAMIFICATION_COST:.0%}"
     return [

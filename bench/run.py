@@ -202,21 +202,40 @@ def gamified_checkins(
     args: argparse.Namespace, env: dict[str, str], work: Path, url: str, cast: Any, count: int
 ) -> dict[str, Any]:
     """First check-ins at 32 connections with the gamification worker beside gunicorn, then
-    as many again without it (issue #17: the worker costs check-in at most 5%), and how soon
-    after the last check-in the worker had counted them all, a district challenge running."""
+    as many again without it (issue #17: the worker costs check-in at most 5%); how soon
+    after the last check-in of the rush the worker had counted them all, and how soon it
+    counts one check-in on its own, as in a hall. A district challenge is running."""
     from bench import fixtures
 
     fixtures.winter_challenge(cast, date.today())
     residents = fixtures.resident_tokens(args.residents, args.seed + 1)
     with_worker = fixtures.checkins(work / "gamified.txt", cast, residents, count)
     without = fixtures.checkins(work / "plain.txt", cast, residents, count)
+    alone = fixtures.checkins(work / "alone.txt", cast, residents, 1)
+    completed = fixtures.challenge_completions()
     with GamificationWorker(env, work / "gamification.log") as worker:
         figures: dict[str, Any] = {"with": wrk(url, with_worker, 32, args.seconds)}
         figures["caught_up_s"] = worker.caught_up()
         figures["refreshed"] = worker.refreshed()
-    figures["completed"] = fixtures.challenge_completions()
+        send_line(url, alone)
+        figures["alone_s"] = worker.caught_up()
+    figures["completed"] = fixtures.challenge_completions() - completed
     figures["without"] = wrk(url, without, 32, args.seconds)
     return figures
+
+
+def send_line(url: str, requests: Path) -> None:
+    """The first request of a request file, sent on its own."""
+    method, path, token, body = requests.read_text().splitlines()[0].split("\t")
+    request = urllib.request.Request(
+        url + path,
+        data=body.encode(),
+        method=method,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        if response.status >= 300:
+            raise SystemExit(f"{method} {path} answered {response.status}")
 
 
 def measure(args: argparse.Namespace, env: dict[str, str], work: Path) -> dict[str, Any]:
