@@ -245,57 +245,21 @@ def measure(args: argparse.Namespace, env: dict[str, str], work: Path) -> dict[s
     from bench import explain, fixtures
 
     app = create_app()
-    figures: dict[str, Any] = {"health": {}, "checkin": {}}
     with Gunicorn(env, args.workers, args.port, work / "gunicorn.log") as server:
         health = fixtures.write(work / "health.txt", [("GET", "/api/v1/health", "-", "-")])
-        for connections in CONNECTIONS:
-            figures["health"][connections] = wrk(server.url, health, connections, args.seconds)
+        figures: dict[str, Any] = {
+            "health": {conns: wrk(server.url, health, conns, args.seconds) for conns in CONNECTIONS}
+        }
         with app.app_context():
             cast = fixtures.Cast.find()
-            residents = fixtures.resident_tokens(args.residents, args.seed)
-            for connections in CONNECTIONS:
-                # Enough fresh check-ins for the run: check-in can at best match health.
-                count = int(figures["health"][connections]["rps"] * args.seconds * 1.2) + 100
-                path = work / f"checkins-{connections}.txt"
-                fixtures.checkins(path, cast, residents, count)
-                figures["checkin"][connections] = wrk(server.url, path, connections, args.seconds)
-            count = int(figures["health"][32]["rps"] * args.seconds * 1.2) + 100
-            figures["gamification"] = gamified_checkins(args, env, work, server.url, cast, count)
-            count = int(figures["health"][32]["rps"] * args.seconds * 1.2) + 100
-            desk = fixtures.redemptions(work / "redemptions.txt", cast, count)
-            figures["redemption"] = wrk(server.url, desk, 32, args.seconds)
-            # The desk at the counter: a scanned member code opens the resident's card. One
-            # clerk's wait (the target), and eight desks scanning at once with no pause.
-            # Member codes live a minute: each run scans codes minted just before it.
-            figures["desk_scan"] = {
-                connections: wrk(
-                    server.url,
-                    fixtures.desk_scans(work / f"scans-{connections}.txt", app, cast, 20000),
-                    connections,
-                    args.seconds,
-                )
-                for connections in (1, 8)
-            }
-            ledger, mean_entries = fixtures.ledgers(work / "ledgers.txt")
-            figures["ledger"] = wrk(server.url, ledger, 8, args.seconds)
-            figures["ledger"]["mean_entries"] = mean_entries
             paths = fixtures.stats_paths(cast, date.today())
             dashboard = fixtures.dashboard_paths(app, cast)
             figures["rollups"] = fixtures.rollups_cover()
-        figures["stats"] = {}
-        for label, (path, token) in paths.items():
-            lines = fixtures.write(work / "stats.txt", [("GET", path, token, "-")])
-            figures["stats"][label] = result = wrk(server.url, lines, 1, args.seconds)
-            if result["requests"] == 0:  # slower than a wrk run: time one request
-                started = time.monotonic()
-                status = server.status_of(path, token)
-                elapsed = (time.monotonic() - started) * 1000
-                result.update(p50=elapsed, p95=elapsed, p99=elapsed, statuses={str(status): 1})
-        # The dashboard's first load: the page, then the widget it fetches as it loads.
-        figures["dashboard"] = {}
-        for label, (path, credentials) in dashboard.items():
-            lines = fixtures.write(work / "dashboard.txt", [("GET", path, credentials, "-")])
-            figures["dashboard"][label] = wrk(server.url, lines, 1, args.seconds)
+        # Reads before writes: this year's dashboard counts today live from the check-ins,
+        # and the runs below write many busy days' check-ins and gifts into today.
+        figures.update(reads(args, work, server, paths, dashboard))
+        with app.app_context():
+            figures.update(writes(args, env, work, server, app, cast, figures["health"]))
         figures["rss"] = server.worker_peak_rss()
     # A few keep RESULTS.md readable: the summary's year district-wide (the target) and a
     # month for one center, and the follow-ups' year (the one report without rollups).
@@ -305,6 +269,73 @@ def measure(args: argparse.Namespace, env: dict[str, str], work: Path) -> dict[s
         if label.startswith(("summary (year, district", "summary (month, center", "followups"))
     ]
     figures["plans"] = explain.plans_of(app, {label: paths[label] for label in chosen})
+    return figures
+
+
+def reads(
+    args: argparse.Namespace,
+    work: Path,
+    server: Gunicorn,
+    paths: dict[str, tuple[str, str]],
+    dashboard: dict[str, tuple[str, str]],
+) -> dict[str, Any]:
+    """The reports, one connection each, and the dashboard's first load: the page, then the
+    widget it fetches as it loads."""
+    from bench import fixtures
+
+    figures: dict[str, Any] = {"stats": {}, "dashboard": {}}
+    for label, (path, token) in paths.items():
+        lines = fixtures.write(work / "stats.txt", [("GET", path, token, "-")])
+        figures["stats"][label] = result = wrk(server.url, lines, 1, args.seconds)
+        if result["requests"] == 0:  # slower than a wrk run: time one request
+            started = time.monotonic()
+            status = server.status_of(path, token)
+            elapsed = (time.monotonic() - started) * 1000
+            result.update(p50=elapsed, p95=elapsed, p99=elapsed, statuses={str(status): 1})
+    for label, (path, credentials) in dashboard.items():
+        lines = fixtures.write(work / "dashboard.txt", [("GET", path, credentials, "-")])
+        figures["dashboard"][label] = wrk(server.url, lines, 1, args.seconds)
+    return figures
+
+
+def writes(
+    args: argparse.Namespace,
+    env: dict[str, str],
+    work: Path,
+    server: Gunicorn,
+    app: Any,
+    cast: Any,
+    health: dict[int, dict[str, Any]],
+) -> dict[str, Any]:
+    """Check-ins (alone, then with the gamification worker), desk redemptions, the desk's
+    scans and the ledger pages; in the app's context."""
+    from bench import fixtures
+
+    figures: dict[str, Any] = {"checkin": {}}
+    residents = fixtures.resident_tokens(args.residents, args.seed)
+    for connections in CONNECTIONS:
+        # Enough fresh check-ins for the run: check-in can at best match health.
+        count = int(health[connections]["rps"] * args.seconds * 1.2) + 100
+        path = fixtures.checkins(work / f"checkins-{connections}.txt", cast, residents, count)
+        figures["checkin"][connections] = wrk(server.url, path, connections, args.seconds)
+    count = int(health[32]["rps"] * args.seconds * 1.2) + 100
+    figures["gamification"] = gamified_checkins(args, env, work, server.url, cast, count)
+    desk = fixtures.redemptions(work / "redemptions.txt", cast, count)
+    figures["redemption"] = wrk(server.url, desk, 32, args.seconds)
+    # The desk at the counter: a scanned member code opens the resident's card. One clerk's
+    # wait (the target), and eight desks scanning at once with no pause. Member codes live
+    # a minute: each run scans codes minted just before it.
+    figures["desk_scan"] = {
+        connections: wrk(
+            server.url,
+            fixtures.desk_scans(work / f"scans-{connections}.txt", app, cast, 20000),
+            connections,
+            args.seconds,
+        )
+        for connections in (1, 8)
+    }
+    ledger, mean_entries = fixtures.ledgers(work / "ledgers.txt")
+    figures["ledger"] = {**wrk(server.url, ledger, 8, args.seconds), "mean_entries": mean_entries}
     return figures
 
 
