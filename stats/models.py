@@ -87,7 +87,15 @@ class FirstCheckin(db.Model):
     """Each resident's first day with a check-in that counts, in each scope."""
 
     __tablename__ = "stats_first_checkins"
-    __table_args__ = (Index("ix_stats_first_checkins_scope_day", "scope", "first_day"),)
+    # The resident too: a period's new participants are counted from the index alone.
+    __table_args__ = (
+        Index(
+            "ix_stats_first_checkins_scope_day",
+            "scope",
+            "first_day",
+            postgresql_include=["resident_id"],
+        ),
+    )
 
     scope: Mapped[int] = mapped_column(primary_key=True)
     resident_id: Mapped[int] = mapped_column(primary_key=True)
