@@ -112,7 +112,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 from app import create_app
 from core.db import db
-from reminders.planning import plan_reminders, settle_stale
+from reminders.planning import plan_reminders
+from reminders.settling import settle_stale
 from reminders.sender import send_due
 from reminders.settings import ReminderSettings
 now = datetime.fromisoformat(sys.argv[1])

@@ -18,7 +18,6 @@ import json
 import os
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -55,6 +54,16 @@ def production_env(db: str, workers: int) -> dict[str, str]:
     }
 
 
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, half a minute to finish, then SIGKILL."""
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 class Gunicorn:
     """``gunicorn --workers N "app:create_app()"`` on loopback; stopped on exit, always."""
 
@@ -87,12 +96,7 @@ class Gunicorn:
         raise SystemExit(f"gunicorn did not start; see {self.log.name}")
 
     def __exit__(self, *exc: object) -> None:
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop(self.process)
         self.log.close()
 
     def worker_peak_rss(self) -> dict[int, int]:
@@ -145,12 +149,7 @@ class GamificationWorker:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop(self.process)
         self.log.close()
 
     def caught_up(self, timeout: float = 300) -> float:

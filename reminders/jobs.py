@@ -10,9 +10,10 @@ from typing import Any
 from flask import current_app
 
 from core.db import db, utcnow
-from reminders.planning import plan_reminders, settle_stale
+from reminders.planning import plan_reminders
 from reminders.sender import send_due
 from reminders.settings import ReminderSettings, is_quiet
+from reminders.settling import settle_stale
 
 
 def run_reminders(now: datetime | None = None) -> dict[str, Any]:

@@ -14,16 +14,10 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     DateTime,
-    String,
-    and_,
     case,
     cast,
-    delete,
-    exists,
     func,
     literal,
-    not_,
-    or_,
     select,
     update,
 )
@@ -34,7 +28,7 @@ from catalog.models import CatalogItem, Redemption
 from core.db import db
 from core.i18n import _
 from core.localtime import local_date, local_day
-from events.models import Event, EventSignup, FollowUp
+from events.models import Event, FollowUp
 from identity.models import Center, Resident
 from points.models import PointsLot
 from reminders.models import Reminder
@@ -50,8 +44,6 @@ POINTS_NOTICE_DAYS = 30
 PICKUP_NOTICE = timedelta(days=2)
 #: A sign-up is recalled the day before its event, at this time.
 EVENT_NOTICE_AT = time(10)
-#: A sender that claimed a reminder and never settled it died: it counts as failed.
-SENDING_LOST_AFTER = timedelta(minutes=10)
 
 _COLUMNS = (
     "resident_id",
@@ -160,7 +152,7 @@ def _followups(title: str, due: Any, send_before: Any) -> Select[Any]:
     )
 
 
-def _day_number(day: Any) -> Any:
+def day_number(day: Any) -> Any:
     """A lot's local expiry day as a points reminder's subject: 20270306."""
     return cast(func.to_char(day, "YYYYMMDD"), BigInteger)
 
@@ -172,7 +164,7 @@ def _points_expiring(now: datetime, settings: ReminderSettings) -> Select[Any]:
         select(
             PointsLot.resident_id,
             literal("points_expiry").label("subject_type"),
-            _day_number(expiry_day).label("subject_id"),
+            day_number(expiry_day).label("subject_id"),
             Resident.center_id,
             _channel().label("channel"),
             func.min(PointsLot.expires_at).label("send_before"),
@@ -296,118 +288,3 @@ def cancel_event_reminder(resident_id: int, signup_id: int, now: datetime) -> No
         )
         .values(status="cancelled", settled_at=now)
     )
-
-
-def settle_stale(now: datetime, settings: ReminderSettings) -> int:
-    """Before sending: reminders of a follow-up or an event moved since are decided again
-    (:func:`_decide_moved_again`), points reminders say what is left to lapse
-    (:func:`_restate_points_left`), those whose cause went away are cancelled (the follow-up
-    done or erased, the gift picked up or called off, the sign-up or its event called off),
-    those past their use expire, and those a dead sender held are failed. Returns how many
-    changed."""
-    pending = Reminder.status == "pending"
-    changed = _decide_moved_again(now, settings) + _restate_points_left(now, settings)
-    followup_settled = not_(
-        exists().where(FollowUp.id == Reminder.subject_id, FollowUp.done_at.is_(None))
-    )
-    pickup_settled = not_(
-        exists().where(Redemption.id == Reminder.subject_id, Redemption.status == "reserved")
-    )
-    signup_settled = not_(
-        exists().where(
-            EventSignup.id == Reminder.subject_id,
-            EventSignup.cancelled_at.is_(None),
-            Event.id == EventSignup.event_id,
-            Event.cancelled_at.is_(None),
-        )
-    )
-    for where, status in (
-        (
-            and_(
-                pending,
-                or_(
-                    and_(Reminder.subject_type == "followup", followup_settled),
-                    and_(Reminder.subject_type == "redemption", pickup_settled),
-                    and_(Reminder.subject_type == "signup", signup_settled),
-                ),
-            ),
-            "cancelled",
-        ),
-        (and_(pending, Reminder.send_before <= now), "expired"),
-        (
-            and_(Reminder.status == "sending", Reminder.claimed_at < now - SENDING_LOST_AFTER),
-            "failed",
-        ),
-    ):
-        result = db.session.execute(
-            update(Reminder).where(where).values(status=status, settled_at=now)
-        )
-        changed += result.rowcount  # type: ignore[attr-defined]
-    return changed
-
-
-def _restate_points_left(now: datetime, settings: ReminderSettings) -> int:
-    """A points reminder not out yet says the points left to lapse on its day: a gift since
-    spent some (soonest expiry first), so it says fewer, or none, and then it goes."""
-    left = (
-        select(func.coalesce(func.sum(PointsLot.remaining), 0))
-        .where(
-            PointsLot.resident_id == Reminder.resident_id,
-            PointsLot.remaining > 0,
-            PointsLot.expires_at > now,
-            _day_number(local_day(PointsLot.expires_at, settings.tz)) == Reminder.subject_id,
-        )
-        .scalar_subquery()
-    )
-    waiting = and_(
-        Reminder.status == "pending",
-        Reminder.claimed_at.is_(None),
-        Reminder.subject_type == "points_expiry",
-    )
-    spent = db.session.execute(
-        update(Reminder)
-        .where(waiting, left == 0)
-        .values(status="cancelled", settled_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    restated = db.session.execute(
-        update(Reminder)
-        .where(waiting, left != cast(Reminder.data["amount"].astext, BigInteger))
-        .values(data=Reminder.data.op("||")(func.jsonb_build_object("amount", left)))
-        .execution_options(synchronize_session=False)
-    )
-    return spent.rowcount + restated.rowcount  # type: ignore[attr-defined,no-any-return]
-
-
-def _decide_moved_again(now: datetime, settings: ReminderSettings) -> int:
-    """A pending reminder whose follow-up or event moved to another day would say the old
-    one: it goes, and is decided again for the new day (a follow-up's by the planning of a
-    later run, once the day is near; a sign-up's at once)."""
-    waiting = and_(Reminder.status == "pending", Reminder.claimed_at.is_(None))
-    followups_moved = db.session.execute(
-        delete(Reminder).where(
-            waiting,
-            Reminder.subject_type == "followup",
-            exists().where(
-                FollowUp.id == Reminder.subject_id,
-                cast(FollowUp.due_on, String) != Reminder.data["when"].astext,
-            ),
-        )
-    )
-    events_moved = db.session.execute(
-        select(Reminder.id, Reminder.resident_id, Reminder.subject_id, Event.id)
-        .join(EventSignup, EventSignup.id == Reminder.subject_id)
-        .join(Event, Event.id == EventSignup.event_id)
-        .where(
-            waiting,
-            Reminder.subject_type == "signup",
-            cast(Reminder.data["when"].astext, DateTime(timezone=True)) != Event.starts_at,
-        )
-    ).all()
-    if events_moved:
-        db.session.execute(
-            delete(Reminder).where(Reminder.id.in_([row[0] for row in events_moved]))
-        )
-        for _, resident_id, signup_id, event_id in events_moved:
-            plan_event_reminder(resident_id, signup_id, event_id, now, settings)
-    return followups_moved.rowcount + len(events_moved)  # type: ignore[attr-defined,no-any-return]

@@ -5,7 +5,7 @@ attempt.
 
 A claimed reminder is committed as ``sending`` before WeChat is called, and a batch's
 outcomes are recorded together after it: a sender that dies in between leaves its batch
-there, never sends it twice (``planning.settle_stale`` fails it later).
+there, never sends it twice (``settling.settle_stale`` fails it later).
 """
 
 from __future__ import annotations

@@ -53,6 +53,13 @@ def audited(app: Flask, action: str) -> list[int | None]:
         )
 
 
+def move(app: Flask, resident_id: int, center_id: int) -> None:
+    """The resident moved: their home is another center now."""
+    with app.app_context():
+        db.session.get_one(Resident, resident_id).center_id = center_id
+        db.session.commit()
+
+
 def test_the_list_holds_the_centers_residents_without_wechat_numbers_masked(
     reminders_app: Flask, make: Factory, to_call: dict[str, Any]
 ) -> None:
@@ -157,9 +164,7 @@ def test_a_resident_who_moved_is_the_new_centers_to_call(
     reminders_app: Flask, make: Factory, to_call: dict[str, Any]
 ) -> None:
     new_desk = make.staff("staff", make.center())
-    with reminders_app.app_context():
-        db.session.get_one(Resident, to_call["resident_id"]).center_id = new_desk.center_id
-        db.session.commit()
+    move(reminders_app, to_call["resident_id"], new_desk.center_id)
 
     old_desk_calls = record(
         reminders_app, to_call["desk"], to_call["reminder_id"], outcome="reached"
@@ -197,9 +202,7 @@ def test_the_followup_of_a_resident_who_moved_keeps_to_its_own_calls(
 ) -> None:
     """The reminder is the new center's to call; the follow-up stays the old center's."""
     new_desk = make.staff("staff", make.center())
-    with reminders_app.app_context():
-        db.session.get_one(Resident, to_call["resident_id"]).center_id = new_desk.center_id
-        db.session.commit()
+    move(reminders_app, to_call["resident_id"], new_desk.center_id)
 
     called = record(reminders_app, new_desk, to_call["reminder_id"], outcome="reached")
 
