@@ -20,6 +20,7 @@ commands = (gamification,)
 @click.option(
     "--niceness",
     default=10,
+    type=click.IntRange(0, 19),
     show_default=True,
     help="Added to the process's nice value: in a rush the web workers come first.",
 )

@@ -181,9 +181,12 @@ def refresh_many(
     ids = sorted(set(resident_ids))
     if not ids:
         return
-    # In id order (``unnest`` keeps the array's): two refreshes never wait in a ring.
+    # In id order: two refreshes never wait for each other's locks in a ring.
     db.session.execute(
-        text("SELECT pg_advisory_xact_lock(:lock_class, id) FROM unnest(CAST(:ids AS int[])) id"),
+        text(
+            "SELECT pg_advisory_xact_lock(:lock_class, id) "
+            "FROM unnest(CAST(:ids AS int[])) WITH ORDINALITY AS ids (id, n) ORDER BY n"
+        ),
         {"lock_class": LOCK_CLASS, "ids": ids},
     )
     closed = set(

@@ -45,6 +45,10 @@ PICKUP_NOTICE = timedelta(days=2)
 #: A sign-up is recalled the day before its event, at this time.
 EVENT_NOTICE_AT = time(10)
 
+#: Kinds whose cancelled reminder is due again when its cause comes back: points all spent
+#: before their day (``settling``) and given back by a refund, with the expiry they had.
+REVIVED = ("points_expiring",)
+
 _COLUMNS = (
     "resident_id",
     "kind",
@@ -77,7 +81,8 @@ def plan_reminders(now: datetime, settings: ReminderSettings) -> dict[str, int]:
 
 def _insert(kind: str, candidates: Select[Any], send_after: datetime, now: datetime) -> int:
     """``candidates`` give (resident_id, subject_type, subject_id, center_id, channel,
-    send_before, data); each new one becomes a pending reminder."""
+    send_before, data); each new one becomes a pending reminder, as does a cancelled one of
+    a kind in :data:`REVIVED`."""
     subquery = candidates.subquery()
     rows = select(
         subquery.c.resident_id,
@@ -92,15 +97,23 @@ def _insert(kind: str, candidates: Select[Any], send_after: datetime, now: datet
         subquery.c.data,
         literal(now, Reminder.created_at.type),
     ).where(subquery.c.send_before > literal(send_after, Reminder.send_after.type))
-    inserted = (
-        insert(Reminder)
-        .from_select(_COLUMNS, rows)
-        .on_conflict_do_nothing(
-            index_elements=["resident_id", "kind", "subject_type", "subject_id"]
+    keys = ["resident_id", "kind", "subject_type", "subject_id"]
+    statement = insert(Reminder).from_select(_COLUMNS, rows)
+    if kind in REVIVED:
+        statement = statement.on_conflict_do_update(
+            index_elements=keys,
+            set_={
+                "status": "pending",
+                "settled_at": None,
+                "send_after": statement.excluded.send_after,
+                "send_before": statement.excluded.send_before,
+                "data": statement.excluded.data,
+            },
+            where=Reminder.status == "cancelled",
         )
-        .returning(Reminder.id)
-        .cte("inserted")
-    )
+    else:
+        statement = statement.on_conflict_do_nothing(index_elements=keys)
+    inserted = statement.returning(Reminder.id).cte("inserted")
     return db.session.scalar(select(func.count()).select_from(inserted)) or 0
 
 

@@ -12,7 +12,7 @@ from catalog.models import Redemption
 from core.db import db
 from events.models import FollowUp
 from points.ledger import Source
-from points.service import debit
+from points.service import debit, reverse
 from reminders.planning import plan_reminders
 from reminders.settings import ReminderSettings
 from tests.desks import reserve
@@ -81,10 +81,36 @@ def test_a_points_reminder_says_what_is_left_when_it_goes_out(
     assert none.status == "cancelled"
 
 
-def _spend(app: Flask, resident_id: int, amount: int) -> None:
-    with app.app_context():
-        debit(resident_id, amount, Source("test", f"gift-{resident_id}", "兑换礼品"), None)
+def test_points_given_back_to_their_day_are_announced_again(
+    reminders_app: Flask, make: Factory, wechat: FakeWeChat
+) -> None:
+    """All spent, the reminder went; a refund brings them back with their expiry."""
+    resident = make.resident()
+    make.credit(resident.id, 80, expires_at=at(23, 59, DAY + timedelta(days=20)))
+    grant(reminders_app, resident.id, "points_expiring")
+    with reminders_app.app_context():
+        plan_reminders(at(22), ReminderSettings.from_config(reminders_app.config))
         db.session.commit()
+    gift = _spend(reminders_app, resident.id, 80)
+    run(reminders_app, at(8, 0, DAY + timedelta(days=1)))
+    with reminders_app.app_context():
+        reverse(gift, "礼品退回", None)
+        db.session.commit()
+
+    run(reminders_app, at(9, 0, DAY + timedelta(days=1)))
+
+    (reminder,) = reminders_of(reminders_app, resident.id)
+    assert (reminder.status, reminder.data["amount"]) == ("sent", 80)
+    assert [body["data"]["number3"]["value"] for _, body in wechat.messages] == ["80"]
+
+
+def _spend(app: Flask, resident_id: int, amount: int) -> int:
+    """A gift paid with points; its ledger transaction."""
+    with app.app_context():
+        spent = debit(resident_id, amount, Source("test", f"gift-{resident_id}", "兑换礼品"), None)
+        db.session.commit()
+        assert spent.transaction_id is not None
+        return spent.transaction_id
 
 
 def test_a_reserved_gift_is_recalled_the_day_before_it_lapses(
