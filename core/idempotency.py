@@ -22,6 +22,7 @@ from urllib.parse import urlencode
 from flask import Response, make_response, request
 from sqlalchemy import String, Text, delete, select, update
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.auth import authenticate
@@ -49,6 +50,9 @@ class IdempotencyKey(db.Model):
     request_hash: Mapped[str] = mapped_column(String(64))
     status_code: Mapped[int | None]
     body: Mapped[str | None] = mapped_column(Text)
+    #: The answer's ``Location`` and htmx headers (``HX-Trigger``...): a browser acts on
+    #: them, so a replay without them would not lead where the first answer did.
+    headers: Mapped[dict[str, str] | None] = mapped_column(JSONB)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
@@ -103,7 +107,11 @@ def _idempotent(view: F, content_type: str) -> F:
             db.session.execute(
                 update(IdempotencyKey)
                 .where(IdempotencyKey.principal == owner, IdempotencyKey.key == key)
-                .values(status_code=response.status_code, body=response.get_data(as_text=True))
+                .values(
+                    status_code=response.status_code,
+                    body=response.get_data(as_text=True),
+                    headers=_kept_headers(response) or None,
+                )
             )
         return response
 
@@ -131,9 +139,23 @@ def _replay(owner: str, key: str, request_hash: str, content_type: str) -> Respo
         raise Conflict(_l("The first request with this key is still being handled; retry."))
     if stored.request_hash != request_hash:
         raise IdempotencyKeyReused(_l("This key was used with a different request."))
-    response = Response(stored.body, status=stored.status_code, content_type=content_type)
+    response = Response(
+        stored.body,
+        status=stored.status_code,
+        content_type=content_type,
+        headers=stored.headers,
+    )
     response.headers[REPLAYED_HEADER] = "true"
     return response
+
+
+def _kept_headers(response: Response) -> dict[str, str]:
+    """The headers a replay repeats: those that tell the browser what to do next."""
+    return {
+        name: value
+        for name, value in response.headers
+        if name == "Location" or name.upper().startswith("HX-")
+    }
 
 
 def prune(now: datetime) -> int:

@@ -87,6 +87,30 @@ def test_a_retried_confirm_replays_the_first_answer(app: Flask, manager: Account
 
     assert (first.status_code, again.status_code) == (200, 200), html(again)
     assert batch_id(again) == batch_id(first) != batch_id(checked_page)
+    assert again.headers["Idempotent-Replayed"] == "true"
+    # The list below reloads on the replay as on the first answer.
+    assert again.headers["HX-Trigger"] == first.headers["HX-Trigger"] == "imports-changed"
+    assert checkins(app) == 2
+
+
+def test_a_retried_confirm_without_htmx_leads_to_the_same_batch(
+    app: Flask, manager: Account
+) -> None:
+    console = log_in(app, manager)
+    checked_page = check(console, csv_bytes(SIGN_INS))
+    key = idempotency_key(checked_page, "confirm")
+    first, again = (
+        console.post(
+            f"/console/imports/{batch_id(checked_page)}/confirm",
+            headers={"Idempotency-Key": key},
+            htmx=False,
+        )
+        for _ in range(2)
+    )
+
+    assert (first.status_code, again.status_code) == (303, 303)
+    assert again.headers["Location"] == first.headers["Location"]
+    assert "/console/imports/" in again.headers["Location"]
     assert checkins(app) == 2
 
 
