@@ -73,8 +73,12 @@ def token(principal: Principal) -> str:
 
 def console_credentials(app: Flask, principal: Principal) -> str:
     """A console login for ``principal``, as ``requests.lua`` sends it: the session cookie the
-    login form would set and the CSRF token the page would carry."""
-    with app.test_request_context("/console/"):
+    login form would set and the CSRF token the page would carry.
+
+    In an application context of its own: Flask-WTF keeps the token it made on ``g``, so a
+    second login in the caller's context would carry the first one's token, which the new
+    session refuses."""
+    with app.app_context(), app.test_request_context("/console/"):
         console_session.log_in(db.session.get_one(Staff, principal.id))
         csrf = generate_csrf()
         db.session.commit()
