@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from catalog.models import Redemption
@@ -92,8 +92,9 @@ def participants(window: Window) -> list[Any]:
     return db.session.execute(stmt).all()
 
 
-def new_participants(window: Window) -> int:
-    """Residents whose first check-in that counts (in the scope) falls in the window."""
+def new_participants(window: Window, *among: ColumnElement[bool]) -> int:
+    """Residents whose first check-in that counts (in the scope) falls in the window; of
+    those ``among`` picks (conditions on ``Checkin``), if given."""
     earlier, earlier_event = aliased(Checkin), aliased(Event)
     before = select(earlier.id).where(
         earlier.resident_id == Checkin.resident_id,
@@ -105,7 +106,7 @@ def new_participants(window: Window) -> int:
             earlier_event.center_id == window.center_id
         )
     stmt = valid_checkins(window, func.count(func.distinct(Checkin.resident_id))).where(
-        ~exists(before)
+        ~exists(before), *among
     )
     return db.session.scalar(stmt) or 0
 

@@ -308,6 +308,36 @@ def test_an_annulled_first_check_in_moves_who_is_new(
         assert both["new_participants"] == 2
 
 
+def test_who_is_new_today_is_told_by_the_rolled_up_first_days(
+    app: Flask, client: FlaskClient, make: Factory
+) -> None:
+    """Today comes after the rollups' last day. r1 came three weeks ago and today: not new.
+    r2 came today only: new. r3 came to center A three weeks ago, to B today: new at B, not
+    in the district. r4's only earlier check-in was annulled after the refresh: new."""
+    a, b = make.center(), make.center()
+    r1, r2, r3, r4 = (make.resident(a).id for _ in range(4))
+    then = datetime.now(UTC) - timedelta(days=21)
+    earlier = make.event(a, starts_at=then)
+    make.checkin(earlier, r1, then + timedelta(minutes=5))
+    make.checkin(earlier, r3, then + timedelta(minutes=5))
+    mistaken = make.checkin(earlier, r4, then + timedelta(minutes=5))
+    roll_up(app)
+    make.annul(mistaken, a)
+    lecture, consultation = make.event(a), make.event(b, kind="consultation")
+    for resident in (r1, r2, r4):
+        make.checkin(lecture, resident)
+    make.checkin(consultation, r3)
+    manager, today = make.staff("manager"), datetime.now(SHANGHAI).date().isoformat()
+
+    district = summary(client, manager, today, today)
+    at_a = summary(client, manager, today, today, center_id=a)
+    at_b = summary(client, manager, today, today, center_id=b)
+
+    assert (district["unique_participants"], district["new_participants"]) == (4, 2)
+    assert (at_a["unique_participants"], at_a["new_participants"]) == (3, 2)
+    assert (at_b["unique_participants"], at_b["new_participants"]) == (1, 1)
+
+
 def test_events_are_those_that_took_place(
     app: Flask, client: FlaskClient, make: Factory, counting: str
 ) -> None:
