@@ -39,10 +39,13 @@ def events_by_attendance(
     if kind is not None:
         held = held.where(Event.kind == kind)
     ever = Parts.of(Period(FIRST_DAY, LAST_DAY), None, tz, cover)
+    # Days counted afresh are few, their events fewer: counted by event first, their counts
+    # are kept for the held events by the join below (looking each check-in's event up among
+    # the held ones cost a busy day's tens of thousands of lookups).
     pieces = [
-        raw.valid_checkins(window, Checkin.event_id.label("event_id"), func.count().label("n"))
-        .where(Checkin.event_id.in_(held))
-        .group_by(Checkin.event_id)
+        raw.valid_checkins(
+            window, Checkin.event_id.label("event_id"), func.count().label("n")
+        ).group_by(Checkin.event_id)
         for window in ever.fresh
     ]
     if ever.rolled:
