@@ -254,6 +254,7 @@ def measure(args: argparse.Namespace, env: dict[str, str], work: Path) -> dict[s
             paths = fixtures.stats_paths(cast, date.today())
             dashboard = fixtures.dashboard_paths(app, cast)
             figures["rollups"] = fixtures.rollups_cover()
+            figures["today"] = fixtures.a_typical_day_so_far(app, cast, args.seed)
         # Reads before writes: this year's dashboard counts today live from the check-ins,
         # and the runs below write many busy days' check-ins and gifts into today.
         figures.update(reads(args, work, server, paths, dashboard))
