@@ -150,6 +150,7 @@ def refresh(now: datetime, tz: ZoneInfo) -> int:
     state = db.session.get(RollupState, 1, with_for_update=True, populate_existing=True)
     assert state is not None
     through = local_date(now - SETTLING, tz) - timedelta(days=1)
+    covered = max(state.covered_through, through)
     annulled: list[Any] = []
     if state.covered_through < FIRST_DAY:
         first = _first_day_with_data(tz)
@@ -157,9 +158,13 @@ def refresh(now: datetime, tz: ZoneInfo) -> int:
     else:
         since = state.refreshed_at - SETTLING
         ended = _days_between(state.covered_through + timedelta(days=1), through)
-        runs = _runs({*ended, *changed_days(since, tz)})
+        # A correction to today is counted afresh like the rest of today, and rolled up
+        # once the day has ended: a day rolled up part-way would say who came first today
+        # to readers who take the first days as covering only the days before.
+        changed = (day for day in changed_days(since, tz) if day <= covered)
+        runs = _runs({*ended, *changed})
         annulled = db.session.execute(first_checkins.corrected_since(since)).all()
-    state.covered_through = max(state.covered_through, through)
+    state.covered_through = covered
     state.refreshed_at = now
     for run in runs:
         roll_up(run, tz)

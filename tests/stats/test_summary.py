@@ -313,9 +313,11 @@ def test_who_is_new_today_is_told_by_the_rolled_up_first_days(
 ) -> None:
     """Today comes after the rollups' last day. r1 came three weeks ago and today: not new.
     r2 came today only: new. r3 came to center A three weeks ago, to B today: new at B, not
-    in the district. r4's only earlier check-in was annulled after the refresh: new."""
+    in the district. r4's only earlier check-in was annulled after the refresh: new. r5 came
+    twice today, once annulled: new, once. A refresh after today's corrections leaves today
+    to be counted afresh."""
     a, b = make.center(), make.center()
-    r1, r2, r3, r4 = (make.resident(a).id for _ in range(4))
+    r1, r2, r3, r4, r5 = (make.resident(a).id for _ in range(5))
     then = datetime.now(UTC) - timedelta(days=21)
     earlier = make.event(a, starts_at=then)
     make.checkin(earlier, r1, then + timedelta(minutes=5))
@@ -323,18 +325,20 @@ def test_who_is_new_today_is_told_by_the_rolled_up_first_days(
     mistaken = make.checkin(earlier, r4, then + timedelta(minutes=5))
     roll_up(app)
     make.annul(mistaken, a)
-    lecture, consultation = make.event(a), make.event(b, kind="consultation")
-    for resident in (r1, r2, r4):
+    lecture, talk = make.event(a), make.event(a)
+    for resident in (r1, r2, r4, r5):
         make.checkin(lecture, resident)
-    make.checkin(consultation, r3)
+    make.checkin(make.event(b, kind="consultation"), r3)
+    make.annul(make.checkin(talk, r5), a)
+    roll_up(app)
     manager, today = make.staff("manager"), datetime.now(SHANGHAI).date().isoformat()
 
     district = summary(client, manager, today, today)
     at_a = summary(client, manager, today, today, center_id=a)
     at_b = summary(client, manager, today, today, center_id=b)
 
-    assert (district["unique_participants"], district["new_participants"]) == (4, 2)
-    assert (at_a["unique_participants"], at_a["new_participants"]) == (3, 2)
+    assert (district["unique_participants"], district["new_participants"]) == (5, 3)
+    assert (at_a["unique_participants"], at_a["new_participants"]) == (4, 3)
     assert (at_b["unique_participants"], at_b["new_participants"]) == (1, 1)
 
 
