@@ -52,7 +52,7 @@ class IdempotencyKey(db.Model):
     body: Mapped[str | None] = mapped_column(Text)
     #: The answer's ``Location`` and htmx headers (``HX-Trigger``...): a browser acts on
     #: them, so a replay without them would not lead where the first answer did.
-    headers: Mapped[dict[str, str] | None] = mapped_column(JSONB)
+    headers: Mapped[list[tuple[str, str]] | None] = mapped_column(JSONB)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
@@ -143,19 +143,20 @@ def _replay(owner: str, key: str, request_hash: str, content_type: str) -> Respo
         stored.body,
         status=stored.status_code,
         content_type=content_type,
-        headers=stored.headers,
+        headers=[(name, value) for name, value in stored.headers or ()],
     )
     response.headers[REPLAYED_HEADER] = "true"
     return response
 
 
-def _kept_headers(response: Response) -> dict[str, str]:
-    """The headers a replay repeats: those that tell the browser what to do next."""
-    return {
-        name: value
+def _kept_headers(response: Response) -> list[tuple[str, str]]:
+    """The headers a replay repeats, in order (a name may come twice): those that tell the
+    browser what to do next."""
+    return [
+        (name, value)
         for name, value in response.headers
-        if name == "Location" or name.upper().startswith("HX-")
-    }
+        if name.lower() == "location" or name.lower().startswith("hx-")
+    ]
 
 
 def prune(now: datetime) -> int:
