@@ -127,13 +127,15 @@ def a_typical_day_so_far(app: Flask, cast: Cast, seed: int) -> int:
     Through the check-in service, at lectures of the busiest center open now, by residents
     from all over the district."""
     since, until = Period(district_today(), district_today()).bounds(district_zone())
-    today = "SELECT count(*) FROM checkins WHERE created_at >= :since AND created_at < :until"
+    today = (
+        "SELECT count(*) FROM checkins WHERE created_at >= :since AND created_at < :until"
+        " AND annulled_at IS NULL"
+    )
     held = db.session.execute(text(today), {"since": since, "until": until}).scalar_one()
     typical = db.session.execute(
         text(
-            "SELECT coalesce(round(avg(n)), 0) FROM (SELECT sum(checkins) AS n"
-            " FROM stats_daily_checkins WHERE scope = 0 AND day > ("
-            "  SELECT covered_through - 28 FROM stats_rollup_state) GROUP BY day) AS days"
+            "SELECT coalesce(sum(checkins), 0) / 28 FROM stats_daily_checkins, stats_rollup_state"
+            " WHERE scope = 0 AND day BETWEEN covered_through - 27 AND covered_through"
         )
     ).scalar_one()
     missing = int(typical) - held
