@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -26,6 +26,7 @@ from core.db import db, utcnow
 from core.localtime import district_today, district_zone
 from events import checkin, codes
 from events import service as events
+from events.models import Event
 from events.scans import Scanner
 from gamification import challenges
 from identity import member_codes
@@ -144,15 +145,7 @@ def a_typical_day_so_far(app: Flask, cast: Cast, seed: int) -> int:
     now, settings = utcnow(), PointsSettings.from_config(app.config)
     residents = [rid for rid, _ in resident_tokens(min(missing, 20_000), seed + 1)]
     for first in range(0, missing, len(residents)):
-        event = events.create_event(
-            cast.manager,
-            {
-                "title": "今日讲座 (bench)",
-                "kind": "lecture",
-                "starts_at": now - timedelta(minutes=10),
-                "ends_at": now + timedelta(hours=2),
-            },
-        )
+        event = open_lecture(cast, "今日讲座 (bench)", now)
         for resident_id in residents[: missing - first]:
             checkin.check_in(
                 event.id, resident_id, now=utcnow(), settings=settings, scanner=Scanner.of(None)
@@ -173,6 +166,19 @@ def resident_tokens(count: int, seed: int) -> list[tuple[int, str]]:
     return [(rid, token(Principal("resident", rid, "resident"))) for rid in ids]
 
 
+def open_lecture(cast: Cast, title: str, now: datetime) -> Event:
+    """A lecture at the busiest center, begun ten minutes ago, open for hours, no capacity."""
+    return events.create_event(
+        cast.manager,
+        {
+            "title": title,
+            "kind": "lecture",
+            "starts_at": now - timedelta(minutes=10),
+            "ends_at": now + timedelta(hours=6),
+        },
+    )
+
+
 def checkins(path: Path, cast: Cast, residents: list[tuple[int, str]], count: int) -> Path:
     """``count`` first check-ins: each resident once per event, as many fresh events as needed.
 
@@ -182,15 +188,7 @@ def checkins(path: Path, cast: Cast, residents: list[tuple[int, str]], count: in
     now = utcnow()
     lines = []
     for first in range(0, count, len(residents)):
-        event = events.create_event(
-            cast.manager,
-            {
-                "title": "压测讲座",
-                "kind": "lecture",
-                "starts_at": now - timedelta(minutes=10),
-                "ends_at": now + timedelta(hours=6),
-            },
-        )
+        event = open_lecture(cast, "压测讲座", now)
         code = codes.static(event.id, event.checkin_closes_at, current_keys(), "").token
         body = f'{{"token": "{code}"}}'
         for _, access in residents[: count - first]:

@@ -17,7 +17,7 @@ from core.db import db
 from events.models import Checkin
 from imports import runner
 from tests.console.imports.conftest import SIGN_INS, batch_id, check, checked, imported
-from tests.consoles import html, log_in, result_code, text_of
+from tests.consoles import Console, html, log_in, result_code, text_of
 from tests.factories import Account, Factory
 from tests.imports.conftest import csv_bytes
 
@@ -75,15 +75,8 @@ def test_a_retried_confirm_replays_the_first_answer(app: Flask, manager: Account
     same, so the rows are imported once and the page shows the batch it made."""
     console = log_in(app, manager)
     checked_page = check(console, csv_bytes(SIGN_INS))
-    key = idempotency_key(checked_page, "confirm")
 
-    first, again = (
-        console.post(
-            f"/console/imports/{batch_id(checked_page)}/confirm",
-            headers={"Idempotency-Key": key},
-        )
-        for _ in range(2)
-    )
+    first, again = confirm_twice(console, checked_page, htmx=True)
 
     assert (first.status_code, again.status_code) == (200, 200), html(again)
     assert batch_id(again) == batch_id(first) != batch_id(checked_page)
@@ -98,20 +91,29 @@ def test_a_retried_confirm_without_htmx_leads_to_the_same_batch(
 ) -> None:
     console = log_in(app, manager)
     checked_page = check(console, csv_bytes(SIGN_INS))
-    key = idempotency_key(checked_page, "confirm")
-    first, again = (
-        console.post(
-            f"/console/imports/{batch_id(checked_page)}/confirm",
-            headers={"Idempotency-Key": key},
-            htmx=False,
-        )
-        for _ in range(2)
-    )
+
+    first, again = confirm_twice(console, checked_page, htmx=False)
 
     assert (first.status_code, again.status_code) == (303, 303)
     assert again.headers["Location"] == first.headers["Location"]
     assert "/console/imports/" in again.headers["Location"]
     assert checkins(app) == 2
+
+
+def confirm_twice(
+    console: Console, checked_page: TestResponse, *, htmx: bool
+) -> tuple[TestResponse, TestResponse]:
+    """The confirm button pressed, and pressed again with the same key (a retry)."""
+    key = idempotency_key(checked_page, "confirm")
+    first, again = (
+        console.post(
+            f"/console/imports/{batch_id(checked_page)}/confirm",
+            headers={"Idempotency-Key": key},
+            htmx=htmx,
+        )
+        for _ in range(2)
+    )
+    return first, again
 
 
 def idempotency_key(response: TestResponse, testid: str) -> str:
