@@ -70,6 +70,18 @@
     setTimeout(refocus, 0);
   });
 
+  // A request that got no answer says so, until one gets through: a clerk on flaky Wi-Fi
+  // presses again, and the key the button resends keeps it from being done twice.
+  function connectionLost(lost) {
+    var notice = document.querySelector("[data-testid=connection-lost]");
+    if (notice) notice.hidden = !lost;
+  }
+  document.addEventListener("htmx:sendError", function () { connectionLost(true); });
+  document.addEventListener("htmx:timeout", function () { connectionLost(true); });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (event.detail.xhr && event.detail.xhr.status) connectionLost(false);
+  });
+
   document.addEventListener("DOMContentLoaded", refocus);
   window.addEventListener("focus", refocus);
 

@@ -7,15 +7,17 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 from sqlalchemy import func, select
 
 from core.db import db
 from events.models import Checkin
 from identity.models import Resident
+from imports import runner
 from tests.browser.conftest import BrowserConsole
 from tests.console.imports.conftest import SIGN_INS
 from tests.factories import Account, Factory
@@ -132,3 +134,41 @@ def test_an_undo_stopped_by_spent_points_says_why_in_the_batch(
     expect(stopped.get_by_test_id("progress")).to_have_count(0)
     expect(stopped.get_by_test_id("undo")).to_be_visible()
     console.screenshot("undo-stopped")
+
+
+def test_a_confirm_whose_answer_was_lost_is_pressed_again_and_imports_once(
+    manager: Account, console: BrowserConsole, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Wi-Fi drops the first answer after the server has staged the import; the clerk
+    presses again: the same key replays the first answer, and the list below shows the
+    import (the replay tells it to reload, as the first answer would have). The import is
+    left running (not applied here), so only the answer itself can reload the list."""
+    monkeypatch.setattr(runner, "launch", lambda batch_id, actor: None)
+    console.log_in(manager)
+    page = console.open("/console/imports")
+    check(page, "attendance", sheet(tmp_path, "三月签到.csv", SIGN_INS))
+    imports = page.get_by_test_id("imports").locator("tbody tr")
+    expect(imports).to_have_count(1)
+    answers: list[int] = []
+
+    def drop_the_first_answer(route: Route) -> None:
+        if answers:
+            route.continue_()
+            return
+        answers.append(route.fetch().status)  # the server has handled it...
+        route.abort("internetdisconnected")  # ...but the answer never reaches the page
+
+    page.route("**/confirm", drop_the_first_answer)
+    with page.expect_event("requestfailed"):
+        page.get_by_test_id("confirm").click()
+    assert answers == [200]
+    expect(page.get_by_test_id("connection-lost")).to_contain_text("请检查网络")
+    console.screenshot("answer-lost")
+    with page.expect_response("**/confirm") as replayed:
+        page.get_by_test_id("confirm").click()
+
+    assert replayed.value.headers["idempotent-replayed"] == "true"
+    expect(page.get_by_test_id("batch")).to_have_attribute("data-status", "running")
+    expect(imports).to_have_count(2)  # the check and the one import
+    expect(page.get_by_test_id("connection-lost")).to_be_hidden()
+    console.screenshot("pressed-again")
