@@ -162,7 +162,9 @@ def test_a_confirm_whose_answer_was_lost_is_pressed_again_and_imports_once(
     with page.expect_event("requestfailed"):
         page.get_by_test_id("confirm").click()
     assert answers == [200]
-    expect(page.get_by_test_id("connection-lost")).to_contain_text("请检查网络")
+    notice = page.get_by_test_id("connection-lost")
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text("请检查网络")
     console.screenshot("answer-lost")
     with page.expect_response("**/confirm") as replayed:
         page.get_by_test_id("confirm").click()
@@ -170,5 +172,5 @@ def test_a_confirm_whose_answer_was_lost_is_pressed_again_and_imports_once(
     assert replayed.value.headers["idempotent-replayed"] == "true"
     expect(page.get_by_test_id("batch")).to_have_attribute("data-status", "running")
     expect(imports).to_have_count(2)  # the check and the one import
-    expect(page.get_by_test_id("connection-lost")).to_be_hidden()
+    expect(notice).to_be_hidden()
     console.screenshot("pressed-again")
