@@ -64,9 +64,18 @@
     setTimeout(refocus, 0);
   });
 
+  // What the scan box sent, so the answer clears that and not the next code, which a fast
+  // scanner may already be typing while the answer settles.
+  document.addEventListener("submit", function (event) {
+    var box = scanBox();
+    if (box && box.form === event.target) box.dataset.sent = box.value;
+  }, true);
+
   document.addEventListener("htmx:afterSettle", function () {
     var box = scanBox();
-    if (box && box.hasAttribute("data-clear-after")) box.value = "";
+    if (box && box.hasAttribute("data-clear-after") && box.value === box.dataset.sent) {
+      box.value = "";
+    }
     setTimeout(refocus, 0);
   });
 
