@@ -46,6 +46,7 @@ def test_an_admin_creates_an_account_then_deactivates_it_and_its_session_ends(
 
     row.get_by_role("link", name="zhao.min").click()
     expect(page.get_by_test_id("staff-name")).to_have_text("赵敏")
+    page.wait_for_load_state()  # until htmx drives the forms: clicked sooner, a form posts plainly
     page.get_by_test_id("deactivate").click()
     expect(page.get_by_test_id("result")).to_contain_text("账号已停用")
     expect(page.get_by_test_id("staff-state")).to_have_text("已停用")
