@@ -64,18 +64,16 @@
     setTimeout(refocus, 0);
   });
 
-  // What the scan box sent, so the answer clears that and not the next code, which a fast
-  // scanner may already be typing while the answer settles.
-  document.addEventListener("submit", function (event) {
+  // The scan box empties once its code is on its way (htmx has read the form), so the next
+  // code a fast scanner types goes into an empty box, whenever the answer comes.
+  document.addEventListener("htmx:beforeSend", function (event) {
     var box = scanBox();
-    if (box && box.form === event.target) box.dataset.sent = box.value;
-  }, true);
-
-  document.addEventListener("htmx:afterSettle", function () {
-    var box = scanBox();
-    if (box && box.hasAttribute("data-clear-after") && box.value === box.dataset.sent) {
+    if (box && box.hasAttribute("data-clear-after") && event.detail.elt === box.form) {
       box.value = "";
     }
+  });
+
+  document.addEventListener("htmx:afterSettle", function () {
     setTimeout(refocus, 0);
   });
 
